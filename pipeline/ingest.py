@@ -1,0 +1,191 @@
+"""A batch ingest: files in sorted name order, one bad file never stops the batch.
+
+The whole batch writes into one private copy of the warehouse (see `warehouse.write_transaction`),
+so a crash anywhere leaves the previous warehouse exactly as it was.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import config
+from pipeline.identity import load_or_create_secret, make_id_hasher
+from pipeline.layout import Workbook, parse_workbook, township_from_text, wave_from_text
+from pipeline.models import build_models
+from pipeline.readers import FileRejected, read_sheets
+from pipeline.transform import ContextMissing, clean_branch_totals, clean_census
+from pipeline.warehouse import is_known_file, load_file, log_ingest, write_transaction
+
+log = logging.getLogger(__name__)
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt"}
+
+
+@dataclass
+class FileResult:
+    file: str
+    status: str  # loaded | replaced | unchanged | rejected
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    error: str | None = None
+    township: str | None = None
+    wave: str | None = None
+    file_hash: str | None = None
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def any_rejected(self) -> bool:
+        return any(f.status == "rejected" for f in self.files)
+
+    def to_json(self) -> str:
+        keys = ("file", "status", "rows_loaded", "rows_rejected", "error")
+        files = [{k: asdict(f)[k] for k in keys} for f in self.files]
+        return json.dumps({"files": files}, ensure_ascii=False)
+
+
+@dataclass
+class Prepared:
+    """A file read, parsed and cleaned, ready to load (nothing written yet)."""
+
+    file_name: str
+    file_hash: str
+    book: Workbook
+    township: str | None
+    wave: str | None
+    members: pd.DataFrame
+    branch_totals: pd.DataFrame | None
+    rejects: pd.DataFrame
+    warnings: pd.DataFrame
+    rows_rejected: int
+
+
+def collect_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Files and folders → the files to ingest, in sorted file-name order (spec §4)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += [p for p in path.rglob("*") if p.is_file() and not _ignored(p)]
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"找不到文件或文件夹：{path}")
+    return sorted(set(found), key=lambda p: (p.name, str(p)))
+
+
+def _ignored(path: Path) -> bool:
+    # Office lock files (~$x.xlsx), hidden files and our own notes are not census files.
+    return path.name.startswith(("~$", ".")) or path.suffix.lower() in {".json", ".md", ".gitkeep"}
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def prepare(path: Path, digest: str, hash_id: Callable[[str], str], home_county: str) -> Prepared:
+    """Read → layout → clean one file. Raises FileRejected / ContextMissing for a bad file."""
+    sheets = read_sheets(path)
+    book = parse_workbook(sheets)
+    if not book.tables:
+        raise FileRejected("未找到可识别的表头：表中应有“姓名”等列（如 姓名、身份证号、所在党支部、流出时间、流入地）")
+    township = township_from_text(book.context_text) or township_from_text(path.stem)
+    wave = wave_from_text(book.context_text) or wave_from_text(path.stem)
+    labels = {c.field: c.label for c in reversed(book.columns) if c.field}
+    raw = pd.concat([t.members for t in book.tables], ignore_index=True)
+    cleaned = clean_census(raw, township=township, wave=wave, home_county=home_county,
+                           hash_id=hash_id, labels=labels)
+    members = cleaned.members
+    if len(members):
+        township = members["township"].mode().iat[0] if township is None or township not in set(members["township"]) else township
+        wave = members["wave"].mode().iat[0] if wave is None or wave not in set(members["wave"]) else wave
+    totals, rejects = None, cleaned.rejects
+    if book.branch_totals is not None and township and wave:
+        totals, total_rejects = clean_branch_totals(book.branch_totals, township=township, wave=wave)
+        rejects = pd.concat([rejects, total_rejects], ignore_index=True) if len(total_rejects) else rejects
+    return Prepared(path.name, digest, book, township, wave, members, totals, rejects,
+                    cleaned.warnings, cleaned.rows_rejected)
+
+
+def _header_map(book: Workbook) -> str:
+    return json.dumps([{"sheet": c.sheet, "column": c.label, "field": c.field} for c in book.columns],
+                      ensure_ascii=False)
+
+
+def ingest_paths(paths: Iterable[Path | str], db: Path | str | None = None, *,
+                 uploaded_by: str | None = None, progress: Callable[[str], None] | None = None,
+                 home_county: str | None = None) -> IngestReport:
+    """Ingest files and folders into the warehouse; returns one result per file."""
+    files = collect_files(paths)
+    db = Path(db) if db else config.db_path()
+    hash_id = make_id_hasher(load_or_create_secret(config.secret_path()))
+    home_county = home_county or config.HOME_COUNTY_CODE
+    uploaded_by = uploaded_by or _os_user()
+    run_id = uuid.uuid4().hex[:12]
+    report = IngestReport()
+    with write_transaction(db) as con:
+        for path in files:
+            now = datetime.now()
+            result = _ingest_one(con, path, hash_id, home_county, now)
+            log_ingest(con, run_id=run_id, now=now, file_name=path.name, file_hash=result.file_hash,
+                       status=result.status, rows_loaded=result.rows_loaded,
+                       rows_rejected=result.rows_rejected, error=result.error,
+                       township=result.township, wave=result.wave, uploaded_by=uploaded_by)
+            report.files.append(result)
+            if progress:
+                progress(path.name)
+        build_models(con)
+    return report
+
+
+def _ingest_one(con, path: Path, hash_id, home_county: str, now: datetime) -> FileResult:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return FileResult(path.name, "rejected", error="无法读取该文件（权限不足或文件已被移走）")
+    digest = file_hash(data)
+    result = _process(con, path, digest, hash_id, home_county, now)
+    result.file_hash = digest
+    return result
+
+
+def _process(con, path: Path, digest: str, hash_id, home_county: str, now: datetime) -> FileResult:
+    if is_known_file(con, digest):
+        return FileResult(path.name, "unchanged")
+    try:
+        prepared = prepare(path, digest, hash_id, home_county)
+    except (FileRejected, ContextMissing) as exc:
+        return FileResult(path.name, "rejected", error=getattr(exc, "reason", None) or str(exc))
+    except Exception as exc:  # one file's surprise must not stop the batch
+        if os.environ.get("CENSUS_DEBUG"):
+            raise
+        log.error("unexpected failure on %s: %s", path.name, type(exc).__name__)
+        return FileResult(path.name, "rejected", error=f"处理文件时发生内部错误（{type(exc).__name__}），请联系管理员")
+    status = load_file(
+        con, file_name=prepared.file_name, file_hash=digest, members=prepared.members,
+        branch_totals=prepared.branch_totals, rejects=prepared.rejects, warnings=prepared.warnings,
+        sheets=[t.sheet for t in prepared.book.tables], unmapped=prepared.book.unmapped,
+        header_map=_header_map(prepared.book), township=prepared.township, wave=prepared.wave, now=now,
+    )
+    return FileResult(path.name, status, len(prepared.members), prepared.rows_rejected,
+                      township=prepared.township, wave=prepared.wave)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

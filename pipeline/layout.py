@@ -1,0 +1,248 @@
+"""Recover the table inside a township's sheet: header rows, merged cells, non-data rows.
+
+Input is a reader's `Sheet` (name, rows, merged ranges, first_row); output is plain frames whose
+columns are canonical field names, each row carrying its sheet and Excel row number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.headers import clean_text, is_header_word, map_header, map_part
+from pipeline.normalize import is_blank, to_text
+
+HEADER_SCAN_ROWS = 30
+MIN_HEADER_FIELDS = 3
+
+_NON_DATA_START = re.compile(r"^(合计|总计|小计|共计|注[:：]|注\d|说明[:：]|备注[:：]|填表人|审核人|填报人|制表人|负责人|填表日期|填报日期|单位负责人|联系人[:：])")
+_NON_DATA_ANYWHERE = re.compile(r"填表人|审核人|填报人[:：]|制表人")
+_BRANCH_WORDS = re.compile(r"(党支部|支部|党总支|党小组|党委|村|社区|居委会)$")
+_GENERIC_SHEET = re.compile(r"^(sheet\d*|工作表\d*|流动党员.*|.*(普查|台账|登记|汇总|名单|明细|数据|统计).*)$", re.I)
+_WAVE_LABELLED = re.compile(r"普查(?:时间|批次|年月)?[:：]?\s*(\d{4})\s*[年.\-/]\s*(\d{1,2})")
+_WAVE_ANY = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*(?:年|[.\-/_])\s*(\d{1,2})(?!\d)")
+_WAVE_COMPACT = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(?:\d{2})?(?!\d)")
+_TOWNSHIP = re.compile(r"([\u4e00-\u9fffA-Za-z]{1,10}?(?:街道|镇|乡))(?![镇乡])")
+_TOWNSHIP_PREFIX = re.compile(r"^(?:中共|中国共产党)?(?:[\u4e00-\u9fff]{1,6}?(?:省|市|县|区))*")
+
+
+@dataclass
+class ColumnMap:
+    sheet: str
+    label: str  # header text as the analyst sees it, two levels joined with '/'
+    field: str | None  # canonical field, None when the column is not understood
+
+
+@dataclass
+class SheetTable:
+    sheet: str
+    members: pd.DataFrame  # canonical columns + sheet, excel_row, sheet_branch
+    columns: list[ColumnMap]
+    context_text: str  # title and filling rows above the header
+
+
+@dataclass
+class Workbook:
+    tables: list[SheetTable] = field(default_factory=list)
+    branch_totals: pd.DataFrame | None = None  # branch, members_total, sheet, excel_row
+    context_text: str = ""
+
+    @property
+    def columns(self) -> list[ColumnMap]:
+        return [column for table in self.tables for column in table.columns]
+
+    @property
+    def unmapped(self) -> list[str]:
+        return [f"{c.sheet}:{c.label}" for c in self.columns if c.field is None]
+
+
+def _row_fields(row: list[object]) -> set[str]:
+    return {f for f in (map_header(cell) for cell in row) if f and f != "seq"}
+
+
+def _header_score(fields: set[str]) -> int:
+    if "name" in fields and len(fields) >= MIN_HEADER_FIELDS:
+        return len(fields)
+    if {"branch", "members_total"} <= fields:
+        return len(fields)
+    return 0
+
+
+def find_header(rows: list[list[object]]) -> int | None:
+    """Index of the header row: the early row that names the most known fields."""
+    best, best_score = None, 0
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        score = _header_score(_row_fields(row))
+        if score > best_score:
+            best, best_score = index, score
+    return best
+
+
+def _is_subheader(row: list[object]) -> bool:
+    cells = [cell for cell in row if not is_blank(cell)]
+    return bool(cells) and all(isinstance(cell, str) and is_header_word(cell) for cell in cells)
+
+
+def _fill_merged(rows: list[list[object]], merged: list[tuple[int, int, int, int]], start: int) -> None:
+    """Copy each merged range's top-left value into the cells it covers (from `start` down)."""
+    for r0, c0, r1, c1 in merged:
+        if r1 < start or r0 >= len(rows):
+            continue
+        value = rows[r0][c0] if c0 < len(rows[r0]) else None
+        for r in range(max(r0, start), min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                row[c] = value
+
+
+def map_columns(header: list[object], sub: list[object] | None, merged, header_index: int) -> list[tuple[str, str | None]]:
+    """(label, field) per column; a two-level header joins parent and child."""
+    parents = list(header)
+    if sub is not None:
+        for r0, c0, _r1, c1 in merged:
+            if r0 == header_index and c1 > c0:
+                for c in range(c0 + 1, min(c1, len(parents) - 1) + 1):
+                    parents[c] = parents[c0]
+        for c in range(1, len(parents)):
+            if is_blank(parents[c]) and c < len(sub) and not is_blank(sub[c]):
+                parents[c] = parents[c - 1]
+    result, used = [], set()
+    for c, parent in enumerate(parents):
+        child = sub[c] if sub is not None and c < len(sub) and not is_blank(sub[c]) else None
+        parent_text = to_text(parent)
+        if child is not None and parent_text and not (sub is not None and clean_text(child) == clean_text(parent)):
+            label = f"{parent_text}/{to_text(child)}"
+            mapped = map_part(map_header(parent), child)
+        else:
+            label = parent_text or (to_text(child) or "")
+            mapped = map_header(label) if label else None
+        if mapped in used:
+            mapped = None  # a second column for the same field is reported, not silently merged
+        if mapped:
+            used.add(mapped)
+        if label or mapped:
+            result.append((label, mapped))
+        else:
+            result.append(("", None))
+    return result
+
+
+def _is_non_data(row: list[object], name_col: int | None, seq_col: int | None) -> bool:
+    cells = [(c, v) for c, v in enumerate(row) if not is_blank(v) and c != seq_col]
+    first = next((to_text(v) for c, v in enumerate(row) if not is_blank(v)), None)
+    if not cells or first is None:
+        return True
+    compact = clean_text(first)
+    if _NON_DATA_START.match(compact) or any(
+        _NON_DATA_ANYWHERE.search(str(v)) for _, v in cells[:3]
+    ):
+        return True
+    if len(cells) == 1:
+        # A lone cell is a block heading or a note, unless it is a name in the name column.
+        col, value = cells[0]
+        return not (col == name_col and not _BRANCH_WORDS.search(str(value)))
+    return False
+
+
+def branch_from_sheet_name(name: str) -> str | None:
+    text = clean_text(name)
+    if _GENERIC_SHEET.match(text) or not _BRANCH_WORDS.search(text):
+        return None
+    return to_text(name)
+
+
+def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
+    """('members'|'totals', frame, columns, context) for one sheet, or None when it has no table."""
+    rows = [list(row) for row in sheet.rows]
+    header_index = find_header(rows)
+    if header_index is None:
+        return None
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [None] * (width - len(r)) for r in rows]
+    sub = rows[header_index + 1] if header_index + 1 < len(rows) and _is_subheader(rows[header_index + 1]) else None
+    merged = list(getattr(sheet, "merged", []) or [])
+    mapping = map_columns(rows[header_index], sub, merged, header_index)
+    data_start = header_index + (2 if sub is not None else 1)
+    _fill_merged(rows, merged, data_start)
+    context = " ".join(str(v) for r in rows[:header_index] for v in r if not is_blank(v))
+    fields = [f for _, f in mapping]
+    columns = [ColumnMap(sheet.name, label, f) for label, f in mapping if label or f]
+    kind = "totals" if "members_total" in fields and "name" not in fields else "members"
+    name_col = fields.index("name") if "name" in fields else None
+    seq_col = fields.index("seq") if "seq" in fields else None
+
+    offset = getattr(sheet, "first_row", 0) + 1
+    keep_cols = [(c, f) for c, f in enumerate(fields) if f and f != "seq"]
+    extra_cols = [(c, label) for c, (label, f) in enumerate(mapping) if f is None and label]
+    records, current_block_branch = [], None
+    for r in range(data_start, len(rows)):
+        row = rows[r]
+        if _is_non_data(row, name_col, seq_col):
+            lone = [v for c, v in enumerate(row) if not is_blank(v) and c != seq_col]
+            if len(lone) == 1 and _BRANCH_WORDS.search(clean_text(lone[0])):
+                current_block_branch = to_text(lone[0])  # a block heading names the branch below it
+            continue
+        if [clean_text(v) if not is_blank(v) else "" for v in row] == [
+            clean_text(v) if not is_blank(v) else "" for v in rows[header_index]
+        ]:
+            continue  # a repeated header row
+        record = {f: row[c] for c, f in keep_cols}
+        if extra_cols:
+            record["extra"] = {label: to_text(row[c]) for c, label in extra_cols if not is_blank(row[c])} or None
+        record["excel_row"] = r + offset
+        record["block_branch"] = current_block_branch
+        records.append(record)
+    frame = pd.DataFrame.from_records(records, columns=[f for _, f in keep_cols] + (["extra"] if extra_cols else []) + ["excel_row", "block_branch"])
+    frame["sheet"] = sheet.name
+    return kind, frame, columns, context
+
+
+def parse_workbook(sheets) -> Workbook:
+    """Every sheet's table; raises nothing, an empty result means no recognisable header."""
+    book = Workbook()
+    totals = []
+    for sheet in sheets:
+        table = read_table(sheet)
+        if table is None:
+            continue
+        kind, frame, columns, context = table
+        book.context_text = " ".join(t for t in (book.context_text, context) if t)
+        if kind == "totals":
+            totals.append(frame)
+        else:
+            frame["sheet_branch"] = branch_from_sheet_name(sheet.name)
+            book.tables.append(SheetTable(sheet.name, frame, columns, context))
+    if totals:
+        book.branch_totals = pd.concat(totals, ignore_index=True)
+    return book
+
+
+# ---------------------------------------------------------------- township and wave hints
+
+
+def wave_from_text(text: str) -> str | None:
+    """`YYYY-MM` from a title, filling row or file name; a labelled 普查时间 wins."""
+    text = clean_text(text) if text else ""
+    for pattern in (_WAVE_LABELLED, _WAVE_ANY, _WAVE_COMPACT):
+        match = pattern.search(text)
+        if match:
+            year, month = int(match.group(1)), int(match.group(2))
+            if 1950 <= year <= 2100 and 1 <= month <= 12:
+                return f"{year:04d}-{month:02d}"
+    return None
+
+
+def township_from_text(text: str) -> str | None:
+    """The first 乡/镇/街道 name in a title or file name, without county prefixes or 中共."""
+    if not text:
+        return None
+    for token in re.split(r"[_\-\s\d()（）【】\[\]、,，.:：]+", clean_text(text)):
+        token = re.sub(r"^(填报单位|单位|中共|中国共产党)+", "", token)
+        match = _TOWNSHIP.search(token)
+        if match:
+            name = match.group(1)
+            stripped = _TOWNSHIP_PREFIX.sub("", name)
+            return stripped if len(stripped) >= 2 else name
+    return None

@@ -1,0 +1,22 @@
+"""Build the analytics models: every `sql/stg_*.sql`, then every `sql/mart_*.sql`, sorted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipeline.config import SQL_DIR
+
+
+def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
+    return sorted(sql_dir.glob("stg_*.sql")) + sorted(sql_dir.glob("mart_*.sql"))
+
+
+def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Run each model file; returns the model names in build order."""
+    built = []
+    for path in model_files(sql_dir):
+        con.execute(path.read_text(encoding="utf-8"))
+        built.append(path.stem)
+    return built

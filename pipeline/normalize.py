@@ -1,0 +1,244 @@
+"""One small pure function per field. Each takes one raw cell value and returns a clean value.
+
+Functions that can fail raise `ValueError` with a Chinese reason an analyst understands; the
+caller turns that into a quarantine row. Vocabulary functions return the unknown word unchanged,
+so the schema check can name it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+EXCEL_EPOCH = date(1899, 12, 30)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_SPACES = re.compile(r"\s+")
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def to_text(value: object) -> str | None:
+    """Full-width → half-width, trimmed; numbers without a spurious '.0'."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text or None
+
+
+# ---------------------------------------------------------------- dates
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})月?()$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+    re.compile(r"^(\d{4})(\d{2})()$"),
+)
+
+
+def _make_date(year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError("日期不存在") from None
+
+
+def parse_date(value: object) -> date | None:
+    """Every date form seen in the field; month precision becomes the 1st of the month."""
+    if is_blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("日期无法识别")
+    if isinstance(value, int | float):
+        number = float(value)
+        if number.is_integer() and 19000101 <= number <= 21001231:
+            return parse_date(str(int(number)))
+        if number.is_integer() and 190001 <= number <= 210012:
+            return parse_date(str(int(number)))
+        if 1900 <= number < 2100 and not number.is_integer():
+            # "2021.3" typed into a numeric cell; "2021.10" arrives as 2021.1 and reads as January.
+            year, month = f"{number:.2f}".rstrip("0").split(".")
+            return _make_date(int(year), int(month), 1)
+        if 1 <= number < 80000:
+            return EXCEL_EPOCH + timedelta(days=int(number))
+        raise ValueError("日期无法识别")
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            year, month, day = match.groups()
+            return _make_date(int(year), int(month), int(day) if day else 1)
+    if text.isdigit() and 1 <= int(text) < 80000:
+        return EXCEL_EPOCH + timedelta(days=int(text))
+    raise ValueError("日期无法识别")
+
+
+def month_end(wave: str) -> date:
+    """Last day of a `YYYY-MM` census wave."""
+    year, month = (int(part) for part in wave.split("-"))
+    first_next = date(year + month // 12, month % 12 + 1, 1)
+    return first_next - timedelta(days=1)
+
+
+# ---------------------------------------------------------------- identity
+
+
+def id_check_digit(first17: str) -> str:
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def normalize_id(value: object) -> str | None:
+    """An 18-character ID number as text. Numbers are refused: Excel keeps 15 significant digits."""
+    if is_blank(value):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("身份证号以数字格式存储，后几位已丢失，请将该列设为文本后重新填写")
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).upper()
+    if re.fullmatch(r"\d(\.\d+)?E\+\d+", text):
+        raise ValueError("身份证号以科学计数法存储，后几位已丢失，请将该列设为文本后重新填写")
+    return text
+
+
+def id_problem(text: str) -> str | None:
+    """Why an ID number is invalid, or None when it is valid."""
+    if not re.fullmatch(r"\d{17}[\dX]", text):
+        return f"身份证号应为18位（17位数字加1位校验码），实际为{len(text)}位"
+    try:
+        date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return "身份证号中的出生日期不存在"
+    if id_check_digit(text[:17]) != text[17]:
+        return "身份证号校验位错误，请核对号码"
+    return None
+
+
+def mask_id(text: str | None) -> str | None:
+    """330327********1234: the region stays for analysis, the person is not identifiable."""
+    if not text:
+        return None
+    if len(text) <= 10:
+        return text[:2] + "*" * (len(text) - 2)
+    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+
+
+def gender_from_id(text: str) -> str:
+    return "男" if int(text[16]) % 2 else "女"
+
+
+def birth_from_id(text: str) -> date:
+    return date(int(text[6:10]), int(text[10:12]), 1)
+
+
+# ---------------------------------------------------------------- vocabularies
+
+_YES = {"是", "有", "√", "✓", "✔", "y", "yes", "true", "1", "对", "已", "持证", "已持证", "已返乡", "已回乡"}
+_NO = {"否", "无", "×", "✗", "✘", "x", "n", "no", "false", "0", "没有", "未", "未持证", "未返乡", "未回乡", "不是"}
+
+
+def parse_bool(value: object) -> bool | str | None:
+    """是/否, 有/无, √/×, Y/N …; an unknown word is returned as text for the schema to flag."""
+    text = to_text(value)
+    if text is None:
+        return None
+    word = text.lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    return text
+
+
+_CONTACT = {
+    "正常": "正常", "联系正常": "正常", "已联系": "正常", "保持联系": "正常", "能联系": "正常",
+    "有联系": "正常", "经常联系": "正常", "联系": "正常", "良好": "正常", "可联系": "正常",
+    "失联": "失联", "失去联系": "失联", "联系不上": "失联", "无法联系": "失联", "未联系上": "失联",
+    "长期失联": "失联", "失联党员": "失联", "联系中断": "失联", "已失联": "失联", "断联": "失联",
+}
+
+
+def normalize_contact_status(value: object) -> str | None:
+    text = to_text(value)
+    if text is None:
+        return None
+    return _CONTACT.get(_SPACES.sub("", text), text)
+
+
+_GENDER = {"男": "男", "女": "女", "男性": "男", "女性": "女", "m": "男", "f": "女"}
+
+
+def normalize_gender(value: object) -> str | None:
+    text = to_text(value)
+    if text is None:
+        return None
+    return _GENDER.get(text.lower(), text)
+
+
+_SCOPES = {
+    "跨省": "跨省", "跨省流动": "跨省", "省外": "跨省", "出省": "跨省",
+    "省内跨市": "省内跨市", "省内跨地市": "省内跨市", "省内跨市流动": "省内跨市", "省内市外": "省内跨市",
+    "市内跨县": "市内跨县", "市内跨县(市、区)": "市内跨县", "市内跨县区": "市内跨县", "市内跨县流动": "市内跨县",
+    "市内县外": "市内跨县",
+    "县内": "县内", "县内流动": "县内", "县(市、区)内": "县内", "县域内": "县内", "本县": "县内",
+}
+
+
+def normalize_flow_scope(value: object) -> str | None:
+    text = to_text(value)
+    if text is None:
+        return None
+    return _SCOPES.get(_SPACES.sub("", text), text)
+
+
+# ---------------------------------------------------------------- numbers and contacts
+
+
+def parse_count(value: object) -> float | None:
+    """A head count such as 3, '3', '3人'; fractions and negatives pass through for the schema."""
+    if is_blank(value):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).removesuffix("人")
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("带动就业人数应为整数") from None
+
+
+def normalize_phone(value: object) -> str | None:
+    """Digits kept exactly; a number cell loses no digits because it is formatted as an integer."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).removeprefix("+86")
+
+
+def phone_problem(text: str) -> str | None:
+    digits = re.sub(r"[-()（）]", "", text)
+    if re.fullmatch(r"1[3-9]\d{9}", digits) or re.fullmatch(r"0\d{9,11}", digits):
+        return None
+    if re.fullmatch(r"[2-9]\d{6,7}", digits):
+        return None  # a local landline without the area code
+    return "联系电话不是11位手机号或带区号的固定电话"
+
+
+def normalize_name(value: object) -> str | None:
+    text = to_text(value)
+    return _SPACES.sub("", text) if text else None

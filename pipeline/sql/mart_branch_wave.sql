@@ -1,0 +1,98 @@
+-- grain: one row per wave, township and branch (current units only)
+-- Every spec §5 count for one branch; townships and the county are sums of these rows,
+-- so rates are always computed after summing (never averaged).
+-- members_total comes from the branch summary sheet and is NULL when none was given.
+create or replace table mart_branch_wave as
+with members as (
+    select
+        wave,
+        township,
+        coalesce(nullif(trim(branch), ''), '未注明支部') as branch,
+        wave_end,
+        not coalesce(is_returned, false) as is_out,
+        coalesce(is_returned, false) as is_back,
+        coalesce(flow_scope, '未知') as flow_scope,
+        outflow_date,
+        last_contact_date,
+        contact_status,
+        nullif(trim(inflow_org), '') is not null as has_inflow_org,
+        coalesce(has_certificate, false) as has_certificate,
+        nullif(trim(enterprise), '') is not null as has_enterprise,
+        coalesce(jobs_created, 0) as jobs_created
+    from stg_members
+),
+
+flagged as (
+    select
+        *,
+        is_out and outflow_date is not null
+            and date_diff('day', outflow_date, wave_end) >= 365 as is_long_term,
+        is_out and coalesce(contact_status = '失联', false) as is_lost,
+        -- same rule as mart_township_wave: no recorded contact counts as not contacted
+        last_contact_date is null
+            or date_diff('day', last_contact_date, wave_end) > 180 as is_stale
+    from members
+),
+
+counts as (
+    select
+        wave,
+        township,
+        branch,
+        count(*) filter (where is_out) as outflow,
+        count(*) filter (where is_out and flow_scope = '跨省') as scope_cross_province,
+        count(*) filter (where is_out and flow_scope = '省内跨市') as scope_cross_city,
+        count(*) filter (where is_out and flow_scope = '市内跨县') as scope_cross_county,
+        count(*) filter (where is_out and flow_scope = '县内') as scope_in_county,
+        count(*) filter (where is_out and flow_scope = '未知') as scope_unknown,
+        count(*) filter (where is_long_term) as long_term,
+        count(*) filter (where is_lost) as lost_contact,
+        count(*) filter (where is_out and is_stale and not is_lost) as at_risk,
+        count(*) filter (where is_out and has_inflow_org) as dual_managed,
+        count(*) filter (where is_out and not has_inflow_org and is_stale) as two_nots,
+        count(*) filter (where is_out and has_certificate) as certified,
+        count(*) filter (where is_back) as returnees,
+        count(*) filter (where is_back and has_enterprise) as enterprises,
+        coalesce(sum(jobs_created) filter (where is_back), 0) as jobs_created
+    from flagged
+    group by wave, township, branch
+),
+
+totals as (
+    select
+        wave,
+        township,
+        coalesce(nullif(trim(branch), ''), '未注明支部') as branch,
+        sum(members_total) as members_total
+    from branch_totals
+    where is_current
+    group by all
+),
+
+final as (
+    select
+        coalesce(c.wave, t.wave) as wave,
+        coalesce(c.township, t.township) as township,
+        coalesce(c.branch, t.branch) as branch,
+        t.members_total,
+        coalesce(c.outflow, 0) as outflow,
+        coalesce(c.scope_cross_province, 0) as scope_cross_province,
+        coalesce(c.scope_cross_city, 0) as scope_cross_city,
+        coalesce(c.scope_cross_county, 0) as scope_cross_county,
+        coalesce(c.scope_in_county, 0) as scope_in_county,
+        coalesce(c.scope_unknown, 0) as scope_unknown,
+        coalesce(c.long_term, 0) as long_term,
+        coalesce(c.lost_contact, 0) as lost_contact,
+        coalesce(c.at_risk, 0) as at_risk,
+        coalesce(c.dual_managed, 0) as dual_managed,
+        coalesce(c.two_nots, 0) as two_nots,
+        coalesce(c.certified, 0) as certified,
+        coalesce(c.returnees, 0) as returnees,
+        coalesce(c.enterprises, 0) as enterprises,
+        coalesce(c.jobs_created, 0)::bigint as jobs_created
+    from counts as c
+    full outer join totals as t
+        on c.wave = t.wave and c.township = t.township and c.branch = t.branch
+)
+
+select * from final

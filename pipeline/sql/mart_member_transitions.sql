@@ -1,0 +1,116 @@
+-- grain: one row per member and township wave pair (previous wave → wave): every member
+-- registered in either wave, matched by ID hash, else by name + birth month + branch
+-- Status per wave is 正常 / 失联 (outflow) or 返乡; a member missing on one side is 未登记.
+-- The previous wave is the township's own previous census, so a township that skipped a
+-- county wave is compared with what it last submitted.
+create or replace table mart_member_transitions as
+with members as (
+    select
+        row_number() over () as rid,
+        wave,
+        township,
+        coalesce(nullif(trim(branch), ''), '未注明支部') as branch,
+        member_key,
+        id_hash,
+        name || '|' || coalesce(strftime(birth_date, '%Y-%m'), '') as person,
+        case
+            when coalesce(is_returned, false) then '返乡'
+            when contact_status = '失联' then '失联'
+            else '正常'
+        end as status
+    from stg_members
+),
+
+wave_pairs as (
+    select
+        township,
+        wave,
+        lag(wave) over (partition by township order by wave) as prev_wave
+    from (select distinct township, wave from members)
+),
+
+cur as (
+    select m.*, p.prev_wave
+    from members as m
+    inner join wave_pairs as p using (township, wave)
+    where p.prev_wave is not null
+),
+
+prev as (
+    select m.*, p.wave as next_wave
+    from members as m
+    inner join wave_pairs as p on m.township = p.township and m.wave = p.prev_wave
+),
+
+by_id as (
+    select c.rid as cur_rid, min(p.rid) as prev_rid
+    from cur as c
+    inner join prev as p
+        on c.township = p.township and c.prev_wave = p.wave and c.id_hash = p.id_hash
+    group by c.rid
+),
+
+cur_open as (
+    select *, row_number() over (partition by township, wave, branch, person order by rid) as nth
+    from cur
+    where rid not in (select cur_rid from by_id)
+),
+
+prev_open as (
+    select *, row_number() over (partition by township, wave, branch, person order by rid) as nth
+    from prev
+    where rid not in (select prev_rid from by_id)
+),
+
+-- Fallback pass: only rows the ID pass left over, and only when not contradicted by two
+-- different ID numbers; homonyms in one branch pair up in row order.
+by_person as (
+    select c.rid as cur_rid, p.rid as prev_rid
+    from cur_open as c
+    inner join prev_open as p
+        on c.township = p.township
+        and c.prev_wave = p.wave
+        and c.branch = p.branch
+        and c.person = p.person
+        and c.nth = p.nth
+    where c.id_hash is null or p.id_hash is null
+),
+
+pairs as (
+    select cur_rid, prev_rid, '身份证号' as match_method from by_id
+    union all
+    select cur_rid, prev_rid, '姓名+出生年月+支部' from by_person
+),
+
+joined as (
+    select
+        coalesce(c.township, p.township) as township,
+        coalesce(c.wave, p.next_wave) as wave,
+        coalesce(c.prev_wave, p.wave) as prev_wave,
+        coalesce(c.branch, p.branch) as branch,
+        coalesce(c.member_key, p.member_key) as member_key,
+        pairs.match_method,
+        coalesce(p.status, '未登记') as prev_status,
+        coalesce(c.status, '未登记') as cur_status
+    from cur as c
+    left join pairs on c.rid = pairs.cur_rid
+    full outer join prev as p on pairs.prev_rid = p.rid
+),
+
+final as (
+    select
+        *,
+        case
+            when cur_status = '失联' and prev_status = '失联' then '持续失联'
+            when cur_status = '失联' and prev_status = '正常' then '新增失联'
+            when cur_status = '正常' and prev_status = '失联' then '恢复联系'
+            when cur_status = '正常' and prev_status = '正常' then '保持正常'
+            when cur_status in ('正常', '失联') then '新增流出'
+            when cur_status = '返乡' and prev_status = '返乡' then '持续返乡'
+            when cur_status = '返乡' then '返乡'
+            else '不再登记'
+        end as transition
+    from joined
+)
+
+select * from final

@@ -1,0 +1,227 @@
+"""The DuckDB warehouse: schema, atomic write transactions, unit replacement with history.
+
+Writers never open the live file. `write_transaction` copies it next to itself, yields a
+connection to the copy, checkpoints and `os.replace`s the copy over the live file. A killed
+ingest leaves the old file untouched; a dashboard holding the old file read-only keeps
+reading it and sees the new one on its next connect.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+# Nothing in this project may reach for the network; extensions are never installed or loaded.
+DUCKDB_CONFIG = {
+    "autoinstall_known_extensions": "false",
+    "autoload_known_extensions": "false",
+}
+
+SCHEMA = """
+create table if not exists ingest_log (
+    run_id varchar, ingested_at timestamp, file_name varchar, file_hash varchar,
+    status varchar, rows_loaded integer, rows_rejected integer, error varchar,
+    township varchar, wave varchar, uploaded_by varchar
+);
+create table if not exists source_files (
+    file_hash varchar primary key, file_name varchar, township varchar, wave varchar,
+    loaded_at timestamp, sheets varchar[], unmapped_columns varchar[], header_map varchar
+);
+create table if not exists units (
+    wave varchar, township varchar, branch varchar, file_hash varchar, loaded_at timestamp,
+    replaced_at timestamp, replaced_by varchar, is_current boolean
+);
+create table if not exists members (
+    member_key varchar, wave varchar, township varchar, branch varchar, name varchar,
+    gender varchar, birth_date date, id_hash varchar, id_masked varchar, outflow_date date,
+    destination_text varchar, dest_province varchar, dest_province_code varchar,
+    dest_city varchar, dest_city_code varchar, dest_county varchar, dest_county_code varchar,
+    flow_scope varchar, stated_flow_scope varchar, occupation varchar, phone varchar,
+    inflow_org varchar, has_certificate boolean, last_contact_date date,
+    contact_status varchar, dues_paid_through date, is_returned boolean, return_date date,
+    enterprise varchar, enterprise_industry varchar, jobs_created integer, remarks varchar,
+    extra varchar, sheet varchar, excel_row integer, file_hash varchar, source_file varchar,
+    is_current boolean
+);
+create table if not exists branch_totals (
+    wave varchar, township varchar, branch varchar, members_total integer, sheet varchar,
+    excel_row integer, file_hash varchar, is_current boolean
+);
+create table if not exists quarantine (
+    file_hash varchar, file_name varchar, wave varchar, township varchar, sheet varchar,
+    excel_row integer, field varchar, column_label varchar, value varchar, reason varchar
+);
+create table if not exists warnings (
+    file_hash varchar, file_name varchar, wave varchar, township varchar, sheet varchar,
+    excel_row integer, field varchar, column_label varchar, value varchar, reason varchar
+);
+"""
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
+
+
+def connect_readonly(path: Path | str) -> duckdb.DuckDBPyConnection:
+    return connect(path, read_only=True)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA)
+
+
+@contextmanager
+def writer_lock(db: Path) -> Iterator[None]:
+    """One writer at a time; a second ingest waits rather than losing the first one's work."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(db.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def write_transaction(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a private copy of the warehouse that replaces it only on success."""
+    db = Path(db)
+    with writer_lock(db):
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{db.name}.", suffix=".tmp", dir=db.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            if db.exists():
+                shutil.copyfile(db, tmp)
+            else:
+                tmp.unlink()  # DuckDB refuses an empty file; let it create its own
+            con = connect(tmp)
+            try:
+                create_schema(con)
+                yield con
+                con.execute("checkpoint")
+            finally:
+                con.close()
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, db)
+            dir_fd = os.open(db.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+
+
+def is_known_file(con: duckdb.DuckDBPyConnection, file_hash: str) -> bool:
+    return con.execute("select count(*) from source_files where file_hash = ?", [file_hash]).fetchone()[0] > 0
+
+
+def load_file(con: duckdb.DuckDBPyConnection, *, file_name: str, file_hash: str, members: pd.DataFrame,
+              branch_totals: pd.DataFrame | None, rejects: pd.DataFrame, warnings: pd.DataFrame,
+              sheets: list[str], unmapped: list[str], header_map: str, township: str | None,
+              wave: str | None, now: datetime) -> str:
+    """Load one validated file; returns 'loaded' or 'replaced'. Runs inside one transaction."""
+    con.execute("begin transaction")
+    try:
+        status = _load(con, file_name, file_hash, members, branch_totals, rejects, warnings,
+                       sheets, unmapped, header_map, township, wave, now)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return status
+
+
+_INSERT_QUARANTINE = "insert into quarantine by name select * from new_issues"
+_INSERT_WARNINGS = "insert into warnings by name select * from new_issues"
+
+
+def _load(con, file_name, file_hash, members, branch_totals, rejects, warnings, sheets, unmapped,
+          header_map, township, wave, now) -> str:
+    units = members[["wave", "township", "branch"]].drop_duplicates()
+    con.register("new_units", units)
+    replaced = con.execute(
+        """
+        select count(*) from units u join new_units n using (wave, township, branch)
+        where u.is_current and u.file_hash <> ?
+        """,
+        [file_hash],
+    ).fetchone()[0]
+    con.execute(
+        """
+        update members set is_current = false
+        where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
+        """
+    )
+    con.execute(
+        """
+        update units set is_current = false, replaced_at = ?, replaced_by = ?
+        where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
+        """,
+        [now, file_hash],
+    )
+    con.execute(
+        "insert into units select wave, township, branch, ?, ?, null, null, true from new_units",
+        [file_hash, now],
+    )
+    con.unregister("new_units")
+
+    rows = members.assign(file_hash=file_hash, source_file=file_name, is_current=True)
+    con.register("new_members", rows)
+    con.execute("insert into members by name select * from new_members")
+    con.unregister("new_members")
+
+    if branch_totals is not None and len(branch_totals):
+        totals = branch_totals.assign(file_hash=file_hash, is_current=True)
+        con.register("new_totals", totals)
+        con.execute(
+            """
+            update branch_totals set is_current = false
+            where is_current and (wave, township, branch) in (select (wave, township, branch) from new_totals)
+            """
+        )
+        con.execute("insert into branch_totals by name select * from new_totals")
+        con.unregister("new_totals")
+
+    for insert, frame in ((_INSERT_QUARANTINE, rejects), (_INSERT_WARNINGS, warnings)):
+        if len(frame):
+            issues = frame.assign(file_hash=file_hash, file_name=file_name, wave=wave, township=township)
+            con.register("new_issues", issues)
+            con.execute(insert)
+            con.unregister("new_issues")
+
+    con.execute(
+        "insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [file_hash, file_name, township, wave, now, sheets, unmapped, header_map],
+    )
+    return "replaced" if replaced else "loaded"
+
+
+def log_ingest(con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime, file_name: str,
+               file_hash: str | None, status: str, rows_loaded: int, rows_rejected: int,
+               error: str | None, township: str | None, wave: str | None, uploaded_by: str | None) -> None:
+    con.execute(
+        "insert into ingest_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, now, file_name, file_hash, status, rows_loaded, rows_rejected, error, township, wave, uploaded_by],
+    )
+
+
+def warehouse_version(db: Path | str) -> tuple[str, int, int] | None:
+    """(path, inode, mtime_ns): changes whenever an ingest swaps a new warehouse in."""
+    try:
+        stat = os.stat(db)
+    except FileNotFoundError:
+        return None
+    return (str(db), stat.st_ino, stat.st_mtime_ns)

@@ -1,0 +1,84 @@
+"""Shared fixtures: isolated warehouse and secret per test, literal spreadsheets, the samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT.parent / "shared" / "samples"
+
+# A plain modern register header (the layout of most township files).
+HEADER = ["序号", "姓名", "性别", "身份证号", "所在党支部", "所属乡镇", "流出时间", "流入地", "从事职业",
+          "联系电话", "联系状态", "最近联系时间", "是否返乡", "返乡时间", "创办企业", "带动就业人数"]
+
+
+def member(seq=1, name="张三", gender="男", id_number="330327198001011239", branch="第一党支部",
+           township="灵溪镇", outflow="2021.3", destination="上海市闵行区", occupation="制造业",
+           phone="13800001111", status="正常", contact="2022-03-01", returned="否", return_date=None,
+           enterprise=None, jobs=None):
+    return [seq, name, gender, id_number, branch, township, outflow, destination, occupation, phone,
+            status, contact, returned, return_date, enterprise, jobs]
+
+
+def valid_id(first17: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """Never touch the developer's warehouse or secret."""
+    monkeypatch.setenv("CENSUS_DB", str(tmp_path / "census.duckdb"))
+    monkeypatch.setenv("CENSUS_SECRET_FILE", str(tmp_path / "secret.key"))
+    return tmp_path
+
+
+@pytest.fixture
+def write_xlsx(tmp_path):
+    """Write a real workbook: {sheet: rows}, optional merges {sheet: ["A1:C1", ...]}."""
+
+    def write(name: str, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None,
+              folder: Path | None = None) -> Path:
+        path = (folder or tmp_path) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+        for sheet_name, rows in sheets.items():
+            sheet = book.add_worksheet(sheet_name)
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    if value is not None:
+                        sheet.write(r, c, value)
+            for ref in (merges or {}).get(sheet_name, []):
+                first = ref.split(":")[0]
+                col = ord(first[0]) - 65
+                row_index = int(first[1:]) - 1
+                sheet.merge_range(ref, rows[row_index][col] if row_index < len(rows) else None)
+        book.close()
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def truth() -> dict:
+    if not SAMPLES.exists():
+        pytest.skip("../shared/samples is not beside this checkout")
+    return json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def samples_db(tmp_path_factory, truth):
+    """A warehouse built once from ../shared/samples (tests must not write to it)."""
+    import os
+
+    from pipeline.ingest import ingest_paths
+
+    folder = tmp_path_factory.mktemp("samples_db")
+    os.environ.setdefault("CENSUS_SECRET_FILE", str(folder / "secret.key"))
+    db = folder / "census.duckdb"
+    report = ingest_paths([SAMPLES], db=db)
+    return db, report
