@@ -13,6 +13,12 @@ from dashboard import theme
 SOURCE = "数据来源：流动党员普查数据库"
 
 
+class Title(str):
+    """A chart title that remembers whether it spans all waves (for its subtitle)."""
+
+    all_waves: bool = False
+
+
 @dataclass(frozen=True)
 class ChartContext:
     """What a chart needs to say about itself: whose data, which wave, how fresh."""
@@ -21,9 +27,15 @@ class ChartContext:
     wave: str | None = None  # "2022-04"; None when a chart spans all waves
     as_of: str | None = None  # last successful ingest, "2024-05-01 10:20"
 
-    def heading(self, what: str, *, all_waves: bool = False) -> str:
+    def heading(self, what: str, *, all_waves: bool = False) -> Title:
+        title = Title(what)
+        title.all_waves = all_waves
+        return title
+
+    def subtitle(self, all_waves: bool = False) -> str:
+        """Scope and wave under every title, so a pasted chart still says what it shows."""
         wave = "历次普查" if all_waves or not self.wave else f"{wave_label(self.wave)}普查"
-        return f"{self.scope} {wave} {what}"
+        return f"{self.scope} · {wave}"
 
     def caption(self) -> str:
         tail = f"（截至 {self.as_of} 入库）" if self.as_of else ""
@@ -65,22 +77,30 @@ def finalize(
     height: int = 420,
     note: str | None = None,
 ) -> go.Figure:
-    """Title, caption and size in one place so every chart reads the same in a report."""
-    caption = ctx.caption() + (f"；{note}" if note else "")
+    """Title, subtitle (scope and wave), source caption and size in one place, so every
+    chart reads the same on screen and pasted into a report."""
+    all_waves = getattr(title, "all_waves", False)
     fig.update_layout(
         template=theme.TEMPLATE_NAME,
-        title=dict(text=title),
+        title=dict(
+            text=str(title),
+            subtitle=dict(text=ctx.subtitle(all_waves), font=dict(size=13, color=theme.MUTED)),
+            y=1, yref="container", yanchor="top", pad=dict(t=14),
+        ),
         height=height,
     )
+    lines = [note, ctx.caption()] if note else [ctx.caption()]
+    fig.update_layout(margin=dict(b=72 + 16 * len(lines)))
     fig.add_annotation(
-        text=caption,
+        text="<br>".join(lines),
         xref="paper",
         yref="paper",
         x=0,
         y=0,
-        yshift=-56,
+        yshift=-(56 + 16 * len(lines)),
         xanchor="left",
-        yanchor="top",
+        yanchor="bottom",
+        align="left",
         showarrow=False,
         font=dict(size=11, color=theme.GREY),
     )
@@ -102,3 +122,31 @@ def empty_figure(ctx: ChartContext, title: str, message: str = "所选范围暂�
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return finalize(fig, ctx, title, height=260)
+
+
+def nice_step(span: float, ticks: int = 5) -> float:
+    """A 1-2-5 step giving about `ticks` intervals over span (never below 1 for counts)."""
+    import math
+
+    if span <= 0:
+        return 1
+    raw = span / ticks
+    mag = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        if raw <= m * mag:
+            return m * mag
+    return 10 * mag
+
+
+def count_range(max_value: float, headroom: float = 1.25, *, integer: bool = True) -> dict:
+    """Axis settings for counts: whole-number ticks, room above the bars for labels."""
+    top = max(float(max_value or 0) * headroom, 1.0)
+    step = nice_step(top)
+    if integer:
+        step = max(1, round(step))
+    return dict(range=[0, top], dtick=step, tick0=0)
+
+
+def bar_gap(n: int) -> float:
+    """Gap between bar groups: a lone bar should not fill the whole chart."""
+    return min(0.85, max(0.3, 1 - 0.14 * n))

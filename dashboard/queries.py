@@ -66,16 +66,13 @@ def as_of(con, f: Filters) -> pd.DataFrame:
 # Shares need the denominator per township: members_total is summed over the township's
 # branches when a summary was given, and outflow of townships without one is left out of
 # the county's outflow share (outflow_counted) instead of diluting it.
-_BY_TOWNSHIP = f"""
-    select wave, township, sum(members_total)::bigint as members_total, {_SUMS}
-    from mart_branch_wave {{where}}
-    group by wave, township
-"""
-
-
-def _rollup(group: str) -> str:
+def _rollup(group: str, where_sql: str, source: str = "mart_branch_wave") -> str:
     return f"""
-        with t as ({_BY_TOWNSHIP})
+        with t as (
+            select wave, township, sum(members_total)::bigint as members_total, {_SUMS}
+            from {source} {where_sql}
+            group by wave, township
+        )
         select {group},
                sum(members_total)::bigint as members_total,
                sum(outflow) filter (where members_total is not null)::bigint as outflow_counted,
@@ -89,13 +86,28 @@ def metrics_by_wave(con, f: Filters) -> pd.DataFrame:
     """Every §5 count per wave for the selection (township/branch honoured, all waves):
     feeds KPI deltas and the trend chart."""
     w, p = where(f, wave=False)
-    return _df(con, _rollup("wave").replace("{where}", w), p)
+    return _df(con, _rollup("wave", w), p)
+
+
+def metrics_previous_comparable(con, f: Filters) -> pd.DataFrame:
+    """The previous wave's metrics over the townships that also reported in the chosen
+    wave, so "change since last census" compares like with like when a township has not
+    submitted yet. Empty when there is no earlier wave."""
+    w, p = where(f, wave=False)
+    source = f"""(
+        with base as (select * from mart_branch_wave {w}),
+        prev as (select max(wave) as wave from base where wave < ?)
+        select * from base
+        where wave = (select wave from prev)
+          and township in (select township from base where wave = ?)
+    )"""
+    return _df(con, _rollup("wave", "", source=source), [*p, f.wave, f.wave])
 
 
 def metrics_by_township(con, f: Filters) -> pd.DataFrame:
     """Every §5 count per township for the chosen wave."""
     w, p = where(f)
-    return _df(con, _rollup("township").replace("{where}", w), p)
+    return _df(con, _rollup("township", w), p)
 
 
 def metrics_by_branch(con, f: Filters) -> pd.DataFrame:
@@ -149,7 +161,7 @@ def top_cities(con, f: Filters) -> pd.DataFrame:
     sql = f"""
         select province, city, sum(outflow)::bigint as outflow
         from mart_flow_destination {w}
-        group by province, city order by outflow desc, city limit 15
+        group by province, city order by outflow desc, city limit 10
     """
     return _df(con, sql, p)
 
@@ -198,7 +210,8 @@ def follow_up(con, f: Filters) -> pd.DataFrame:
     sql = f"""
         with m as (
             select township, {_BRANCH} as branch, name, gender, phone, id_masked,
-                   coalesce(dest_province, '') || coalesce(dest_city, '') as destination,
+                   case when dest_city is null or dest_city = dest_province then dest_province
+                        else dest_province || dest_city end as destination,
                    destination_text, outflow_date, last_contact_date, contact_status, inflow_org,
                    date_diff('day', last_contact_date, wave_end) as days_since_contact,
                    last_contact_date is null
@@ -210,7 +223,7 @@ def follow_up(con, f: Filters) -> pd.DataFrame:
                 case
                     when contact_status = '失联' then '失联'
                     when stale and nullif(trim(inflow_org), '') is null then '两不管'
-                    when stale then '失联风险'
+                    when stale then '超180天未联系'
                 end as reason
             from m
         )
@@ -225,7 +238,9 @@ def follow_up(con, f: Filters) -> pd.DataFrame:
                end as phone,
                id_masked,
                coalesce(nullif(destination, ''), destination_text) as destination,
-               outflow_date, last_contact_date, days_since_contact, reason
+               strftime(outflow_date, '%Y-%m') as outflow_date,
+               strftime(last_contact_date, '%Y-%m-%d') as last_contact_date,
+               days_since_contact, reason
         from flagged
         where reason is not null
         order by case reason when '失联' then 0 when '两不管' then 1 else 2 end,

@@ -14,8 +14,9 @@ def _df(con, sql: str, params: list) -> pd.DataFrame:
 
 
 def ingest_history(con, f: Filters) -> pd.DataFrame:
-    """Latest 300 ingest attempts (a rejected file may have no township or wave)."""
-    w, p = where(f, branch=False)
+    """Latest 300 ingest attempts. The wave filter is ignored: a rejected file may have no
+    wave, and it is exactly what the analyst needs to see here."""
+    w, p = where(f, wave=False, branch=False)
     sql = f"""
         select ingested_at, file_name, status, rows_loaded, rows_rejected, township, wave,
                error, uploaded_by
@@ -27,7 +28,7 @@ def ingest_history(con, f: Filters) -> pd.DataFrame:
 
 
 def ingest_status_counts(con, f: Filters) -> pd.DataFrame:
-    w, p = where(f, branch=False)
+    w, p = where(f, wave=False, branch=False)
     sql = f"select status, count(*)::bigint as files from ingest_log {w} group by status"
     return _df(con, sql, p)
 

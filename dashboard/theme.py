@@ -80,7 +80,7 @@ def _template() -> go.layout.Template:
             orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0, font=dict(size=12)
         ),
         hoverlabel=dict(font=dict(family=FONT_FAMILY, size=12), bgcolor="white"),
-        margin=dict(l=16, r=24, t=84, b=72),
+        margin=dict(l=16, r=24, t=96, b=72),
         separators=".,",
         bargap=0.35,
     )

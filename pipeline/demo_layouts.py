@@ -67,7 +67,7 @@ def file_specs() -> list[FileSpec]:
         "日期 2021年3月，持证 有/无，注释行与分栏签名行；支部情况表",
         sheet="流动党员登记表", title="钱库镇流动党员登记表（2022年4月）",
         merge_branch=True, block_gaps=True, total_row=True,
-        notes=("注：外出时间、回乡时间精确到月；外出地点填写到县（市、区），县内流动填写乡镇。",),
+        notes=("注：外出时间精确到月；外出地点填写到县（市、区），县内流动填写乡镇。",),
         signature=["填表人：", "陈晓燕", None, "审核人：", "林建国", None, "填报日期：2022年4月26日"],
         summary=True, outflow_style="cn_month", day_style="slash", birth_style="cn_month",
         cert_yes_no=("有", "无"), phone_numeric=True, dest="free", lost_words=("失去联系", "联系不上"),

@@ -115,7 +115,7 @@ OUTSIDE_COUNTY = {
         (_p("北京市", "北京市", "朝阳区", "北京朝阳", "北京"), 2),
         (_p("福建省", "宁德市", "福鼎市", "福建福鼎"), 3),
         (_p("福建省", "福州市", "仓山区", "福州仓山"), 1),
-        (_p("天津市", "天津市", "滨海新区", "天津滨海"), 1),
+        (_p("天津市", "天津市", "滨海新区", "天津"), 1),
         (_p("四川省", "成都市", "武侯区", "成都武侯"), 1),
         (_p("湖北省", "武汉市", "江汉区", "武汉江汉"), 1),
         (_p("新疆维吾尔自治区", "乌鲁木齐市", "天山区", "新疆乌鲁木齐"), 1),
@@ -158,8 +158,35 @@ def make_name(rng: random.Random, female: bool, she: bool = False) -> str:
     return surname + given
 
 
-_MOBILE = "130 131 132 133 135 136 137 138 139 150 151 152 155 157 158 159 177 180 181 182 \
-183 187 188 189 191 198 199".split()
+_MOBILE = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "157",
+    "158",
+    "159",
+    "177",
+    "180",
+    "181",
+    "182",
+    "183",
+    "187",
+    "188",
+    "189",
+    "191",
+    "198",
+    "199",
+]
 
 
 def make_phone(rng: random.Random) -> str:
@@ -174,8 +201,33 @@ OCCUPATIONS = (
     + ["电子商务"] * 2 + ["信息技术"] * 2 + ["教育"] + ["医疗卫生"] + ["在读学生"]
 )  # fmt: skip
 
-INDUSTRIES = ["印刷包装", "农产品加工", "电子商务", "民宿旅游", "水产养殖", "茶叶种植", "来料加工", "餐饮服务"]
-_BRANDS = "宏达 鑫源 恒丰 华盛 瑞丰 永兴 金利 天和 海润 兴旺 聚福 嘉禾 丰泽 万隆 盛源".split()
+INDUSTRIES = [
+    "印刷包装",
+    "农产品加工",
+    "电子商务",
+    "民宿旅游",
+    "水产养殖",
+    "茶叶种植",
+    "来料加工",
+    "餐饮服务",
+]
+_BRANDS = [
+    "宏达",
+    "鑫源",
+    "恒丰",
+    "华盛",
+    "瑞丰",
+    "永兴",
+    "金利",
+    "天和",
+    "海润",
+    "兴旺",
+    "聚福",
+    "嘉禾",
+    "丰泽",
+    "万隆",
+    "盛源",
+]
 _ENTERPRISE_FORMS = {
     "印刷包装": "{b}印刷有限公司", "农产品加工": "{b}农产品有限公司", "电子商务": "{b}电子商务有限公司",
     "民宿旅游": "{b}民宿", "水产养殖": "{b}水产养殖场", "茶叶种植": "{b}茶叶专业合作社",
@@ -192,8 +244,11 @@ def inflow_org_for(place: Place, rng: random.Random) -> str:
     if place.scope == "县内":
         return f"{place.town}流动党员党支部"
     city = place.county if place.county.endswith("市") else place.city
-    return rng.choice([f"{city}温州商会党委", f"{city}苍南商会党支部", f"{city}{place.county}流动党员党支部"]
-                      if city != place.county else [f"{city}温州商会党委", f"{city}流动党员党总支"])
+    return rng.choice(
+        [f"{city}温州商会党委", f"{city}苍南商会党支部", f"{city}{place.county}流动党员党支部"]
+        if city != place.county
+        else [f"{city}温州商会党委", f"{city}流动党员党总支"]
+    )
 
 
 _VILLAGE_A = "东西南北上下前后新大小江河岭湖山塘溪桥林田龙凤金玉石云"
@@ -205,11 +260,14 @@ def branch_names(rng: random.Random, n: int, township: str) -> list[str]:
     fixed = [f"{township[:2]}社区党支部", "机关第一党支部", "非公企业联合党支部"][: max(0, n - 3)]
     seen: set[str] = set()
     villages: list[str] = []
-    while len(villages) < n - len(fixed):
+    want = n - len(fixed)
+    # Only so many two-character stems exist; past that, number the branches.
+    while len(villages) < min(want, len(_VILLAGE_A) * len(_VILLAGE_B) // 2):
         stem = rng.choice(_VILLAGE_A) + rng.choice(_VILLAGE_B)
         if stem not in seen:
             seen.add(stem)
             villages.append(f"{stem}村党支部")
+    villages += [f"第{i}党支部" for i in range(1, want - len(villages) + 1)]
     return villages + fixed
 
 

@@ -80,7 +80,9 @@ class FileSpec:
 class Row:
     member: Any  # demo.Member
     raw: dict[str, Any] = field(default_factory=dict)  # cells that bypass formatting
-    plant: dict | None = None  # filled with sheet / excel_row by build_sheets
+    plant: dict | None = None  # why the row should be quarantined (or warned about)
+    where: tuple[str, int] | None = None  # (sheet, Excel row), set by build_sheets
+    cells: dict[str, Any] = field(default_factory=dict)  # field → cell as written
 
 
 @dataclass
@@ -136,7 +138,15 @@ def _cell(spec: FileSpec, row: Row, fld: str, seq: int) -> Any:
         case "dues":
             value = fmt_date(m.dues, "dot_month")
         case "dest":
-            value = "" if place is None else (place.free[seq % len(place.free)] if spec.dest == "free" and place.free else place.full)
+            value = (
+                ""
+                if place is None
+                else (
+                    place.free[seq % len(place.free)]
+                    if spec.dest == "free" and place.free
+                    else place.full
+                )
+            )
         case "dest_province" | "dest_city" | "dest_county":
             value = "" if place is None else getattr(place, fld.removeprefix("dest_"))
         case "scope":
@@ -157,7 +167,12 @@ def _cell(spec: FileSpec, row: Row, fld: str, seq: int) -> Any:
             value = m.remark
         case _:
             raise KeyError(fld)
-    if isinstance(value, str) and spec.fullwidth_every and fld in {"outflow", "return_date"} and seq % spec.fullwidth_every == 0:
+    if (
+        isinstance(value, str)
+        and spec.fullwidth_every
+        and fld in {"outflow", "return_date"}
+        and seq % spec.fullwidth_every == 0
+    ):
         value = value.translate(FULL_WIDTH)
     return value
 
@@ -196,7 +211,9 @@ def _banner(sheet: SheetData, text: str, width: int) -> None:
     sheet.merges.append((r, 0, r, width - 1))
 
 
-def _one_sheet(spec: FileSpec, name: str, cols: list[Col], rows: list[Row], title: str | None) -> SheetData:
+def _one_sheet(
+    spec: FileSpec, name: str, cols: list[Col], rows: list[Row], title: str | None
+) -> SheetData:
     sheet = SheetData(name)
     width = len(cols)
     if title:
@@ -223,6 +240,8 @@ def _one_sheet(spec: FileSpec, name: str, cols: list[Col], rows: list[Row], titl
                 sheet.merges = [mg for mg in sheet.merges if mg[:2] != (run_start, branch_col)]
                 sheet.merges.append((run_start, branch_col, r, branch_col))
         sheet.rows.append(cells)
+        row.where = (name, r + 1)
+        row.cells = {c.field: v for c, v in zip(cols, cells, strict=True)}
         if row.plant is not None:
             row.plant.update(sheet=name, excel_row=r + 1)
     if spec.total_row:
@@ -246,7 +265,11 @@ def build_sheets(spec: FileSpec, rows: list[Row], totals: dict[str, int] | None)
         sheets = []
         for branch in dict.fromkeys(r.member.branch for r in rows):
             block = [r for r in rows if r.member.branch == branch]
-            title = spec.branch_title.format(township=spec.township, branch=branch) if spec.branch_title else None
+            title = (
+                spec.branch_title.format(township=spec.township, branch=branch)
+                if spec.branch_title
+                else None
+            )
             sheets.append(_one_sheet(spec, branch, cols, block, title))
     if spec.summary and totals is not None:
         summary = SheetData("支部情况", [["支部名称", "党员总数"]], header_rows={0})
@@ -264,13 +287,20 @@ def write_xlsx(path: Path, sheets: list[SheetData], created: datetime) -> None:
     # A fixed creation time keeps the bytes identical from run to run.
     wb.set_properties({"created": created, "author": "乡镇党委组织办"})
     title = wb.add_format({"bold": True, "align": "center", "valign": "vcenter"})
-    header = wb.add_format({"bold": True, "align": "center", "valign": "vcenter", "border": 1, "text_wrap": True})
+    header = wb.add_format(
+        {"bold": True, "align": "center", "valign": "vcenter", "border": 1, "text_wrap": True}
+    )
     body = wb.add_format({"valign": "vcenter"})
     date_fmts: dict[str, Any] = {}
     for sh in sheets:
         ws = wb.add_worksheet(sh.name)
         ws.set_column(0, 40, 12)
-        covered = {(r, c) for r1, c1, r2, c2 in sh.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+        covered = {
+            (r, c)
+            for r1, c1, r2, c2 in sh.merges
+            for r in range(r1, r2 + 1)
+            for c in range(c1, c2 + 1)
+        }
         for r1, c1, r2, c2 in sh.merges:
             value = sh.rows[r1][c1]
             fmt = header if r1 in sh.header_rows else (title if r1 < 2 and c2 > c1 else body)
@@ -281,8 +311,15 @@ def write_xlsx(path: Path, sheets: list[SheetData], created: datetime) -> None:
                     continue
                 if isinstance(value, ExcelDate):
                     if value.num_format not in date_fmts:
-                        date_fmts[value.num_format] = wb.add_format({"num_format": value.num_format})
-                    ws.write_datetime(r, c, datetime.combine(value.value, datetime.min.time()), date_fmts[value.num_format])
+                        date_fmts[value.num_format] = wb.add_format(
+                            {"num_format": value.num_format}
+                        )
+                    ws.write_datetime(
+                        r,
+                        c,
+                        datetime.combine(value.value, datetime.min.time()),
+                        date_fmts[value.num_format],
+                    )
                 elif isinstance(value, str):
                     ws.write_string(r, c, value, header if r in sh.header_rows else None)
                 else:
@@ -295,7 +332,12 @@ def write_xls(path: Path, sheets: list[SheetData]) -> None:
     date_styles: dict[str, xlwt.XFStyle] = {}
     for sh in sheets:
         ws = wb.add_sheet(sh.name)
-        covered = {(r, c) for r1, c1, r2, c2 in sh.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+        covered = {
+            (r, c)
+            for r1, c1, r2, c2 in sh.merges
+            for r in range(r1, r2 + 1)
+            for c in range(c1, c2 + 1)
+        }
         for r1, c1, r2, c2 in sh.merges:
             value = sh.rows[r1][c1]
             ws.write_merge(r1, r2, c1, c2, "" if value is None else value)

@@ -18,7 +18,8 @@ HEADER_SCAN_ROWS = 30
 MIN_HEADER_FIELDS = 3
 
 _NON_DATA_START = re.compile(r"^(合计|总计|小计|共计|注[:：]|注\d|说明[:：]|备注[:：]|填表人|审核人|填报人|制表人|负责人|填表日期|填报日期|单位负责人|联系人[:：])")
-_NON_DATA_ANYWHERE = re.compile(r"填表人|审核人|填报人[:：]|制表人")
+_SIGNATURE = re.compile(r"填表人|审核人|填报人[:：]|制表人")
+_TRIGGERS = set("合总小共注说备填审制负单联")
 _BRANCH_WORDS = re.compile(r"(党支部|支部|党总支|党小组|党委|村|社区|居委会)$")
 _GENERIC_SHEET = re.compile(r"^(sheet\d*|工作表\d*|流动党员.*|.*(普查|台账|登记|汇总|名单|明细|数据|统计).*)$", re.I)
 _WAVE_LABELLED = re.compile(r"普查(?:时间|批次|年月)?[:：]?\s*(\d{4})\s*[年.\-/]\s*(\d{1,2})")
@@ -129,20 +130,26 @@ def map_columns(header: list[object], sub: list[object] | None, merged, header_i
     return result
 
 
-def _is_non_data(row: list[object], name_col: int | None, seq_col: int | None) -> bool:
-    cells = [(c, v) for c, v in enumerate(row) if not is_blank(v) and c != seq_col]
-    first = next((to_text(v) for c, v in enumerate(row) if not is_blank(v)), None)
-    if not cells or first is None:
+def _present(value: object) -> bool:
+    return value is not None and value != "" and not (isinstance(value, str) and value.isspace())
+
+
+def _is_non_data(row: list[object], present: list[int], name_col: int | None) -> bool:
+    """Blank, total, note, signature and block-heading rows carry no member.
+
+    `present` excludes the 序号 column, but a 合计 often sits there, so the first filled cell
+    of the whole row is what names a total or a note.
+    """
+    if not present:
         return True
-    compact = clean_text(first)
-    if _NON_DATA_START.match(compact) or any(
-        _NON_DATA_ANYWHERE.search(str(v)) for _, v in cells[:3]
-    ):
-        return True
-    if len(cells) == 1:
+    first = next(v for v in row if v is not None and v != "")
+    if isinstance(first, str):
+        compact = first.strip()
+        if compact[:1] in _TRIGGERS and (_NON_DATA_START.match(clean_text(compact)) or _SIGNATURE.search(compact)):
+            return True
+    if len(present) == 1:
         # A lone cell is a block heading or a note, unless it is a name in the name column.
-        col, value = cells[0]
-        return not (col == name_col and not _BRANCH_WORDS.search(str(value)))
+        return not (present[0] == name_col and not _BRANCH_WORDS.search(str(row[present[0]])))
     return False
 
 
@@ -176,25 +183,29 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
     offset = getattr(sheet, "first_row", 0) + 1
     keep_cols = [(c, f) for c, f in enumerate(fields) if f and f != "seq"]
     extra_cols = [(c, label) for c, (label, f) in enumerate(mapping) if f is None and label]
-    records, current_block_branch = [], None
+    header_name = rows[header_index][name_col] if name_col is not None else None
+    kept, excel_rows, block_branches, block_branch = [], [], [], None
     for r in range(data_start, len(rows)):
         row = rows[r]
-        if _is_non_data(row, name_col, seq_col):
-            lone = [v for c, v in enumerate(row) if not is_blank(v) and c != seq_col]
-            if len(lone) == 1 and _BRANCH_WORDS.search(clean_text(lone[0])):
-                current_block_branch = to_text(lone[0])  # a block heading names the branch below it
+        present = [c for c, v in enumerate(row) if v != "" and v is not None and c != seq_col]
+        if len(present) <= 2:  # only near-empty rows can hinge on a cell of spaces
+            present = [c for c in present if _present(row[c])]
+        if _is_non_data(row, present, name_col):
+            if len(present) == 1 and _BRANCH_WORDS.search(clean_text(row[present[0]])):
+                block_branch = to_text(row[present[0]])  # a block heading names the branch below it
             continue
-        if [clean_text(v) if not is_blank(v) else "" for v in row] == [
-            clean_text(v) if not is_blank(v) else "" for v in rows[header_index]
-        ]:
-            continue  # a repeated header row
-        record = {f: row[c] for c, f in keep_cols}
-        if extra_cols:
-            record["extra"] = {label: to_text(row[c]) for c, label in extra_cols if not is_blank(row[c])} or None
-        record["excel_row"] = r + offset
-        record["block_branch"] = current_block_branch
-        records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=[f for _, f in keep_cols] + (["extra"] if extra_cols else []) + ["excel_row", "block_branch"])
+        if name_col is not None and header_name is not None and row[name_col] == header_name:
+            continue  # the header repeated above a new block
+        kept.append(row)
+        excel_rows.append(r + offset)
+        block_branches.append(block_branch)
+    frame = pd.DataFrame({f: [row[c] for row in kept] for c, f in keep_cols}, dtype=object)
+    if extra_cols:
+        frame["extra"] = [
+            {label: to_text(row[c]) for c, label in extra_cols if _present(row[c])} or None for row in kept
+        ]
+    frame["excel_row"] = excel_rows
+    frame["block_branch"] = block_branches
     frame["sheet"] = sheet.name
     return kind, frame, columns, context
 

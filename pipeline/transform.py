@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -43,6 +44,9 @@ PARSERS: dict[str, Callable[[object], object]] = {
 }
 
 
+PLACE_ATTRS = ("province", "province_code", "city", "city_code", "county", "county_code")
+
+
 class ContextMissing(ValueError):
     """The file does not say which township or census wave it is (spec §3: reject the file)."""
 
@@ -55,17 +59,30 @@ class Cleaned:
     rows_rejected: int
 
 
-def map_distinct(series: pd.Series, func: Callable[[object], object]) -> tuple[pd.Series, pd.Series]:
-    """(values, errors): `func` applied once per distinct value; ValueError texts become errors."""
-    values, errors = {}, {}
-    for value in series.dropna().unique():
+def map_distinct(series: pd.Series, func: Callable[[object], object],
+                 dtype: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """(values, errors): `func` applied once per distinct value and taken back onto the rows.
+
+    ValueError texts become the errors; rows without a value get None (NaT for `dtype`).
+    """
+    uniques = pd.unique(series.dropna().to_numpy(dtype=object))
+    results: list[object] = []
+    errors: list[object] = []
+    for value in uniques:
         try:
-            values[value] = func(value)
+            results.append(func(value))
+            errors.append(None)
         except ValueError as exc:
-            errors[value] = str(exc)
-    parsed = series.map(lambda v: values.get(v)) if values else pd.Series(None, index=series.index, dtype=object)
-    failed = series.map(lambda v: errors.get(v)) if errors else pd.Series(None, index=series.index, dtype=object)
-    return parsed, failed
+            results.append(None)
+            errors.append(str(exc))
+    codes = pd.Index(uniques, dtype=object).get_indexer(series.to_numpy(dtype=object))
+    codes[codes < 0] = len(uniques)  # the trailing None slot
+    table = pd.Series(results + [None], dtype=object)
+    if dtype is not None:
+        table = pd.to_datetime(table).astype(dtype)
+    values = pd.Series(table.to_numpy().take(codes), index=series.index, dtype=object if dtype is None else dtype)
+    failed = pd.Series(np.asarray(errors + [None], dtype=object).take(codes), index=series.index, dtype=object)
+    return values, failed
 
 
 def _wave_of(value: object) -> str | None:
@@ -100,58 +117,78 @@ def _branch(raw: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
     return branch.fillna("")
 
 
-def _issue_frame(raw: pd.DataFrame, labels: dict[str, str], issues: list[tuple[int, str, str]]) -> pd.DataFrame:
-    """Quarantine/warning rows from (row index, field, reason); ID values are masked."""
-    rows = []
-    for index, field, reason in issues:
-        value = raw.at[index, field] if field in raw.columns else None
-        text = nz.to_text(value)
-        if field == "id_number" and text:
-            text = nz.mask_id(text.replace(" ", ""))
-        rows.append({
-            "sheet": raw.at[index, "sheet"],
-            "excel_row": int(raw.at[index, "excel_row"]),
+def _issue_frame(raw: pd.DataFrame, labels: dict[str, str], issues: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine/warning rows from issues (row, field, reason); ID values are masked."""
+    if issues.empty:
+        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    parts = []
+    for field, group in issues.groupby("field", sort=False):
+        rows = group["row"].to_numpy()
+        source = raw[field].take(rows) if field in raw.columns else pd.Series(None, index=rows, dtype=object)
+        values, _ = map_distinct(source.reset_index(drop=True), _shown_value(field))
+        parts.append(pd.DataFrame({
+            "row": rows,
+            "sheet": raw["sheet"].take(rows).to_numpy(),
+            "excel_row": raw["excel_row"].take(rows).astype(int).to_numpy(),
             "field": field,
             "column_label": labels.get(field, FIELD_LABELS.get(field, field)),
-            "value": text,
-            "reason": reason,
-        })
-    return pd.DataFrame(rows, columns=QUARANTINE_COLUMNS)
+            "value": values.to_numpy(),
+            "reason": group["reason"].to_numpy(),
+        }))
+    frame = pd.concat(parts, ignore_index=True).sort_values(["excel_row", "field"], kind="stable")
+    return frame[QUARANTINE_COLUMNS].reset_index(drop=True)
 
 
-def _schema_failures(check_frame: pd.DataFrame, raw: pd.DataFrame) -> list[tuple[int, str, str]]:
+def _shown_value(field: str) -> Callable[[object], str | None]:
+    if field == "id_number":
+        return lambda v: nz.mask_id((nz.to_text(v) or "").replace(" ", "")) or None
+    return nz.to_text
+
+
+def _issues(rows, field, reasons) -> pd.DataFrame:
+    return pd.DataFrame({"row": list(rows), "field": field, "reason": list(reasons)}, columns=["row", "field", "reason"])
+
+
+def _schema_failures(check_frame: pd.DataFrame) -> pd.DataFrame:
     try:
         CensusRows.validate(check_frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     else:
-        return []
-    issues = []
-    for case in cases.itertuples(index=False):
-        if pd.isna(case.index):
-            raise AssertionError(f"schema failure without a row: {case.check}")  # a bug, not bad data
-        row = int(case.index)
-        check = str(case.check)
-        field, _, rule = check.rpartition("|") if "|" in check else (case.column, "", check)
-        reason_of = REASONS.get(rule) or REASONS.get(rule.split("(")[0])
-        value = check_frame.at[row, field] if field in check_frame.columns else case.failure_case
-        reason = reason_of(value) if reason_of else f"{FIELD_LABELS.get(field, field)}不符合要求"
-        issues.append((row, field, reason))
-    return issues
+        return _issues([], None, [])
+    # pandera repeats a dataframe check's failure once per column; one per row is enough.
+    cases = cases.drop_duplicates(["index", "check"])
+    if cases["index"].isna().any():
+        bad = cases.loc[cases["index"].isna(), ["column", "check", "failure_case"]]
+        raise AssertionError(f"schema failure without a row: {bad.to_dict('records')}")
+    check = cases["check"].astype(str)
+    split = check.str.rpartition("|")
+    has_field = split[1] == "|"
+    fields = split[0].where(has_field, cases["column"].astype(str))
+    rules = split[2].where(has_field, check).str.split("(").str[0]
+    parts = []
+    for (field, rule), group in pd.DataFrame({"row": cases["index"].astype(int), "field": fields, "rule": rules}).groupby(
+            ["field", "rule"], sort=False):
+        reason_of = REASONS.get(rule) or (lambda _v, f=field: f"{FIELD_LABELS.get(f, f)}不符合要求")
+        values = check_frame[field].take(group["row"].to_numpy()).reset_index(drop=True)
+        reasons, _ = map_distinct(values, reason_of)
+        reasons = reasons.fillna(reason_of(None)) if values.isna().any() else reasons
+        parts.append(_issues(group["row"], field, reasons))
+    return pd.concat(parts, ignore_index=True)
 
 
-def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     parsed = pd.DataFrame(index=raw.index)
-    failures: list[tuple[int, str, str]] = []
+    failures = []
     for field, parser in PARSERS.items():
         column = raw[field] if field in raw else pd.Series(None, index=raw.index, dtype=object)
-        values, errors = map_distinct(column, parser)
-        parsed[field] = values.astype(object)
-        failures.extend((i, field, reason) for i, reason in errors.dropna().items())
-    for field in DATE_FIELDS:
-        parsed[field] = pd.to_datetime(parsed[field]).astype("datetime64[us]")
+        values, errors = map_distinct(column, parser, "datetime64[us]" if field in DATE_FIELDS else None)
+        parsed[field] = values
+        errors = errors.dropna()
+        if len(errors):
+            failures.append(_issues(errors.index, field, errors))
     parsed["jobs_created"] = pd.to_numeric(parsed["jobs_created"]).astype(float)
-    return parsed, failures
+    return parsed, pd.concat(failures, ignore_index=True) if failures else _issues([], None, [])
 
 
 def destination_text(parsed: pd.DataFrame) -> pd.Series:
@@ -160,23 +197,28 @@ def destination_text(parsed: pd.DataFrame) -> pd.Series:
     return parsed["destination"].fillna(joined)
 
 
-def _warnings(valid: pd.DataFrame) -> list[tuple[int, str, str]]:
-    issues = []
-    id_gender = valid["id_number"].dropna().map(nz.gender_from_id)
-    mismatch = id_gender[valid.loc[id_gender.index, "gender"].notna() & (valid.loc[id_gender.index, "gender"] != id_gender)]
-    issues += [(i, "gender", f"性别与身份证号不符（身份证号显示为{g}）") for i, g in mismatch.items()]
+def _warnings(valid: pd.DataFrame) -> pd.DataFrame:
+    """Rows that load but deserve a look; vectorised because a province has millions of rows."""
+    parts = []
+    ids = valid["id_number"].dropna()
+    id_gender, _ = map_distinct(ids, nz.gender_from_id)
+    stated = valid.loc[ids.index, "gender"]
+    mismatch = stated.notna() & (stated != id_gender)
+    parts.append(_issues(ids.index[mismatch], "gender", "性别与身份证号不符（身份证号显示为" + id_gender[mismatch] + "）"))
     conflict = valid["stated_flow_scope"].notna() & valid["derived_scope"].notna() & (
         valid["stated_flow_scope"] != valid["derived_scope"])
-    issues += [(i, "stated_flow_scope", f"流动范围填写为“{valid.at[i, 'stated_flow_scope']}”，但按流入地应为“{valid.at[i, 'derived_scope']}”")
-               for i in valid.index[conflict]]
+    parts.append(_issues(valid.index[conflict], "stated_flow_scope",
+                         "流动范围填写为“" + valid.loc[conflict, "stated_flow_scope"].astype(str)
+                         + "”，但按流入地应为“" + valid.loc[conflict, "derived_scope"].astype(str) + "”"))
     unresolved = valid["destination_text"].notna() & valid["derived_scope"].isna() & valid["stated_flow_scope"].isna()
-    issues += [(i, "destination", "流入地无法识别，流动范围按“未知”统计") for i in valid.index[unresolved]]
+    parts.append(_issues(valid.index[unresolved], "destination", ["流入地无法识别，流动范围按“未知”统计"] * int(unresolved.sum())))
     phones = valid["phone"].dropna()
-    bad_phone = {p: nz.phone_problem(p) for p in phones.unique()}
-    issues += [(i, "phone", bad_phone[p]) for i, p in phones.items() if bad_phone[p]]
-    odd_return = (valid["returned"] == False) & valid["return_date"].notna()  # noqa: E712
-    issues += [(i, "returned", "填写未返乡，但有返乡时间") for i in valid.index[odd_return]]
-    return issues
+    problems, _ = map_distinct(phones, nz.phone_problem)
+    problems = problems.dropna()
+    parts.append(_issues(problems.index, "phone", problems))
+    odd_return = valid["returned"].map(lambda v: v is False) & valid["return_date"].notna()
+    parts.append(_issues(valid.index[odd_return], "returned", ["填写未返乡，但有返乡时间"] * int(odd_return.sum())))
+    return pd.concat(parts, ignore_index=True)
 
 
 def clean_census(raw: pd.DataFrame, *, township: str | None, wave: str | None, home_county: str,
@@ -187,16 +229,16 @@ def clean_census(raw: pd.DataFrame, *, township: str | None, wave: str | None, h
     context = resolve_context(raw, township, wave)
     parsed, failures = parse_fields(raw)
     check = parsed.assign(row_id=range(len(parsed)), township=context["township"], wave=context["wave"])
-    check["wave_end"] = pd.to_datetime(check["wave"].map(nz.month_end)).astype("datetime64[us]")
-    failures += _schema_failures(check, raw)
+    check["wave_end"], _ = map_distinct(check["wave"], nz.month_end, "datetime64[us]")
+    failures = pd.concat([failures, _schema_failures(check)], ignore_index=True)
 
-    rejected = sorted({index for index, _, _ in failures})
+    rejected = sorted(set(failures["row"].astype(int)))
     valid = check.drop(index=rejected)
     valid["branch"] = _branch(raw.drop(index=rejected), valid)
     valid["destination_text"] = destination_text(valid)
-    places = resolve_many(valid["destination_text"].tolist())
-    place = valid["destination_text"].map(lambda t: places.get(t))
-    valid["derived_scope"] = place.map(lambda p: flow_scope(home_county, p) if p is not None else None)
+    places = resolve_many(valid["destination_text"])
+    scopes = {text: flow_scope(home_county, p) for text, p in places.items()}
+    valid["derived_scope"] = valid["destination_text"].map(scopes)
     warnings = _warnings(valid)
 
     ids = valid["id_number"]
@@ -212,8 +254,8 @@ def clean_census(raw: pd.DataFrame, *, township: str | None, wave: str | None, h
         "id_masked": ids.map(nz.mask_id, na_action="ignore"),
         "outflow_date": valid["outflow_date"],
         "destination_text": valid["destination_text"],
-        **{f"dest_{level}{suffix}": place.map(lambda p, a=f"{level}{suffix}": getattr(p, a) if p is not None else None)
-           for level in ("province", "city", "county") for suffix in ("", "_code")},
+        **{f"dest_{attr}": valid["destination_text"].map({t: getattr(p, attr) for t, p in places.items()})
+           for attr in PLACE_ATTRS},
         "flow_scope": valid["stated_flow_scope"].fillna(valid["derived_scope"]),
         "stated_flow_scope": valid["stated_flow_scope"],
         "occupation": valid["occupation"],
@@ -240,7 +282,7 @@ def clean_census(raw: pd.DataFrame, *, township: str | None, wave: str | None, h
     members = MemberRows.validate(members.reset_index(drop=True), lazy=True)
     return Cleaned(
         members=members,
-        rejects=_issue_frame(raw, labels, sorted(failures, key=lambda f: (raw.at[f[0], "excel_row"], f[1]))),
+        rejects=_issue_frame(raw, labels, failures),
         warnings=_issue_frame(raw, labels, warnings),
         rows_rejected=len(rejected),
     )
@@ -250,13 +292,12 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_STRING_COLUMNS = [c for c, t in MemberRows.to_schema().dtypes.items() if str(t).startswith("str")]
+
+
 def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column, dtype in MemberRows.to_schema().dtypes.items():
-        if str(dtype) == "str" and column in out:
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-            out[column] = out[column].map(lambda v: v if v is None else str(v))
-    return out
+    """pandas' own string dtype for every text column the load schema declares."""
+    return frame.astype({c: "str" for c in _STRING_COLUMNS if c in frame.columns})
 
 
 def clean_branch_totals(raw: pd.DataFrame, *, township: str, wave: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -265,7 +306,7 @@ def clean_branch_totals(raw: pd.DataFrame, *, township: str, wave: str) -> tuple
     branch = raw["branch"].map(nz.to_text)
     counts, errors = map_distinct(raw["members_total"], nz.parse_count)
     bad = errors.notna() | counts.isna() | branch.isna() | (counts.fillna(0) < 0) | (counts.fillna(0) % 1 != 0)
-    issues = [(i, "members_total", errors[i] or "党员总数应为非负整数") for i in raw.index[bad]]
+    issues = _issues(raw.index[bad], "members_total", errors[bad].fillna("党员总数应为非负整数"))
     totals = pd.DataFrame({
         "wave": wave, "township": township, "branch": branch[~bad],
         "members_total": counts[~bad].astype("Int64"),

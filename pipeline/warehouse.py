@@ -96,6 +96,9 @@ def write_transaction(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to a private copy of the warehouse that replaces it only on success."""
     db = Path(db)
     with writer_lock(db):
+        # Under the lock, any private copy still here belongs to a run that died.
+        for stale in db.parent.glob(f".{db.name}.*.tmp*"):
+            stale.unlink(missing_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{db.name}.", suffix=".tmp", dir=db.parent)
         os.close(fd)
         tmp = Path(tmp_name)

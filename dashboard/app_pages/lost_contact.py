@@ -1,0 +1,64 @@
+"""失联: lost-contact rates against the county, trend, transitions, risk, follow-up list."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, queries, ui
+from dashboard.chart_base import pct
+
+f = ui.current_filters()
+ctx = ui.context(f)
+ui.page_header("失联党员分析", f)
+
+# Units one level down from the selection, and the rate of the level above as reference.
+if f.level == "county":
+    units = ui.run(queries.metrics_by_township, f).rename(columns={"township": "unit"})
+    ref_rows = ui.run(queries.metrics_by_wave, f)
+    ref_label = ui.county_name()
+else:
+    units = ui.run(queries.metrics_by_branch, f.with_(branch=None)).rename(columns={"branch": "unit"})
+    ref_rows = ui.run(queries.metrics_by_wave, f.with_(branch=None))
+    ref_label = f"{f.township}"
+ref = ref_rows[ref_rows["wave"] == f.wave]
+reference = pct(ref["lost_contact"].sum(), ref["outflow"].sum()) if len(ref) else None
+unit = ui.unit_label(f)
+
+st.subheader("失联率")
+ui.chart(
+    charts.rate_by_unit(units, ui.context(f.with_(branch=None)), unit_label=unit, numerator="lost_contact", what="流出党员失联率",
+                        reference=reference, reference_label=f"{ref_label}平均"),
+    units[["unit", "outflow", "lost_contact"]], key="lost_rate", name=f"{ctx.scope}_{f.wave}_失联率",
+)
+left, right = st.columns(2)
+with left:
+    by_wave = ui.run(queries.metrics_by_wave, f)
+    ui.chart(charts.trend(by_wave, ctx), by_wave[["wave", "outflow", "lost_contact"]],
+             key="lost_trend", name=f"{ctx.scope}_失联率趋势")
+with right:
+    ui.chart(charts.risk_by_unit(units, ui.context(f.with_(branch=None)), unit_label=unit),
+             units[["unit", "lost_contact", "at_risk", "two_nots"]], key="lost_risk",
+             name=f"{ctx.scope}_{f.wave}_失联风险")
+
+st.subheader("与上次普查相比")
+left, right = st.columns(2)
+with left:
+    moves = ui.run(queries.transitions, f)
+    ui.chart(charts.transitions_bar(moves, ctx), moves, key="lost_transitions",
+             name=f"{ctx.scope}_{f.wave}_状态变化")
+with right:
+    moves_by_wave = ui.run(queries.transitions_by_wave, f)
+    ui.chart(charts.transitions_trend(moves_by_wave, ctx), moves_by_wave,
+             key="lost_transitions_trend", name=f"{ctx.scope}_新增失联与恢复联系")
+
+st.subheader("重点跟进名单")
+st.caption("失联、“两不管”及超过180天未联系的流出党员；姓名、电话已脱敏，身份证号仅保留前6位和后4位。最多显示500人。")
+people = ui.run(queries.follow_up, f)
+if people.empty:
+    st.success("所选范围内没有需要重点跟进的流出党员。")
+else:
+    counts = people["reason"].value_counts()
+    cols = st.columns(3)
+    for col, reason in zip(cols, ["失联", "两不管", "超180天未联系"], strict=True):
+        col.metric(reason, f"{int(counts.get(reason, 0))} 人", border=True)
+    ui.table(people, key="follow_up", name=f"{ctx.scope}_{f.wave}_重点跟进名单", height=420)

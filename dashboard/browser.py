@@ -1,0 +1,246 @@
+"""Look at the dashboard the way a person does: start the real server, load each page in
+headless Chromium (Debian's), wait until every chart has drawn, save a full-page screenshot.
+
+Used by `tests/test_browser.py` and by hand:
+
+    python -m dashboard.browser --db data/curated/census.duckdb --out screenshots/
+
+Chromium is driven over the DevTools protocol with the `websockets` package Streamlit
+already depends on (no Playwright, which would download a browser of its own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import itertools
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from websockets.sync.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = {
+    "": "总览",  # the default page lives at the root URL
+    "flows": "流向分析",
+    "lost-contact": "失联党员分析",
+    "returnees": "返乡创业",
+    "quality": "数据质量",
+}
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars", "--mute-audio",
+]
+
+# Page state as one JSON string: is Streamlit still running, and has every chart drawn?
+_STATE_JS = """
+(() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const block = document.querySelector('[data-testid="stMainBlockContainer"]');
+  return JSON.stringify({
+    title: block && block.querySelector('h1') ? block.querySelector('h1').innerText : null,
+    script: (document.querySelector('[data-testid="stApp"]') || {getAttribute: () => null})
+              .getAttribute('data-test-script-state'),
+    skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+    plots: plots.length,
+    drawn: plots.filter(p => p.querySelector('.main-svg')).length,
+    webgl: document.querySelectorAll('.js-plotly-plot canvas.gl-canvas').length,
+    exceptions: [...document.querySelectorAll('[data-testid="stException"]')].map(e => e.innerText),
+    errors: [...document.querySelectorAll('[data-testid="stAlertContentError"]')].map(e => e.innerText),
+    height: block ? Math.ceil(block.getBoundingClientRect().bottom) + 48 : 0,
+    text: document.body.innerText.slice(0, 20000),
+  });
+})()
+"""
+
+
+TALL = 6000  # viewport height for full-page screenshots (every page fits)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`streamlit run` on a free loopback port, stopped on exit."""
+
+    def __init__(self, db: Path, port: int | None = None):
+        self.db, self.port = Path(db), port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:
+        env = {**os.environ, "CENSUS_DB": str(self.db)}
+        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "streamlit_app.py"),
+               "--server.port", str(self.port), "--server.address", "127.0.0.1",
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError("Streamlit server did not become healthy in 60 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class Chromium:
+    """Headless Chromium and a DevTools websocket to it."""
+
+    def __init__(self, binary: str | None = None, width: int = 1440, height: int = 900):
+        self.binary = binary or shutil.which("chromium") or "/usr/bin/chromium"
+        self.width, self.height = width, height
+        self._ids = itertools.count(1)
+
+    def __enter__(self) -> Chromium:
+        self.profile = tempfile.mkdtemp(prefix="census-chromium-")
+        self.proc = subprocess.Popen(
+            [self.binary, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}",
+             "--remote-debugging-port=0", f"--window-size={self.width},{self.height}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )
+        deadline = time.time() + 30
+        url = None
+        while time.time() < deadline and url is None:
+            line = self.proc.stderr.readline()
+            if match := re.search(r"DevTools listening on (ws://\S+)", line):
+                url = match.group(1)
+        if url is None:
+            self.__exit__()
+            raise RuntimeError("Chromium did not start")
+        self.ws = connect(url, max_size=None, open_timeout=10).__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.ws.close()
+        except Exception:  # noqa: BLE001
+            pass
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None,
+             timeout: float = 30) -> dict:
+        msg_id = next(self._ids)
+        message = {"id": msg_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        self.ws.send(json.dumps(message))
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            reply = json.loads(self.ws.recv(timeout=max(0.1, deadline - time.time())))
+            if reply.get("id") == msg_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+        raise TimeoutError(method)
+
+    def open(self, url: str, height: int | None = None) -> str:
+        """A new tab at `url`. Its viewport height is fixed before loading: resizing a loaded
+        Streamlit page leaves the sidebar mid-animation in screenshots."""
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.send("Page.enable", session=session)
+        self.resize(session, height or self.height)
+        self.send("Page.navigate", {"url": url}, session=session)
+        return session
+
+    def resize(self, session: str, height: int) -> None:
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": self.width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+                  session=session)
+
+    def state(self, session: str) -> dict:
+        result = self.send("Runtime.evaluate", {"expression": _STATE_JS, "returnByValue": True},
+                           session=session)
+        value = result.get("result", {}).get("value")
+        if value is None:  # between navigations, or the page threw
+            return {"title": None, "script": None, "skeletons": 0, "plots": 0, "drawn": 0,
+                    "webgl": 0, "exceptions": [], "errors": [], "height": 0, "text": "",
+                    "detail": result.get("exceptionDetails")}
+        return json.loads(value)
+
+    def wait_rendered(self, session: str, timeout: float = 60) -> dict:
+        """Until the page has a title, Streamlit is idle and every chart has an SVG, twice
+        in a row 1 s apart (Streamlit streams elements in over several messages)."""
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            state = self.state(session)
+            ready = (state["title"] and state["script"] == "notRunning"
+                     and not state["skeletons"] and state["plots"] == state["drawn"])
+            key = (state["title"], state["plots"], state["drawn"], state["height"])
+            if ready and key == last:
+                return state
+            last = key if ready else None
+            time.sleep(1.0)
+        return self.state(session)
+
+    def screenshot(self, session: str, path: Path, height: int) -> Path:
+        """The top `height` pixels of a tab opened tall enough to hold the whole page."""
+        clip = {"x": 0, "y": 0, "width": self.width, "height": max(300, height), "scale": 1}
+        data = self.send("Page.captureScreenshot", {"format": "png", "clip": clip},
+                         session=session, timeout=60)["data"]
+        path.write_bytes(base64.b64decode(data))
+        return path
+
+
+def capture(db: Path, out: Path, query: str = "") -> dict[str, dict]:
+    """Screenshot every page; returns each page's final state (title, charts, errors, text)."""
+    out.mkdir(parents=True, exist_ok=True)
+    states: dict[str, dict] = {}
+    with Server(db) as server, Chromium() as browser:
+        for slug in PAGES:
+            session = browser.open(f"{server.url}/{slug}{query}", height=TALL)
+            state = browser.wait_rendered(session)
+            time.sleep(1.0)  # last chart transitions
+            browser.screenshot(session, out / f"{slug or 'overview'}.png", min(state["height"], TALL))
+            states[slug or "overview"] = state
+    return states
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="截取看板各页面截图")
+    parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    args = parser.parse_args(argv)
+    from pipeline import config
+
+    states = capture(args.db or config.db_path(), args.out)
+    for slug, state in states.items():
+        print(f"{slug}: title={state['title']} charts={state['drawn']}/{state['plots']} "
+              f"webgl={state['webgl']} exceptions={len(state['exceptions'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""Pure chart builders: small DataFrame in, `go.Figure` out, no Streamlit.
+
+Only SVG trace types are used (Bar, Scatter, Sankey): a page shows many charts and
+browsers allow only a few WebGL contexts. Topic modules hold the rest:
+`charts_flow` (map, Sankey, breakdowns) and `charts_returnee`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import theme
+from dashboard.chart_base import (
+    ChartContext,
+    bar_gap,
+    count_range,
+    empty_figure,
+    finalize,
+    fmt_pct,
+    pct,
+    wave_label,
+)
+from dashboard.charts_flow import (  # noqa: F401  (re-exported: one import for pages)
+    flow_sankey,
+    long_term_by_unit,
+    province_map,
+    ranked_bar,
+    scope_breakdown,
+)
+
+TRANSITION_ORDER = ["新增失联", "恢复联系", "持续失联", "新增流出", "返乡", "不再登记", "保持正常", "持续返乡"]
+
+
+def _rates(num: pd.Series, den: pd.Series) -> list[float | None]:
+    return [pct(n, d) for n, d in zip(num, den, strict=True)]
+
+
+def outflow_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.Figure:
+    """Outflow per township/branch with its share of all members where a summary exists.
+    df: unit, outflow, members_total."""
+    title = ctx.heading(f"各{unit_label}流出党员人数及占党员总数比例（人，%）")
+    if df.empty or df["outflow"].sum() == 0:
+        return empty_figure(ctx, title)
+    data = df.sort_values("outflow", ascending=False).head(30)
+    shares = _rates(data["outflow"], data["members_total"].fillna(0))
+    fig = go.Figure(
+        go.Bar(
+            x=data["unit"], y=data["outflow"], marker_color=theme.BLUE,
+            text=[f"{int(o)}<br>{fmt_pct(s)}" if s is not None else f"{int(o)}"
+                  for o, s in zip(data["outflow"], shares, strict=True)],
+            textposition="outside", cliponaxis=False,
+            customdata=[fmt_pct(s) for s in shares],
+            hovertemplate="%{x}：%{y} 人，占党员总数 %{customdata}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text="流出党员（人）", **count_range(data["outflow"].max(), 1.3))
+    fig.update_xaxes(type="category", showgrid=False)
+    fig.update_layout(bargap=bar_gap(len(data)))
+    note = "柱上为人数与占党员总数比例；未报送支部党员总数的单位不计比例"
+    return finalize(fig, ctx, title, height=400, note=note)
+
+
+def rate_by_unit(
+    df: pd.DataFrame, ctx: ChartContext, *, unit_label: str, numerator: str, what: str,
+    reference: float | None, reference_label: str = "全县", top: int = 25,
+    color: str = theme.RED,
+) -> go.Figure:
+    """A rate per unit (e.g. lost-contact rate) with the overall rate as a dashed reference.
+    df: unit, outflow, <numerator>."""
+    title = ctx.heading(f"各{unit_label}{what}（%）")
+    data = df[df["outflow"] > 0].copy()
+    if data.empty:
+        return empty_figure(ctx, title)
+    data["rate"] = _rates(data[numerator], data["outflow"])
+    data = data.sort_values(["rate", "outflow"], ascending=[False, False]).head(top)
+    fig = go.Figure(
+        go.Bar(
+            x=data["unit"], y=data["rate"], marker_color=color,
+            text=[f"{fmt_pct(r)}<br>{int(n)}/{int(o)}" for r, n, o in
+                  zip(data["rate"], data[numerator], data["outflow"], strict=True)],
+            textposition="outside", cliponaxis=False,
+            hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
+        )
+    )
+    top_y = max(float(data["rate"].max() or 0), reference or 0) * 1.3 or 1
+    if reference is not None:
+        fig.add_hline(
+            y=reference, line=dict(color=theme.INK, width=1.2, dash="dash"),
+            annotation_text=f"{reference_label} {fmt_pct(reference)}",
+            annotation_position="top right", annotation_font=dict(size=12, color=theme.INK),
+        )
+    fig.update_yaxes(title_text="比例（%）", ticksuffix="%",
+                     **count_range(top_y, 1.0, integer=False))
+    fig.update_xaxes(type="category", showgrid=False)
+    fig.update_layout(bargap=bar_gap(len(data)))
+    note = "柱上为比例及人数（失联人数/流出人数）；虚线为参照比例"
+    if len(df[df["outflow"] > 0]) > top:
+        note += f"；显示比例最高的 {top} 个{unit_label}"
+    return finalize(fig, ctx, title, height=400, note=note)
+
+
+def trend(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
+    """Outflow (bars) and lost-contact rate (line) across waves. df: wave, outflow, lost_contact."""
+    title = ctx.heading("流出党员人数与失联率变化趋势（人，%）", all_waves=True)
+    if df.empty:
+        return empty_figure(ctx, title)
+    data = df.sort_values("wave")
+    labels = [wave_label(w) for w in data["wave"]]
+    note = None
+    if "townships" in data and data["townships"].nunique() > 1:
+        # Waves with different numbers of reporting townships are not directly comparable.
+        labels = [f"{lab}<br>（{int(n)}个乡镇）" for lab, n in zip(labels, data["townships"], strict=True)]
+        note = "各批次报送乡镇数不同，人数不宜直接比较"
+    rates = _rates(data["lost_contact"], data["outflow"])
+    fig = go.Figure()
+    fig.add_bar(
+        x=labels, y=data["outflow"], name="流出党员（人）", marker_color=theme.BLUE_LIGHT,
+        text=data["outflow"], textposition="inside", insidetextanchor="start",
+        textfont=dict(color="white"), hovertemplate="%{x}：%{y} 人<extra></extra>",
+    )
+    fig.add_scatter(
+        x=labels, y=rates, name="失联率（%）", yaxis="y2", mode="lines+markers+text",
+        line=dict(color=theme.RED, width=2.5), marker=dict(size=8),
+        text=[fmt_pct(r) for r in rates], textposition="top center",
+        hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
+    )
+    top_rate = max([r for r in rates if r is not None] or [1])
+    fig.update_layout(
+        yaxis=dict(title_text="流出党员（人）", **count_range(data["outflow"].max(), 1.3)),
+        yaxis2=dict(
+            title_text="失联率（%）", overlaying="y", side="right", showgrid=False,
+            ticksuffix="%", **count_range(top_rate, 1.6, integer=False),
+        ),
+        xaxis=dict(type="category", showgrid=False),
+        bargap=bar_gap(len(data)),
+    )
+    return finalize(fig, ctx, title, height=380, note=note)
+
+
+def transitions_bar(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
+    """Members by status change since the previous census. df: transition, members."""
+    title = ctx.heading("与上次普查相比的联系状态变化（人）")
+    if df.empty:
+        return empty_figure(ctx, title, "所选范围只有一次普查，暂无可比的上次普查")
+    # Members whose status did not change would dwarf the changes that need attention;
+    # they are stated in the note instead.
+    steady = {"保持正常", "持续返乡"}
+    kept = int(df.loc[df["transition"].isin(steady), "members"].sum())
+    order = [t for t in TRANSITION_ORDER if t in set(df["transition"]) and t not in steady]
+    if not order:
+        return empty_figure(ctx, title, f"与上次普查相比无状态变化（保持正常 {kept} 人）")
+    data = df.set_index("transition").reindex(order)
+    fig = go.Figure(
+        go.Bar(
+            x=data.index, y=data["members"],
+            marker_color=[theme.TRANSITION_COLORS.get(t, theme.GREY) for t in data.index],
+            text=data["members"], textposition="outside", cliponaxis=False,
+            hovertemplate="%{x}：%{y} 人<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text="人数（人）", **count_range(data["members"].max()))
+    fig.update_xaxes(type="category", showgrid=False)
+    fig.update_layout(bargap=bar_gap(len(data)))
+    prev = ""
+    if "prev_waves" in df and df["prev_waves"].notna().any():
+        prev = "、".join(sorted({w for s in df["prev_waves"].dropna() for w in str(s).split("、")}))
+        prev = "上次普查：" + "、".join(wave_label(w) for w in prev.split("、"))
+    note = f"另有状态未变 {kept} 人；按身份证号匹配，无身份证号时按姓名+出生年月+支部"
+    return finalize(fig, ctx, title, height=380, note=f"{prev}；{note}" if prev else note)
+
+
+def transitions_trend(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
+    """新增失联 vs 恢复联系 per wave. df: wave, transition, members."""
+    title = ctx.heading("历次普查新增失联与恢复联系人数（人）", all_waves=True)
+    data = df[df["transition"].isin(["新增失联", "恢复联系"])]
+    if data.empty:
+        return empty_figure(ctx, title, "暂无跨两次普查的失联变化")
+    fig = go.Figure()
+    for name in ["新增失联", "恢复联系"]:
+        part = data[data["transition"] == name].sort_values("wave")
+        fig.add_bar(
+            x=[wave_label(w) for w in part["wave"]], y=part["members"], name=name,
+            marker_color=theme.TRANSITION_COLORS[name], text=part["members"],
+            textposition="outside", cliponaxis=False,
+            hovertemplate=name + " %{x}：%{y} 人<extra></extra>",
+        )
+    fig.update_layout(barmode="group", bargap=bar_gap(data["wave"].nunique() * 2))
+    fig.update_yaxes(title_text="人数（人）", **count_range(data["members"].max()))
+    fig.update_xaxes(type="category", showgrid=False)
+    return finalize(fig, ctx, title, height=360)
+
+
+def risk_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.Figure:
+    """失联, 失联风险 (>180 days, not yet lost) and 两不管 per unit.
+    df: unit, lost_contact, at_risk, two_nots."""
+    title = ctx.heading(f"各{unit_label}失联、失联风险与“两不管”党员（人）")
+    if df.empty or df[["lost_contact", "at_risk", "two_nots"]].to_numpy().sum() == 0:
+        return empty_figure(ctx, title, "所选范围内没有失联、失联风险或“两不管”党员")
+    data = df.assign(total=df["lost_contact"] + df["at_risk"]).sort_values("total", ascending=False).head(25)
+    fig = go.Figure()
+    for col, name, color in [
+        ("lost_contact", "失联", theme.RED),
+        ("at_risk", "失联风险（超180天未联系，含两不管）", theme.ORANGE),
+        ("two_nots", "两不管", theme.GOLD),
+    ]:
+        fig.add_bar(
+            x=data["unit"], y=data[col], name=name, marker_color=color, text=data[col],
+            textposition="outside", cliponaxis=False,
+            hovertemplate="%{x} " + name + "：%{y} 人<extra></extra>",
+        )
+    fig.update_layout(barmode="group", bargap=bar_gap(len(data) * 2))
+    peak = data[["lost_contact", "at_risk", "two_nots"]].to_numpy().max()
+    fig.update_yaxes(title_text="人数（人）", **count_range(peak))
+    fig.update_xaxes(type="category", showgrid=False)
+    note = "“两不管”：无流入地党组织且超过180天未联系；失联风险含“两不管”"
+    return finalize(fig, ctx, title, height=400, note=note)

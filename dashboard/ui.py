@@ -1,0 +1,233 @@
+"""Streamlit glue shared by every page: the warehouse connection, cached queries, the
+sidebar filters and the chart block with its downloads.
+
+Caching is keyed by the warehouse file's (path, inode, mtime): an ingest swaps a new file
+in with `os.replace`, which changes the inode, so the next rerun opens the new file and
+every cached result of the old one simply stops being asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import exports, labels
+from dashboard.chart_base import ChartContext, wave_label
+from dashboard.queries_base import Filters
+from pipeline import config, warehouse
+
+ALL_TOWNSHIPS = "全县"
+ALL_BRANCHES = "全部支部"
+_FILTERS_KEY = "census_filters"
+
+
+class NoWarehouse(Exception):
+    """The warehouse file does not exist (yet)."""
+
+
+def county_name() -> str:
+    """'浙江省温州市苍南县' → '苍南县' for titles."""
+    name = config.HOME_COUNTY_NAME
+    for marker in ("市", "州", "盟", "省"):
+        head, sep, tail = name.rpartition(marker)
+        if sep and tail:
+            return tail
+    return name
+
+
+def _close(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.close()
+    except duckdb.Error:
+        pass
+
+
+@st.cache_resource(max_entries=3, on_release=_close, show_spinner=False)
+def _connection(path: str, inode: int, mtime_ns: int) -> duckdb.DuckDBPyConnection:
+    del inode, mtime_ns  # part of the cache key only
+    return warehouse.connect_readonly(path)
+
+
+def version() -> tuple[str, int, int]:
+    found = warehouse.warehouse_version(config.db_path())
+    if found is None:
+        raise NoWarehouse(str(config.db_path()))
+    return found
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def _cached(name: str, _fn: Callable, ver: tuple[str, int, int], filters: Filters) -> pd.DataFrame:
+    # DuckDB connections are not for concurrent use; each query gets its own cursor.
+    cursor = _connection(*ver).cursor()
+    try:
+        return _fn(cursor, filters)
+    finally:
+        cursor.close()
+
+
+def run(fn: Callable[[duckdb.DuckDBPyConnection, Filters], pd.DataFrame],
+        filters: Filters | None = None) -> pd.DataFrame:
+    """Run a named query through the cache; `fn` is a function of `queries`."""
+    filters = filters if filters is not None else current_filters()
+    return _cached(f"{fn.__module__}.{fn.__name__}", fn, version(), filters)
+
+
+def style() -> None:
+    """Less empty space above the page title; everything else is the theme's."""
+    st.markdown(
+        "<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>",
+        unsafe_allow_html=True,
+    )
+
+
+def empty_state(message: str | None = None) -> None:
+    st.title("流动党员普查分析")
+    st.info(
+        message
+        or "尚未建立普查数据库。请将各乡镇（支部）报送的普查表放入 `data/raw/` 文件夹，"
+        "然后运行 `make demo`（演示数据）或 `python -m pipeline ingest data/raw` 入库，"
+        "入库完成后刷新本页即可看到分析结果。",
+        icon="📋",
+    )
+    st.caption(f"数据库位置：{config.db_path()}")
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+def sidebar() -> Filters:
+    """The global filters; every page reads them through `current_filters()`."""
+    from dashboard import queries
+
+    scope = Filters()  # a later access-control issue narrows allowed_townships here
+    st.sidebar.markdown("### 筛选条件")
+    waves = run(queries.waves, scope)["wave"].tolist()
+    if not waves:
+        raise NoWarehouse("empty")
+    wave = st.sidebar.selectbox("普查批次", waves, index=0, key="filter_wave",
+                                format_func=lambda w: f"{wave_label(w)}（{w}）")
+    towns = [ALL_TOWNSHIPS, *run(queries.townships, scope)["township"].tolist()]
+    if st.session_state.get("filter_township") not in towns:
+        st.session_state["filter_township"] = ALL_TOWNSHIPS
+    township = st.sidebar.selectbox("乡镇", towns, key="filter_township")
+    township = None if township == ALL_TOWNSHIPS else township
+    branch_options = [ALL_BRANCHES]
+    if township:
+        branch_options += run(queries.branches, scope.with_(wave=wave, township=township))[
+            "branch"
+        ].tolist()
+    if st.session_state.get("filter_branch") not in branch_options:
+        st.session_state["filter_branch"] = ALL_BRANCHES
+    branch = st.sidebar.selectbox("党支部", branch_options, key="filter_branch",
+                                  disabled=township is None,
+                                  help="先选择乡镇，再选择支部；不选即为全县视图")
+    branch = None if branch == ALL_BRANCHES else branch
+    filters = scope.with_(wave=wave, township=township, branch=branch)
+    st.session_state[_FILTERS_KEY] = filters
+    as_of = run(queries.as_of, scope)
+    stamp = as_of["as_of"].iloc[0] if len(as_of) else None
+    st.sidebar.caption(
+        f"数据截至：{_fmt_time(stamp)}\n\n数据库：{config.db_path().name}"
+    )
+    return filters
+
+
+def _fmt_time(value) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def current_filters() -> Filters:
+    return st.session_state.get(_FILTERS_KEY, Filters())
+
+
+def scope_label(f: Filters) -> str:
+    if f.branch:
+        return f"{f.township}{f.branch}"
+    return f.township or county_name()
+
+
+def unit_label(f: Filters) -> str:
+    """What a per-unit chart breaks the selection into."""
+    return "乡镇" if f.level == "county" else "党支部"
+
+
+def context(f: Filters | None = None) -> ChartContext:
+    from dashboard import queries
+
+    f = f or current_filters()
+    as_of = run(queries.as_of, Filters(allowed_townships=f.allowed_townships))
+    stamp = as_of["as_of"].iloc[0] if len(as_of) else None
+    return ChartContext(scope=scope_label(f), wave=f.wave,
+                        as_of=None if stamp is None or pd.isna(stamp) else _fmt_time(stamp))
+
+
+def page_header(title: str, f: Filters) -> None:
+    st.title(title)
+    st.caption(f"范围：{scope_label(f)} ｜ 普查批次：{wave_label(f.wave)}")
+
+
+# --- chart block -------------------------------------------------------------------------------
+
+# No mode bar: it covers the titles of half-width charts, and downloads have their own
+# buttons (server-side PNG at 2x with the report font).
+_PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
+
+
+def chart(fig: go.Figure, data: pd.DataFrame, *, key: str, name: str) -> None:
+    """A chart with PNG / CSV / Excel downloads under it. PNG and Excel are built only
+    when clicked (deferred), so a page with ten charts renders no images up front."""
+    st.plotly_chart(fig, key=f"chart_{key}", theme=None, config=_PLOTLY_CONFIG)
+    table = labels.chinese(data)
+    title = fig.layout.title.text or name
+    row = st.container(horizontal=True, gap="small")
+    row.download_button("图片", data=lambda: exports.to_png(fig), file_name=f"{name}.png",
+                        mime="image/png", key=f"png_{key}", on_click="ignore",
+                        icon=":material/download:", help="PNG 图片（2倍分辨率），可直接插入报告")
+    row.download_button("CSV", data=exports.to_csv(table), file_name=f"{name}.csv",
+                        mime="text/csv", key=f"csv_{key}", on_click="ignore",
+                        icon=":material/download:", help="CSV（UTF-8 BOM，Excel 可直接打开）")
+    row.download_button(
+        "Excel", data=lambda: exports.to_xlsx(table, sheet=name, title=title),
+        file_name=f"{name}.xlsx", key=f"xlsx_{key}", on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+    )
+
+
+def _readable(data: pd.DataFrame) -> pd.DataFrame:
+    """Blank instead of 'None', timestamps to the minute."""
+    out = data.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M").fillna("")
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].fillna("")
+    return out
+
+
+def table(data: pd.DataFrame, *, key: str, name: str, height: int | None = None) -> None:
+    """A data table with CSV / Excel downloads."""
+    shown = labels.chinese(_readable(data))
+    # Short tables get their natural height; long ones scroll inside `height`.
+    fit = 38 + 35 * max(len(shown), 1)
+    st.dataframe(shown, key=f"table_{key}", hide_index=True, width="stretch",
+                 height=min(fit, height) if height else "auto")
+    row = st.container(horizontal=True, gap="small")
+    row.download_button("CSV", data=exports.to_csv(shown), file_name=f"{name}.csv",
+                        mime="text/csv", key=f"csv_{key}", on_click="ignore",
+                        icon=":material/download:")
+    row.download_button(
+        "Excel", data=lambda: exports.to_xlsx(shown, sheet=name, title=name),
+        file_name=f"{name}.xlsx", key=f"xlsx_{key}", on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+    )

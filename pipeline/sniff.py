@@ -1,0 +1,454 @@
+"""Recognise a dropped file by its bytes and refuse what is unsafe to open.
+
+calamine aborts the whole process (an uncatchable Rust allocation failure) when a sheet's
+cells span a huge range, so nothing here hands a file to it: we read magic bytes, the zip
+central directory, the OLE2 directory, and stream sheet XML through zlib ourselves.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+from pipeline import config
+
+_MB = 1024 * 1024
+_HEAD_BYTES = 64 * 1024
+# A legitimate census workbook has a few hundred members at most; a directory of millions of
+# entries costs zipfile seconds and gigabytes before any size check can run.
+_MAX_ZIP_ENTRIES = 10_000
+# Sheet XML compresses about 10x; zeros and other bombs compress 1000x.
+_MAX_RATIO = 200
+_RATIO_FLOOR = 16 * _MB
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENDOFCHAIN = 0xFFFFFFFE
+
+EMPTY = "文件为空（0 字节），请确认上传的是填好的普查表"
+NO_DATA = "文件中没有任何数据（所有工作表均为空）"
+NOT_SHEET = "不是电子表格文件{what}；请上传 .xlsx、.xls 或 .csv 格式的普查表"
+ENCRYPTED = "文件已加密（设置了打开密码），无法读取；请在 Excel 中取消密码后另存，再上传"
+CORRUPT = "文件已损坏或不完整，无法读取；请重新导出或重新下载后再上传"
+UNSUPPORTED = "暂不支持{what}；请在 Excel 或 WPS 中另存为 .xlsx 后再上传"
+HTML_TABLE = "文件实际是网页或 XML 格式的表格（常见于系统导出的“.xls”），无法直接读取；请用 Excel 打开后另存为 .xlsx 再上传"
+BAD_ENCODING = "无法识别文本文件的编码（支持 UTF-8 与 GBK/GB18030）；请另存为 .xlsx 或 UTF-8 编码的 CSV 后再上传"
+
+_BINARY_MAGICS = (
+    (b"%PDF", "（识别为 PDF 文档）"),
+    (b"\x89PNG", "（识别为图片）"),
+    (b"\xff\xd8\xff", "（识别为图片）"),
+    (b"GIF8", "（识别为图片）"),
+    (b"Rar!", "（识别为 RAR 压缩包）"),
+    (b"7z\xbc\xaf", "（识别为 7z 压缩包）"),
+    (b"\x1f\x8b", "（识别为 gzip 压缩包）"),
+    (b"{\\rtf", "（识别为 RTF 文档）"),
+)
+_ZIP_KINDS = (
+    ("word/document.xml", "（识别为 Word 文档）"),
+    ("ppt/presentation.xml", "（识别为 PowerPoint 演示文稿）"),
+)
+
+
+class FileRejected(Exception):
+    """A whole file refused; `reason` is shown to the analyst as is."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def detect_format(path) -> str:
+    """'xlsx', 'xls' or 'csv' from the file's bytes; raises FileRejected for anything else."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(_HEAD_BYTES)
+    except OSError as exc:
+        raise FileRejected(f"无法打开文件（{exc.strerror or exc}）") from None
+    if size == 0:
+        raise FileRejected(EMPTY)
+    if size > config.MAX_FILE_BYTES:
+        raise FileRejected(
+            f"文件过大（{size / _MB:.1f} MB，上限 {config.MAX_FILE_BYTES / _MB:.0f} MB），"
+            "为安全起见未打开；请按乡镇或支部拆分后再上传")
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(path, size)
+    if head.startswith(b"PK\x05\x06"):
+        raise FileRejected(NOT_SHEET.format(what="（识别为空的 zip 压缩包）"))
+    if head.startswith(_OLE2_MAGIC):
+        return _ole2_kind(path)
+    return _text_kind(head, complete=size <= len(head))
+
+
+def _zip_kind(path: Path, size: int) -> str:
+    with open(path, "rb") as fh:
+        _check_zip_directory(fh, size)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            check_zip_budget(infos)
+            names = {info.filename for info in infos}
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+            if "xl/workbook.bin" in names:
+                raise FileRejected(UNSUPPORTED.format(what=" .xlsb（二进制工作簿）格式"))
+            if "mimetype" in names:
+                with zf.open("mimetype") as fh:
+                    if b"opendocument.spreadsheet" in fh.read(200):
+                        raise FileRejected(UNSUPPORTED.format(what=" .ods（OpenDocument）格式"))
+            what = next((w for n, w in _ZIP_KINDS if n in names), "（识别为 zip 压缩包）")
+            raise FileRejected(NOT_SHEET.format(what=what))
+    except FileRejected:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError,
+            zlib.error):
+        raise FileRejected(CORRUPT) from None
+
+
+def _check_zip_directory(fh, size: int) -> None:
+    """Refuse a central directory too large to parse, reading only the end-of-directory record."""
+    tail_len = min(size, 22 + 65535 + 20)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise FileRejected(CORRUPT)
+    entries = struct.unpack_from("<H", tail, at + 10)[0]
+    if entries == 0xFFFF and at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":
+        # Zip64: the real count lives in the zip64 end record the locator points to.
+        fh.seek(struct.unpack_from("<Q", tail, at - 12)[0])
+        record = fh.read(56)
+        if len(record) < 56 or record[:4] != b"PK\x06\x06":
+            raise FileRejected(CORRUPT)
+        entries = struct.unpack_from("<Q", record, 32)[0]
+    if entries > _MAX_ZIP_ENTRIES:
+        raise FileRejected(f"文件结构异常（压缩包内有 {entries} 个部件），为安全起见未打开")
+
+
+def check_zip_budget(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip bomb from the central directory alone, before anything is inflated."""
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise FileRejected(ENCRYPTED)
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise FileRejected(UNSUPPORTED.format(what="该压缩方式"))
+        total += info.file_size
+        if info.file_size > _RATIO_FLOOR and info.file_size > _MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size / max(info.compress_size, 1)
+            raise FileRejected(
+                f"文件压缩比异常（{info.filename} 解压后膨胀 {ratio:.0f} 倍），疑似压缩炸弹，为安全起见未打开")
+    if total > config.MAX_INFLATED_BYTES:
+        raise FileRejected(
+            f"文件解压后体积过大（约 {total / _MB:.0f} MB，上限 {config.MAX_INFLATED_BYTES / _MB:.0f} MB），"
+            "疑似压缩炸弹，为安全起见未打开")
+
+
+def _ole2_kind(path: Path) -> str:
+    names = {name.lower() for name in ole2_entry_names(path)}
+    if {"encryptioninfo", "encryptedpackage"} & names:
+        raise FileRejected(ENCRYPTED)
+    if {"workbook", "book"} & names:
+        return "xls"
+    if "worddocument" in names:
+        raise FileRejected(NOT_SHEET.format(what="（识别为 Word 文档）"))
+    if "powerpoint document" in names:
+        raise FileRejected(NOT_SHEET.format(what="（识别为 PowerPoint 演示文稿）"))
+    raise FileRejected(NOT_SHEET.format(what=""))
+
+
+def ole2_entry_names(path) -> list[str]:
+    """Names in an OLE2 compound file's directory (MS-CFB), reading only FAT and directory sectors."""
+    with open(path, "rb") as fh:
+        header = fh.read(512)
+        if len(header) < 512 or header[:8] != _OLE2_MAGIC:
+            raise FileRejected(CORRUPT)
+        shift = struct.unpack_from("<H", header, 30)[0]
+        if shift not in (9, 12):
+            raise FileRejected(CORRUPT)
+        sector_size = 1 << shift
+        fh.seek(0, 2)
+        n_sectors = fh.tell() // sector_size
+        n_fat, first_dir = struct.unpack_from("<II", header, 44)
+        first_difat, n_difat = struct.unpack_from("<II", header, 68)
+        if n_fat > n_sectors or n_difat > n_sectors:
+            raise FileRejected(CORRUPT)
+
+        def sector(index: int) -> bytes:
+            if index >= n_sectors:
+                raise FileRejected(CORRUPT)
+            fh.seek((index + 1) * sector_size)
+            return fh.read(sector_size)
+
+        fat_sectors = list(struct.unpack_from("<109I", header, 76))
+        per_difat = sector_size // 4 - 1
+        difat = first_difat
+        for _ in range(n_difat):
+            if difat >= _ENDOFCHAIN:
+                break
+            block = struct.unpack(f"<{per_difat + 1}I", sector(difat))
+            fat_sectors.extend(block[:per_difat])
+            difat = block[per_difat]
+        fat: list[int] = []
+        for index in fat_sectors[:n_fat]:
+            fat.extend(struct.unpack(f"<{sector_size // 4}I", sector(index)))
+
+        names, current = [], first_dir
+        for _ in range(n_sectors):  # a cyclic chain must not loop forever
+            if current >= _ENDOFCHAIN:
+                return names
+            block = sector(current)
+            for at in range(0, sector_size, 128):
+                length, kind = struct.unpack_from("<HB", block, at + 64)
+                if kind in (1, 2, 5) and 2 <= length <= 64:
+                    names.append(block[at:at + length - 2].decode("utf-16-le", "replace"))
+            current = fat[current] if current < len(fat) else _ENDOFCHAIN
+    raise FileRejected(CORRUPT)
+
+
+def decode_text(data: bytes, final: bool = True) -> tuple[str, str] | None:
+    """(text, encoding) trying UTF-8 (BOM or not) then GB18030, which covers GBK and GB2312."""
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ("utf-8-sig",)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ("utf-16",)
+    else:
+        candidates = ("utf-8", "gb18030")
+    for encoding in candidates:
+        try:
+            return codecs.getincrementaldecoder(encoding)().decode(data, final), encoding
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_MARKUP = ("<html", "<table", "<!doctype", "<?xml", "urn:schemas-microsoft-com:office:spreadsheet")
+
+
+def _text_kind(head: bytes, complete: bool) -> str:
+    for magic, what in _BINARY_MAGICS:
+        if head.startswith(magic):
+            raise FileRejected(NOT_SHEET.format(what=what))
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if b"\x00" in head and not utf16:
+        raise FileRejected(NOT_SHEET.format(what=""))
+    decoded = decode_text(head, final=complete)
+    if decoded is None:
+        raise FileRejected(BAD_ENCODING)
+    text = decoded[0]
+    if len(_CONTROL.findall(text)) > max(2, len(text) // 100):
+        raise FileRejected(NOT_SHEET.format(what=""))
+    start = text.lstrip("\ufeff \t\r\n")[:4096].lower()
+    if start.startswith("<") and any(marker in start for marker in _MARKUP):
+        raise FileRejected(HTML_TABLE)
+    if complete and not text.strip():
+        raise FileRejected(NO_DATA)
+    return "csv"
+
+
+# Sheet XML as calamine sees it: an element whose local name is `c` is a cell, placed at its
+# (last!) `r` attribute or, without one, after the previous cell. Only a cell tag written the
+# plain way Excel, WPS, LibreOffice, openpyxl and xlsxwriter write it can be bounded by a regex:
+# `<c r="B7"` then single-spaced, double-quoted attributes none of which is another `r`.
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_TAG_REST = rb'(?: [A-Za-qs-z_][\w.:-]*="[^"<]*")*/?>'
+_IRREGULAR_CELL = re.compile(rb'<c(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}"' + _TAG_REST + rb")[\s/>]")
+_REF_COLS = re.compile(rb'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"')
+_REF_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([1-9][0-9]{0,6})"')
+_DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\s+ref="(?:[A-Z]{1,3}[0-9]+:)?([A-Z]{1,3})([0-9]{1,7})"')
+_TAIL = 512  # longer than any plain cell tag; a tag cut at a piece's end is looked at again
+_READ = 2 * _MB
+_PIECE = 16 * _MB
+
+
+def scan_xlsx_cells(data: bytes) -> bool:
+    """Bound every sheet's cell range in an xlsx's bytes before calamine allocates it.
+
+    Raises FileRejected for a zip bomb, a corrupt part, or a sheet (or workbook) spanning more
+    than MAX_SHEET_CELLS from A1. Returns False when some cell is written in a way the scan
+    cannot place (no `r`, a namespace prefix, odd attributes): the caller must then read the
+    file in a contained process.
+    """
+    limit = config.MAX_SHEET_CELLS
+    total, regular = 0, True
+    raw = io.BytesIO(data)
+    try:
+        _check_zip_directory(raw, len(data))
+        with zipfile.ZipFile(raw) as zf:
+            infos = zf.infolist()
+        check_zip_budget(infos)
+        if not any(info.filename == "xl/workbook.xml" for info in infos):
+            raise FileRejected(NOT_SHEET.format(what=""))
+        for info in infos:
+            if info.is_dir() or info.file_size == 0:
+                continue
+            rows, cols, plain = _scan_part(raw, info)
+            regular = regular and plain
+            if rows * cols > limit:
+                raise FileRejected(_too_wide(rows, cols, limit))
+            total += rows * cols
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, struct.error):
+        raise FileRejected(CORRUPT) from None
+    if total > limit:
+        raise FileRejected(
+            f"工作簿数据范围过大（各工作表合计约 {total} 个单元格，上限 {limit} 个），为安全起见未打开")
+    return regular
+
+
+def _too_wide(rows: int, cols: int, limit: int) -> str:
+    return (f"工作表范围过大：有内容或格式的单元格延伸到 {column_letters(cols)}{rows}"
+            f"（约 {rows * cols:,} 个单元格，上限 {limit:,} 个），为安全起见未打开；"
+            "请删除表格远处多余的单元格后另存，再上传")
+
+
+def _scan_part(raw, info: zipfile.ZipInfo) -> tuple[int, int, bool]:
+    """(max row, max column, all cells plain) of one zip part, streamed."""
+    box = None
+    exact = False
+    max_row = max_col = 0
+    carry = b""
+    pieces = _inflate(raw, info)
+    for piece, final in pieces:
+        data = carry + piece
+        carry = b"" if final else data[-_TAIL:]
+        if box is None and not exact:
+            found = _DIMENSION.search(data)
+            dim = (int(found[2]), column_number(found[1])) if found else (0, 0)
+            if found and 0 < dim[0] * dim[1] <= config.MAX_SHEET_CELLS:
+                box = (dim, _in_box_pattern(found[1], found[2]))
+            else:
+                exact = True
+        if _PREFIXED_CELL.search(data):
+            return max_row, max_col, False
+        if not exact and _hit(box[1], data, final):
+            exact = True
+        if exact:
+            if _hit(_IRREGULAR_CELL, data, final):
+                return max_row, max_col, False
+            cols = set(_REF_COLS.findall(data))
+            if cols:
+                max_col = max(max_col, max(column_number(c) for c in cols))
+                max_row = max(max_row, max(map(int, set(_REF_ROWS.findall(data)))))
+    if box is not None:
+        # Cells checked against the dimension before any went outside it are bounded by it.
+        max_row, max_col = max(max_row, box[0][0]), max(max_col, box[0][1])
+    return max_row, max_col, True
+
+
+def _hit(pattern: re.Pattern, data: bytes, final: bool) -> bool:
+    # A tag cut at the end of a piece looks irregular; it is looked at again with the next piece.
+    found = pattern.search(data)
+    return found is not None and (final or found.start() < len(data) - _TAIL)
+
+
+def _inflate(raw, info: zipfile.ZipInfo):
+    """Yield (piece, is_last) of a part, refusing output beyond its declared size.
+
+    zipfile would silently stop at the declared size, while another reader inflates the whole
+    stream, so a part that lies about its size would hide cells from the scan.
+    """
+    raw.seek(info.header_offset)
+    local = raw.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise FileRejected(CORRUPT)
+    name_len, extra_len = struct.unpack_from("<HH", local, 26)
+    raw.seek(info.header_offset + 30 + name_len + extra_len)
+    remaining = info.compress_size
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    produced = 0
+    while True:
+        if inflater is not None and inflater.unconsumed_tail:
+            piece = inflater.decompress(inflater.unconsumed_tail, _PIECE)
+        elif remaining > 0:
+            block = raw.read(min(_READ, remaining))
+            if not block:
+                raise FileRejected(CORRUPT)
+            remaining -= len(block)
+            piece = inflater.decompress(block, _PIECE) if inflater is not None else block
+        else:
+            break
+        produced += len(piece)
+        if produced > info.file_size:
+            raise FileRejected(
+                f"文件结构异常（{info.filename} 实际解压大小超过声明的大小），疑似压缩炸弹，为安全起见未打开")
+        if piece:
+            yield piece, False
+    if (inflater is not None and not inflater.eof) or produced != info.file_size:
+        raise FileRejected(CORRUPT)
+    yield b"", True
+
+
+def _in_box_pattern(last_col: bytes, last_row: bytes) -> re.Pattern:
+    """A pattern hitting any cell tag that is not a plain reference inside A1:<last_col><last_row>.
+
+    Built from character classes rather than alternatives: it runs once per cell.
+    """
+    cols, rows = _letters_upto(last_col.decode()), _numbers_upto(int(last_row))
+    return re.compile(f'<c(?! r="(?:{cols})(?:{rows})"'.encode() + _TAG_REST + rb")[\s/>]")
+
+
+def _span(low: str, high: str) -> str:
+    return low if low == high else f"[{low}-{high}]"
+
+
+def _repeat(unit: str, least: int, most: int) -> str:
+    if most <= 0:
+        return ""
+    if least == most:
+        return unit if most == 1 else f"{unit}{{{most}}}"
+    return f"{unit}?" if most == 1 else f"{unit}{{{least},{most}}}"
+
+
+def _numbers_upto(n: int) -> str:
+    """Regex for the decimal numbers 1..n written without leading zeros."""
+    digits = str(n)
+    width = len(digits)
+    parts = []
+    if width > 1:
+        parts.append("[1-9]" + _repeat("[0-9]", 0, width - 2))
+    for i, d in enumerate(digits):
+        last = i == width - 1
+        low, high = (1 if i == 0 else 0), int(d) - (0 if last else 1)
+        if high >= low:
+            rest = width - i - 1
+            parts.append(digits[:i] + _span(str(low), str(high)) + _repeat("[0-9]", rest, rest))
+    return "|".join(parts)
+
+
+def _letters_upto(col: str) -> str:
+    """Regex for the column letters A..col."""
+    parts = []
+    if len(col) > 1:
+        parts.append("[A-Z]" + _repeat("[A-Z]", 0, len(col) - 2))
+    for i, letter in enumerate(col):
+        last = i == len(col) - 1
+        high = letter if last else chr(ord(letter) - 1)
+        if high >= "A":
+            rest = len(col) - i - 1
+            parts.append(col[:i] + _span("A", high) + _repeat("[A-Z]", rest, rest))
+    return "|".join(parts)
+
+
+def column_number(letters) -> int:
+    """1-based column number of 'A', 'AD', b'XFD' …"""
+    if isinstance(letters, bytes):
+        letters = letters.decode()
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

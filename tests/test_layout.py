@@ -1,0 +1,81 @@
+"""Layout recovery on real workbooks written from literal rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.layout import parse_workbook, township_from_text, wave_from_text
+from pipeline.readers import read_sheets
+
+TITLE = ["灵溪镇流动党员普查登记表"]
+FILLING = ["填报单位：中共灵溪镇委员会    普查时间：2022年4月"]
+
+
+def test_title_two_level_header_merges_and_footer(write_xlsx):
+    rows = [
+        TITLE,
+        FILLING,
+        ["序号", "姓名", "身份证号", "所在党支部", "流入地", None, None, "联系状态"],
+        [None, None, None, None, "省", "市", "县(区)", None],
+        [1, "张三", "33032719800101123X", "第一党支部", "上海市", "上海市", "闵行区", "正常"],
+        [2, "李四", None, None, "浙江省", "杭州市", "西湖区", "失联"],  # branch merged from above
+        [None, None, None, None, None, None, None, None],
+        [3, "王五", None, "第二党支部", "浙江省", "温州市", "苍南县", "正常"],
+        ["合计", "3人"],
+        ["注：本表由村支部填写"],
+        ["填表人：        审核人："],
+    ]
+    merges = ["A1:H1", "A3:A4", "B3:B4", "C3:C4", "D3:D4", "E3:G3", "H3:H4", "D5:D6"]
+    book = parse_workbook(read_sheets(write_xlsx("t.xlsx", {"登记表": rows}, {"登记表": merges})))
+    [table] = book.tables
+    frame = table.members
+    assert frame["name"].tolist() == ["张三", "李四", "王五"]
+    assert frame["excel_row"].tolist() == [5, 6, 8]
+    assert frame["branch"].tolist() == ["第一党支部", "第一党支部", "第二党支部"]
+    assert frame["dest_county"].tolist() == ["闵行区", "西湖区", "苍南县"]
+    assert {c.label: c.field for c in table.columns}["流入地/市"] == "dest_city"
+    assert wave_from_text(book.context_text) == "2022-04"
+    assert township_from_text(book.context_text) == "灵溪镇"
+
+
+def test_one_sheet_per_branch_and_summary_sheet(write_xlsx):
+    header = ["序号", "姓名", "性别", "外出时间", "外出地点"]
+    path = write_xlsx("t.xlsx", {
+        "凤池村党支部": [header, [1, "甲", "男", "2021.3", "杭州"]],
+        "渎浦社区党支部": [header, [1, "乙", "女", "2020年5月", "上海浦东"], [2, "丙", "男", "20190101", "义乌"]],
+        "支部情况": [["支部名称", "党员总数"], ["凤池村党支部", 30], ["渎浦社区党支部", 41], ["合计", 71]],
+    })
+    book = parse_workbook(read_sheets(path))
+    assert [(t.sheet, len(t.members)) for t in book.tables] == [("凤池村党支部", 1), ("渎浦社区党支部", 2)]
+    assert book.tables[1].members["sheet_branch"].unique().tolist() == ["渎浦社区党支部"]
+    assert book.branch_totals["members_total"].tolist() == [30, 41]
+
+
+def test_unmapped_columns_are_reported(write_xlsx):
+    path = write_xlsx("t.xlsx", {"Sheet1": [["姓名", "性别", "身份证号", "兴趣爱好"], ["甲", "男", None, "钓鱼"]]})
+    book = parse_workbook(read_sheets(path))
+    assert book.unmapped == ["Sheet1:兴趣爱好"]
+    assert book.tables[0].members["extra"].tolist() == [{"兴趣爱好": "钓鱼"}]
+
+
+def test_sheet_without_header_gives_no_table(write_xlsx):
+    path = write_xlsx("t.xlsx", {"说明": [["本表填写说明"], ["请如实填写"]]})
+    assert parse_workbook(read_sheets(path)).tables == []
+
+
+@pytest.mark.parametrize(
+    ("text", "township", "wave"),
+    [
+        ("2022-04_xx镇_流动党员普查", "xx镇", "2022-04"),
+        ("钱库镇流动党员台账_2022年4月", "钱库镇", "2022-04"),
+        ("金乡镇_2022-04_含错误行", "金乡镇", "2022-04"),
+        ("苍南县马站镇流动党员202308", "马站镇", "2023-08"),
+        ("岱岭畲族乡 2023.8 普查表", "岱岭畲族乡", "2023-08"),
+        ("填报单位：中共宜山镇委员会 普查时间：2023年8月 填报日期：2023年9月2日", "宜山镇", "2023-08"),
+        ("灵溪街道流动党员", "灵溪街道", None),
+        ("流动党员名单", None, None),
+    ],
+)
+def test_township_and_wave_from_text(text, township, wave):
+    assert township_from_text(text) == township
+    assert wave_from_text(text) == wave

@@ -1,0 +1,99 @@
+"""One small function per field: every value form the spec lists."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from pipeline import normalize as nz
+from pipeline.headers import map_header, map_part
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2021.3", date(2021, 3, 1)),
+        ("2021年3月", date(2021, 3, 1)),
+        ("2021年3月15日", date(2021, 3, 15)),
+        ("20210315", date(2021, 3, 15)),
+        ("2021/3/15", date(2021, 3, 15)),
+        ("2021-03", date(2021, 3, 1)),
+        ("２０２１．３", date(2021, 3, 1)),  # full-width digits
+        (44270, date(2021, 3, 15)),  # Excel serial
+        ("44270", date(2021, 3, 15)),
+        (2021.3, date(2021, 3, 1)),  # typed into a numeric cell
+        (2021.12, date(2021, 12, 1)),
+        (20210315, date(2021, 3, 15)),
+        (datetime(2021, 3, 15, 8, 30), date(2021, 3, 15)),
+        (None, None),
+        ("  ", None),
+    ],
+)
+def test_parse_date(value, expected):
+    assert nz.parse_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["去年", "2021-13-01", "2021年2月30日", True])
+def test_parse_date_refuses(value):
+    with pytest.raises(ValueError):
+        nz.parse_date(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("是", True), ("否", False), ("有", True), ("无", False), ("√", True), ("×", False),
+     ("Y", True), ("n", False), (" 是 ", True), (1, True), (None, None), ("也许", "也许")],
+)
+def test_parse_bool(value, expected):
+    assert nz.parse_bool(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("失联", "失联"), ("失去联系", "失联"), ("联系不上", "失联"), ("无法联系", "失联"),
+     ("正常", "正常"), ("联系正常", "正常"), ("不清楚", "不清楚"), (None, None)],
+)
+def test_contact_status(value, expected):
+    assert nz.normalize_contact_status(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(13800138000, "13800138000"), (13800138000.0, "13800138000"), ("138 0013 8000", "13800138000"),
+     ("０５７７-６４７８１２３４", "0577-64781234"), ("+8613800138000", "13800138000")],
+)
+def test_phone_keeps_every_digit(value, expected):
+    assert nz.normalize_phone(value) == expected
+
+
+def test_id_number_rules():
+    assert nz.normalize_id(" 33032719860913261x ") == "33032719860913261X"
+    assert nz.id_problem("33032719860913261X") is None
+    assert "校验位" in nz.id_problem("330327198609132610")
+    assert "18位" in nz.id_problem("3303271986091326")
+    with pytest.raises(ValueError, match="数字格式"):
+        nz.normalize_id(3.30327198609132e17)
+    with pytest.raises(ValueError, match="科学计数法"):
+        nz.normalize_id("3.30327E+17")
+    assert nz.mask_id("33032719860913261X") == "330327********261X"
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [("姓名", "name"), ("姓 名", "name"), ("外出时间", "outflow_date"), ("外出地点", "destination"),
+     ("现居住地", "destination"), ("手机号码", "phone"), ("聯繫電話", "phone"), ("联系情况", "contact_status"),
+     ("是否回乡", "returned"), ("流出时间（年月）", "outflow_date"), ("*身份证号", "id_number"),
+     ("公民身份号码", "id_number"), ("吸纳就业人数", "jobs_created"), ("所在党支部", "branch"),
+     ("不相干的列", None), (None, None)],
+)
+def test_header_synonyms(header, field):
+    assert map_header(header) == field
+
+
+@pytest.mark.parametrize(
+    ("child", "field"), [("省", "dest_province"), ("市", "dest_city"), ("县(区)", "dest_county"), ("县（区）", "dest_county")]
+)
+def test_destination_parts_only_under_destination(child, field):
+    assert map_part("destination", child) == field
+    assert map_part("occupation", child) is None
