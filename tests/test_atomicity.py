@@ -49,10 +49,12 @@ def test_sigkill_mid_ingest_leaves_previous_warehouse(write_xlsx, isolated_env, 
     ingest_paths([SAMPLES / "2022-04_xx镇_流动党员普查.xlsx"], db=db)
     before = stats_rows(db)
     newer = tmp_path / "batch"
-    rows = [HEADER] + [member(seq=i, name=f"新{i}", township="xx镇", branch="第1党支部",
-                              id_number=valid_id(f"33032719900101{i:03d}")) for i in range(1, 6)]
-    write_xlsx("2022-04_xx镇_补报.xlsx", {"s": rows}, folder=newer)
-    write_xlsx("2022-04_灵溪镇.xlsx", {"s": rows}, folder=newer)
+    def rows(township):
+        return [HEADER] + [member(seq=i, name=f"新{i}", township=township, branch="第1党支部",
+                                  id_number=valid_id(f"33032719900101{i:03d}")) for i in range(1, 6)]
+
+    write_xlsx("2022-04_xx镇_补报.xlsx", {"s": rows("xx镇")}, folder=newer)
+    write_xlsx("2022-04_灵溪镇.xlsx", {"s": rows("灵溪镇")}, folder=newer)
     for point in ("after_first_file", "before_swap"):
         assert _run_killed(db, point, newer) == -signal.SIGKILL
         assert stats_rows(db) == before  # same figures, file readable
