@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -37,9 +38,16 @@ PAGES = {
     "quality": "数据质量",
 }
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--mute-audio",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--mute-audio",
 ]
 
 # Page state as one JSON string: is Streamlit still running, and has every chart drawn?
@@ -83,11 +91,29 @@ class Server:
 
     def __enter__(self) -> Server:
         env = {**os.environ, "CENSUS_DB": str(self.db)}
-        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "streamlit_app.py"),
-               "--server.port", str(self.port), "--server.address", "127.0.0.1",
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard" / "streamlit_app.py"),
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -119,9 +145,18 @@ class Chromium:
     def __enter__(self) -> Chromium:
         self.profile = tempfile.mkdtemp(prefix="census-chromium-")
         self.proc = subprocess.Popen(
-            [self.binary, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}",
-             "--remote-debugging-port=0", f"--window-size={self.width},{self.height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            [
+                self.binary,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={self.profile}",
+                "--remote-debugging-port=0",
+                f"--window-size={self.width},{self.height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
         )
         deadline = time.time() + 30
         url = None
@@ -136,10 +171,8 @@ class Chromium:
         return self
 
     def __exit__(self, *exc) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.ws.close()
-        except Exception:  # noqa: BLE001
-            pass
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -148,8 +181,13 @@ class Chromium:
                 self.proc.kill()
         shutil.rmtree(self.profile, ignore_errors=True)
 
-    def send(self, method: str, params: dict | None = None, session: str | None = None,
-             timeout: float = 30) -> dict:
+    def send(
+        self,
+        method: str,
+        params: dict | None = None,
+        session: str | None = None,
+        timeout: float = 30,
+    ) -> dict:
         msg_id = next(self._ids)
         message = {"id": msg_id, "method": method, "params": params or {}}
         if session:
@@ -168,25 +206,40 @@ class Chromium:
         """A new tab at `url`. Its viewport height is fixed before loading: resizing a loaded
         Streamlit page leaves the sidebar mid-animation in screenshots."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
         self.send("Page.enable", session=session)
         self.resize(session, height or self.height)
         self.send("Page.navigate", {"url": url}, session=session)
         return session
 
     def resize(self, session: str, height: int) -> None:
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": self.width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-                  session=session)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": self.width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
 
     def state(self, session: str) -> dict:
-        result = self.send("Runtime.evaluate", {"expression": _STATE_JS, "returnByValue": True},
-                           session=session)
+        result = self.send(
+            "Runtime.evaluate", {"expression": _STATE_JS, "returnByValue": True}, session=session
+        )
         value = result.get("result", {}).get("value")
         if value is None:  # between navigations, or the page threw
-            return {"title": None, "script": None, "skeletons": 0, "plots": 0, "drawn": 0,
-                    "webgl": 0, "exceptions": [], "errors": [], "height": 0, "text": "",
-                    "detail": result.get("exceptionDetails")}
+            return {
+                "title": None,
+                "script": None,
+                "skeletons": 0,
+                "plots": 0,
+                "drawn": 0,
+                "webgl": 0,
+                "exceptions": [],
+                "errors": [],
+                "height": 0,
+                "text": "",
+                "detail": result.get("exceptionDetails"),
+            }
         return json.loads(value)
 
     def wait_rendered(self, session: str, timeout: float = 60) -> dict:
@@ -196,8 +249,12 @@ class Chromium:
         last = None
         while time.time() < deadline:
             state = self.state(session)
-            ready = (state["title"] and state["script"] == "notRunning"
-                     and not state["skeletons"] and state["plots"] == state["drawn"])
+            ready = (
+                state["title"]
+                and state["script"] == "notRunning"
+                and not state["skeletons"]
+                and state["plots"] == state["drawn"]
+            )
             key = (state["title"], state["plots"], state["drawn"], state["height"])
             if ready and key == last:
                 return state
@@ -208,8 +265,9 @@ class Chromium:
     def screenshot(self, session: str, path: Path, height: int) -> Path:
         """The top `height` pixels of a tab opened tall enough to hold the whole page."""
         clip = {"x": 0, "y": 0, "width": self.width, "height": max(300, height), "scale": 1}
-        data = self.send("Page.captureScreenshot", {"format": "png", "clip": clip},
-                         session=session, timeout=60)["data"]
+        data = self.send(
+            "Page.captureScreenshot", {"format": "png", "clip": clip}, session=session, timeout=60
+        )["data"]
         path.write_bytes(base64.b64decode(data))
         return path
 
@@ -223,7 +281,9 @@ def capture(db: Path, out: Path, query: str = "") -> dict[str, dict]:
             session = browser.open(f"{server.url}/{slug}{query}", height=TALL)
             state = browser.wait_rendered(session)
             time.sleep(1.0)  # last chart transitions
-            browser.screenshot(session, out / f"{slug or 'overview'}.png", min(state["height"], TALL))
+            browser.screenshot(
+                session, out / f"{slug or 'overview'}.png", min(state["height"], TALL)
+            )
             states[slug or "overview"] = state
     return states
 
@@ -237,8 +297,10 @@ def main(argv: list[str] | None = None) -> int:
 
     states = capture(args.db or config.db_path(), args.out)
     for slug, state in states.items():
-        print(f"{slug}: title={state['title']} charts={state['drawn']}/{state['plots']} "
-              f"webgl={state['webgl']} exceptions={len(state['exceptions'])}")
+        print(
+            f"{slug}: title={state['title']} charts={state['drawn']}/{state['plots']} "
+            f"webgl={state['webgl']} exceptions={len(state['exceptions'])}"
+        )
     return 0
 
 

@@ -85,7 +85,10 @@ def finalize(
         title=dict(
             text=str(title),
             subtitle=dict(text=ctx.subtitle(all_waves), font=dict(size=13, color=theme.MUTED)),
-            y=1, yref="container", yanchor="top", pad=dict(t=14),
+            y=1,
+            yref="container",
+            yanchor="top",
+            pad=dict(t=14),
         ),
         height=height,
     )

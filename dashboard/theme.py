@@ -77,11 +77,13 @@ def _template() -> go.layout.Template:
         xaxis=axis,
         yaxis=axis,
         legend=dict(
-            orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0, font=dict(size=12)
+            orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0.0, font=dict(size=12)
         ),
         hoverlabel=dict(font=dict(family=FONT_FAMILY, size=12), bgcolor="white"),
-        margin=dict(l=16, r=24, t=96, b=72),
+        margin=dict(l=16, r=24, t=108, b=72),
         separators=".,",
+        # Bar labels at one size: Plotly would otherwise shrink each to fit its bar.
+        uniformtext=dict(minsize=11, mode="show"),
         bargap=0.35,
     )
     return go.layout.Template(layout=layout)

@@ -8,6 +8,7 @@ every cached result of the old one simply stops being asked for.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -41,10 +42,8 @@ def county_name() -> str:
 
 
 def _close(con: duckdb.DuckDBPyConnection) -> None:
-    try:
+    with contextlib.suppress(duckdb.Error):
         con.close()
-    except duckdb.Error:
-        pass
 
 
 @st.cache_resource(max_entries=3, on_release=_close, show_spinner=False)
@@ -70,8 +69,9 @@ def _cached(name: str, _fn: Callable, ver: tuple[str, int, int], filters: Filter
         cursor.close()
 
 
-def run(fn: Callable[[duckdb.DuckDBPyConnection, Filters], pd.DataFrame],
-        filters: Filters | None = None) -> pd.DataFrame:
+def run(
+    fn: Callable[[duckdb.DuckDBPyConnection, Filters], pd.DataFrame], filters: Filters | None = None
+) -> pd.DataFrame:
     """Run a named query through the cache; `fn` is a function of `queries`."""
     filters = filters if filters is not None else current_filters()
     return _cached(f"{fn.__module__}.{fn.__name__}", fn, version(), filters)
@@ -109,8 +109,13 @@ def sidebar() -> Filters:
     waves = run(queries.waves, scope)["wave"].tolist()
     if not waves:
         raise NoWarehouse("empty")
-    wave = st.sidebar.selectbox("普查批次", waves, index=0, key="filter_wave",
-                                format_func=lambda w: f"{wave_label(w)}（{w}）")
+    wave = st.sidebar.selectbox(
+        "普查批次",
+        waves,
+        index=0,
+        key="filter_wave",
+        format_func=lambda w: f"{wave_label(w)}（{w}）",
+    )
     towns = [ALL_TOWNSHIPS, *run(queries.townships, scope)["township"].tolist()]
     if st.session_state.get("filter_township") not in towns:
         st.session_state["filter_township"] = ALL_TOWNSHIPS
@@ -123,17 +128,19 @@ def sidebar() -> Filters:
         ].tolist()
     if st.session_state.get("filter_branch") not in branch_options:
         st.session_state["filter_branch"] = ALL_BRANCHES
-    branch = st.sidebar.selectbox("党支部", branch_options, key="filter_branch",
-                                  disabled=township is None,
-                                  help="先选择乡镇，再选择支部；不选即为全县视图")
+    branch = st.sidebar.selectbox(
+        "党支部",
+        branch_options,
+        key="filter_branch",
+        disabled=township is None,
+        help="先选择乡镇，再选择支部；不选即为全县视图",
+    )
     branch = None if branch == ALL_BRANCHES else branch
     filters = scope.with_(wave=wave, township=township, branch=branch)
     st.session_state[_FILTERS_KEY] = filters
     as_of = run(queries.as_of, scope)
     stamp = as_of["as_of"].iloc[0] if len(as_of) else None
-    st.sidebar.caption(
-        f"数据截至：{_fmt_time(stamp)}\n\n数据库：{config.db_path().name}"
-    )
+    st.sidebar.caption(f"数据截至：{_fmt_time(stamp)}\n\n数据库：{config.db_path().name}")
     return filters
 
 
@@ -166,8 +173,11 @@ def context(f: Filters | None = None) -> ChartContext:
     f = f or current_filters()
     as_of = run(queries.as_of, Filters(allowed_townships=f.allowed_townships))
     stamp = as_of["as_of"].iloc[0] if len(as_of) else None
-    return ChartContext(scope=scope_label(f), wave=f.wave,
-                        as_of=None if stamp is None or pd.isna(stamp) else _fmt_time(stamp))
+    return ChartContext(
+        scope=scope_label(f),
+        wave=f.wave,
+        as_of=None if stamp is None or pd.isna(stamp) else _fmt_time(stamp),
+    )
 
 
 def page_header(title: str, f: Filters) -> None:
@@ -189,15 +199,32 @@ def chart(fig: go.Figure, data: pd.DataFrame, *, key: str, name: str) -> None:
     table = labels.chinese(data)
     title = fig.layout.title.text or name
     row = st.container(horizontal=True, gap="small")
-    row.download_button("图片", data=lambda: exports.to_png(fig), file_name=f"{name}.png",
-                        mime="image/png", key=f"png_{key}", on_click="ignore",
-                        icon=":material/download:", help="PNG 图片（2倍分辨率），可直接插入报告")
-    row.download_button("CSV", data=exports.to_csv(table), file_name=f"{name}.csv",
-                        mime="text/csv", key=f"csv_{key}", on_click="ignore",
-                        icon=":material/download:", help="CSV（UTF-8 BOM，Excel 可直接打开）")
     row.download_button(
-        "Excel", data=lambda: exports.to_xlsx(table, sheet=name, title=title),
-        file_name=f"{name}.xlsx", key=f"xlsx_{key}", on_click="ignore",
+        "图片",
+        data=lambda: exports.to_png(fig),
+        file_name=f"{name}.png",
+        mime="image/png",
+        key=f"png_{key}",
+        on_click="ignore",
+        icon=":material/download:",
+        help="PNG 图片（2倍分辨率），可直接插入报告",
+    )
+    row.download_button(
+        "CSV",
+        data=exports.to_csv(table),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+        on_click="ignore",
+        icon=":material/download:",
+        help="CSV（UTF-8 BOM，Excel 可直接打开）",
+    )
+    row.download_button(
+        "Excel",
+        data=lambda: exports.to_xlsx(table, sheet=name, title=title),
+        file_name=f"{name}.xlsx",
+        key=f"xlsx_{key}",
+        on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
     )
@@ -219,15 +246,29 @@ def table(data: pd.DataFrame, *, key: str, name: str, height: int | None = None)
     shown = labels.chinese(_readable(data))
     # Short tables get their natural height; long ones scroll inside `height`.
     fit = 38 + 35 * max(len(shown), 1)
-    st.dataframe(shown, key=f"table_{key}", hide_index=True, width="stretch",
-                 height=min(fit, height) if height else "auto")
+    st.dataframe(
+        shown,
+        key=f"table_{key}",
+        hide_index=True,
+        width="stretch",
+        height=min(fit, height) if height else "auto",
+    )
     row = st.container(horizontal=True, gap="small")
-    row.download_button("CSV", data=exports.to_csv(shown), file_name=f"{name}.csv",
-                        mime="text/csv", key=f"csv_{key}", on_click="ignore",
-                        icon=":material/download:")
     row.download_button(
-        "Excel", data=lambda: exports.to_xlsx(shown, sheet=name, title=name),
-        file_name=f"{name}.xlsx", key=f"xlsx_{key}", on_click="ignore",
+        "CSV",
+        data=exports.to_csv(shown),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    row.download_button(
+        "Excel",
+        data=lambda: exports.to_xlsx(shown, sheet=name, title=name),
+        file_name=f"{name}.xlsx",
+        key=f"xlsx_{key}",
+        on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
     )

@@ -62,7 +62,7 @@ def _child_ingest(path: Path, db: Path) -> dict:
     }
 
 
-def _run_child(mode: str, *args: Path, env: dict[str, str]) -> dict:
+def _run_child(mode: str, *args: Path | int, env: dict[str, str]) -> dict:
     cmd = [sys.executable, "-m", "pipeline.bench", "--child", mode, *map(str, args)]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if done.returncode != 0:
@@ -72,13 +72,20 @@ def _run_child(mode: str, *args: Path, env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _ingest_available() -> str | None:
-    """None when pipeline.ingest.ingest_paths can be imported, else why not."""
+def _child_check() -> dict:
     try:
         from pipeline.ingest import ingest_paths  # noqa: F401
     except Exception as exc:  # any import-time failure means the same thing here
-        return f"{type(exc).__name__}: {exc}"
-    return None
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return {"error": None}
+
+
+def _child_write(path: Path, rows: int) -> dict:
+    from pipeline.demo import write_census_workbook
+
+    start = time.perf_counter()
+    write_census_workbook(path, rows, township="灵溪镇", wave="2024-04", seed=0)
+    return {"seconds": time.perf_counter() - start}
 
 
 def _mib(n: int) -> str:
@@ -86,24 +93,22 @@ def _mib(n: int) -> str:
 
 
 def run(rows: int, work: Path) -> int:
-    from pipeline.demo import write_census_workbook
-
-    missing = _ingest_available()
-    if missing:
-        print(f"无法运行基准：pipeline.ingest.ingest_paths 尚不可用（{missing}）", file=sys.stderr)
-        return 2
+    # Every step runs in a child and this parent stays small: Linux carries a parent's
+    # RSS high-water mark into a forked child's ru_maxrss, which would hide a child's
+    # own (lower) peak.
     env = dict(os.environ)
     # Never touch the developer's warehouse or ID-hashing secret.
     env["CENSUS_SECRET_FILE"] = str(work / "secret.key")
     env["CENSUS_DB"] = str(work / "unused.duckdb")
+    missing = _run_child("check", env=env)["error"]
+    if missing:
+        print(f"无法运行基准：pipeline.ingest.ingest_paths 尚不可用（{missing}）", file=sys.stderr)
+        return 2
 
     path = work / f"2024-04_灵溪镇_流动党员普查_{rows}行.xlsx"
-    start = time.perf_counter()
-    write_census_workbook(path, rows, township="灵溪镇", wave="2024-04", seed=0)
-    made = time.perf_counter() - start
-    print(
-        f"生成 {rows:,} 行普查表：{made:.1f} 秒，{path.stat().st_size / 2**20:.1f} MiB（{path.name}）"
-    )
+    made = _run_child("write", path, rows, env=env)["seconds"]
+    size = path.stat().st_size / 2**20
+    print(f"生成 {rows:,} 行普查表：{made:.1f} 秒，{size:.1f} MiB（{path.name}）")
 
     read = _run_child("read", path, env=env)
     ingest = _run_child("ingest", path, work / "bench.duckdb", env=env)
@@ -140,12 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        mode, *paths = args.child
-        result = (
-            _child_read(Path(paths[0]))
-            if mode == "read"
-            else _child_ingest(Path(paths[0]), Path(paths[1]))
-        )
+        mode, *rest = args.child
+        steps = {
+            "check": lambda: _child_check(),
+            "write": lambda: _child_write(Path(rest[0]), int(rest[1])),
+            "read": lambda: _child_read(Path(rest[0])),
+            "ingest": lambda: _child_ingest(Path(rest[0]), Path(rest[1])),
+        }
+        result = steps[mode]()
         print(json.dumps(result))
         return 0
     if args.keep:

@@ -81,6 +81,10 @@ def _print_summary(report) -> None:
         if f.error:
             line += f"：{f.error}"
         print(line)
+        if f.warnings:
+            print(f"       提醒 {f.warnings} 条（如流动范围与流入地不符），可在看板“数据质量”页查看")
+        if f.unmapped:
+            print(f"       未识别的列（已原样保存，未参与统计）：{'、'.join(f.unmapped)}")
     counts = {s: sum(f.status == s for f in report.files) for s in STATUS_LABELS}
     print("合计：" + "，".join(f"{STATUS_LABELS[s]} {n} 个" for s, n in counts.items() if n))
 

@@ -19,7 +19,7 @@ import xlsxwriter
 
 from pipeline import demo_people as people
 from pipeline.demo_layouts import file_specs
-from pipeline.demo_people import Place, make_id_number, random_day  # noqa: F401  (re-exported API)
+from pipeline.demo_people import Place, make_id_number, random_day
 from pipeline.demo_plant import file_rows, finish_plants, stats_of
 from pipeline.demo_writer import FileSpec, Row, build_sheets, write_file
 

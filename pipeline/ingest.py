@@ -42,6 +42,8 @@ class FileResult:
     township: str | None = None
     wave: str | None = None
     file_hash: str | None = None
+    unmapped: list[str] = field(default_factory=list)
+    warnings: int = 0
 
 
 @dataclass
@@ -181,7 +183,8 @@ def _process(con, path: Path, digest: str, hash_id, home_county: str, now: datet
         header_map=_header_map(prepared.book), township=prepared.township, wave=prepared.wave, now=now,
     )
     return FileResult(path.name, status, len(prepared.members), prepared.rows_rejected,
-                      township=prepared.township, wave=prepared.wave)
+                      township=prepared.township, wave=prepared.wave,
+                      unmapped=prepared.book.unmapped, warnings=len(prepared.warnings))
 
 
 def _os_user() -> str:

@@ -15,6 +15,8 @@ from pipeline.headers import clean_text, is_header_word, map_header, map_part
 from pipeline.normalize import is_blank, to_text
 
 HEADER_SCAN_ROWS = 30
+# Columns a template pre-fills on every line; a row with nothing else is an unused line.
+_CONTEXT_FIELDS = frozenset({"township", "branch", "census_wave"})
 MIN_HEADER_FIELDS = 3
 
 _NON_DATA_START = re.compile(r"^(合计|总计|小计|共计|注[:：]|注\d|说明[:：]|备注[:：]|填表人|审核人|填报人|制表人|负责人|填表日期|填报日期|单位负责人|联系人[:：])")
@@ -25,6 +27,7 @@ _GENERIC_SHEET = re.compile(r"^(sheet\d*|工作表\d*|流动党员.*|.*(普查|�
 _WAVE_LABELLED = re.compile(r"普查(?:时间|批次|年月)?[:：]?\s*(\d{4})\s*[年.\-/]\s*(\d{1,2})")
 _WAVE_ANY = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*(?:年|[.\-/_])\s*(\d{1,2})(?!\d)")
 _WAVE_COMPACT = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(?:\d{2})?(?!\d)")
+_FILL_DATE = re.compile(r"(填报|填表|制表|报送|审核|打印|导出)(日期|时间)[:：]?[\d年月日.\-/]*")
 _TOWNSHIP = re.compile(r"([\u4e00-\u9fffA-Za-z]{1,10}?(?:街道|镇|乡))(?![镇乡])")
 _TOWNSHIP_PREFIX = re.compile(r"^(?:中共|中国共产党)?(?:[\u4e00-\u9fff]{1,6}?(?:省|市|县|区))*")
 
@@ -86,16 +89,25 @@ def _is_subheader(row: list[object]) -> bool:
     return bool(cells) and all(isinstance(cell, str) and is_header_word(cell) for cell in cells)
 
 
-def _fill_merged(rows: list[list[object]], merged: list[tuple[int, int, int, int]], start: int) -> None:
-    """Copy each merged range's top-left value into the cells it covers (from `start` down)."""
+def fill_merged(rows: list[list[object]], merged: list[tuple[int, int, int, int]], start: int) -> list[list[object]]:
+    """Rows with each merged range's top-left value copied into the cells it covers.
+
+    Only the rows a merge touches are copied; the reader's rows are never modified.
+    """
+    rows = list(rows)
+    copied: set[int] = set()
     for r0, c0, r1, c1 in merged:
         if r1 < start or r0 >= len(rows):
             continue
         value = rows[r0][c0] if c0 < len(rows[r0]) else None
         for r in range(max(r0, start), min(r1, len(rows) - 1) + 1):
+            if r not in copied:
+                rows[r] = list(rows[r])
+                copied.add(r)
             row = rows[r]
             for c in range(c0, min(c1, len(row) - 1) + 1):
                 row[c] = value
+    return rows
 
 
 def map_columns(header: list[object], sub: list[object] | None, merged, header_index: int) -> list[tuple[str, str | None]]:
@@ -162,17 +174,18 @@ def branch_from_sheet_name(name: str) -> str | None:
 
 def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
     """('members'|'totals', frame, columns, context) for one sheet, or None when it has no table."""
-    rows = [list(row) for row in sheet.rows]
+    rows = sheet.rows
     header_index = find_header(rows)
     if header_index is None:
         return None
     width = max((len(r) for r in rows), default=0)
-    rows = [r + [None] * (width - len(r)) for r in rows]
+    if any(len(r) != width for r in rows):  # CSV lines may be ragged; workbooks are not
+        rows = [r if len(r) == width else [*r, *[None] * (width - len(r))] for r in rows]
     sub = rows[header_index + 1] if header_index + 1 < len(rows) and _is_subheader(rows[header_index + 1]) else None
     merged = list(getattr(sheet, "merged", []) or [])
     mapping = map_columns(rows[header_index], sub, merged, header_index)
     data_start = header_index + (2 if sub is not None else 1)
-    _fill_merged(rows, merged, data_start)
+    rows = fill_merged(rows, merged, data_start)
     context = " ".join(str(v) for r in rows[:header_index] for v in r if not is_blank(v))
     fields = [f for _, f in mapping]
     columns = [ColumnMap(sheet.name, label, f) for label, f in mapping if label or f]
@@ -184,13 +197,14 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
     keep_cols = [(c, f) for c, f in enumerate(fields) if f and f != "seq"]
     extra_cols = [(c, label) for c, (label, f) in enumerate(mapping) if f is None and label]
     header_name = rows[header_index][name_col] if name_col is not None else None
+    context_cols = {c for c, f in enumerate(fields) if f in _CONTEXT_FIELDS}
     kept, excel_rows, block_branches, block_branch = [], [], [], None
     for r in range(data_start, len(rows)):
         row = rows[r]
         present = [c for c, v in enumerate(row) if v != "" and v is not None and c != seq_col]
         if len(present) <= 2:  # only near-empty rows can hinge on a cell of spaces
             present = [c for c in present if _present(row[c])]
-        if _is_non_data(row, present, name_col):
+        if _is_non_data(row, present, name_col) or all(c in context_cols for c in present):
             if len(present) == 1 and _BRANCH_WORDS.search(clean_text(row[present[0]])):
                 block_branch = to_text(row[present[0]])  # a block heading names the branch below it
             continue
@@ -234,8 +248,11 @@ def parse_workbook(sheets) -> Workbook:
 
 
 def wave_from_text(text: str) -> str | None:
-    """`YYYY-MM` from a title, filling row or file name; a labelled 普查时间 wins."""
-    text = clean_text(text) if text else ""
+    """`YYYY-MM` from a title, filling row or file name; a labelled 普查时间 wins.
+
+    The day a form was filled in (填报日期) is not the census wave, so it is ignored.
+    """
+    text = _FILL_DATE.sub("", clean_text(text)) if text else ""
     for pattern in (_WAVE_LABELLED, _WAVE_ANY, _WAVE_COMPACT):
         match = pattern.search(text)
         if match:

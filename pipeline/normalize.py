@@ -12,10 +12,19 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
+import numpy as np
+import pandas as pd
+
 EXCEL_EPOCH = date(1899, 12, 30)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _SPACES = re.compile(r"\s+")
+
+
+# Cells townships fill in to mean "nothing here"; 无 is also a valid "no" for yes/no fields,
+# so `parse_bool` deliberately does not use this list.
+PLACEHOLDERS = frozenset({"无", "/", "\\", "-", "--", "—", "——", "－", "暂无", "没有", "空", "不详", "null",
+                          "none", "nan", "n/a", "na", "#n/a"})
 
 
 def is_blank(value: object) -> bool:
@@ -24,6 +33,18 @@ def is_blank(value: object) -> bool:
     if isinstance(value, float) and math.isnan(value):
         return True
     return isinstance(value, str) and not value.strip()
+
+
+def is_placeholder(value: object) -> bool:
+    """Blank, or a placeholder word such as 无 or /."""
+    if is_blank(value):
+        return True
+    return isinstance(value, str) and unicodedata.normalize("NFKC", value).strip().lower() in PLACEHOLDERS
+
+
+def optional_text(value: object) -> str | None:
+    """Free text where a placeholder means empty (流入地党组织 “无” is no organisation)."""
+    return None if is_placeholder(value) else to_text(value)
 
 
 def to_text(value: object) -> str | None:
@@ -55,7 +76,7 @@ def _make_date(year: int, month: int, day: int) -> date:
 
 def parse_date(value: object) -> date | None:
     """Every date form seen in the field; month precision becomes the 1st of the month."""
-    if is_blank(value):
+    if is_placeholder(value):
         return None
     if isinstance(value, datetime):
         return value.date()
@@ -103,7 +124,7 @@ def id_check_digit(first17: str) -> str:
 
 def normalize_id(value: object) -> str | None:
     """An 18-character ID number as text. Numbers are refused: Excel keeps 15 significant digits."""
-    if is_blank(value):
+    if is_placeholder(value):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError("身份证号以数字格式存储，后几位已丢失，请将该列设为文本后重新填写")
@@ -145,8 +166,10 @@ def birth_from_id(text: str) -> date:
 
 # ---------------------------------------------------------------- vocabularies
 
-_YES = {"是", "有", "√", "✓", "✔", "y", "yes", "true", "1", "对", "已", "持证", "已持证", "已返乡", "已回乡"}
-_NO = {"否", "无", "×", "✗", "✘", "x", "n", "no", "false", "0", "没有", "未", "未持证", "未返乡", "未回乡", "不是"}
+_YES = {"是", "有", "√", "✓", "✔", "y", "yes", "true", "1", "对", "已", "持证", "已持证", "持有", "已办理",
+        "已返乡", "已回乡", "返乡", "回乡"}
+_NO = {"否", "无", "×", "✗", "✘", "x", "n", "no", "false", "0", "没有", "未", "未持证", "未持有", "未办理",
+       "未返乡", "未回乡", "不是", "/", "-", "—"}
 
 
 def parse_bool(value: object) -> bool | str | None:
@@ -165,13 +188,14 @@ def parse_bool(value: object) -> bool | str | None:
 _CONTACT = {
     "正常": "正常", "联系正常": "正常", "已联系": "正常", "保持联系": "正常", "能联系": "正常",
     "有联系": "正常", "经常联系": "正常", "联系": "正常", "良好": "正常", "可联系": "正常",
+    "正常联系": "正常", "保持正常联系": "正常", "联系畅通": "正常", "定期联系": "正常",
     "失联": "失联", "失去联系": "失联", "联系不上": "失联", "无法联系": "失联", "未联系上": "失联",
     "长期失联": "失联", "失联党员": "失联", "联系中断": "失联", "已失联": "失联", "断联": "失联",
 }
 
 
 def normalize_contact_status(value: object) -> str | None:
-    text = to_text(value)
+    text = optional_text(value)
     if text is None:
         return None
     return _CONTACT.get(_SPACES.sub("", text), text)
@@ -181,7 +205,7 @@ _GENDER = {"男": "男", "女": "女", "男性": "男", "女性": "女", "m": "�
 
 
 def normalize_gender(value: object) -> str | None:
-    text = to_text(value)
+    text = optional_text(value)
     if text is None:
         return None
     return _GENDER.get(text.lower(), text)
@@ -197,7 +221,7 @@ _SCOPES = {
 
 
 def normalize_flow_scope(value: object) -> str | None:
-    text = to_text(value)
+    text = optional_text(value)
     if text is None:
         return None
     return _SCOPES.get(_SPACES.sub("", text), text)
@@ -208,7 +232,7 @@ def normalize_flow_scope(value: object) -> str | None:
 
 def parse_count(value: object) -> float | None:
     """A head count such as 3, '3', '3人'; fractions and negatives pass through for the schema."""
-    if is_blank(value):
+    if is_placeholder(value):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
@@ -221,7 +245,7 @@ def parse_count(value: object) -> float | None:
 
 def normalize_phone(value: object) -> str | None:
     """Digits kept exactly; a number cell loses no digits because it is formatted as an integer."""
-    if is_blank(value):
+    if is_placeholder(value):
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -230,15 +254,41 @@ def normalize_phone(value: object) -> str | None:
     return _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).removeprefix("+86")
 
 
+# Mobile, landline with area code, or a local landline without it.
+PHONE_PATTERN = r"1[3-9]\d{9}|0\d{9,11}|[2-9]\d{6,7}"
+PHONE_PROBLEM = "联系电话不是11位手机号或带区号的固定电话"
+
+
 def phone_problem(text: str) -> str | None:
     digits = re.sub(r"[-()（）]", "", text)
-    if re.fullmatch(r"1[3-9]\d{9}", digits) or re.fullmatch(r"0\d{9,11}", digits):
-        return None
-    if re.fullmatch(r"[2-9]\d{6,7}", digits):
-        return None  # a local landline without the area code
-    return "联系电话不是11位手机号或带区号的固定电话"
+    return None if re.fullmatch(PHONE_PATTERN, digits) else PHONE_PROBLEM
 
 
 def normalize_name(value: object) -> str | None:
-    text = to_text(value)
+    text = optional_text(value)
     return _SPACES.sub("", text) if text else None
+
+
+# ---------------------------------------------------------------- vectorised forms
+# The same rules over a whole column, for the columns where nearly every value is distinct
+# (names, ID and phone numbers) and a Python call per value would dominate an ingest.
+
+
+def id_problems(ids: pd.Series) -> pd.Series:
+    """Per row: why the ID number is invalid, or None. Same rules as `id_problem`."""
+    out = pd.Series(None, index=ids.index, dtype=object)
+    text = ids.dropna().astype(str)
+    if text.empty:
+        return out
+    formed = text.str.fullmatch(r"\d{17}[\dX]")
+    out.loc[formed.index[~formed]] = [id_problem(v) for v in text[~formed]]
+    good = text[formed]
+    if good.empty:
+        return out
+    digits = np.frombuffer("".join(good).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    sums = ((digits[:, :17] - 48).astype(np.int64) * np.asarray(_ID_WEIGHTS)).sum(axis=1) % 11
+    expected = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)[sums]
+    birth_ok = pd.to_datetime(good.str.slice(6, 14), format="%Y%m%d", errors="coerce").notna().to_numpy()
+    out.loc[good.index[~birth_ok]] = "身份证号中的出生日期不存在"
+    out.loc[good.index[birth_ok & (expected != digits[:, 17])]] = "身份证号校验位错误，请核对号码"
+    return out

@@ -12,7 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.normalize import id_problem
+from pipeline.normalize import id_problem, id_problems
 
 EARLIEST = pd.Timestamp("1950-01-01")
 FLOW_SCOPES = ("跨省", "省内跨市", "市内跨县", "县内")
@@ -97,17 +97,7 @@ class CensusRows(pa.DataFrameModel):
 
     @pa.check("id_number", name="id_valid")
     def _id(cls, s: Series[object]) -> Series[bool]:
-        text = s.astype("string")
-        ok = text.str.fullmatch(r"\d{17}[\dX]").fillna(False)
-        suspect = s[~ok & s.notna()]
-        ok = ok | s.isna()
-        # Only well-formed strings need the check digit; do it once per distinct value.
-        formed = s[ok & s.notna()]
-        if len(formed):
-            valid = {v: id_problem(v) is None for v in formed.unique()}
-            ok.loc[formed.index] = formed.map(valid)
-        ok.loc[suspect.index] = False
-        return ok.astype(bool)
+        return id_problems(s).isna()
 
     @pa.dataframe_check(name="id_number|id_unique")
     def _id_unique(cls, df: pd.DataFrame) -> Series[bool]:

@@ -19,13 +19,14 @@ from pipeline import config
 
 _MB = 1024 * 1024
 _HEAD_BYTES = 64 * 1024
-# A legitimate census workbook has a few hundred members at most; a directory of millions of
-# entries costs zipfile seconds and gigabytes before any size check can run.
+# A real workbook has a few hundred zip parts; a directory of millions of entries costs zipfile
+# seconds and gigabytes before any size check can run.
 _MAX_ZIP_ENTRIES = 10_000
 # Sheet XML compresses about 10x; zeros and other bombs compress 1000x.
 _MAX_RATIO = 200
 _RATIO_FLOOR = 16 * _MB
 
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENDOFCHAIN = 0xFFFFFFFE
 
@@ -151,16 +152,16 @@ def check_zip_budget(infos: list[zipfile.ZipInfo]) -> None:
 
 
 def _ole2_kind(path: Path) -> str:
-    names = {name.lower() for name in ole2_entry_names(path)}
+    try:
+        names = {name.lower() for name in ole2_entry_names(path)}
+    except (OSError, struct.error, IndexError):
+        raise FileRejected(CORRUPT) from None
     if {"encryptioninfo", "encryptedpackage"} & names:
-        raise FileRejected(ENCRYPTED)
+        raise FileRejected(ENCRYPTED)  # a password-protected xlsx is an OLE2 container
     if {"workbook", "book"} & names:
         return "xls"
-    if "worddocument" in names:
-        raise FileRejected(NOT_SHEET.format(what="（识别为 Word 文档）"))
-    if "powerpoint document" in names:
-        raise FileRejected(NOT_SHEET.format(what="（识别为 PowerPoint 演示文稿）"))
-    raise FileRejected(NOT_SHEET.format(what=""))
+    what = "（识别为 Word 文档）" if "worddocument" in names else ""
+    raise FileRejected(NOT_SHEET.format(what=what))
 
 
 def ole2_entry_names(path) -> list[str]:
@@ -181,10 +182,11 @@ def ole2_entry_names(path) -> list[str]:
             raise FileRejected(CORRUPT)
 
         def sector(index: int) -> bytes:
-            if index >= n_sectors:
-                raise FileRejected(CORRUPT)
             fh.seek((index + 1) * sector_size)
-            return fh.read(sector_size)
+            block = fh.read(sector_size)
+            if index >= n_sectors or len(block) < sector_size:
+                raise FileRejected(CORRUPT)
+            return block
 
         fat_sectors = list(struct.unpack_from("<109I", header, 76))
         per_difat = sector_size // 4 - 1
@@ -248,6 +250,8 @@ def _text_kind(head: bytes, complete: bool) -> str:
     start = text.lstrip("\ufeff \t\r\n")[:4096].lower()
     if start.startswith("<") and any(marker in start for marker in _MARKUP):
         raise FileRejected(HTML_TABLE)
+    if start.startswith("{") or (start.startswith("[") and start[1:].lstrip()[:1] in ("{", "[", '"')):
+        raise FileRejected(NOT_SHEET.format(what="（识别为 JSON 数据）"))
     if complete and not text.strip():
         raise FileRejected(NO_DATA)
     return "csv"
@@ -292,7 +296,10 @@ def scan_xlsx_cells(data: bytes) -> bool:
             rows, cols, plain = _scan_part(raw, info)
             regular = regular and plain
             if rows * cols > limit:
-                raise FileRejected(_too_wide(rows, cols, limit))
+                raise FileRejected(
+                    f"工作表范围过大：有内容或格式的单元格延伸到 {column_letters(cols)}{rows}"
+                    f"（约 {rows * cols:,} 个单元格，上限 {limit:,} 个），为安全起见未打开；"
+                    "请删除表格远处多余的单元格后另存，再上传")
             total += rows * cols
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, struct.error):
         raise FileRejected(CORRUPT) from None
@@ -302,20 +309,10 @@ def scan_xlsx_cells(data: bytes) -> bool:
     return regular
 
 
-def _too_wide(rows: int, cols: int, limit: int) -> str:
-    return (f"工作表范围过大：有内容或格式的单元格延伸到 {column_letters(cols)}{rows}"
-            f"（约 {rows * cols:,} 个单元格，上限 {limit:,} 个），为安全起见未打开；"
-            "请删除表格远处多余的单元格后另存，再上传")
-
-
 def _scan_part(raw, info: zipfile.ZipInfo) -> tuple[int, int, bool]:
     """(max row, max column, all cells plain) of one zip part, streamed."""
-    box = None
-    exact = False
-    max_row = max_col = 0
-    carry = b""
-    pieces = _inflate(raw, info)
-    for piece, final in pieces:
+    box, exact, max_row, max_col, carry = None, False, 0, 0, b""
+    for piece, final in _inflate(raw, info):
         data = carry + piece
         carry = b"" if final else data[-_TAIL:]
         if box is None and not exact:
@@ -364,14 +361,17 @@ def _inflate(raw, info: zipfile.ZipInfo):
     inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     produced = 0
     while True:
-        if inflater is not None and inflater.unconsumed_tail:
-            piece = inflater.decompress(inflater.unconsumed_tail, _PIECE)
-        elif remaining > 0:
+        if remaining > 0 and not (inflater is not None and inflater.unconsumed_tail):
             block = raw.read(min(_READ, remaining))
             if not block:
                 raise FileRejected(CORRUPT)
             remaining -= len(block)
             piece = inflater.decompress(block, _PIECE) if inflater is not None else block
+        elif inflater is not None and not inflater.eof:
+            # Output held back by the size cap comes out even once all input is consumed.
+            piece = inflater.decompress(inflater.unconsumed_tail, _PIECE)
+            if not piece and not inflater.unconsumed_tail:
+                break
         else:
             break
         produced += len(piece)
@@ -390,49 +390,27 @@ def _in_box_pattern(last_col: bytes, last_row: bytes) -> re.Pattern:
 
     Built from character classes rather than alternatives: it runs once per cell.
     """
-    cols, rows = _letters_upto(last_col.decode()), _numbers_upto(int(last_row))
+    cols = _upto(last_col.decode(), _LETTERS, _LETTERS)
+    rows = _upto(str(int(last_row)), "123456789", "0123456789")
     return re.compile(f'<c(?! r="(?:{cols})(?:{rows})"'.encode() + _TAG_REST + rb")[\s/>]")
 
 
-def _span(low: str, high: str) -> str:
-    return low if low == high else f"[{low}-{high}]"
+def _upto(bound: str, first: str, alphabet: str) -> str:
+    """Regex for the strings that count up to `bound`: shorter ones, or as long and not greater.
 
-
-def _repeat(unit: str, least: int, most: int) -> str:
-    if most <= 0:
-        return ""
-    if least == most:
-        return unit if most == 1 else f"{unit}{{{most}}}"
-    return f"{unit}?" if most == 1 else f"{unit}{{{least},{most}}}"
-
-
-def _numbers_upto(n: int) -> str:
-    """Regex for the decimal numbers 1..n written without leading zeros."""
-    digits = str(n)
-    width = len(digits)
+    `first` is the alphabet of the leading character: 1-9 for row numbers, A-Z for columns.
+    """
     parts = []
-    if width > 1:
-        parts.append("[1-9]" + _repeat("[0-9]", 0, width - 2))
-    for i, d in enumerate(digits):
-        last = i == width - 1
-        low, high = (1 if i == 0 else 0), int(d) - (0 if last else 1)
-        if high >= low:
-            rest = width - i - 1
-            parts.append(digits[:i] + _span(str(low), str(high)) + _repeat("[0-9]", rest, rest))
-    return "|".join(parts)
-
-
-def _letters_upto(col: str) -> str:
-    """Regex for the column letters A..col."""
-    parts = []
-    if len(col) > 1:
-        parts.append("[A-Z]" + _repeat("[A-Z]", 0, len(col) - 2))
-    for i, letter in enumerate(col):
-        last = i == len(col) - 1
-        high = letter if last else chr(ord(letter) - 1)
-        if high >= "A":
-            rest = len(col) - i - 1
-            parts.append(col[:i] + _span("A", high) + _repeat("[A-Z]", rest, rest))
+    if len(bound) > 1:
+        more = len(bound) - 2
+        parts.append(f"[{first[0]}-{first[-1]}]" + (f"[{alphabet[0]}-{alphabet[-1]}]{{0,{more}}}" if more else ""))
+    for i, char in enumerate(bound):
+        pool = first if i == 0 else alphabet
+        top = pool.index(char) - (0 if i == len(bound) - 1 else 1)
+        if top >= 0:
+            rest = len(bound) - i - 1
+            span = pool[0] if top == 0 else f"[{pool[0]}-{pool[top]}]"
+            parts.append(bound[:i] + span + (f"[{alphabet[0]}-{alphabet[-1]}]{{{rest}}}" if rest else ""))
     return "|".join(parts)
 
 

@@ -40,7 +40,7 @@ PARSERS: dict[str, Callable[[object], object]] = {
     "returned": nz.parse_bool,
     "name": nz.normalize_name,
     "phone": nz.normalize_phone,
-    **dict.fromkeys(TEXT_FIELDS, nz.to_text),
+    **dict.fromkeys(TEXT_FIELDS, nz.optional_text),
 }
 
 
@@ -85,6 +85,38 @@ def map_distinct(series: pd.Series, func: Callable[[object], object],
     return values, failed
 
 
+# Nearly-unique text columns: pandas string operations for text cells, the field's own
+# function for the rest (numbers, dates), so both paths apply the same rules.
+VECTOR_TEXT = {
+    "name": {"spaces": "", "placeholders": True},
+    "phone": {"spaces": "", "placeholders": True, "strip_prefix": "+86"},
+    "id_number": {"spaces": "", "placeholders": True, "upper": True},
+}
+
+
+def vector_text(series: pd.Series, func: Callable[[object], object], *, spaces: str | None = None,
+                placeholders: bool = False, upper: bool = False, strip_prefix: str | None = None,
+                ) -> tuple[pd.Series, pd.Series]:
+    is_text = series.map(type, na_action="ignore").eq(str)
+    values, errors = map_distinct(series.where(~is_text), func)
+    text = series[is_text].astype("str").str.normalize("NFKC").str.strip()
+    if spaces is not None:
+        text = text.str.replace(r"\s+", spaces, regex=True)
+    if upper:
+        text = text.str.upper()
+    if strip_prefix:
+        text = text.str.removeprefix(strip_prefix)
+    blank = text.eq("")
+    if placeholders:
+        blank |= text.str.lower().isin(nz.PLACEHOLDERS)
+    if upper:  # a number that Excel or a CSV export wrote in scientific notation lost its digits
+        sci = text.str.fullmatch(r"\d(\.\d+)?E\+\d+")
+        errors.loc[sci[sci].index] = "身份证号以科学计数法存储，后几位已丢失，请将该列设为文本后重新填写"
+        blank |= sci
+    values.loc[text.index] = text.astype(object).where(~blank, None)
+    return values, errors
+
+
 def _wave_of(value: object) -> str | None:
     if nz.is_blank(value):
         return None
@@ -98,8 +130,9 @@ def _wave_of(value: object) -> str | None:
 def resolve_context(raw: pd.DataFrame, township: str | None, wave: str | None) -> pd.DataFrame:
     """Per-row township and wave: the row's own column, else the file's title or name."""
     out = pd.DataFrame(index=raw.index)
-    own_township = raw["township"].map(nz.to_text) if "township" in raw else pd.Series(None, index=raw.index)
-    own_wave = raw["census_wave"].map(_wave_of) if "census_wave" in raw else pd.Series(None, index=raw.index)
+    empty = pd.Series(None, index=raw.index, dtype=object)
+    own_township = map_distinct(raw["township"], nz.to_text)[0] if "township" in raw else empty
+    own_wave = map_distinct(raw["census_wave"], _wave_of)[0] if "census_wave" in raw else empty
     out["township"] = own_township.fillna(township) if township else own_township
     out["wave"] = own_wave.fillna(wave) if wave else own_wave
     if out["township"].isna().any():
@@ -182,7 +215,10 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     failures = []
     for field, parser in PARSERS.items():
         column = raw[field] if field in raw else pd.Series(None, index=raw.index, dtype=object)
-        values, errors = map_distinct(column, parser, "datetime64[us]" if field in DATE_FIELDS else None)
+        if field in VECTOR_TEXT:
+            values, errors = vector_text(column, parser, **VECTOR_TEXT[field])
+        else:
+            values, errors = map_distinct(column, parser, "datetime64[us]" if field in DATE_FIELDS else None)
         parsed[field] = values
         errors = errors.dropna()
         if len(errors):
@@ -200,8 +236,8 @@ def destination_text(parsed: pd.DataFrame) -> pd.Series:
 def _warnings(valid: pd.DataFrame) -> pd.DataFrame:
     """Rows that load but deserve a look; vectorised because a province has millions of rows."""
     parts = []
-    ids = valid["id_number"].dropna()
-    id_gender, _ = map_distinct(ids, nz.gender_from_id)
+    ids = valid["id_number"].dropna().astype(str)
+    id_gender = ids.str.slice(16, 17).astype(int).mod(2).map({1: "男", 0: "女"})
     stated = valid.loc[ids.index, "gender"]
     mismatch = stated.notna() & (stated != id_gender)
     parts.append(_issues(ids.index[mismatch], "gender", "性别与身份证号不符（身份证号显示为" + id_gender[mismatch] + "）"))
@@ -212,10 +248,9 @@ def _warnings(valid: pd.DataFrame) -> pd.DataFrame:
                          + "”，但按流入地应为“" + valid.loc[conflict, "derived_scope"].astype(str) + "”"))
     unresolved = valid["destination_text"].notna() & valid["derived_scope"].isna() & valid["stated_flow_scope"].isna()
     parts.append(_issues(valid.index[unresolved], "destination", ["流入地无法识别，流动范围按“未知”统计"] * int(unresolved.sum())))
-    phones = valid["phone"].dropna()
-    problems, _ = map_distinct(phones, nz.phone_problem)
-    problems = problems.dropna()
-    parts.append(_issues(problems.index, "phone", problems))
+    phones = valid["phone"].dropna().astype(str).str.replace(r"[-()（）]", "", regex=True)
+    odd_phone = ~phones.str.fullmatch(nz.PHONE_PATTERN)
+    parts.append(_issues(phones.index[odd_phone], "phone", [nz.PHONE_PROBLEM] * int(odd_phone.sum())))
     odd_return = valid["returned"].map(lambda v: v is False) & valid["return_date"].notna()
     parts.append(_issues(valid.index[odd_return], "returned", ["填写未返乡，但有返乡时间"] * int(odd_return.sum())))
     return pd.concat(parts, ignore_index=True)
@@ -248,8 +283,8 @@ def clean_census(raw: pd.DataFrame, *, township: str | None, wave: str | None, h
         "township": valid["township"],
         "branch": valid["branch"],
         "name": valid["name"],
-        "gender": valid["gender"].fillna(ids.dropna().map(nz.gender_from_id)),
-        "birth_date": valid["birth_date"].fillna(pd.to_datetime(ids.dropna().map(nz.birth_from_id))),
+        "gender": valid["gender"].fillna(_from_ids(ids, valid["gender"], nz.gender_from_id)),
+        "birth_date": valid["birth_date"].fillna(_from_ids(ids, valid["birth_date"], nz.birth_from_id)),
         "id_hash": ids.map(hash_id, na_action="ignore"),
         "id_masked": ids.map(nz.mask_id, na_action="ignore"),
         "outflow_date": valid["outflow_date"],
@@ -286,6 +321,13 @@ def clean_census(raw: pd.DataFrame, *, township: str | None, wave: str | None, h
         warnings=_issue_frame(raw, labels, warnings),
         rows_rejected=len(rejected),
     )
+
+
+def _from_ids(ids: pd.Series, stated: pd.Series, derive: Callable[[str], object]) -> pd.Series:
+    """Derive a missing value from the ID number, only for the rows that need it."""
+    need = ids[stated.isna() & ids.notna()]
+    derived = need.map(derive)
+    return pd.to_datetime(derived) if derive is nz.birth_from_id and len(derived) else derived
 
 
 def _json(value: object) -> str:

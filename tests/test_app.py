@@ -54,8 +54,9 @@ def _text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def _choose(at: AppTest, wave: str | None = None, township: str | None = None,
-            branch: str | None = None) -> AppTest:
+def _choose(
+    at: AppTest, wave: str | None = None, township: str | None = None, branch: str | None = None
+) -> AppTest:
     if wave:
         at.selectbox(key="filter_wave").select(wave).run()
     if township:
@@ -79,7 +80,10 @@ def test_seed_census_figures_on_the_overview(app):
     metrics = _metrics(app)
     assert metrics["流出党员"] == "195 人"
     assert metrics["流出党员占比"] == "20.38%"
-    assert "现有流出党员195名，占党员总数的20.38%，其中跨省流动党员40名，占流动党员总数的20.51%" in _text(app)
+    assert (
+        "现有流出党员195名，占党员总数的20.38%，其中跨省流动党员40名，占流动党员总数的20.51%"
+        in _text(app)
+    )
     scope = _figure(app, "chart_overview_scope")
     assert "40 人（20.51%）" in scope["data"][0]["text"]
     assert scope["layout"]["title"]["subtitle"]["text"] == "xx镇 · 2022年4月普查"
@@ -136,3 +140,24 @@ def test_empty_state_before_the_first_ingest(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert "尚未建立普查数据库" in at.info[0].value
+
+
+def test_a_new_warehouse_swapped_in_is_picked_up(samples_db, tmp_path, monkeypatch):
+    """Ingest replaces the file (new inode): the next rerun must show the new figures."""
+    import os
+    import shutil
+
+    from dashboard_warehouse import build
+
+    live = tmp_path / "live.duckdb"
+    build(live)  # the tiny warehouse: 5 outflow members in 2023-08
+    monkeypatch.setenv("CENSUS_DB", str(live))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert _metrics(at)["流出党员"] == "5 人"
+    staged = tmp_path / "staged.duckdb"
+    shutil.copyfile(samples_db[0], staged)
+    os.replace(staged, live)  # what an ingest does
+    at.run()
+    assert not at.exception
+    assert _metrics(at)["流出党员"] == "189 人"

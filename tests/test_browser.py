@@ -21,8 +21,10 @@ EXPECTED = {
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(shutil.which("chromium") is None and not Path("/usr/bin/chromium").exists(),
-                       reason="Debian chromium is not installed"),
+    pytest.mark.skipif(
+        shutil.which("chromium") is None and not Path("/usr/bin/chromium").exists(),
+        reason="Debian chromium is not installed",
+    ),
 ]
 
 
@@ -32,7 +34,11 @@ def test_every_page_renders_in_chromium(samples_db):
     for slug, (title, charts, text) in EXPECTED.items():
         state = states[slug]
         assert state["title"] == title, slug
-        assert not state["exceptions"] and not state["errors"], (slug, state["exceptions"], state["errors"])
+        assert not state["exceptions"] and not state["errors"], (
+            slug,
+            state["exceptions"],
+            state["errors"],
+        )
         assert state["plots"] >= charts and state["drawn"] == state["plots"], (slug, state)
         assert state["webgl"] == 0, slug
         assert text in state["text"], (slug, text)

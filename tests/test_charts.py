@@ -14,10 +14,24 @@ CTX = ChartContext(scope="xx镇", wave="2022-04", as_of="2024-05-01 10:20")
 
 # Row of metrics_by_wave for the seed census (spec §5).
 SEED = {
-    "wave": "2022-04", "members_total": 957, "outflow_counted": 195, "townships": 1,
-    "outflow": 195, "scope_cross_province": 40, "scope_cross_city": 9, "scope_cross_county": 14,
-    "scope_in_county": 128, "scope_unknown": 4, "long_term": 38, "lost_contact": 9, "at_risk": 12,
-    "dual_managed": 50, "two_nots": 5, "certified": 160, "returnees": 0, "enterprises": 0,
+    "wave": "2022-04",
+    "members_total": 957,
+    "outflow_counted": 195,
+    "townships": 1,
+    "outflow": 195,
+    "scope_cross_province": 40,
+    "scope_cross_city": 9,
+    "scope_cross_county": 14,
+    "scope_in_county": 128,
+    "scope_unknown": 4,
+    "long_term": 38,
+    "lost_contact": 9,
+    "at_risk": 12,
+    "dual_managed": 50,
+    "two_nots": 5,
+    "certified": 160,
+    "returnees": 0,
+    "enterprises": 0,
     "jobs_created": 0,
 }
 
@@ -54,7 +68,10 @@ def test_wave_label_and_axis_helpers():
 
 def test_report_paragraph_matches_township_report_style():
     text = narrative.paragraph(SEED, "xx镇", "2022-04")
-    assert "xx镇现有流出党员195名，占党员总数的20.38%，其中跨省流动党员40名，占流动党员总数的20.51%" in text
+    assert (
+        "xx镇现有流出党员195名，占党员总数的20.38%，其中跨省流动党员40名，占流动党员总数的20.51%"
+        in text
+    )
     assert "县内流动党员128名，占65.64%" in text
     assert "另有4名流入地不详" in text
     assert "长期在外（一年以上）党员38名，占19.49%" in text
@@ -73,11 +90,15 @@ def test_kpis_with_change_against_previous_wave():
     assert cards["失联率"].value == "4.62%" and cards["失联率"].tone == "inverse"
     assert cards["失联率"].delta == "-2.05 个百分点"  # 4.62 - 6.67
     assert narrative.kpis(SEED)[0].delta is None
+    same = {k.label: k for k in narrative.kpis(SEED, SEED)}
+    assert same["失联率"].delta == "+0.00 个百分点" and same["失联率"].unchanged
+    assert not cards["流出党员"].unchanged
 
 
 def test_scope_breakdown_labels_counts_and_shares():
-    df = pd.DataFrame({"scope": ["跨省", "省内跨市", "市内跨县", "县内", "未知"],
-                       "outflow": [40, 9, 14, 128, 4]})
+    df = pd.DataFrame(
+        {"scope": ["跨省", "省内跨市", "市内跨县", "县内", "未知"], "outflow": [40, 9, 14, 128, 4]}
+    )
     fig = charts.scope_breakdown(df, CTX)
     _assert_report_ready(fig)
     assert "40 人（20.51%）" in fig.data[0].text
@@ -85,29 +106,78 @@ def test_scope_breakdown_labels_counts_and_shares():
 
 
 def test_every_builder_is_report_ready():
-    units = pd.DataFrame({"unit": ["一支部", "二支部"], "outflow": [10, 5], "members_total": [40, None],
-                          "lost_contact": [2, 0], "at_risk": [1, 1], "two_nots": [1, 0],
-                          "long_term": [4, 1], "returnees": [2, 1], "enterprises": [1, 0],
-                          "jobs_created": [6, 0]})
-    by_wave = pd.DataFrame({"wave": ["2021-04", "2022-04"], "outflow": [12, 15],
-                            "lost_contact": [3, 2], "townships": [1, 1]})
+    units = pd.DataFrame(
+        {
+            "unit": ["一支部", "二支部"],
+            "outflow": [10, 5],
+            "members_total": [40, None],
+            "lost_contact": [2, 0],
+            "at_risk": [1, 1],
+            "two_nots": [1, 0],
+            "long_term": [4, 1],
+            "returnees": [2, 1],
+            "enterprises": [1, 0],
+            "jobs_created": [6, 0],
+        }
+    )
+    by_wave = pd.DataFrame(
+        {
+            "wave": ["2021-04", "2022-04"],
+            "outflow": [12, 15],
+            "lost_contact": [3, 2],
+            "townships": [1, 1],
+        }
+    )
     figs = [
         charts.outflow_by_unit(units, CTX, unit_label="党支部"),
-        charts.rate_by_unit(units, CTX, unit_label="党支部", numerator="lost_contact",
-                            what="失联率", reference=13.33),
+        charts.rate_by_unit(
+            units,
+            CTX,
+            unit_label="党支部",
+            numerator="lost_contact",
+            what="失联率",
+            reference=13.33,
+        ),
         charts.risk_by_unit(units, CTX, unit_label="党支部"),
         charts.long_term_by_unit(units, CTX, unit_label="党支部"),
         charts_returnee.returnees_by_unit(units, CTX, unit_label="党支部"),
-        charts.transitions_bar(pd.DataFrame({"transition": ["新增失联", "保持正常"], "members": [2, 9],
-                                             "prev_waves": ["2021-04", "2021-04"]}), CTX),
-        charts.flow_sankey(pd.DataFrame({"township": ["xx镇"] * 2, "scope": ["跨省", "县内"],
-                                         "province": ["广东省", "浙江省"], "outflow": [3, 7]}), CTX),
-        charts.ranked_bar(pd.DataFrame({"city": ["杭州市", "上海市"], "outflow": [3, 2]}), CTX,
-                          label="city", value="outflow", what="流入城市（人）"),
-        charts_returnee.industries(pd.DataFrame({"industry": ["农业"], "enterprises": [1],
-                                                 "jobs_created": [6], "returnees": [2]}), CTX),
-        charts_returnee.since_return(pd.DataFrame({"since_return": ["1–2年"], "enterprises": [1],
-                                                   "returnees": [1]}), CTX),
+        charts.transitions_bar(
+            pd.DataFrame(
+                {
+                    "transition": ["新增失联", "保持正常"],
+                    "members": [2, 9],
+                    "prev_waves": ["2021-04", "2021-04"],
+                }
+            ),
+            CTX,
+        ),
+        charts.flow_sankey(
+            pd.DataFrame(
+                {
+                    "township": ["xx镇"] * 2,
+                    "scope": ["跨省", "县内"],
+                    "province": ["广东省", "浙江省"],
+                    "outflow": [3, 7],
+                }
+            ),
+            CTX,
+        ),
+        charts.ranked_bar(
+            pd.DataFrame({"city": ["杭州市", "上海市"], "outflow": [3, 2]}),
+            CTX,
+            label="city",
+            value="outflow",
+            what="流入城市（人）",
+        ),
+        charts_returnee.industries(
+            pd.DataFrame(
+                {"industry": ["农业"], "enterprises": [1], "jobs_created": [6], "returnees": [2]}
+            ),
+            CTX,
+        ),
+        charts_returnee.since_return(
+            pd.DataFrame({"since_return": ["1–2年"], "enterprises": [1], "returnees": [1]}), CTX
+        ),
     ]
     for fig in figs:
         _assert_report_ready(fig)
@@ -118,16 +188,28 @@ def test_every_builder_is_report_ready():
 
 def test_rate_chart_draws_the_reference_line():
     units = pd.DataFrame({"unit": ["一支部", "二支部"], "outflow": [10, 5], "lost_contact": [2, 0]})
-    fig = charts.rate_by_unit(units, CTX, unit_label="党支部", numerator="lost_contact",
-                              what="失联率", reference=13.33, reference_label="xx镇平均")
+    fig = charts.rate_by_unit(
+        units,
+        CTX,
+        unit_label="党支部",
+        numerator="lost_contact",
+        what="失联率",
+        reference=13.33,
+        reference_label="xx镇平均",
+    )
     assert any(shape.y0 == 13.33 for shape in fig.layout.shapes)
     assert any("xx镇平均 13.33%" in (a.text or "") for a in fig.layout.annotations)
     assert list(fig.data[0].y) == [20.0, 0.0]
 
 
 def test_transitions_leave_steady_members_to_the_note():
-    df = pd.DataFrame({"transition": ["新增失联", "恢复联系", "保持正常"], "members": [3, 4, 172],
-                       "prev_waves": ["2021-04"] * 3})
+    df = pd.DataFrame(
+        {
+            "transition": ["新增失联", "恢复联系", "保持正常"],
+            "members": [3, 4, 172],
+            "prev_waves": ["2021-04"] * 3,
+        }
+    )
     fig = charts.transitions_bar(df, CTX)
     assert list(fig.data[0].x) == ["新增失联", "恢复联系"]
     assert "状态未变 172 人" in _all_text(fig)
@@ -141,9 +223,17 @@ def test_empty_frames_give_a_chart_that_says_why():
     assert "只有一次普查" in _all_text(moves)
 
 
-@pytest.mark.parametrize(("value", "code"), [("33", "330000"), ("330000", "330000"),
-                                             ("浙江省", "330000"), ("广东", "440000"),
-                                             ("火星", None), (None, None)])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("33", "330000"),
+        ("330000", "330000"),
+        ("浙江省", "330000"),
+        ("广东", "440000"),
+        ("火星", None),
+        (None, None),
+    ],
+)
 def test_province_codes(value, code):
     assert china_map.province_code(value) == code
 

@@ -322,3 +322,10 @@ def test_write_census_workbook(tmp_path):
     assert {r[col(hdr, "普查时间")] for r in rows[1:]} == {"2024-04"}
     outflow = [r[col(hdr, "流出时间")] for r in rows[1:]]
     assert max(outflow) <= "2024.04"
+
+
+def test_manifest_agrees_with_expected_seed(plan):
+    exp = demo.EXPECTED_SEED
+    got = plan["stats"][f"{exp['township']}|{exp['wave']}"]
+    assert {k: got[k] for k in got} == {k: exp[k] for k in got}
+    assert len(plan["stats"]) >= 12

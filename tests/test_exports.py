@@ -13,8 +13,9 @@ from PIL import Image
 from dashboard import charts, exports, labels
 from dashboard.chart_base import ChartContext
 
-FRAME = pd.DataFrame({"township": ["xx镇", "钱库镇"], "outflow": [195, 108],
-                      "lost_contact": [9, 10]})
+FRAME = pd.DataFrame(
+    {"township": ["xx镇", "钱库镇"], "outflow": [195, 108], "lost_contact": [9, 10]}
+)
 CTX = ChartContext(scope="苍南县", wave="2022-04", as_of="2024-05-01 10:20")
 
 
@@ -27,7 +28,9 @@ def test_csv_has_bom_and_chinese_headers():
 
 
 def test_xlsx_opens_with_title_header_and_values():
-    data = exports.to_xlsx(labels.chinese(FRAME), sheet="各乡镇流出党员", title="苍南县 2022年4月普查")
+    data = exports.to_xlsx(
+        labels.chinese(FRAME), sheet="各乡镇流出党员", title="苍南县 2022年4月普查"
+    )
     book = openpyxl.load_workbook(io.BytesIO(data))
     sheet = book["各乡镇流出党员"]
     assert sheet["A1"].value == "苍南县 2022年4月普查"
@@ -66,9 +69,12 @@ def test_png_export_renders_chinese_glyphs():
     assert 0.01 < ink < 0.5, ink  # the title is drawn: dark glyph pixels, not a blank strip
     # Missing-glyph boxes look alike whatever the text; real glyphs do not. Two titles that
     # differ only in Chinese characters must therefore render differently.
-    other = exports.to_png(charts.scope_breakdown(
-        pd.DataFrame({"scope": ["跨省", "县内"], "outflow": [40, 128]}),
-        ChartContext(scope="苍南县", wave="2022-04")).update_layout(title_text="流出党员职业构成（人，%）"))
+    other = exports.to_png(
+        charts.scope_breakdown(
+            pd.DataFrame({"scope": ["跨省", "县内"], "outflow": [40, 128]}),
+            ChartContext(scope="苍南县", wave="2022-04"),
+        ).update_layout(title_text="流出党员职业构成（人，%）")
+    )
     assert (np.abs(band.astype(int) - _title_band(other).astype(int)) > 64).mean() > 0.01
 
 

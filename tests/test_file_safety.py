@@ -119,7 +119,7 @@ def ole2_file(path: Path, streams: dict[str, bytes]) -> Path:
                 + bytes(16) + struct.pack("<IQQIQ", 0, 0, 0, start, size))
 
     directory = entry("Root Entry", 5, nostream, 1 if names else nostream, end, 0)
-    for i, (name, blob) in enumerate(zip(names, blobs, strict=True)):
+    for i, name in enumerate(names):
         right = i + 2 if i + 1 < len(names) else nostream
         directory += entry(name, 2, right, nostream, starts[i], len(streams[name]))
     directory = directory.ljust(512, b"\0")
@@ -535,3 +535,42 @@ def test_guard_costs_a_fraction_of_calamines_own_read(tmp_path):
     guard = _cpu(lambda: sniff.scan_xlsx_cells(data))
     calamine = _cpu(lambda: CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python())
     assert guard < 0.6 * calamine, (guard, calamine)
+
+
+def test_scan_inflates_parts_exactly_as_zipfile_does(tmp_path):
+    # The scan inflates parts itself (to catch lying sizes); it must see every byte zipfile sees.
+    path = tmp_path / "parts.zip"
+    rng = random.Random(3)
+    members = {
+        "small.xml": b"<a/>",
+        "rows.xml": b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, rng.randrange(10**9))
+                             for i in range(1, 400_000)),
+        "runs.xml": b"".join(bytes([65 + i % 26]) * rng.randrange(1, 200_000) for i in range(200)),
+    }
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, content in members.items():
+            zf.writestr(name, content, zipfile.ZIP_DEFLATED)
+            zf.writestr("stored/" + name, content, zipfile.ZIP_STORED)
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as raw:
+        for info in zf.infolist():
+            pieces = list(sniff._inflate(raw, info))
+            assert pieces[-1] == (b"", True)
+            assert b"".join(p for p, _ in pieces) == zf.read(info), info.filename
+
+
+@pytest.mark.parametrize("last", ["A1", "V100001", "AD5000", "N31", "XFD1048576", "BA7", "Z99"])
+def test_dimension_box_pattern_hits_exactly_the_cells_outside_it(last):
+    col = "".join(ch for ch in last if ch.isalpha())
+    row = int(last[len(col):])
+    pattern = sniff._in_box_pattern(col.encode(), str(row).encode())
+    max_col = sniff.column_number(col)
+    cols = sorted({1, 2, 25, 26, 27, 52, 53, 702, 703, 16384, 16385, max_col - 1, max_col, max_col + 1} - {0})
+    rows = sorted({1, 9, 10, 99, 100, 1000, 99999, 100000, 100001, 100002, 1048576, row - 1, row, row + 1} - {0})
+    for c in cols:
+        for r in rows:
+            tag = f'<c r="{sniff.column_letters(c)}{r}" s="1" t="s"><v>0</v></c>'.encode()
+            assert bool(pattern.search(tag)) == (c > max_col or r > row), tag
+    for odd in (b'<c r="a1"/>', b'<c r="A01"/>', b"<c>", b'<c s="1" r="A1"/>', b"<c r='A1'/>",
+                b'<c r="A1" r="A1"/>', b'<c  r="A1"/>', b'<c\tr="A1"/>'):
+        assert pattern.search(odd), odd  # anything but the plain form goes the careful way
+    assert not pattern.search(b'<cols><col min="1" max="3"/></cols><cfRule type="x"/>')

@@ -79,3 +79,16 @@ def test_sheet_without_header_gives_no_table(write_xlsx):
 def test_township_and_wave_from_text(text, township, wave):
     assert township_from_text(text) == township
     assert wave_from_text(text) == wave
+
+
+def test_template_lines_with_only_prefilled_context_are_not_members(write_xlsx):
+    header = ["序号", "姓名", "所属乡镇", "所在党支部", "流出时间", "流入地"]
+    rows = [header, [1, "甲", "灵溪镇", "第一党支部", "2021.3", "杭州"],
+            [2, None, "灵溪镇", "第一党支部", None, None], [3, None, "灵溪镇", None, None, None]]
+    book = parse_workbook(read_sheets(write_xlsx("t.xlsx", {"s": rows})))
+    assert book.tables[0].members["name"].tolist() == ["甲"]
+
+
+def test_fill_date_is_not_the_census_wave():
+    assert wave_from_text("填报单位：中共宜山镇委员会 填报日期：2023年9月2日") is None
+    assert wave_from_text("普查时间：2023年8月 填报日期：2023年9月2日") == "2023-08"

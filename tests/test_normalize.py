@@ -97,3 +97,11 @@ def test_header_synonyms(header, field):
 def test_destination_parts_only_under_destination(child, field):
     assert map_part("destination", child) == field
     assert map_part("occupation", child) is None
+
+
+@pytest.mark.parametrize("value", ["无", "/", "-", "—", "暂无", " 无 ", "不详"])
+def test_placeholders_mean_empty_but_stay_no_for_yes_no(value):
+    assert nz.optional_text(value) is None
+    assert nz.parse_date(value) is None
+    assert nz.parse_count(value) is None
+    assert nz.parse_bool("无") is False

@@ -35,7 +35,7 @@ def quarantine(db):
         (member(outflow="去年三月"), "outflow_date", "日期无法识别"),
         (member(outflow="2021-07-13", returned="是", return_date="2001-01-01"), "return_date", "早于流出时间"),
         (member(status="不清楚"), "contact_status", "不在可选范围"),
-        (member(gender="未知"), "gender", "不在可选范围"),
+        (member(gender="中性"), "gender", "不在可选范围"),
         (member(returned="可能"), "returned", "不在可选范围"),
         (member(returned="是", return_date="2022-01-01", jobs=-3), "jobs_created", "不能为负数"),
         (member(returned="是", return_date="2022-01-01", jobs=2.5), "jobs_created", "应为整数"),

@@ -13,10 +13,16 @@ from dashboard_warehouse import build
 from dashboard import narrative, queries, queries_quality
 from dashboard.queries_base import Filters, where
 
-SCOPES = {"跨省": "scope_cross_province", "省内跨市": "scope_cross_city",
-          "市内跨县": "scope_cross_county", "县内": "scope_in_county", "未知": "scope_unknown"}
+SCOPES = {
+    "跨省": "scope_cross_province",
+    "省内跨市": "scope_cross_city",
+    "市内跨县": "scope_cross_county",
+    "县内": "scope_in_county",
+    "未知": "scope_unknown",
+}
 ALL_QUERIES = [
-    fn for module in (queries, queries_quality)
+    fn
+    for module in (queries, queries_quality)
     for name, fn in inspect.getmembers(module, inspect.isfunction)
     if fn.__module__ == module.__name__ and not name.startswith("_")
 ]
@@ -31,7 +37,9 @@ def samples(samples_db):
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    con = duckdb.connect(str(build(tmp_path_factory.mktemp("tiny") / "tiny.duckdb")), read_only=True)
+    con = duckdb.connect(
+        str(build(tmp_path_factory.mktemp("tiny") / "tiny.duckdb")), read_only=True
+    )
     yield con
     con.close()
 
@@ -54,7 +62,10 @@ def test_seed_census_shares(samples):
     row = queries.metrics_by_wave(samples, f).set_index("wave").loc["2022-04"]
     assert narrative.outflow_share(row) == 20.38
     text = narrative.paragraph(row, "xx镇", "2022-04")
-    assert "现有流出党员195名，占党员总数的20.38%，其中跨省流动党员40名，占流动党员总数的20.51%" in text
+    assert (
+        "现有流出党员195名，占党员总数的20.38%，其中跨省流动党员40名，占流动党员总数的20.51%"
+        in text
+    )
     scopes = queries.scope_counts(samples, f).set_index("scope")["outflow"]
     assert scopes["跨省"] == 40 and scopes["未知"] == 4
 
@@ -62,13 +73,17 @@ def test_seed_census_shares(samples):
 def test_branch_mart_rolls_up_to_the_township_mart(samples):
     """The dashboard's branch grain and the CLI's township grain must never disagree."""
     lead = samples.execute("select * from mart_township_wave").df().set_index(["township", "wave"])
-    mine = samples.execute(
-        "select township, wave, sum(outflow) outflow, sum(long_term) long_term, "
-        "sum(lost_contact) lost_contact, sum(at_risk) at_risk, sum(dual_managed) dual_managed, "
-        "sum(two_nots) two_nots, sum(certified) certified, sum(returnees) returnees, "
-        "sum(enterprises) enterprises, sum(jobs_created) jobs_created, "
-        "sum(scope_unknown) scope_unknown from mart_branch_wave group by all"
-    ).df().set_index(["township", "wave"])
+    mine = (
+        samples.execute(
+            "select township, wave, sum(outflow) outflow, sum(long_term) long_term, "
+            "sum(lost_contact) lost_contact, sum(at_risk) at_risk, sum(dual_managed) dual_managed, "
+            "sum(two_nots) two_nots, sum(certified) certified, sum(returnees) returnees, "
+            "sum(enterprises) enterprises, sum(jobs_created) jobs_created, "
+            "sum(scope_unknown) scope_unknown from mart_branch_wave group by all"
+        )
+        .df()
+        .set_index(["township", "wave"])
+    )
     for column in mine.columns:
         assert (mine[column] == lead.loc[mine.index, column]).all(), column
 
@@ -97,9 +112,11 @@ def test_previous_wave_is_compared_over_the_same_townships(tiny):
 
 
 def test_transitions_between_waves(tiny):
-    rows = tiny.execute(
-        "select member_key, transition, match_method from mart_member_transitions"
-    ).df().set_index("member_key")
+    rows = (
+        tiny.execute("select member_key, transition, match_method from mart_member_transitions")
+        .df()
+        .set_index("member_key")
+    )
     assert rows.loc["i:h1", "transition"] == "新增失联"  # 张三 正常 → 失联
     assert rows.loc["i:h2", "transition"] == "恢复联系"  # 李四 失联 → 正常
     assert rows.loc["i:h3", "transition"] == "返乡"
@@ -167,15 +184,18 @@ def test_township_scope_is_enforced_by_every_query(samples, fn):
 
 @pytest.mark.parametrize("fn", ALL_QUERIES, ids=lambda fn: fn.__name__)
 def test_values_are_bound_not_spliced(samples, fn):
-    hostile = Filters(wave="2022-04' or '1'='1", township="x'; drop table members; --",
-                      branch="'")
+    hostile = Filters(wave="2022-04' or '1'='1", township="x'; drop table members; --", branch="'")
     fn(samples, hostile)  # no syntax error, nothing dropped
     assert samples.execute("select count(*) from members").fetchone()[0] > 0
 
 
 def test_where_builder():
-    sql, params = where(Filters(wave="2022-04", township="xx镇", allowed_townships=("xx镇",)),
-                        extra="outflow > 0")
-    assert sql == "where wave = ? and township = ? and list_contains(?::varchar[], township) and outflow > 0"
+    sql, params = where(
+        Filters(wave="2022-04", township="xx镇", allowed_townships=("xx镇",)), extra="outflow > 0"
+    )
+    assert (
+        sql
+        == "where wave = ? and township = ? and list_contains(?::varchar[], township) and outflow > 0"
+    )
     assert params == ["2022-04", "xx镇", ["xx镇"]]
     assert where(Filters()) == ("", [])

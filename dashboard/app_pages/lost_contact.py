@@ -17,7 +17,9 @@ if f.level == "county":
     ref_rows = ui.run(queries.metrics_by_wave, f)
     ref_label = ui.county_name()
 else:
-    units = ui.run(queries.metrics_by_branch, f.with_(branch=None)).rename(columns={"branch": "unit"})
+    units = ui.run(queries.metrics_by_branch, f.with_(branch=None)).rename(
+        columns={"branch": "unit"}
+    )
     ref_rows = ui.run(queries.metrics_by_wave, f.with_(branch=None))
     ref_label = f"{f.township}"
 ref = ref_rows[ref_rows["wave"] == f.wave]
@@ -26,33 +28,59 @@ unit = ui.unit_label(f)
 
 st.subheader("失联率")
 ui.chart(
-    charts.rate_by_unit(units, ui.context(f.with_(branch=None)), unit_label=unit, numerator="lost_contact", what="流出党员失联率",
-                        reference=reference, reference_label=f"{ref_label}平均"),
-    units[["unit", "outflow", "lost_contact"]], key="lost_rate", name=f"{ctx.scope}_{f.wave}_失联率",
+    charts.rate_by_unit(
+        units,
+        ui.context(f.with_(branch=None)),
+        unit_label=unit,
+        numerator="lost_contact",
+        what="流出党员失联率",
+        reference=reference,
+        reference_label=f"{ref_label}平均",
+    ),
+    units[["unit", "outflow", "lost_contact"]],
+    key="lost_rate",
+    name=f"{ctx.scope}_{f.wave}_失联率",
 )
 left, right = st.columns(2)
 with left:
     by_wave = ui.run(queries.metrics_by_wave, f)
-    ui.chart(charts.trend(by_wave, ctx), by_wave[["wave", "outflow", "lost_contact"]],
-             key="lost_trend", name=f"{ctx.scope}_失联率趋势")
+    ui.chart(
+        charts.trend(by_wave, ctx),
+        by_wave[["wave", "outflow", "lost_contact"]],
+        key="lost_trend",
+        name=f"{ctx.scope}_失联率趋势",
+    )
 with right:
-    ui.chart(charts.risk_by_unit(units, ui.context(f.with_(branch=None)), unit_label=unit),
-             units[["unit", "lost_contact", "at_risk", "two_nots"]], key="lost_risk",
-             name=f"{ctx.scope}_{f.wave}_失联风险")
+    ui.chart(
+        charts.risk_by_unit(units, ui.context(f.with_(branch=None)), unit_label=unit),
+        units[["unit", "lost_contact", "at_risk", "two_nots"]],
+        key="lost_risk",
+        name=f"{ctx.scope}_{f.wave}_失联风险",
+    )
 
 st.subheader("与上次普查相比")
 left, right = st.columns(2)
 with left:
     moves = ui.run(queries.transitions, f)
-    ui.chart(charts.transitions_bar(moves, ctx), moves, key="lost_transitions",
-             name=f"{ctx.scope}_{f.wave}_状态变化")
+    ui.chart(
+        charts.transitions_bar(moves, ctx),
+        moves,
+        key="lost_transitions",
+        name=f"{ctx.scope}_{f.wave}_状态变化",
+    )
 with right:
     moves_by_wave = ui.run(queries.transitions_by_wave, f)
-    ui.chart(charts.transitions_trend(moves_by_wave, ctx), moves_by_wave,
-             key="lost_transitions_trend", name=f"{ctx.scope}_新增失联与恢复联系")
+    ui.chart(
+        charts.transitions_trend(moves_by_wave, ctx),
+        moves_by_wave,
+        key="lost_transitions_trend",
+        name=f"{ctx.scope}_新增失联与恢复联系",
+    )
 
 st.subheader("重点跟进名单")
-st.caption("失联、“两不管”及超过180天未联系的流出党员；姓名、电话已脱敏，身份证号仅保留前6位和后4位。最多显示500人。")
+st.caption(
+    "失联、“两不管”及超过180天未联系的流出党员；姓名、电话已脱敏，身份证号仅保留前6位和后4位。最多显示500人。"
+)
 people = ui.run(queries.follow_up, f)
 if people.empty:
     st.success("所选范围内没有需要重点跟进的流出党员。")

@@ -14,7 +14,9 @@ ui.page_header("总览", f)
 by_wave = ui.run(queries.metrics_by_wave, f)
 current = by_wave[by_wave["wave"] == f.wave]
 if current.empty:
-    st.info(f"{ui.scope_label(f)}在{wave_label(f.wave)}普查中没有报送数据，请在左侧选择其他批次或范围。")
+    st.info(
+        f"{ui.scope_label(f)}在{wave_label(f.wave)}普查中没有报送数据，请在左侧选择其他批次或范围。"
+    )
     st.stop()
 cur = current.iloc[0]
 # Previous wave over the same townships only: a township that has not submitted yet must
@@ -25,15 +27,25 @@ prev_wave = str(prev["wave"]) if prev is not None else None
 if f.level == "county":
     seen = len(ui.run(queries.townships, f))
     if int(cur["townships"]) < seen:
-        st.info(f"{wave_label(f.wave)}普查已有 {int(cur['townships'])} 个乡镇报送（历次共出现 {seen} 个），"
-                "全县数字只含已报送乡镇；与上次普查的比较只计两次均报送的乡镇。详见“数据质量”页。")
+        st.info(
+            f"{wave_label(f.wave)}普查已有 {int(cur['townships'])} 个乡镇报送（历次共出现 {seen} 个），"
+            "全县数字只含已报送乡镇；与上次普查的比较只计两次均报送的乡镇。详见“数据质量”页。"
+        )
 
 cards = narrative.kpis(cur, prev)
 for row_start in (0, 4):
     cols = st.columns(4)
-    for col, kpi in zip(cols, cards[row_start:row_start + 4], strict=True):
-        col.metric(kpi.label, kpi.value, delta=kpi.delta, help=kpi.help, border=True,
-                   delta_color=kpi.tone)
+    for col, kpi in zip(cols, cards[row_start : row_start + 4], strict=True):
+        col.metric(
+            kpi.label,
+            kpi.value,
+            delta=kpi.delta,
+            help=kpi.help,
+            border=True,
+            # No change is neither good nor bad: grey, no arrow.
+            delta_color="off" if kpi.unchanged else kpi.tone,
+            delta_arrow="off" if kpi.unchanged else "auto",
+        )
 if prev_wave:
     towns = f"（{int(prev['townships'])} 个乡镇）" if f.level == "county" else ""
     st.caption(f"变化均与{wave_label(prev_wave)}普查相比，按两次均报送的单位计{towns}")
@@ -44,22 +56,38 @@ st.subheader("普查情况摘要")
 text = narrative.paragraph(cur, ui.scope_label(f), f.wave, prev, prev_wave)
 with st.container(border=True):
     st.markdown(text)
-st.download_button("下载摘要文字", data=text.encode("utf-8-sig"),
-                   file_name=f"{ui.scope_label(f)}_{f.wave}_普查摘要.txt", mime="text/plain",
-                   key="download_paragraph", on_click="ignore")
+st.download_button(
+    "下载摘要文字",
+    data=text.encode("utf-8-sig"),
+    file_name=f"{ui.scope_label(f)}_{f.wave}_普查摘要.txt",
+    mime="text/plain",
+    key="download_paragraph",
+    on_click="ignore",
+)
 
 unit = ui.unit_label(f)
 units = ui.run(queries.metrics_by_township if f.level == "county" else queries.metrics_by_branch, f)
 units = units.rename(columns={"township" if f.level == "county" else "branch": "unit"})
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.outflow_by_unit(units, ctx, unit_label=unit),
-             units[["unit", "members_total", "outflow"]], key="overview_units",
-             name=f"{ctx.scope}_{f.wave}_各{unit}流出党员")
+    ui.chart(
+        charts.outflow_by_unit(units, ctx, unit_label=unit),
+        units[["unit", "members_total", "outflow"]],
+        key="overview_units",
+        name=f"{ctx.scope}_{f.wave}_各{unit}流出党员",
+    )
 with right:
     scopes = ui.run(queries.scope_counts, f)
-    ui.chart(charts.scope_breakdown(scopes, ctx), scopes, key="overview_scope",
-             name=f"{ctx.scope}_{f.wave}_流动范围")
+    ui.chart(
+        charts.scope_breakdown(scopes, ctx),
+        scopes,
+        key="overview_scope",
+        name=f"{ctx.scope}_{f.wave}_流动范围",
+    )
 trend_cols = ["wave", "members_total", "outflow", "lost_contact", "returnees", "enterprises"]
-ui.chart(charts.trend(by_wave, ctx), by_wave[trend_cols], key="overview_trend",
-         name=f"{ctx.scope}_历次普查趋势")
+ui.chart(
+    charts.trend(by_wave, ctx),
+    by_wave[trend_cols],
+    key="overview_trend",
+    name=f"{ctx.scope}_历次普查趋势",
+)

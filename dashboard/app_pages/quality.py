@@ -20,8 +20,10 @@ cols[0].metric("本批次已报送乡镇", f"{submitted} 个", border=True)
 cols[1].metric("未报送乡镇", f"{len(missing)} 个", border=True)
 cols[2].metric("历次出现过的乡镇", f"{len(done)} 个", border=True)
 if len(missing):
-    st.warning(f"{wave_label(f.wave)}普查尚未收到以下乡镇的报送："
-               + "、".join(missing["township"].tolist()))
+    st.warning(
+        f"{wave_label(f.wave)}普查尚未收到以下乡镇的报送："
+        + "、".join(missing["township"].tolist())
+    )
 else:
     st.success(f"{wave_label(f.wave)}普查：历次出现过的乡镇均已报送。")
 shown = done.assign(submitted=done["submitted"].map({True: "是", False: "否"}).fillna("否"))
@@ -34,11 +36,15 @@ for col, (status, label) in zip(cols, labels.STATUS_LABELS.items(), strict=True)
     n = int(statuses.loc[statuses["status"] == status, "files"].sum())
     col.metric(label, f"{n} 个文件", border=True)
 history = ui.run(queries_quality.ingest_history, f)
-history = history.assign(status=history["status"].map(labels.STATUS_LABELS).fillna(history["status"]))
+history = history.assign(
+    status=history["status"].map(labels.STATUS_LABELS).fillna(history["status"])
+)
 ui.table(history, key="ingest_history", name="入库记录", height=320)
 replaced = ui.run(queries_quality.replaced_units, f)
 with st.expander(f"被重新报送替换的历史版本（{len(replaced)} 个支部单元）"):
-    st.caption("同一批次、乡镇、支部重新报送时，新文件替换旧版本；旧版本保留在历史中，不再计入统计。")
+    st.caption(
+        "同一批次、乡镇、支部重新报送时，新文件替换旧版本；旧版本保留在历史中，不再计入统计。"
+    )
     ui.table(replaced, key="replaced_units", name="历史版本")
 
 st.subheader("拒收行（隔离区）")
@@ -47,9 +53,20 @@ if reasons.empty:
     st.success("所选范围内没有被拒收的数据行。")
 else:
     reasons_shown = reasons.assign(label=reasons["field"] + "：" + reasons["reason"])
-    ui.chart(charts.ranked_bar(reasons_shown, ctx, label="label", value="rows", unit="行",
-                               what="拒收原因分布（行）", color="#A8201A"),
-             reasons, key="quarantine_reasons", name=f"{ctx.scope}_{f.wave}_拒收原因")
+    ui.chart(
+        charts.ranked_bar(
+            reasons_shown,
+            ctx,
+            label="label",
+            value="rows",
+            unit="行",
+            what="拒收原因分布（行）",
+            color="#A8201A",
+        ),
+        reasons,
+        key="quarantine_reasons",
+        name=f"{ctx.scope}_{f.wave}_拒收原因",
+    )
     rows = ui.run(queries_quality.quarantine_rows, f)
     st.caption("按文件、工作表和 Excel 行号列出，可直接回到原表修改后重新报送。")
     ui.table(rows, key="quarantine_rows", name=f"{ctx.scope}_{f.wave}_拒收明细", height=320)
