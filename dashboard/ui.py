@@ -9,6 +9,7 @@ every cached result of the old one simply stops being asked for.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -46,10 +47,25 @@ def _close(con: duckdb.DuckDBPyConnection) -> None:
         con.close()
 
 
-@st.cache_resource(max_entries=3, on_release=_close, show_spinner=False)
+_open_lock = threading.Lock()
+_open: list[duckdb.DuckDBPyConnection] = []
+
+
+@st.cache_resource(max_entries=1, on_release=_close, show_spinner=False)
 def _connection(path: str, inode: int, mtime_ns: int) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per warehouse version.
+
+    DuckDB hands back the database already open for a path while any connection to it is
+    still open, so after an ingest swapped a new file in, the old connection must be closed
+    *before* connecting, or the new file is never read.
+    """
     del inode, mtime_ns  # part of the cache key only
-    return warehouse.connect_readonly(path)
+    with _open_lock:
+        while _open:
+            _close(_open.pop())
+        con = warehouse.connect_readonly(path)
+        _open.append(con)
+        return con
 
 
 def version() -> tuple[str, int, int]:
@@ -61,12 +77,21 @@ def version() -> tuple[str, int, int]:
 
 @st.cache_data(max_entries=2000, show_spinner=False)
 def _cached(name: str, _fn: Callable, ver: tuple[str, int, int], filters: Filters) -> pd.DataFrame:
-    # DuckDB connections are not for concurrent use; each query gets its own cursor.
-    cursor = _connection(*ver).cursor()
-    try:
-        return _fn(cursor, filters)
-    finally:
-        cursor.close()
+    # DuckDB connections are not for concurrent use; each query gets its own cursor. A
+    # session racing a warehouse swap may find its connection just closed: retry once.
+    for attempt in (1, 2):
+        try:
+            cursor = _connection(*ver).cursor()
+        except duckdb.ConnectionException:
+            if attempt == 2:
+                raise
+            _connection.clear()
+            continue
+        try:
+            return _fn(cursor, filters)
+        finally:
+            cursor.close()
+    raise AssertionError("unreachable")
 
 
 def run(

@@ -213,7 +213,8 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
         kept.append(row)
         excel_rows.append(r + offset)
         block_branches.append(block_branch)
-    frame = pd.DataFrame({f: [row[c] for row in kept] for c, f in keep_cols}, dtype=object)
+    columns_of = list(zip(*kept, strict=True)) if kept else [()] * width  # transpose once, in C
+    frame = pd.DataFrame({f: columns_of[c] for c, f in keep_cols}, dtype=object)
     if extra_cols:
         frame["extra"] = [
             {label: to_text(row[c]) for c, label in extra_cols if _present(row[c])} or None for row in kept

@@ -44,7 +44,7 @@ CRASHED = ("文件无法安全读取（读取程序异常退出，可能是工�
 _CHILD_TIMEOUT_SECONDS = 120
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _CHILD_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
-               "from pipeline.readers import _contained_main; _contained_main(sys.argv[2])")
+               "from pipeline.readers import _contained_main; _contained_main()")
 _DELIMITERS = (",", "\t", ";")
 
 
@@ -72,14 +72,13 @@ def read_sheets(path) -> list[Sheet]:
     try:
         if kind == "csv":
             sheets = _read_csv(path)
-        elif kind == "xlsx":
+        else:
+            # One read: the bytes the guard checked are the bytes calamine gets.
             data = path.read_bytes()
-            if scan_xlsx_cells(data):
+            if kind == "xlsx" and scan_xlsx_cells(data):
                 sheets = _read_workbook(io.BytesIO(data))
             else:
-                sheets = _read_contained(path)
-        else:
-            sheets = _read_contained(path)
+                sheets = _read_contained(data, path.name)
     except FileRejected:
         raise
     except MemoryError:
@@ -140,7 +139,7 @@ def _clip_merges(ranges, rows: list[list[object]]) -> list[tuple[int, int, int, 
     height = len(rows)
     width = len(rows[0]) if rows else 0
     merged, area = [], 0
-    for (r0, c0), (r1, c1) in ranges:
+    for (r0, c0), (r1, c1) in dict.fromkeys(ranges):  # some writers repeat a merge verbatim
         r1, c1 = min(r1, height - 1), min(c1, width - 1)
         if r0 <= r1 and c0 <= c1 and (r1 > r0 or c1 > c0):
             merged.append((r0, c0, r1, c1))
@@ -151,18 +150,17 @@ def _clip_merges(ranges, rows: list[list[object]]) -> list[tuple[int, int, int, 
     return sorted(merged)
 
 
-def _read_contained(path: Path) -> list[Sheet]:
+def _read_contained(data: bytes, label: str) -> list[Sheet]:
     """Read with calamine in a child process, so that an abort only ends the child."""
     env = {**os.environ, "RUST_BACKTRACE": "0"}
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", _CHILD_CODE, str(_PACKAGE_ROOT), str(path)],
-            capture_output=True, timeout=_CHILD_TIMEOUT_SECONDS, env=env, stdin=subprocess.DEVNULL)
+        done = subprocess.run([sys.executable, "-c", _CHILD_CODE, str(_PACKAGE_ROOT)], input=data,
+                              capture_output=True, timeout=_CHILD_TIMEOUT_SECONDS, env=env)
     except subprocess.TimeoutExpired:
         raise FileRejected(
             f"读取文件超时（超过 {_CHILD_TIMEOUT_SECONDS} 秒），为安全起见已放弃；请检查文件是否异常庞大") from None
     if done.returncode != 0:
-        log.warning("reader child for %s exited with %s: %s", path, done.returncode,
+        log.warning("reader child for %s exited with %s: %s", label, done.returncode,
                     done.stderr[-500:].decode("utf-8", "replace"))
         raise FileRejected(CRASHED)
     try:
@@ -174,8 +172,9 @@ def _read_contained(path: Path) -> list[Sheet]:
     return [Sheet(name, rows, merged) for name, rows, merged in payload]
 
 
-def _contained_main(path: str) -> None:
-    """Child entry point: a memory cap turns a runaway allocation into a quick, contained abort."""
+def _contained_main() -> None:
+    """Child entry point, workbook bytes on stdin: a memory cap turns a runaway allocation into a
+    quick, contained abort instead of swapping the machine."""
     try:
         import resource
 
@@ -184,8 +183,8 @@ def _contained_main(path: str) -> None:
     except (ImportError, ValueError, OSError):
         pass
     try:
-        with open(path, "rb") as source:
-            result = ("ok", [(s.name, s.rows, s.merged) for s in _read_workbook(source)])
+        sheets = _read_workbook(io.BytesIO(sys.stdin.buffer.read()))
+        result = ("ok", [(s.name, s.rows, s.merged) for s in sheets])
     except FileRejected as exc:
         result = ("rejected", exc.reason)
     sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))

@@ -70,8 +70,10 @@ def detect_format(path) -> str:
         size = path.stat().st_size
         with open(path, "rb") as fh:
             head = fh.read(_HEAD_BYTES)
-    except OSError as exc:
-        raise FileRejected(f"无法打开文件（{exc.strerror or exc}）") from None
+    except FileNotFoundError:
+        raise FileRejected("文件不存在或已被移走，请重新上传") from None
+    except OSError:
+        raise FileRejected("无法打开文件（没有读取权限，或文件正被其他程序占用）") from None
     if size == 0:
         raise FileRejected(EMPTY)
     if size > config.MAX_FILE_BYTES:

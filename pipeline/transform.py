@@ -65,7 +65,7 @@ def map_distinct(series: pd.Series, func: Callable[[object], object],
 
     ValueError texts become the errors; rows without a value get None (NaT for `dtype`).
     """
-    uniques = pd.unique(series.dropna().to_numpy(dtype=object))
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
     results: list[object] = []
     errors: list[object] = []
     for value in uniques:
@@ -75,8 +75,7 @@ def map_distinct(series: pd.Series, func: Callable[[object], object],
         except ValueError as exc:
             results.append(None)
             errors.append(str(exc))
-    codes = pd.Index(uniques, dtype=object).get_indexer(series.to_numpy(dtype=object))
-    codes[codes < 0] = len(uniques)  # the trailing None slot
+    codes = np.where(codes < 0, len(uniques), codes)  # the trailing None slot
     table = pd.Series(results + [None], dtype=object)
     if dtype is not None:
         table = pd.to_datetime(table).astype(dtype)

@@ -477,12 +477,16 @@ def test_xls_whose_cell_sits_far_away_only_kills_the_child(tmp_path):
     assert rejected(path)
 
 
-def test_overlapping_merges_are_rejected(tmp_path):
-    merges = "".join('<mergeCell ref="A1:B2"/>' for _ in range(5))
-    path = raw_xlsx(tmp_path / "普查.xlsx", '<row r="1">' + cell("A1", "x") + cell("B1", "y") + "</row>"
-                    + '<row r="2">' + cell("A2", "z") + "</row>", dimension="A1:B2",
-                    extra=f'<mergeCells count="5">{merges}</mergeCells>')
-    assert "合并单元格" in rejected(path)
+def test_overlapping_merges_are_rejected_but_repeated_ones_are_not(tmp_path):
+    def book(name: str, refs: list[str]) -> Path:
+        merges = "".join(f'<mergeCell ref="{ref}"/>' for ref in refs)
+        return raw_xlsx(tmp_path / name, '<row r="1">' + cell("A1", "x") + cell("B1", "y") + "</row>"
+                        + '<row r="2">' + cell("A2", "z") + "</row>", dimension="A1:B2",
+                        extra=f'<mergeCells count="{len(refs)}">{merges}</mergeCells>')
+
+    # Thousands of overlapping full-sheet merges would make filling them cost sheet x merges.
+    assert "合并单元格" in rejected(book("overlap.xlsx", ["A1:B2", "A1:B1", "A2:B2", "B1:B2"]))
+    assert read_sheets(book("repeat.xlsx", ["A1:B1"] * 3))[0].merged == [(0, 0, 0, 1)]
 
 
 def test_huge_merged_range_is_clipped_to_the_sheet(tmp_path):
