@@ -111,13 +111,17 @@ def rate_by_unit(
     )
     top_y = max(float(data["rate"].max() or 0), reference or 0) * 1.3 or 1
     if reference is not None:
-        fig.add_hline(
-            y=reference,
-            line=dict(color=theme.INK, width=1.2, dash="dash"),
-            annotation_text=f"{reference_label} {fmt_pct(reference)}",
-            annotation_position="top right",
-            annotation_font=dict(size=12, color=theme.INK),
+        line = dict(color=theme.INK, width=1.2, dash="dash")
+        fig.add_hline(y=reference, line=line)
+        # Named in the legend rather than on the line, where it would collide with bar labels.
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            line=line,
+            name=f"{reference_label} {fmt_pct(reference)}",
         )
+        fig.data[0].showlegend = False
     fig.update_yaxes(
         title_text="比例（%）", ticksuffix="%", **count_range(top_y, 1.0, integer=False)
     )

@@ -49,11 +49,14 @@ def replaced_units(con, f: Filters) -> pd.DataFrame:
 
 
 def quarantine_summary(con, f: Filters) -> pd.DataFrame:
+    """Rejected rows per field (reasons name the offending value, so they rarely repeat);
+    `reason` is one example."""
     w, p = where(f, branch=False)
     sql = f"""
-        select coalesce(column_label, field) as field, reason, count(*)::bigint as rows
+        select coalesce(column_label, field) as field, count(*)::bigint as rows,
+               count(distinct file_name)::bigint as files, any_value(reason) as reason
         from quarantine {w}
-        group by all order by rows desc, field
+        group by 1 order by rows desc, field
     """
     return _df(con, sql, p)
 

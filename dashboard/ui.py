@@ -261,8 +261,8 @@ def _readable(data: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M").fillna("")
-        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].fillna("")
+        elif out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), "")
     return out
 
 

@@ -198,7 +198,7 @@ def test_rate_chart_draws_the_reference_line():
         reference_label="xx镇平均",
     )
     assert any(shape.y0 == 13.33 for shape in fig.layout.shapes)
-    assert any("xx镇平均 13.33%" in (a.text or "") for a in fig.layout.annotations)
+    assert any(t.name == "xx镇平均 13.33%" for t in fig.data)
     assert list(fig.data[0].y) == [20.0, 0.0]
 
 

@@ -52,20 +52,19 @@ reasons = ui.run(queries_quality.quarantine_summary, f)
 if reasons.empty:
     st.success("所选范围内没有被拒收的数据行。")
 else:
-    reasons_shown = reasons.assign(label=reasons["field"] + "：" + reasons["reason"])
     ui.chart(
         charts.ranked_bar(
-            reasons_shown,
+            reasons,
             ctx,
-            label="label",
+            label="field",
             value="rows",
             unit="行",
-            what="拒收原因分布（行）",
+            what="拒收行按问题字段分布（行）",
             color="#A8201A",
         ),
         reasons,
         key="quarantine_reasons",
-        name=f"{ctx.scope}_{f.wave}_拒收原因",
+        name=f"{ctx.scope}_{f.wave}_拒收字段分布",
     )
     rows = ui.run(queries_quality.quarantine_rows, f)
     st.caption("按文件、工作表和 Excel 行号列出，可直接回到原表修改后重新报送。")
