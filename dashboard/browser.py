@@ -84,10 +84,12 @@ def free_port() -> int:
 class Server:
     """`streamlit run` on a free loopback port, stopped on exit."""
 
-    def __init__(self, db: Path, port: int | None = None):
+    def __init__(self, db: Path, port: int | None = None, log: Path | None = None):
         self.db, self.port = Path(db), port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
+        # The server's own output, for when a page misbehaves; discarded unless asked for.
+        self._log = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
 
     def __enter__(self) -> Server:
         env = {**os.environ, "CENSUS_DB": str(self.db)}
@@ -110,8 +112,8 @@ class Server:
             cmd,
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.time() + 60
@@ -132,6 +134,8 @@ class Server:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        if self._log is not subprocess.DEVNULL:
+            self._log.close()
 
 
 class Chromium:

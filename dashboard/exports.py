@@ -126,7 +126,8 @@ def to_xlsx(df: pd.DataFrame, *, sheet: str = "数据", title: str | None = None
             )
         for i, col in enumerate(frame.columns):
             ws.write(start_row, i, str(col), header)
-            values = [str(col), *frame[col].astype(str).head(200).tolist()]
+            # str() per value: pandas 3's astype(str) keeps missing values as NaN floats.
+            values = [str(col), *(str(v) for v in frame[col].head(200).tolist())]
             width = max(_display_width(v) for v in values)
             ws.set_column(i, i, min(max(width + 2, 8), 50))
         ws.freeze_panes(start_row + 1, 0)

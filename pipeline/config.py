@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,42 @@ def db_path() -> Path:
 def secret_path() -> Path:
     """Key for hashing ID numbers: outside the repository, created on first use."""
     return _path("CENSUS_SECRET_FILE", Path.home() / ".config" / "census-analytics" / "secret.key")
+
+
+def state_db_path() -> Path:
+    """Accounts, sessions and the audit log (SQLite). Kept apart from the warehouse on purpose:
+    every ingest replaces the warehouse file wholesale, which would wipe accounts and history."""
+    return _path("CENSUS_STATE_DB", ROOT / "data" / "state" / "app.sqlite")
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    """Sign-in throttling and session lifetimes (issue #5)."""
+
+    free_failures_per_account: int = 3  # typos happen; delays start after this many
+    free_failures_per_source: int = 10  # higher: a township office shares one address
+    base_delay_seconds: float = 2.0  # doubles with every further failure...
+    max_delay_seconds: float = 900.0  # ...up to this: slowed down, never locked for good
+    forget_failures_after_seconds: float = 3600.0  # a quiet hour clears the count
+    session_hours: float = 8.0  # one working day
+    session_idle_minutes: float = 30.0  # an unattended office PC signs itself out
+    min_password_length: int = 10
+
+
+def auth_policy() -> AuthPolicy:
+    """Read per call, like db_path(), so tests and deployments can change it via the environment."""
+    env = os.environ
+    d = AuthPolicy()
+    return AuthPolicy(
+        free_failures_per_account=int(env.get("CENSUS_LOGIN_FREE_FAILURES", d.free_failures_per_account)),
+        free_failures_per_source=int(env.get("CENSUS_LOGIN_FREE_FAILURES_SOURCE", d.free_failures_per_source)),
+        base_delay_seconds=float(env.get("CENSUS_LOGIN_BASE_DELAY", d.base_delay_seconds)),
+        max_delay_seconds=float(env.get("CENSUS_LOGIN_MAX_DELAY", d.max_delay_seconds)),
+        forget_failures_after_seconds=float(env.get("CENSUS_LOGIN_FORGET_AFTER", d.forget_failures_after_seconds)),
+        session_hours=float(env.get("CENSUS_SESSION_HOURS", d.session_hours)),
+        session_idle_minutes=float(env.get("CENSUS_SESSION_IDLE_MINUTES", d.session_idle_minutes)),
+        min_password_length=int(env.get("CENSUS_MIN_PASSWORD_LENGTH", d.min_password_length)),
+    )
 
 
 # The jurisdiction whose members these are (GB/T 2260 code of the home county).

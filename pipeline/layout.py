@@ -146,7 +146,7 @@ def _present(value: object) -> bool:
     return value is not None and value != "" and not (isinstance(value, str) and value.isspace())
 
 
-def _is_non_data(row: list[object], present: list[int], name_col: int | None) -> bool:
+def _is_non_data(row: list[object], present: list[int], name_col: int | None, seq_col: int | None) -> bool:
     """Blank, total, note, signature and block-heading rows carry no member.
 
     `present` excludes the 序号 column, but a 合计 often sits there, so the first filled cell
@@ -154,7 +154,9 @@ def _is_non_data(row: list[object], present: list[int], name_col: int | None) ->
     """
     if not present:
         return True
-    first = next(v for v in row if v is not None and v != "")
+    first = row[present[0]]
+    if seq_col is not None and seq_col < present[0] and row[seq_col] not in ("", None):
+        first = row[seq_col]
     if isinstance(first, str):
         compact = first.strip()
         if compact[:1] in _TRIGGERS and (_NON_DATA_START.match(clean_text(compact)) or _SIGNATURE.search(compact)):
@@ -204,7 +206,9 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
         present = [c for c, v in enumerate(row) if v != "" and v is not None and c != seq_col]
         if len(present) <= 2:  # only near-empty rows can hinge on a cell of spaces
             present = [c for c in present if _present(row[c])]
-        if _is_non_data(row, present, name_col) or all(c in context_cols for c in present):
+        if _is_non_data(row, present, name_col, seq_col) or (
+            len(present) <= len(context_cols) and all(c in context_cols for c in present)
+        ):
             if len(present) == 1 and _BRANCH_WORDS.search(clean_text(row[present[0]])):
                 block_branch = to_text(row[present[0]])  # a block heading names the branch below it
             continue

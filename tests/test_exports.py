@@ -38,6 +38,19 @@ def test_xlsx_opens_with_title_header_and_values():
     assert [c.value for c in sheet[4]] == ["xx镇", 195, 9]
 
 
+def test_xlsx_with_missing_values_and_dates():
+    frame = pd.DataFrame(
+        {
+            "members_total": [957, None],
+            "loaded_at": pd.to_datetime(["2024-05-01", None]),
+            "township": ["xx镇", None],
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(labels.chinese(frame))))
+    rows = [[c.value for c in r] for r in book.active.iter_rows()]
+    assert rows[0] == ["党员总数", "入库时间", "乡镇"] and rows[1][0] == 957
+
+
 def test_xlsx_sheet_names_are_cut_to_excels_limit():
     data = exports.to_xlsx(FRAME, sheet="很长的工作表名称" * 6)
     assert len(openpyxl.load_workbook(io.BytesIO(data)).sheetnames[0]) == 31
