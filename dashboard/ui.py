@@ -192,6 +192,11 @@ def unit_label(f: Filters) -> str:
     return "乡镇" if f.level == "county" else "党支部"
 
 
+def for_export(df: pd.DataFrame, columns: list[str], unit: str) -> pd.DataFrame:
+    """A per-unit frame for CSV/Excel, its `unit` column named 乡镇 or 党支部."""
+    return df[columns].rename(columns={"unit": unit})
+
+
 def context(f: Filters | None = None) -> ChartContext:
     from dashboard import queries
 

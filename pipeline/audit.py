@@ -15,7 +15,7 @@ import json
 
 from pipeline.masking import redact_text
 from pipeline.scope import Scope
-from pipeline.state import open_state, transaction
+from pipeline.state import now_text, open_state, transaction
 
 EVENTS = {
     "sign_in": "登录成功",
@@ -72,8 +72,6 @@ def record(event: str, actor: str | None, scope: Scope | str | None = None,
     """
     if event not in EVENTS:
         raise ValueError(f"未知审计事件：{event}")
-    from pipeline.state import now_text
-
     at = now_text()
     actor = None if actor is None else _clean(str(actor))[:100]
     scope_text = _scope_text(scope)

@@ -35,8 +35,15 @@ def _child_read(path: Path) -> dict:
     start = time.perf_counter()
     book = CalamineWorkbook.from_path(str(path))
     rows = sum(len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names)
+    seconds = time.perf_counter() - start
+    from pipeline.sniff import scan_xlsx_cells
+
+    data = path.read_bytes()
+    start = time.perf_counter()
+    scan_xlsx_cells(data)  # the hostile-sheet guard that runs before every calamine read
     return {
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
+        "guard_seconds": time.perf_counter() - start,
         "rows": rows,
         "peak": _peak_bytes(),
         "base": base,
@@ -122,6 +129,8 @@ def run(rows: int, work: Path) -> int:
     print(f"端到端入库（ingest_paths → 新 DuckDB）：{ingest['seconds']:.2f} 秒，"
           f"入库 {ingest['rows_loaded']:,} 行，问题行 {ingest['rows_rejected']:,}，状态 {ingest['status']}，"
           f"峰值内存 {_mib(ingest['peak'])}（导入后基线 {_mib(ingest['base'])}）")  # fmt: skip
+    print(f"其中安全预检（工作表范围扫描）：{read['guard_seconds']:.2f} 秒，"
+          f"为原始读取的 {100 * read['guard_seconds'] / read['seconds']:.0f}%")  # fmt: skip
     if ingest["errors"]:
         print(f"  错误：{ingest['errors']}")
     print(

@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="生成演示普查表")
     demo.add_argument("--out", type=Path, default=None, help="输出目录（默认 data/raw）")
     demo.add_argument("--if-empty", action="store_true", help="仅当目录中没有普查表时生成")
+
+    from pipeline import cli_users  # accounts (issue #5): kept in its own module
+
+    cli_users.add_parser(sub)
     return parser
 
 
@@ -45,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         return _ingest(args)
     if args.command == "stats":
         return _stats(args)
+    if args.command == "users":
+        from pipeline import cli_users
+
+        return cli_users.run(args)
     return _demo(args)
 
 

@@ -106,7 +106,11 @@ def plan_sheet(sheet: Sheet, problems: list[Problem]) -> SheetPlan:
     cells: dict[int, set[int]] = defaultdict(set)
     whole_row: set[int] = set()
     reasons: dict[int, list[str]] = defaultdict(list)
-    for p in sorted(problems, key=lambda p: (p.excel_row, p.column_label or "")):
+    # Reasons read left to right like the row itself; problems without a column come last.
+    def position(p: Problem) -> tuple[int, int]:
+        return p.excel_row, labels.get(p.column_label or "", 1 << 20)
+
+    for p in sorted(problems, key=position):
         column = labels.get(p.column_label or "")
         if column is None:
             whole_row.add(p.excel_row)

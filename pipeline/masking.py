@@ -14,6 +14,7 @@ from pipeline.normalize import mask_id as _mask_id
 # Mobile numbers; 010/02x area codes are three digits, every other area code four.
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _AREA3 = re.compile(r"0(10|2\d)")
+_LANDLINE = re.compile(r"[(（]?(0\d{2,3})(?:[)）][-\s]?|[-\s])(\d{7,8})(?!\d)")
 
 
 def _blank(value: object) -> bool:
@@ -52,6 +53,10 @@ def mask_phone(value: object) -> object:
         digits = digits[2:]
     if _MOBILE.fullmatch(digits):
         return f"{digits[:3]}****{digits[-4:]}"
+    written = _LANDLINE.match(text)
+    if written:  # area code set off by a dash, space or brackets; any extension is dropped
+        area, local = written.groups()
+        return f"{area}-{'*' * (len(local) - 4)}{local[-4:]}"
     if digits.startswith("0") and 10 <= len(digits) <= 12:
         area = 3 if _AREA3.match(digits) else 4
         local = digits[area:area + 8] if len(digits) - area > 8 else digits[area:]

@@ -93,7 +93,7 @@ with right:
     by_unit = by_unit.rename(columns={"township" if f.level == "county" else "branch": "unit"})
     ui.chart(
         charts.long_term_by_unit(by_unit, ctx, unit_label=unit),
-        by_unit[["unit", "outflow", "long_term"]],
+        ui.for_export(by_unit, ["unit", "outflow", "long_term"], unit),
         key="flows_long_term",
         name=f"{ctx.scope}_{f.wave}_长期在外",
     )

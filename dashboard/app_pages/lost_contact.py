@@ -37,7 +37,7 @@ ui.chart(
         reference=reference,
         reference_label=f"{ref_label}平均",
     ),
-    units[["unit", "outflow", "lost_contact"]],
+    ui.for_export(units, ["unit", "outflow", "lost_contact"], unit),
     key="lost_rate",
     name=f"{ctx.scope}_{f.wave}_失联率",
 )
@@ -53,7 +53,7 @@ with left:
 with right:
     ui.chart(
         charts.risk_by_unit(units, ui.context(f.with_(branch=None)), unit_label=unit),
-        units[["unit", "lost_contact", "at_risk", "two_nots"]],
+        ui.for_export(units, ["unit", "lost_contact", "at_risk", "two_nots"], unit),
         key="lost_risk",
         name=f"{ctx.scope}_{f.wave}_失联风险",
     )

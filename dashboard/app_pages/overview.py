@@ -72,7 +72,7 @@ left, right = st.columns(2)
 with left:
     ui.chart(
         charts.outflow_by_unit(units, ctx, unit_label=unit),
-        units[["unit", "members_total", "outflow"]],
+        ui.for_export(units, ["unit", "members_total", "outflow"], unit),
         key="overview_units",
         name=f"{ctx.scope}_{f.wave}_各{unit}流出党员",
     )

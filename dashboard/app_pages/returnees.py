@@ -31,7 +31,7 @@ by_unit = ui.run(
 by_unit = by_unit.rename(columns={"township" if f.level == "county" else "branch": "unit"})
 ui.chart(
     charts_returnee.returnees_by_unit(by_unit, ctx, unit_label=unit),
-    by_unit[["unit", "returnees", "enterprises", "jobs_created"]],
+    ui.for_export(by_unit, ["unit", "returnees", "enterprises", "jobs_created"], unit),
     key="ret_units",
     name=f"{ctx.scope}_{f.wave}_各{unit}返乡创业",
 )

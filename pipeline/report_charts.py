@@ -1,0 +1,74 @@
+"""The report's charts: the dashboard's own pure builders fed from metric rows, rendered to PNG.
+
+Reusing `dashboard.charts` keeps the Word report and the dashboard showing the same picture.
+Rendering goes through `dashboard.exports.to_png` (Kaleido with the system Chromium, MathJax
+off, plotly.js from the installed package, Noto Sans CJK SC through the chart theme).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import charts
+from dashboard.chart_base import ChartContext
+from pipeline.report_text import SCOPES, Totals
+
+# Narrower than the dashboard's export: at 16 cm on an A4 page an 820 px chart keeps its
+# 13 px labels at about 7.5 pt, still readable in print.
+PNG_WIDTH = 820
+PNG_SCALE = 2
+SCOPE_LABELS = dict(SCOPES) | {"scope_unknown": "未知"}
+
+
+@dataclass(frozen=True)
+class Figure:
+    caption: str
+    figure: go.Figure
+
+
+def scope_frame(cur: Totals) -> pd.DataFrame:
+    """scope, outflow — the frame `charts.scope_breakdown` takes; empty scopes left out."""
+    rows = [(label, cur[key]) for key, label in SCOPE_LABELS.items() if cur[key]]
+    return pd.DataFrame(rows, columns=["scope", "outflow"])
+
+
+def unit_frame(units: list[tuple[str, Totals]]) -> pd.DataFrame:
+    """unit, outflow, members_total, long_term, lost_contact — for the by-unit charts."""
+    return pd.DataFrame(
+        [(name, t["outflow"], t.members_total, t["long_term"], t["lost_contact"]) for name, t in units],
+        columns=["unit", "outflow", "members_total", "long_term", "lost_contact"],
+    )
+
+
+def trend_frame(history: list[tuple[str, Totals]]) -> pd.DataFrame:
+    """wave, outflow, lost_contact, townships — for `charts.trend`."""
+    return pd.DataFrame(
+        [(wave, t["outflow"], t["lost_contact"], len(t.townships)) for wave, t in history],
+        columns=["wave", "outflow", "lost_contact", "townships"],
+    )
+
+
+def report_figures(ctx: ChartContext, cur: Totals, units: list[tuple[str, Totals]], unit_label: str,
+                   history: list[tuple[str, Totals]]) -> list[Figure]:
+    """The key charts, in the order the text discusses them. Pure: no rendering here."""
+    figures = [Figure("流出党员流动范围构成", charts.scope_breakdown(scope_frame(cur), ctx))]
+    if len(units) > 1:
+        frame = unit_frame(units)
+        figures.append(Figure(f"各{unit_label}流出党员人数及占比",
+                              charts.outflow_by_unit(frame, ctx, unit_label=unit_label)))
+        # A stacked bar per unit stays legible only for a few dozen units.
+        top = frame.sort_values("outflow", ascending=False).head(30)
+        figures.append(Figure(f"各{unit_label}长期在外党员",
+                              charts.long_term_by_unit(top, ctx, unit_label=unit_label)))
+    if len(history) > 1:
+        figures.append(Figure("历次普查流出党员人数与失联率", charts.trend(trend_frame(history), ctx)))
+    return figures
+
+
+def render_png(figure: go.Figure) -> bytes:
+    from dashboard import exports
+
+    return exports.to_png(figure, width=PNG_WIDTH, scale=PNG_SCALE)
