@@ -16,12 +16,16 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-sysdeps: ## 安装系统依赖（Chromium、中文字体；以 root 运行时）
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'noto.*cjk'; then \
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libreoffice-writer-nogui poppler-utils
+
+sysdeps: ## 安装系统依赖（Chromium、中文字体、LibreOffice、poppler；以 root 运行时）
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v soffice >/dev/null 2>&1 \
+	    || ! command -v pdftoppm >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'noto.*cjk'; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \
-	    echo "缺少 chromium 或 fonts-noto-cjk：请以 root 运行 make，或手动安装这两个 Debian 包"; \
+	    echo "缺少系统依赖：请以 root 运行 make，或手动安装 Debian 包：$(SYSTEM_PACKAGES)"; \
 	  fi; \
 	fi
 
@@ -31,7 +35,8 @@ demo: setup ## 若 data/raw 为空则生成演示数据，并入库
 	$(PY) -m pipeline demo --if-empty
 	$(PY) -m pipeline ingest data/raw || true
 
-run: demo ## 一键启动：安装、生成演示数据、打开看板
+run: demo ## 一键启动：安装、生成演示数据、打开看板（首次运行会打印一次管理员初始密码）
+	$(PY) -m pipeline users ensure-admin
 	$(PY) -m streamlit run dashboard/streamlit_app.py --server.port $(PORT)
 
 test: setup ## 安装并运行全部测试
@@ -40,8 +45,14 @@ test: setup ## 安装并运行全部测试
 test-scale: setup ## 运行规模测试（慢）
 	$(PY) -m pytest -m slow
 
-bench: setup ## 性能基准（不是测试）
+BENCH := .bench
+
+bench: setup ## 性能基准（不是测试）：入库速度与内存、百万党员时各页面查询耗时
 	$(PY) -m pipeline.bench
+	rm -rf $(BENCH) && mkdir -p $(BENCH)
+	$(PY) -m pipeline demo --out $(BENCH)/raw > /dev/null
+	CENSUS_SECRET_FILE=$(BENCH)/secret.key $(PY) -m pipeline ingest $(BENCH)/raw --db $(BENCH)/demo.duckdb > /dev/null
+	$(PY) -m dashboard.bench_pages --db $(BENCH)/demo.duckdb --scale 1000000
 
 lint: setup ## ruff 检查
 	.venv/bin/ruff check .

@@ -45,34 +45,80 @@ def _rates(num: pd.Series, den: pd.Series) -> list[float | None]:
     return [pct(n, d) for n, d in zip(num, den, strict=True)]
 
 
+# Beyond this many units, vertical bars and their labels no longer fit: bars go horizontal.
+HORIZONTAL_AFTER = 10
+
+
+def _unit_bars(
+    fig: go.Figure,
+    units: pd.Series,
+    values: list,
+    *,
+    text: list[str],
+    color: str,
+    hover: str,
+    value_axis: dict,
+    customdata: list | None = None,
+) -> int:
+    """Bars per unit, vertical for a few units and horizontal (largest on top) for many.
+    Returns the figure height that fits them."""
+    horizontal = len(units) > HORIZONTAL_AFTER
+    bar = dict(
+        marker_color=color,
+        text=text,
+        textposition="outside",
+        cliponaxis=False,
+        customdata=customdata,
+    )
+    if horizontal:
+        fig.add_bar(
+            y=units,
+            x=values,
+            orientation="h",
+            hovertemplate=hover.replace("%{x}", "%{Y}")
+            .replace("%{y", "%{x")
+            .replace("%{Y}", "%{y}"),
+            **bar,
+        )
+        fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
+        fig.update_xaxes(**value_axis)
+        fig.update_layout(bargap=0.3)
+        return 200 + 26 * len(units)
+    fig.add_bar(x=units, y=values, hovertemplate=hover, **bar)
+    fig.update_xaxes(type="category", showgrid=False)
+    fig.update_yaxes(**value_axis)
+    fig.update_layout(bargap=bar_gap(len(units)))
+    return 400
+
+
 def outflow_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.Figure:
     """Outflow per township/branch with its share of all members where a summary exists.
     df: unit, outflow, members_total."""
     title = ctx.heading(f"各{unit_label}流出党员人数及占党员总数比例（人，%）")
     if df.empty or df["outflow"].sum() == 0:
         return empty_figure(ctx, title)
-    data = df.sort_values("outflow", ascending=False).head(30)
+    top = 30
+    data = df.sort_values("outflow", ascending=False).head(top)
     shares = _rates(data["outflow"], data["members_total"].fillna(0))
-    fig = go.Figure(
-        go.Bar(
-            x=data["unit"],
-            y=data["outflow"],
-            marker_color=theme.BLUE,
-            text=[
-                f"{int(o)}<br>{fmt_pct(s)}" if s is not None else f"{int(o)}"
-                for o, s in zip(data["outflow"], shares, strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=[fmt_pct(s) for s in shares],
-            hovertemplate="%{x}：%{y} 人，占党员总数 %{customdata}<extra></extra>",
-        )
+    sep = "　" if len(data) > HORIZONTAL_AFTER else "<br>"
+    fig = go.Figure()
+    height = _unit_bars(
+        fig,
+        data["unit"],
+        data["outflow"].tolist(),
+        text=[
+            f"{int(o)}{sep}{fmt_pct(s)}" if s is not None else f"{int(o)}"
+            for o, s in zip(data["outflow"], shares, strict=True)
+        ],
+        color=theme.BLUE,
+        customdata=[fmt_pct(s) for s in shares],
+        hover="%{x}：%{y} 人，占党员总数 %{customdata}<extra></extra>",
+        value_axis=dict(title_text="流出党员（人）", **count_range(data["outflow"].max(), 1.3)),
     )
-    fig.update_yaxes(title_text="流出党员（人）", **count_range(data["outflow"].max(), 1.3))
-    fig.update_xaxes(type="category", showgrid=False)
-    fig.update_layout(bargap=bar_gap(len(data)))
-    note = "柱上为人数与占党员总数比例；未报送支部党员总数的单位不计比例"
-    return finalize(fig, ctx, title, height=400, note=note)
+    note = "标注为人数与占党员总数比例；未报送党员总数的单位不计比例"
+    if len(df) > top:
+        note += f"；显示流出人数最多的 {top} 个{unit_label}"
+    return finalize(fig, ctx, title, height=height, note=note)
 
 
 def rate_by_unit(
@@ -95,24 +141,30 @@ def rate_by_unit(
         return empty_figure(ctx, title)
     data["rate"] = _rates(data[numerator], data["outflow"])
     data = data.sort_values(["rate", "outflow"], ascending=[False, False]).head(top)
-    fig = go.Figure(
-        go.Bar(
-            x=data["unit"],
-            y=data["rate"],
-            marker_color=color,
-            text=[
-                f"{fmt_pct(r)}<br>{int(n)}/{int(o)}"
-                for r, n, o in zip(data["rate"], data[numerator], data["outflow"], strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
-        )
-    )
     top_y = max(float(data["rate"].max() or 0), reference or 0) * 1.3 or 1
+    horizontal = len(data) > HORIZONTAL_AFTER
+    sep = "　" if horizontal else "<br>"
+    fig = go.Figure()
+    height = _unit_bars(
+        fig,
+        data["unit"],
+        data["rate"].tolist(),
+        text=[
+            f"{fmt_pct(r)}{sep}{int(n)}/{int(o)}"
+            for r, n, o in zip(data["rate"], data[numerator], data["outflow"], strict=True)
+        ],
+        color=color,
+        hover="%{x}：%{y:.2f}%<extra></extra>",
+        value_axis=dict(
+            title_text="比例（%）", ticksuffix="%", **count_range(top_y, 1.0, integer=False)
+        ),
+    )
     if reference is not None:
         line = dict(color=theme.INK, width=1.2, dash="dash")
-        fig.add_hline(y=reference, line=line)
+        if horizontal:
+            fig.add_vline(x=reference, line=line)
+        else:
+            fig.add_hline(y=reference, line=line)
         # Named in the legend rather than on the line, where it would collide with bar labels.
         fig.add_scatter(
             x=[None],
@@ -122,15 +174,10 @@ def rate_by_unit(
             name=f"{reference_label} {fmt_pct(reference)}",
         )
         fig.data[0].showlegend = False
-    fig.update_yaxes(
-        title_text="比例（%）", ticksuffix="%", **count_range(top_y, 1.0, integer=False)
-    )
-    fig.update_xaxes(type="category", showgrid=False)
-    fig.update_layout(bargap=bar_gap(len(data)))
-    note = "柱上为比例及人数（失联人数/流出人数）；虚线为参照比例"
+    note = "标注为比例及人数（失联人数/流出人数）；虚线为参照比例"
     if len(df[df["outflow"] > 0]) > top:
         note += f"；显示比例最高的 {top} 个{unit_label}"
-    return finalize(fig, ctx, title, height=400, note=note)
+    return finalize(fig, ctx, title, height=height, note=note)
 
 
 def trend(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:

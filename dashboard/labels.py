@@ -19,7 +19,7 @@ COLUMN_LABELS = {
     "scope_cross_province": "跨省（人）",
     "scope_cross_city": "省内跨市（人）",
     "scope_cross_county": "市内跨县（人）",
-    "scope_in_county": "县内（人）",
+    "scope_within_county": "县内（人）",
     "scope_unknown": "流入地不详（人）",
     "long_term": "长期在外（人）",
     "lost_contact": "失联（人）",

@@ -16,7 +16,7 @@ SCOPES = [
     ("scope_cross_province", "跨省"),
     ("scope_cross_city", "省内跨市"),
     ("scope_cross_county", "市内跨县"),
-    ("scope_in_county", "县内"),
+    ("scope_within_county", "县内"),
 ]
 
 

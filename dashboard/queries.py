@@ -21,7 +21,7 @@ COUNT_COLUMNS = [
     "scope_cross_province",
     "scope_cross_city",
     "scope_cross_county",
-    "scope_in_county",
+    "scope_within_county",
     "scope_unknown",
     "long_term",
     "lost_contact",

@@ -1,4 +1,4 @@
-"""Command line (spec §6): `python -m pipeline ingest|stats|demo`. Keep the contract stable."""
+"""Command line (spec §6): `python -m pipeline ingest|stats|demo|users|report|watch`. Keep the contract stable."""
 
 from __future__ import annotations
 
@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline import cli_users  # accounts (issue #5): kept in its own module
 
     cli_users.add_parser(sub)
+    from pipeline import cli_tools  # report and watch (issue #4): kept in their own module
+
+    cli_tools.add_parsers(sub)
     return parser
 
 
@@ -53,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         from pipeline import cli_users
 
         return cli_users.run(args)
+    if args.command in ("report", "watch"):
+        from pipeline import cli_tools
+
+        return cli_tools.run(args)
     return _demo(args)
 
 

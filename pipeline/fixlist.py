@@ -24,6 +24,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from pipeline import config
 from pipeline.ingest import file_hash
 from pipeline.layout import _is_subheader, find_header, map_columns
 from pipeline.readers import Sheet, read_sheets
@@ -37,8 +38,10 @@ REASON_SEPARATOR = "；"
 BAD_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
 BAD_FONT_COLOR = "FF9C0006"
 HEADER_FILL = PatternFill(fill_type="solid", start_color="FFFFEB9C", end_color="FFFFEB9C")
-_HEADER_NOTE = ("本列由系统生成：标红的行未能入库，请按说明改正后重新上报。"
-                "改正后本列可删除，也可保留（系统不读取本列）。")
+_HEADER_NOTE = (
+    "本列由系统生成：标红的行未能入库，请按说明改正后重新上报。"
+    "改正后本列可删除，也可保留（系统不读取本列）。"
+)
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -106,6 +109,7 @@ def plan_sheet(sheet: Sheet, problems: list[Problem]) -> SheetPlan:
     cells: dict[int, set[int]] = defaultdict(set)
     whole_row: set[int] = set()
     reasons: dict[int, list[str]] = defaultdict(list)
+
     # Reasons read left to right like the row itself; problems without a column come last.
     def position(p: Problem) -> tuple[int, int]:
         return p.excel_row, labels.get(p.column_label or "", 1 << 20)
@@ -116,8 +120,9 @@ def plan_sheet(sheet: Sheet, problems: list[Problem]) -> SheetPlan:
             whole_row.add(p.excel_row)
         else:
             cells[p.excel_row].add(column)
-        if p.reason not in reasons[p.excel_row]:
-            reasons[p.excel_row].append(p.reason)
+        text = _with_column(p)
+        if text not in reasons[p.excel_row]:
+            reasons[p.excel_row].append(text)
     for row in whole_row:
         cells[row] = set()
     return SheetPlan(
@@ -127,6 +132,14 @@ def plan_sheet(sheet: Sheet, problems: list[Problem]) -> SheetPlan:
         cells=dict(cells),
         reasons={row: REASON_SEPARATOR.join(texts) for row, texts in reasons.items()},
     )
+
+
+def _with_column(p: Problem) -> str:
+    """'日期2031-05-01晚于普查时间' names no column; with several reasons on a row it must."""
+    label = p.column_label
+    if not label or label.split("/")[-1] in p.reason or label in p.reason:
+        return p.reason
+    return f"{label}：{p.reason}"
 
 
 # ------------------------------------------------------------------------------ warehouse
@@ -143,17 +156,22 @@ def load_problems(db_path: Path | str, file_hash_or_name: str) -> tuple[str, str
         key = file_hash_or_name.strip()
         found = None
         if _HEX64.match(key.lower()):
-            found = con.execute("select file_hash, file_name from source_files where file_hash = ?",
-                                [key.lower()]).fetchone()
+            found = con.execute(
+                "select file_hash, file_name from source_files where file_hash = ?", [key.lower()]
+            ).fetchone()
         if found is None:
             found = con.execute(
                 "select file_hash, file_name from source_files where file_name = ? "
-                "order by loaded_at desc limit 1", [key]).fetchone()
+                "order by loaded_at desc limit 1",
+                [key],
+            ).fetchone()
         if found is None:
             raise FixlistError(f"数据库中没有这个文件的入库记录：{file_hash_or_name}")
         rows = con.execute(
             "select sheet, excel_row, field, column_label, reason from quarantine "
-            "where file_hash = ? order by sheet, excel_row, field", [found[0]]).fetchall()
+            "where file_hash = ? order by sheet, excel_row, field",
+            [found[0]],
+        ).fetchall()
     finally:
         con.close()
     return found[0], found[1], [Problem(*row) for row in rows]
@@ -171,7 +189,9 @@ def build_fixlist(db_path: Path | str, file_hash_or_name: str, raw_path: Path | 
     raw_path = Path(raw_path)
     digest, _name, problems = load_problems(db_path, file_hash_or_name)
     if file_hash(raw_path.read_bytes()) != digest:
-        raise FixlistError("原始文件与入库记录不一致（文件已被修改或不是同一版本），无法生成问题清单")
+        raise FixlistError(
+            "原始文件与入库记录不一致（文件已被修改或不是同一版本），无法生成问题清单"
+        )
     sheets = read_sheets(raw_path)  # the file-safety guards run before openpyxl sees the bytes
     book, titles = _open_for_writing(raw_path, sheets)
     by_sheet: dict[str, list[Problem]] = defaultdict(list)
@@ -191,6 +211,40 @@ def build_fixlist(db_path: Path | str, file_hash_or_name: str, raw_path: Path | 
     return out.getvalue()
 
 
+def find_raw(digest: str, file_name: str, raw_dir: Path | str | None = None) -> Path | None:
+    """The file under data/raw holding exactly these bytes, or None.
+
+    Uploads are stored under their own name or a numbered variant (`store_upload`), so files
+    sharing the stem are hashed first and the rest of the folder only if none matches.
+    """
+    raw_dir = Path(raw_dir or config.DATA_RAW)
+    if not raw_dir.is_dir():
+        return None
+    stem = Path(file_name).stem
+    files = [p for p in raw_dir.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))]
+    files.sort(key=lambda p: (p.name != file_name, not p.stem.startswith(stem), p.name))
+    for path in files:
+        try:
+            if file_hash(path.read_bytes()) == digest:
+                return path
+        except OSError:
+            continue
+    return None
+
+
+def fixlist_for(
+    db_path: Path | str, file_hash_or_name: str, raw_dir: Path | str | None = None
+) -> tuple[str, bytes]:
+    """(download name, .xlsx bytes) for an ingested file, finding its original in data/raw."""
+    digest, name, _problems = load_problems(db_path, file_hash_or_name)
+    raw = find_raw(digest, name, raw_dir)
+    if raw is None:
+        raise FixlistError(
+            f"在原始文件夹中找不到“{name}”的原件（可能已被移走或改动），无法生成问题清单"
+        )
+    return fixlist_name(name), build_fixlist(db_path, digest, raw)
+
+
 def fixlist_name(file_name: str) -> str:
     """Download name: keeps the original stem, whose township and wave hints ingestion reads."""
     return f"{Path(file_name).stem}_问题清单.xlsx"
@@ -205,7 +259,9 @@ def _open_for_writing(raw_path: Path, sheets: list[Sheet]):
             if all(s.name in book.sheetnames for s in sheets):
                 return book, {s.name: s.name for s in sheets}
         except Exception as exc:  # noqa: BLE001 — a workbook openpyxl dislikes is rebuilt instead
-            log.info("openpyxl could not open %s (%s); rebuilding", raw_path.name, type(exc).__name__)
+            log.info(
+                "openpyxl could not open %s (%s); rebuilding", raw_path.name, type(exc).__name__
+            )
     return _rebuild(sheets)
 
 
@@ -223,14 +279,20 @@ def _rebuild(sheets: list[Sheet]):
                     continue
                 cell = ws.cell(row=r, column=c, value=_cell_value(value))
                 if isinstance(value, datetime):
-                    cell.number_format = "yyyy-mm-dd hh:mm" if value.time() != time() else "yyyy-mm-dd"
+                    cell.number_format = (
+                        "yyyy-mm-dd hh:mm" if value.time() != time() else "yyyy-mm-dd"
+                    )
                 elif isinstance(value, date):
                     cell.number_format = "yyyy-mm-dd"
                 elif isinstance(value, str):
                     cell.number_format = "@"  # keep ID and phone numbers as typed
         for r0, c0, r1, c1 in sheet.merged:
-            ws.merge_cells(start_row=r0 + sheet.first_row + 1, start_column=c0 + 1,
-                           end_row=r1 + sheet.first_row + 1, end_column=c1 + 1)
+            ws.merge_cells(
+                start_row=r0 + sheet.first_row + 1,
+                start_column=c0 + 1,
+                end_row=r1 + sheet.first_row + 1,
+                end_column=c1 + 1,
+            )
         width = used_width(sheet)
         for c in range(1, width + 1):
             ws.column_dimensions[get_column_letter(c)].width = 14
@@ -264,8 +326,12 @@ def _apply(ws, plan: SheetPlan, *, width: int) -> None:
         head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         head.comment = Comment(_HEADER_NOTE, "普查数据系统", width=300, height=90)
         if plan.header_rows == 2:
-            ws.merge_cells(start_row=plan.header_row, start_column=col,
-                           end_row=plan.header_row + 1, end_column=col)
+            ws.merge_cells(
+                start_row=plan.header_row,
+                start_column=col,
+                end_row=plan.header_row + 1,
+                end_column=col,
+            )
     ws.column_dimensions[letter].width = 48
     for row, columns in plan.cells.items():
         targets = columns or range(1, width + 1)
@@ -286,5 +352,6 @@ def _activate(book, ws) -> None:
 def _mark(cell) -> None:
     cell.fill = BAD_FILL
     font = cell.font
-    cell.font = Font(name=font.name, size=font.size, bold=font.bold, italic=font.italic,
-                     color=BAD_FONT_COLOR)
+    cell.font = Font(
+        name=font.name, size=font.size, bold=font.bold, italic=font.italic, color=BAD_FONT_COLOR
+    )

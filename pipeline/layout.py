@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from pipeline.headers import clean_text, is_header_word, map_header, map_part
@@ -200,31 +201,42 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
     extra_cols = [(c, label) for c, (label, f) in enumerate(mapping) if f is None and label]
     header_name = rows[header_index][name_col] if name_col is not None else None
     context_cols = {c for c, f in enumerate(fields) if f in _CONTEXT_FIELDS}
-    kept, excel_rows, block_branches, block_branch = [], [], [], None
-    for r in range(data_start, len(rows)):
-        row = rows[r]
-        present = [c for c, v in enumerate(row) if v != "" and v is not None and c != seq_col]
-        if len(present) <= 2:  # only near-empty rows can hinge on a cell of spaces
-            present = [c for c in present if _present(row[c])]
-        if _is_non_data(row, present, name_col, seq_col) or (
-            len(present) <= len(context_cols) and all(c in context_cols for c in present)
-        ):
+    body = rows[data_start:]
+    matrix = np.empty((len(body), width), dtype=object)
+    matrix[:] = body if body else matrix
+    filled = (matrix != "") & (matrix != None)  # noqa: E711 — elementwise on an object array
+    counted = filled.copy()
+    if seq_col is not None:
+        counted[:, seq_col] = False
+    count = counted.sum(axis=1)
+    first = matrix[np.arange(len(body)), filled.argmax(axis=1)] if len(body) else matrix[:, 0]
+    # Only these rows can be anything but a member; the rest are decided without Python.
+    suspect = (count <= max(2, len(context_cols))) | np.fromiter(
+        (isinstance(v, str) and v.lstrip()[:1] in _TRIGGERS for v in first), bool, len(body))
+    if name_col is not None:
+        # a row of spaces must not become a "missing name" reject
+        suspect |= np.fromiter((not _present(v) for v in matrix[:, name_col]), bool, len(body))
+    keep = count > 0
+    block = np.full(len(body), None, dtype=object)
+    for i in np.flatnonzero(suspect):
+        row = body[i]
+        present = [c for c in np.flatnonzero(counted[i]) if _present(row[c])]
+        if _is_non_data(row, present, name_col, seq_col) or all(c in context_cols for c in present):
+            keep[i] = False
             if len(present) == 1 and _BRANCH_WORDS.search(clean_text(row[present[0]])):
-                block_branch = to_text(row[present[0]])  # a block heading names the branch below it
-            continue
-        if name_col is not None and header_name is not None and row[name_col] == header_name:
-            continue  # the header repeated above a new block
-        kept.append(row)
-        excel_rows.append(r + offset)
-        block_branches.append(block_branch)
-    columns_of = list(zip(*kept, strict=True)) if kept else [()] * width  # transpose once, in C
-    frame = pd.DataFrame({f: columns_of[c] for c, f in keep_cols}, dtype=object)
+                block[i] = to_text(row[present[0]])  # a block heading names the branch below it
+    if name_col is not None and header_name not in (None, ""):
+        keep &= matrix[:, name_col] != header_name  # the header repeated above a new block
+    block_branch = pd.Series(block).ffill().to_numpy()
+    rows_kept = np.flatnonzero(keep)
+    frame = pd.DataFrame({f: matrix[rows_kept, c] for c, f in keep_cols}, dtype=object)
     if extra_cols:
         frame["extra"] = [
-            {label: to_text(row[c]) for c, label in extra_cols if _present(row[c])} or None for row in kept
+            {label: to_text(body[i][c]) for c, label in extra_cols if _present(body[i][c])} or None
+            for i in rows_kept
         ]
-    frame["excel_row"] = excel_rows
-    frame["block_branch"] = block_branches
+    frame["excel_row"] = rows_kept + data_start + offset
+    frame["block_branch"] = block_branch[rows_kept]
     frame["sheet"] = sheet.name
     return kind, frame, columns, context
 

@@ -20,6 +20,7 @@ from pipeline.report_text import SCOPES, Totals
 # 13 px labels at about 7.5 pt, still readable in print.
 PNG_WIDTH = 820
 PNG_SCALE = 2
+MAX_UNITS = 12
 SCOPE_LABELS = dict(SCOPES) | {"scope_unknown": "未知"}
 
 
@@ -27,6 +28,7 @@ SCOPE_LABELS = dict(SCOPES) | {"scope_unknown": "未知"}
 class Figure:
     caption: str
     figure: go.Figure
+    section: str  # heading number ("二") of the report section the chart illustrates
 
 
 def scope_frame(cur: Totals) -> pd.DataFrame:
@@ -38,7 +40,10 @@ def scope_frame(cur: Totals) -> pd.DataFrame:
 def unit_frame(units: list[tuple[str, Totals]]) -> pd.DataFrame:
     """unit, outflow, members_total, long_term, lost_contact — for the by-unit charts."""
     return pd.DataFrame(
-        [(name, t["outflow"], t.members_total, t["long_term"], t["lost_contact"]) for name, t in units],
+        [
+            (name, t["outflow"], t.members_total, t["long_term"], t["lost_contact"])
+            for name, t in units
+        ],
         columns=["unit", "outflow", "members_total", "long_term", "lost_contact"],
     )
 
@@ -51,20 +56,38 @@ def trend_frame(history: list[tuple[str, Totals]]) -> pd.DataFrame:
     )
 
 
-def report_figures(ctx: ChartContext, cur: Totals, units: list[tuple[str, Totals]], unit_label: str,
-                   history: list[tuple[str, Totals]]) -> list[Figure]:
+def report_figures(
+    ctx: ChartContext,
+    cur: Totals,
+    units: list[tuple[str, Totals]],
+    unit_label: str,
+    history: list[tuple[str, Totals]],
+) -> list[Figure]:
     """The key charts, in the order the text discusses them. Pure: no rendering here."""
-    figures = [Figure("流出党员流动范围构成", charts.scope_breakdown(scope_frame(cur), ctx))]
+    figures = [Figure("流出党员流动范围构成", charts.scope_breakdown(scope_frame(cur), ctx), "二")]
     if len(units) > 1:
-        frame = unit_frame(units)
-        figures.append(Figure(f"各{unit_label}流出党员人数及占比",
-                              charts.outflow_by_unit(frame, ctx, unit_label=unit_label)))
-        # A stacked bar per unit stays legible only for a few dozen units.
-        top = frame.sort_values("outflow", ascending=False).head(30)
-        figures.append(Figure(f"各{unit_label}长期在外党员",
-                              charts.long_term_by_unit(top, ctx, unit_label=unit_label)))
+        # On a printed page the bar labels stay legible for about fifteen units.
+        frame = unit_frame(units).sort_values(["outflow", "unit"], ascending=[False, True])
+        top = frame.head(MAX_UNITS)
+        tail = f"（流出人数前{MAX_UNITS}个{unit_label}）" if len(frame) > MAX_UNITS else ""
+        figures.append(
+            Figure(
+                f"各{unit_label}流出党员人数及占比{tail}",
+                charts.outflow_by_unit(top, ctx, unit_label=unit_label),
+                "二",
+            )
+        )
+        figures.append(
+            Figure(
+                f"各{unit_label}长期在外党员{tail}",
+                charts.long_term_by_unit(top, ctx, unit_label=unit_label),
+                "二",
+            )
+        )
     if len(history) > 1:
-        figures.append(Figure("历次普查流出党员人数与失联率", charts.trend(trend_frame(history), ctx)))
+        figures.append(
+            Figure("历次普查流出党员人数与失联率", charts.trend(trend_frame(history), ctx), "三")
+        )
     return figures
 
 

@@ -13,9 +13,22 @@ from dataclasses import dataclass, field
 from dashboard.chart_base import fmt_pct, pct, wave_label
 
 COUNT_COLUMNS = (
-    "registered", "outflow", "scope_cross_province", "scope_cross_city", "scope_cross_county",
-    "scope_within_county", "scope_unknown", "long_term", "lost_contact", "at_risk",
-    "dual_managed", "two_nots", "certified", "returnees", "enterprises", "jobs_created",
+    "registered",
+    "outflow",
+    "scope_cross_province",
+    "scope_cross_city",
+    "scope_cross_county",
+    "scope_within_county",
+    "scope_unknown",
+    "long_term",
+    "lost_contact",
+    "at_risk",
+    "dual_managed",
+    "two_nots",
+    "certified",
+    "returnees",
+    "enterprises",
+    "jobs_created",
 )
 SCOPES = (
     ("scope_cross_province", "跨省"),
@@ -92,35 +105,47 @@ def _share_of(n: int, total: int) -> str:
 
 
 def scope_section(scope: Scope, cur: Totals) -> Section:
-    where = (f"{scope.name}{len(cur.townships)}个乡镇（街道）" if scope.is_county
-             else scope.name)
-    text = (f"本报告依据{wave_label(scope.wave)}流动党员普查数据，范围为{where}的{scope.branches}个党支部，"
-            f"共{scope.files}份普查表，登记流动党员{cur['registered']}名"
-            f"（其中已返乡{cur['returnees']}名）。")
+    where = f"{scope.name}{len(cur.townships)}个乡镇（街道）" if scope.is_county else scope.name
+    back = f"（其中已返乡{cur['returnees']}名）" if cur["returnees"] else ""
+    text = (
+        f"本报告依据{wave_label(scope.wave)}流动党员普查数据，范围为{where}的{scope.branches}个党支部，"
+        f"共{scope.files}份普查表，登记流动党员{cur['registered']}名{back}。"
+    )
     if scope.is_county and len(cur.townships) <= 12:
         text += f"报送乡镇：{'、'.join(cur.townships)}。"
     n = len(cur.townships)
     if cur.members_total is None:
         text += "各单位均未报送支部党员总数，暂不计算流出党员占党员总数的比例。"
     elif cur.townships_with_total < n:
-        text += (f"其中{cur.townships_with_total}个乡镇报送了支部党员总数（合计{cur.members_total}名），"
-                 "流出党员占比按这些乡镇计算。")
+        text += (
+            f"其中{cur.townships_with_total}个乡镇报送了支部党员总数（合计{cur.members_total}名），"
+            "流出党员占比按这些乡镇计算。"
+        )
     else:
         text += f"各支部报送党员总数合计{cur.members_total}名。"
     if scope.rejected_rows:
-        text += (f"另有{scope.rejected_rows}行登记数据因信息有误未能入库，已生成问题清单退回更正，"
-                 "不计入本报告统计。")
+        text += (
+            f"另有{scope.rejected_rows}行登记数据因信息有误未能入库，已生成问题清单退回更正，"
+            "不计入本报告统计。"
+        )
     paragraphs = [text]
     if scope.as_of:
         paragraphs.append(f"数据截至{scope.as_of}入库。")
     return Section("一、普查范围", paragraphs)
 
 
-def outflow_section(scope: Scope, cur: Totals, prev: Totals | None, prev_wave: str | None) -> Section:
+def outflow_section(
+    scope: Scope, cur: Totals, prev: Totals | None, prev_wave: str | None
+) -> Section:
     outflow = cur["outflow"]
     text = f"{scope.name}现有流出党员{outflow}名"
     share = cur.outflow_share
-    text += f"，占党员总数的{fmt_pct(share)}" if share is not None else "（未报送党员总数，暂不计算占比）"
+    if share is None:
+        text += "（未报送党员总数，暂不计算占比）"
+    else:
+        text += f"，占党员总数的{fmt_pct(share)}"
+        if cur.townships_with_total < len(cur.townships):
+            text += f"（按报送了党员总数的{cur.townships_with_total}个乡镇计）"
     if outflow == 0:
         return Section("二、流出党员基本情况", [text + "。"])
     bits = []
@@ -131,12 +156,16 @@ def outflow_section(scope: Scope, cur: Totals, prev: Totals | None, prev_wave: s
         else:
             bits.append(f"{label}流动党员{n}名，占{_share_of(n, outflow)}")
     if cur["scope_unknown"]:
-        bits.append(f"另有{cur['scope_unknown']}名流入地不详或无法识别，"
-                    f"占{_share_of(cur['scope_unknown'], outflow)}")
+        bits.append(
+            f"另有{cur['scope_unknown']}名流入地不详或无法识别，"
+            f"占{_share_of(cur['scope_unknown'], outflow)}"
+        )
     text += "，" + "；".join(bits) + "。"
     long_term = cur["long_term"]
-    second = (f"从外出时间看，长期在外（外出满一年）党员{long_term}名，"
-              f"占流出党员的{_share_of(long_term, outflow)}。")
+    second = (
+        f"从外出时间看，长期在外（外出满一年）党员{long_term}名，"
+        f"占流出党员的{_share_of(long_term, outflow)}。"
+    )
     if prev is not None and prev_wave:
         diff = outflow - prev["outflow"]
         move = f"增加{diff}名" if diff > 0 else f"减少{-diff}名" if diff < 0 else "持平"
@@ -163,13 +192,19 @@ def contact_section(cur: Totals, prev: Totals | None, prev_wave: str | None) -> 
         text += "（此前无可比普查数据，暂不比较变化）"
     text += "。"
     if outflow:
-        text += (f"超过180天未联系、尚未列为失联的党员{cur['at_risk']}名，存在失联风险，需尽快联系核实；"
-                 f"既未纳入流入地党组织管理、又超过180天未联系的“两不管”党员{cur['two_nots']}名。")
+        risk = cur["at_risk"]
+        text += (
+            f"超过180天未联系、尚未列为失联的党员{risk}名"
+            + ("，存在失联风险，需尽快联系核实" if risk else "")
+            + f"；既未纳入流入地党组织管理、又超过180天未联系的“两不管”党员{cur['two_nots']}名。"
+        )
     manage = ""
     if outflow:
-        manage = (f"已纳入流入地党组织双重管理{cur['dual_managed']}名，"
-                  f"占流出党员的{fmt_pct(cur.rate('dual_managed'))}；"
-                  f"持《流动党员活动证》{cur['certified']}名，持证率{fmt_pct(cur.rate('certified'))}。")
+        manage = (
+            f"已纳入流入地党组织双重管理{cur['dual_managed']}名，"
+            f"占流出党员的{fmt_pct(cur.rate('dual_managed'))}；"
+            f"持《流动党员活动证》{cur['certified']}名，持证率{fmt_pct(cur.rate('certified'))}。"
+        )
     return Section("三、联系与管理", [p for p in (text, manage) if p])
 
 
@@ -177,13 +212,16 @@ def returnee_section(cur: Totals) -> Section:
     returnees = cur["returnees"]
     if not returnees:
         return Section("四、返乡创业", ["本次普查登记的党员中暂无返乡党员。"])
-    text = (f"已返乡党员{returnees}名，其中返乡创办企业（创业项目）{cur['enterprises']}个，"
-            f"带动就业{cur['jobs_created']}人。")
+    text = (
+        f"已返乡党员{returnees}名，其中返乡创办企业（创业项目）{cur['enterprises']}个，"
+        f"带动就业{cur['jobs_created']}人。"
+    )
     return Section("四、返乡创业", [text])
 
 
-def sections(scope: Scope, cur: Totals, prev: Totals | None = None,
-             prev_wave: str | None = None) -> list[Section]:
+def sections(
+    scope: Scope, cur: Totals, prev: Totals | None = None, prev_wave: str | None = None
+) -> list[Section]:
     """Every analysis section in reading order."""
     return [
         scope_section(scope, cur),

@@ -117,11 +117,11 @@ class CensusRows(pa.DataFrameModel):
 
     @pa.check("has_certificate", name="certificate_vocab")
     def _certificate(cls, s: Series[object]) -> Series[bool]:
-        return s.isna() | s.map(lambda v: isinstance(v, bool))
+        return _isin_or_null(s, (True, False))  # unknown words stay text, and text ≠ True
 
     @pa.check("returned", name="returned_vocab")
     def _returned(cls, s: Series[object]) -> Series[bool]:
-        return s.isna() | s.map(lambda v: isinstance(v, bool))
+        return _isin_or_null(s, (True, False))
 
     @pa.check("jobs_created", name="jobs_non_negative")
     def _jobs_sign(cls, s: Series[float]) -> Series[bool]:

@@ -16,8 +16,9 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline import config
+from pipeline.scope import ROLE_LABELS
 
-ROLES = ("admin", "county", "township", "analyst", "viewer")
+ROLES = tuple(ROLE_LABELS)  # one list of roles: pipeline.scope
 
 _SCHEMA = f"""
 create table if not exists users (

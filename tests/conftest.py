@@ -34,9 +34,10 @@ def member(seq=1, name="张三", gender="男", id_number=DEFAULT_ID, branch="第
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
-    """Never touch the developer's warehouse or secret."""
+    """Never touch the developer's warehouse, secret, or accounts and audit log."""
     monkeypatch.setenv("CENSUS_DB", str(tmp_path / "census.duckdb"))
     monkeypatch.setenv("CENSUS_SECRET_FILE", str(tmp_path / "secret.key"))
+    monkeypatch.setenv("CENSUS_STATE_DB", str(tmp_path / "state" / "app.sqlite"))
     return tmp_path
 
 

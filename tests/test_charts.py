@@ -22,7 +22,7 @@ SEED = {
     "scope_cross_province": 40,
     "scope_cross_city": 9,
     "scope_cross_county": 14,
-    "scope_in_county": 128,
+    "scope_within_county": 128,
     "scope_unknown": 4,
     "long_term": 38,
     "lost_contact": 9,
@@ -269,3 +269,23 @@ def test_china_map_follows_official_boundaries():
 def test_map_without_resolvable_destinations_is_explained():
     fig = charts.province_map(pd.DataFrame({"province_code": [], "outflow": []}), CTX)
     assert "没有可定位到省份" in _all_text(fig)
+
+
+def test_many_units_turn_the_bars_horizontal():
+    units = pd.DataFrame(
+        {
+            "unit": [f"第{i}党支部" for i in range(1, 41)],
+            "outflow": list(range(40, 0, -1)),
+            "members_total": [100] * 40,
+            "lost_contact": [i % 3 for i in range(40)],
+        }
+    )
+    fig = charts.rate_by_unit(
+        units, CTX, unit_label="党支部", numerator="lost_contact", what="失联率", reference=2.5
+    )
+    assert fig.data[0].orientation == "h" and len(fig.data[0].y) == 25
+    assert any(shape.x0 == 2.5 for shape in fig.layout.shapes)  # reference now vertical
+    assert "显示比例最高的 25 个党支部" in _all_text(fig)
+    out = charts.outflow_by_unit(units, CTX, unit_label="党支部")
+    assert out.data[0].orientation == "h" and out.layout.height > 800
+    assert out.data[0].hovertemplate.startswith("%{y}：%{x} 人")

@@ -3,6 +3,7 @@ of correcting it and resubmitting."""
 
 from __future__ import annotations
 
+import io
 import shutil
 
 import openpyxl
@@ -14,6 +15,8 @@ from pipeline.fixlist import (
     FixlistError,
     Problem,
     build_fixlist,
+    find_raw,
+    fixlist_for,
     fixlist_name,
     plan_sheet,
 )
@@ -45,8 +48,10 @@ def _reason_column(ws) -> int:
 def _quarantine(db):
     con = connect_readonly(db)
     try:
-        return con.execute("select sheet, excel_row, field, reason from quarantine "
-                           "order by file_hash, excel_row, field").fetchall()
+        return con.execute(
+            "select sheet, excel_row, field, reason from quarantine "
+            "order by file_hash, excel_row, field"
+        ).fetchall()
     finally:
         con.close()
 
@@ -76,15 +81,18 @@ def test_fixlist_marks_exactly_the_rejected_rows_with_their_reasons(jinxiang, tm
     assert col == 23  # right of the last header column (V, 备注)
     reasons = {r: reason for _s, r, _f, reason in _quarantine(db)}
     for row in BAD_ROWS:
-        assert ws.cell(row, col).value == reasons[row]
+        assert reasons[row] in ws.cell(row, col).value
         # The bad cell itself plus the note: the township sees which cell to correct.
         assert len(marked[row]) == 2
     assert "H13" in marked[13]  # 流出时间 in the future
+    assert ws.cell(13, col).value == "流出时间：日期2031-05-01晚于普查时间"  # says which column
+    assert ws.cell(48, col).value == "姓名为空"  # already names it
     assert "B48" in marked[48]  # 姓名 missing
     # Nothing else moved: every untouched cell is the original.
     original = openpyxl.load_workbook(path).active
-    for row_a, row_b in zip(original.iter_rows(values_only=True), ws.iter_rows(values_only=True),
-                            strict=True):
+    for row_a, row_b in zip(
+        original.iter_rows(values_only=True), ws.iter_rows(values_only=True), strict=True
+    ):
         assert row_a == row_b[: len(row_a)]
 
 
@@ -139,7 +147,8 @@ def test_corrected_fixlist_replaces_with_no_rejects(jinxiang, tmp_path):
             "select count(*), count(*) filter (where is_current) from units where township = '金乡镇'"
         ).fetchone()
         rejects = con.execute(
-            "select count(*) from quarantine where file_hash = ?", [result.file_hash]).fetchone()[0]
+            "select count(*) from quarantine where file_hash = ?", [result.file_hash]
+        ).fetchone()[0]
     finally:
         con.close()
     assert current == 58
@@ -157,13 +166,16 @@ def test_uncorrected_fixlist_reproduces_the_same_quarantine(jinxiang, tmp_path):
     [result] = ingest_paths([again], db=db).files
     assert (result.status, result.rows_rejected) == ("replaced", 8)
     after = _quarantine(db)
-    assert after[len(before):] == before  # same sheet, row, field and reason
+    assert after[len(before) :] == before  # same sheet, row, field and reason
 
 
 def test_csv_fixlist_is_an_xlsx_with_the_same_layout(tmp_path):
-    rows = [HEADER, member(seq=1, name="李四", id_number=valid_id("33032719850307123")),
-            member(seq=2, name="王五", status="不清楚", phone="057768881234"),
-            member(seq=3, name=None, id_number=valid_id("33032719900101123"))]
+    rows = [
+        HEADER,
+        member(seq=1, name="李四", id_number=valid_id("33032719850307123")),
+        member(seq=2, name="王五", status="不清楚", phone="057768881234"),
+        member(seq=3, name=None, id_number=valid_id("33032719900101123")),
+    ]
     text = "\n".join(",".join("" if v is None else str(v) for v in row) for row in rows)
     path = tmp_path / "灵溪镇_2022-04_系统导出.csv"
     path.write_bytes(text.encode("gb18030"))
@@ -183,18 +195,41 @@ def test_csv_fixlist_is_an_xlsx_with_the_same_layout(tmp_path):
 
 
 def test_plan_two_level_header_finds_the_child_column_or_marks_the_row():
-    sheet = Sheet("流动党员", [
-        ["xx镇流动党员普查登记表", "", "", "", ""],
-        ["姓名", "身份证号", "流入地", "", ""],
-        ["", "", "省", "市", "县(区)"],
-        ["张三", "330327", "浙江省", "温州市", "鹿城区"],
-        ["李四", "330327", "火星", "", ""],
-    ], merged=[(0, 0, 0, 4), (1, 0, 2, 0), (1, 1, 2, 1), (1, 2, 1, 4)])
-    plan = plan_sheet(sheet, [
-        Problem("流动党员", 4, "id_number", "身份证号", "身份证号应为18位"),
-        Problem("流动党员", 5, "dest_province", "流入地/省", "省份无法识别"),
-        Problem("流动党员", 5, None, None, "同一乡镇同一普查批次中身份证号重复"),
-    ])
+    sheet = Sheet(
+        "流动党员",
+        [
+            ["xx镇流动党员普查登记表", "", "", "", ""],
+            ["姓名", "身份证号", "流入地", "", ""],
+            ["", "", "省", "市", "县(区)"],
+            ["张三", "330327", "浙江省", "温州市", "鹿城区"],
+            ["李四", "330327", "火星", "", ""],
+        ],
+        merged=[(0, 0, 0, 4), (1, 0, 2, 0), (1, 1, 2, 1), (1, 2, 1, 4)],
+    )
+    plan = plan_sheet(
+        sheet,
+        [
+            Problem("流动党员", 4, "id_number", "身份证号", "身份证号应为18位"),
+            Problem("流动党员", 5, "dest_province", "流入地/省", "省份无法识别"),
+            Problem("流动党员", 5, None, None, "同一乡镇同一普查批次中身份证号重复"),
+        ],
+    )
     assert (plan.header_row, plan.header_rows, plan.reason_col) == (2, 2, 6)
     assert plan.cells == {4: {2}, 5: set()}  # row 5 has a problem with no column: whole row
     assert plan.reasons[5] == "省份无法识别；同一乡镇同一普查批次中身份证号重复"
+
+
+def test_fixlist_for_finds_the_original_among_renamed_uploads(jinxiang, tmp_path):
+    db, path = jinxiang
+    raw = path.parent
+    # A later, different upload under the numbered name the upload page gives a duplicate.
+    (raw / "金乡镇_2022-04_含错误行-2.xlsx").write_bytes(b"PK not this one")
+    (raw / "金乡镇_2022-04_含错误行.xlsx").rename(raw / "金乡镇_2022-04_含错误行-3.xlsx")
+    name, data = fixlist_for(db, path.name, raw)
+    assert name == "金乡镇_2022-04_含错误行_问题清单.xlsx"
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sorted(_marked(ws)) == BAD_ROWS
+    (raw / "金乡镇_2022-04_含错误行-3.xlsx").unlink()
+    assert find_raw("0" * 64, path.name, raw) is None
+    with pytest.raises(FixlistError, match="找不到"):
+        fixlist_for(db, path.name, raw)

@@ -92,3 +92,10 @@ def test_template_lines_with_only_prefilled_context_are_not_members(write_xlsx):
 def test_fill_date_is_not_the_census_wave():
     assert wave_from_text("填报单位：中共宜山镇委员会 填报日期：2023年9月2日") is None
     assert wave_from_text("普查时间：2023年8月 填报日期：2023年9月2日") == "2023-08"
+
+
+def test_rows_of_spaces_are_blank_not_missing_names(write_xlsx):
+    header = ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地"]
+    rows = [header, [1, "甲", None, "第一党支部", "2021.3", "杭州"], [2, " ", "  ", " ", "   ", " "]]
+    book = parse_workbook(read_sheets(write_xlsx("t.xlsx", {"s": rows})))
+    assert book.tables[0].members["name"].tolist() == ["甲"]

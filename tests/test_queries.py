@@ -17,7 +17,7 @@ SCOPES = {
     "跨省": "scope_cross_province",
     "省内跨市": "scope_cross_city",
     "市内跨县": "scope_cross_county",
-    "县内": "scope_in_county",
+    "县内": "scope_within_county",
     "未知": "scope_unknown",
 }
 ALL_QUERIES = [
