@@ -152,7 +152,7 @@ def _stats(args) -> int:
 def _demo(args) -> int:
     from pipeline.demo import generate
 
-    out = args.out or config.DATA_RAW
+    out = args.out or config.raw_dir()
     out.mkdir(parents=True, exist_ok=True)
     if args.if_empty and any(p.is_file() and not p.name.startswith(".") for p in out.iterdir()):
         print(f"{out} 中已有普查表，不生成演示数据")

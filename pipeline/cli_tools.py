@@ -62,7 +62,7 @@ def _report(args) -> int:
 def _watch(args) -> int:
     from pipeline.watch import watch
 
-    folder = args.folder or config.DATA_RAW
+    folder = args.folder or config.raw_dir()
     if not folder.is_dir():
         print(f"找不到文件夹：{folder}", file=sys.stderr)
         return 2

@@ -14,8 +14,16 @@ def _path(env: str, default: Path) -> Path:
     return Path(value).expanduser() if value else default
 
 
-DATA_RAW = _path("CENSUS_RAW", ROOT / "data" / "raw")
 DATA_CURATED = _path("CENSUS_CURATED", ROOT / "data" / "curated")
+
+
+def raw_dir() -> Path:
+    """Where census files are dropped and uploads are kept; read on every call like db_path()."""
+    return _path("CENSUS_RAW", ROOT / "data" / "raw")
+
+
+# Kept for callers that only need the default at import time.
+DATA_RAW = raw_dir()
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 

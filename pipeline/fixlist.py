@@ -217,7 +217,7 @@ def find_raw(digest: str, file_name: str, raw_dir: Path | str | None = None) -> 
     Uploads are stored under their own name or a numbered variant (`store_upload`), so files
     sharing the stem are hashed first and the rest of the folder only if none matches.
     """
-    raw_dir = Path(raw_dir or config.DATA_RAW)
+    raw_dir = Path(raw_dir or config.raw_dir())
     if not raw_dir.is_dir():
         return None
     stem = Path(file_name).stem

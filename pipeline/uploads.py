@@ -65,7 +65,7 @@ def store_upload(name: str, data: bytes, raw_dir: Path | None = None) -> Path:
     """
     name = check_upload_name(name)
     check_upload_size(len(data))
-    raw_dir = (raw_dir or config.DATA_RAW).resolve()
+    raw_dir = (raw_dir or config.raw_dir()).resolve()
     raw_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(data).digest()
     stem, suffix = Path(name).stem, Path(name).suffix
