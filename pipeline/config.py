@@ -22,8 +22,6 @@ def raw_dir() -> Path:
     return _path("CENSUS_RAW", ROOT / "data" / "raw")
 
 
-# Kept for callers that only need the default at import time.
-DATA_RAW = raw_dir()
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 

@@ -209,6 +209,22 @@ def _schema_failures(check_frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _name_first_duplicate(failures: pd.DataFrame, check: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """A township can only fix a duplicate it can find: name the row it repeats."""
+    duplicate = failures["reason"].eq(REASONS["id_unique"](None))
+    if not duplicate.any():
+        return failures
+    ids = check[["township", "wave", "id_number"]].dropna()
+    first = ids.index.to_series().groupby([ids["township"], ids["wave"], ids["id_number"]]).transform("min")
+    rows = failures.loc[duplicate, "row"].astype(int)
+    origin = first.reindex(rows.to_numpy()).to_numpy()
+    where = [f"{raw.at[o, 'sheet']}表" if raw.at[o, "sheet"] != raw.at[r, "sheet"] else "" for r, o in zip(rows, origin, strict=True)]
+    text = [f"身份证号与{w}第{int(raw.at[o, 'excel_row'])}行重复（同一乡镇同一普查批次只能登记一次）" for w, o in zip(where, origin, strict=True)]
+    out = failures.copy()
+    out.loc[duplicate, "reason"] = text
+    return out
+
+
 def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     parsed = pd.DataFrame(index=raw.index)
     failures = []
@@ -264,7 +280,7 @@ def clean_census(raw: pd.DataFrame, *, township: str | None, wave: str | None, h
     parsed, failures = parse_fields(raw)
     check = parsed.assign(row_id=range(len(parsed)), township=context["township"], wave=context["wave"])
     check["wave_end"], _ = map_distinct(check["wave"], nz.month_end, "datetime64[us]")
-    failures = pd.concat([failures, _schema_failures(check)], ignore_index=True)
+    failures = _name_first_duplicate(pd.concat([failures, _schema_failures(check)], ignore_index=True), check, raw)
 
     rejected = sorted(set(failures["row"].astype(int)))
     valid = check.drop(index=rejected)
