@@ -13,7 +13,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +25,13 @@ from pipeline.layout import Workbook, parse_workbook, township_from_text, wave_f
 from pipeline.models import build_models
 from pipeline.readers import FileRejected, read_sheets
 from pipeline.transform import ContextMissing, clean_branch_totals, clean_census
-from pipeline.warehouse import is_known_file, load_file, log_ingest, write_transaction
+from pipeline.warehouse import (
+    duplicates_elsewhere,
+    is_known_file,
+    load_file,
+    log_ingest,
+    write_transaction,
+)
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +182,7 @@ def _process(con, path: Path, digest: str, hash_id, home_county: str, now: datet
             raise
         log.error("unexpected failure on %s: %s", path.name, type(exc).__name__)
         return FileResult(path.name, "rejected", error=f"处理文件时发生内部错误（{type(exc).__name__}），请联系管理员")
+    prepared = _reject_duplicates_elsewhere(prepared, duplicates_elsewhere(con, prepared.members))
     status = load_file(
         con, file_name=prepared.file_name, file_hash=digest, members=prepared.members,
         branch_totals=prepared.branch_totals, rejects=prepared.rejects, warnings=prepared.warnings,
@@ -185,6 +192,29 @@ def _process(con, path: Path, digest: str, hash_id, home_county: str, now: datet
     return FileResult(path.name, status, len(prepared.members), prepared.rows_rejected,
                       township=prepared.township, wave=prepared.wave,
                       unmapped=prepared.book.unmapped, warnings=len(prepared.warnings))
+
+
+def _reject_duplicates_elsewhere(prepared: Prepared, found: pd.DataFrame) -> Prepared:
+    """Spec §3: one member once per township-wave, across files too; the newcomer is rejected."""
+    if found.empty:
+        return prepared
+    found = found.drop_duplicates("position")
+    rows = prepared.members.loc[found["position"]]
+    rejects = pd.DataFrame({
+        "sheet": rows["sheet"].to_numpy(),
+        "excel_row": rows["excel_row"].to_numpy(),
+        "field": "id_number",
+        "column_label": "身份证号",
+        "value": rows["id_masked"].to_numpy(),
+        "reason": [f"身份证号与已入库的“{f}”{s}表第{int(r)}行重复（同一乡镇同一普查批次只能登记一次）"
+                   for f, s, r in found[["source_file", "sheet", "excel_row"]].itertuples(index=False)],
+    })
+    return replace(
+        prepared,
+        members=prepared.members.drop(index=found["position"]).reset_index(drop=True),
+        rejects=pd.concat([prepared.rejects, rejects], ignore_index=True),
+        rows_rejected=prepared.rows_rejected + len(found),
+    )
 
 
 def _os_user() -> str:

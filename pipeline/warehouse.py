@@ -128,7 +128,37 @@ def write_transaction(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def is_known_file(con: duckdb.DuckDBPyConnection, file_hash: str) -> bool:
-    return con.execute("select count(*) from source_files where file_hash = ?", [file_hash]).fetchone()[0] > 0
+    # fetchall, not fetchone: DuckDB keeps a half-read result open and then refuses register()
+    [(count,)] = con.execute("select count(*) from source_files where file_hash = ?", [file_hash]).fetchall()
+    return count > 0
+
+
+def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) -> pd.DataFrame:
+    """New rows whose ID is already current in the same township-wave under another unit.
+
+    Units the new file covers are about to be replaced, so a match there is no duplicate.
+    Returns the new rows' positions with where the earlier entry stands.
+    """
+    new = members.loc[members["id_hash"].notna(), ["wave", "township", "branch", "id_hash"]]
+    if new.empty:
+        return pd.DataFrame(columns=["position", "source_file", "sheet", "excel_row"])
+    con.register("new_ids", new.reset_index(names="position"))
+    try:
+        return con.execute(
+            """
+            select n.position, m.source_file, m.sheet, m.excel_row
+            from new_ids as n
+            join members as m
+                on m.is_current and m.wave = n.wave and m.township = n.township
+                and m.id_hash = n.id_hash
+            where (m.wave, m.township, m.branch) not in (
+                select (wave, township, branch) from new_ids
+            )
+            order by n.position
+            """
+        ).fetchdf()
+    finally:
+        con.unregister("new_ids")
 
 
 def load_file(con: duckdb.DuckDBPyConnection, *, file_name: str, file_hash: str, members: pd.DataFrame,

@@ -86,3 +86,22 @@ def test_sample_with_bad_rows_quarantines_exactly_eight(samples_db):
     con.close()
     assert rows == [(13, "outflow_date"), (14, "id_number"), (16, "contact_status"), (22, "id_number"),
                     (27, "id_number"), (37, "return_date"), (46, "jobs_created"), (48, "name")]
+
+
+def test_same_member_in_two_branch_files_is_rejected_in_the_later_file(write_xlsx, isolated_env, tmp_path):
+    twin = valid_id("33032719900101123")
+    first = write_xlsx("2022-04_灵溪镇_一支部.xlsx", {"s": [HEADER, member(name="王五", id_number=twin, branch="第一党支部")]})
+    other = member(seq=1, name="李四", id_number=valid_id("33032719850307123"), branch="第二党支部")
+    second = write_xlsx("2022-04_灵溪镇_二支部.xlsx", {"s": [HEADER, other, member(seq=2, name="王五", id_number=twin,
+                                                                                    branch="第二党支部")]})
+    db = isolated_env / "q.duckdb"
+    report = ingest_paths([first, second], db=db)
+    assert [(f.rows_loaded, f.rows_rejected) for f in report.files] == [(1, 0), (1, 1)]
+    [(excel_row, field, _label, _value, reason)] = quarantine(db)
+    assert (excel_row, field) == (3, "id_number")
+    assert "2022-04_灵溪镇_一支部.xlsx" in reason and "第2行重复" in reason
+    # re-submitting the first branch's own file later is a replacement, not a duplicate
+    again = write_xlsx("2022-04_灵溪镇_一支部_更正.xlsx", {"s": [HEADER, member(name="王五", id_number=twin,
+                                                                               branch="第一党支部", phone="13900001111")]})
+    [result] = ingest_paths([again], db=db).files
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("replaced", 1, 0)
