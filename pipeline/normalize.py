@@ -285,7 +285,7 @@ def id_problems(ids: pd.Series) -> pd.Series:
     good = text[formed]
     if good.empty:
         return out
-    digits = np.frombuffer("".join(good).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    digits = good.to_numpy(dtype=object).astype("S18").view(np.uint8).reshape(-1, 18)
     sums = ((digits[:, :17] - 48).astype(np.int64) * np.asarray(_ID_WEIGHTS)).sum(axis=1) % 11
     expected = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)[sums]
     birth_ok = pd.to_datetime(good.str.slice(6, 14), format="%Y%m%d", errors="coerce").notna().to_numpy()

@@ -100,7 +100,9 @@ def vector_text(series: pd.Series, func: Callable[[object], object], *, spaces: 
     values, errors = map_distinct(series.where(~is_text), func)
     text = series[is_text].astype("str").str.normalize("NFKC").str.strip()
     if spaces is not None:
-        text = text.str.replace(r"\s+", spaces, regex=True)
+        spaced = text.str.contains(" ", regex=False) | text.str.contains(r"\s", regex=True)
+        if spaced.any():  # a regex per value is slow; most cells have no space at all
+            text = text.where(~spaced, text[spaced].str.replace(r"\s+", spaces, regex=True))
     if upper:
         text = text.str.upper()
     if strip_prefix:
@@ -286,9 +288,16 @@ def clean_census(raw: pd.DataFrame, *, township: str | None, wave: str | None, h
     valid = check.drop(index=rejected)
     valid["branch"] = _branch(raw.drop(index=rejected), valid)
     valid["destination_text"] = destination_text(valid)
-    places = resolve_many(valid["destination_text"])
-    scopes = {text: flow_scope(home_county, p) for text, p in places.items()}
-    valid["derived_scope"] = valid["destination_text"].map(scopes)
+    # Resolve each distinct destination once, then take the answers back onto the rows.
+    codes, texts = pd.factorize(valid["destination_text"].to_numpy(dtype=object), use_na_sentinel=True)
+    places = resolve_many(texts)
+    resolved = [places.get(t) for t in texts] + [None]
+    codes = np.where(codes < 0, len(texts), codes)
+
+    def per_row(values: list[object]) -> pd.Series:
+        return pd.Series(np.asarray(values, dtype=object).take(codes), index=valid.index, dtype=object)
+
+    valid["derived_scope"] = per_row([flow_scope(home_county, p) if p is not None else None for p in resolved])
     warnings = _warnings(valid)
 
     ids = valid["id_number"]
@@ -304,7 +313,7 @@ def clean_census(raw: pd.DataFrame, *, township: str | None, wave: str | None, h
         "id_masked": ids.map(nz.mask_id, na_action="ignore"),
         "outflow_date": valid["outflow_date"],
         "destination_text": valid["destination_text"],
-        **{f"dest_{attr}": valid["destination_text"].map({t: getattr(p, attr) for t, p in places.items()})
+        **{f"dest_{attr}": per_row([getattr(p, attr) if p is not None else None for p in resolved])
            for attr in PLACE_ATTRS},
         "flow_scope": valid["stated_flow_scope"].fillna(valid["derived_scope"]),
         "stated_flow_scope": valid["stated_flow_scope"],
