@@ -49,12 +49,16 @@ REASONS = {
     "scope_vocab": _vocab_reason("stated_flow_scope", FLOW_SCOPES),
     "certificate_vocab": _vocab_reason("has_certificate", _YES_NO),
     "returned_vocab": _vocab_reason("returned", _YES_NO),
-    "jobs_non_negative": lambda v: f"带动就业人数不能为负数（{v}）",
-    "jobs_whole": lambda v: f"带动就业人数应为整数（{v}）",
+    "jobs_non_negative": lambda v: f"带动就业人数不能为负数（{_number(v)}）",
+    "jobs_whole": lambda v: f"带动就业人数应为整数（{_number(v)}）",
     "not_before_1950": lambda v: f"日期{_day(v)}早于1950年",
     "not_after_census": lambda v: f"日期{_day(v)}晚于普查时间",
     "return_after_outflow": lambda v: f"返乡时间{_day(v)}早于流出时间",
 }
+
+
+def _number(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _day(value) -> str:

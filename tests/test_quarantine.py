@@ -37,7 +37,7 @@ def quarantine(db):
         (member(status="不清楚"), "contact_status", "不在可选范围"),
         (member(gender="中性"), "gender", "不在可选范围"),
         (member(returned="可能"), "returned", "不在可选范围"),
-        (member(returned="是", return_date="2022-01-01", jobs=-3), "jobs_created", "不能为负数"),
+        (member(returned="是", return_date="2022-01-01", jobs=-3), "jobs_created", "不能为负数（-3）"),
         (member(returned="是", return_date="2022-01-01", jobs=2.5), "jobs_created", "应为整数"),
         (member(returned="是", return_date="2022-01-01", jobs="很多"), "jobs_created", "应为整数"),
     ],
