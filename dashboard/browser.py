@@ -1,9 +1,14 @@
 """Look at the dashboard the way a person does: start the real server, load each page in
 headless Chromium (Debian's), wait until every chart has drawn, save a full-page screenshot.
 
-Used by `tests/test_browser.py` and by hand:
+Every page but the sign-in page needs an account: `capture()` signs in through the form
+(typing into the inputs over the DevTools protocol), then moves between pages by clicking the
+navigation, as a person does — a new tab would be a new, signed-out session.
 
-    python -m dashboard.browser --db data/curated/census.duckdb --out screenshots/
+Used by `tests/test_browser.py` and by hand (the password is read from $CENSUS_PASSWORD or
+asked for):
+
+    python -m dashboard.browser --db data/curated/census.duckdb --out screenshots/ --user admin
 
 Chromium is driven over the DevTools protocol with the `websockets` package Streamlit
 already depends on (no Playwright, which would download a browser of its own).
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import getpass
 import itertools
 import json
 import os
@@ -246,15 +252,17 @@ class Chromium:
             }
         return json.loads(value)
 
-    def wait_rendered(self, session: str, timeout: float = 60) -> dict:
-        """Until the page has a title, Streamlit is idle and every chart has an SVG, twice
-        in a row 1 s apart (Streamlit streams elements in over several messages)."""
+    def wait_rendered(self, session: str, timeout: float = 60, title: str | None = None) -> dict:
+        """Until the page has a title (`title` if given), Streamlit is idle and every chart
+        has an SVG, twice in a row 1 s apart (Streamlit streams elements in over several
+        messages)."""
         deadline = time.time() + timeout
         last = None
         while time.time() < deadline:
             state = self.state(session)
             ready = (
                 state["title"]
+                and (title is None or state["title"] == title)
                 and state["script"] == "notRunning"
                 and not state["skeletons"]
                 and state["plots"] == state["drawn"]
@@ -275,32 +283,129 @@ class Chromium:
         path.write_bytes(base64.b64decode(data))
         return path
 
+    def evaluate(self, session: str, expression: str):
+        result = self.send(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session
+        )
+        return result.get("result", {}).get("value")
 
-def capture(db: Path, out: Path, query: str = "") -> dict[str, dict]:
-    """Screenshot every page; returns each page's final state (title, charts, errors, text)."""
+    def type_into(self, session: str, selector: str, text: str) -> None:
+        """Focus an input and type `text` as keystrokes would (React sees real input events)."""
+        found = self.evaluate(
+            session,
+            f"(() => {{ const el = document.querySelector({json.dumps(selector)});"
+            " if (!el) return false; el.focus(); el.select && el.select(); return true; })()",
+        )
+        if not found:
+            raise RuntimeError(f"no input {selector}")
+        self.send("Input.insertText", {"text": text}, session=session)
+
+    def sign_in(self, session: str, username: str, password: str, timeout: float = 60) -> dict:
+        """Fill the sign-in form and submit it; returns the state of the page that follows
+        (an error message on the sign-in page if the sign-in was refused)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and not self.evaluate(session, _HAS_FORM_JS):
+            time.sleep(0.3)
+        self.type_into(session, 'input[aria-label="用户名"]', username)
+        self.type_into(session, 'input[aria-label="密码"]', password)
+        self.evaluate(
+            session,
+            "document.querySelector('[data-testid=\"stFormSubmitButton\"] button').click()",
+        )
+        while time.time() < deadline:
+            state = self.state(session)
+            signed_in = self.evaluate(session, _NAV_JS) or []
+            if state["script"] == "notRunning" and (signed_in or state["errors"]):
+                return self.wait_rendered(session, max(5, deadline - time.time()))
+            time.sleep(0.5)
+        return self.state(session)
+
+    def nav_links(self, session: str) -> list[str]:
+        """URL paths of the navigation's links ('' for the default page)."""
+        return self.evaluate(session, _NAV_JS) or []
+
+    def go_to(self, session: str, slug: str, title: str, timeout: float = 60) -> dict:
+        """Click the navigation link to `slug` (same session) and wait for the page."""
+        clicked = self.evaluate(
+            session,
+            "(() => { const a = [...document.querySelectorAll('[data-testid=\"stSidebarNav\"] a')]"
+            f".find(a => new URL(a.href).pathname.replace(/^\\/+/, '') === {json.dumps(slug)});"
+            " if (!a) return false; a.click(); return true; })()",
+        )
+        if not clicked:
+            raise RuntimeError(f"no navigation link to /{slug}")
+        return self.wait_rendered(session, timeout, title=title)
+
+
+_HAS_FORM_JS = "!!document.querySelector('input[aria-label=\"密码\"]')"
+_NAV_JS = r"""
+[...document.querySelectorAll('[data-testid="stSidebarNav"] a')]
+  .map(a => new URL(a.href).pathname.replace(/^\/+/, ''))
+"""
+
+
+def shoot(browser: Chromium, session: str, path: Path, state: dict) -> Path:
+    time.sleep(1.0)  # last chart transitions
+    return browser.screenshot(session, path, min(state["height"] or TALL, TALL))
+
+
+def capture(
+    db: Path,
+    out: Path,
+    username: str,
+    password: str,
+    *,
+    prefix: str = "",
+    server: Server | None = None,
+) -> dict[str, dict]:
+    """Sign in, then screenshot every page this account's navigation offers (of `PAGES`).
+
+    Returns each page's final state (title, charts, errors, text) by slug ('overview' for
+    the default page), plus 'sign-in' (the form before signing in) and 'nav' (the links)."""
     out.mkdir(parents=True, exist_ok=True)
     states: dict[str, dict] = {}
-    with Server(db) as server, Chromium() as browser:
-        for slug in PAGES:
-            session = browser.open(f"{server.url}/{slug}{query}", height=TALL)
-            state = browser.wait_rendered(session)
-            time.sleep(1.0)  # last chart transitions
-            browser.screenshot(
-                session, out / f"{slug or 'overview'}.png", min(state["height"], TALL)
+    with contextlib.ExitStack() as stack:
+        server = server or stack.enter_context(Server(db))
+        browser = stack.enter_context(Chromium())
+        session = browser.open(f"{server.url}/", height=TALL)
+        states["sign-in"] = browser.wait_rendered(session)
+        shoot(browser, session, out / f"{prefix}sign-in.png", states["sign-in"])
+        state = browser.sign_in(session, username, password)
+        links = browser.nav_links(session)
+        states["nav"] = {"links": links, "text": state["text"], "errors": state["errors"]}
+        if not links:
+            return states  # refused: the caller looks at states['nav']['errors']
+        for slug, title in PAGES.items():
+            if slug not in links:
+                continue
+            state = (
+                browser.go_to(session, slug, title)
+                if slug
+                else browser.wait_rendered(session, title=title)
             )
-            states[slug or "overview"] = state
+            name = slug or "overview"
+            shoot(browser, session, out / f"{prefix}{name}.png", state)
+            states[name] = state
     return states
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="截取看板各页面截图")
+    parser = argparse.ArgumentParser(description="登录后截取看板各页面截图")
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--user", required=True, help="登录用的账号")
+    parser.add_argument("--prefix", default="", help="截图文件名前缀")
     args = parser.parse_args(argv)
     from pipeline import config
 
-    states = capture(args.db or config.db_path(), args.out)
+    password = os.environ.get("CENSUS_PASSWORD") or getpass.getpass("密码：")
+    states = capture(args.db or config.db_path(), args.out, args.user, password, prefix=args.prefix)
+    if not states["nav"]["links"]:
+        print("登录失败：", "；".join(states["nav"]["errors"]) or "未知原因")
+        return 1
     for slug, state in states.items():
+        if slug in ("nav", "sign-in"):
+            continue
         print(
             f"{slug}: title={state['title']} charts={state['drawn']}/{state['plots']} "
             f"webgl={state['webgl']} exceptions={len(state['exceptions'])}"

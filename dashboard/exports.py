@@ -1,6 +1,11 @@
 """Downloads for every chart: PNG for reports, CSV that opens in Excel on Chinese Windows,
 and XLSX.
 
+CSV and XLSX go through `pipeline.exports_safe`: a cell from a township's file that starts
+with `=`, `+`, `-`, `@`, tab or carriage return is neutralised (OWASP CSV injection), and the
+workbook writer never turns a string into a formula or link. `record()` writes each download
+to the audit log (`ui.download` calls it when the file is built).
+
 PNG rendering uses Kaleido 1.x with the system Chromium. One browser is started per
 process and kept warm (Kaleido's sync server); starting Chromium per image costs ~4 s.
 MathJax is disabled so the render page loads nothing from the network, and plotly.js comes
@@ -18,6 +23,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
+from pipeline import audit, exports_safe
+from pipeline.scope import Scope
 
 PNG_WIDTH = 1100
 PNG_SCALE = 2
@@ -100,17 +107,20 @@ def shutdown() -> None:
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM: Excel on Chinese Windows otherwise reads it as GBK and garbles it."""
-    return df.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with BOM (Excel on Chinese Windows otherwise reads it as GBK and garbles it),
+    formula triggers neutralised."""
+    return exports_safe.to_csv_bytes(df)
 
 
 def to_xlsx(df: pd.DataFrame, *, sheet: str = "数据", title: str | None = None) -> bytes:
-    """One formatted sheet: optional title row, bold header, widths fitted to CJK text."""
+    """One formatted sheet: optional title row, bold header, widths fitted to CJK text.
+    Cells are neutralised and strings stay strings (no formulas, no links)."""
     buffer = io.BytesIO()
     sheet = sheet[:31] or "数据"
     start_row = 2 if title else 0
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        frame = df.copy()
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        frame = exports_safe.neutralise_frame(df)
         for col in frame.columns:
             # Excel cannot store timezone-aware datetimes.
             if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
@@ -121,11 +131,14 @@ def to_xlsx(df: pd.DataFrame, *, sheet: str = "数据", title: str | None = None
             {"bold": True, "bg_color": "#F2F2F2", "border": 1, "font_name": "等线"}
         )
         if title:
-            ws.write(
-                0, 0, title, book.add_format({"bold": True, "font_size": 13, "font_name": "等线"})
+            ws.write_string(
+                0,
+                0,
+                str(exports_safe.neutralise_cell(title)),
+                book.add_format({"bold": True, "font_size": 13, "font_name": "等线"}),
             )
         for i, col in enumerate(frame.columns):
-            ws.write(start_row, i, str(col), header)
+            ws.write_string(start_row, i, str(col), header)
             # str() per value: pandas 3's astype(str) keeps missing values as NaN floats.
             values = [str(col), *(str(v) for v in frame[col].head(200).tolist())]
             width = max(_display_width(v) for v in values)
@@ -137,3 +150,20 @@ def to_xlsx(df: pd.DataFrame, *, sheet: str = "数据", title: str | None = None
 def _display_width(text: str) -> int:
     # A CJK character is about two Latin characters wide in Excel's default font.
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def record(
+    actor: str,
+    scope: Scope,
+    *,
+    what: str,
+    fmt: str,
+    rows: int | None = None,
+    member_level: bool = False,
+    source: str | None = None,
+) -> None:
+    """One audit entry per download: what (a title, never a cell value), format, rows."""
+    detail = {"what": what, "format": fmt, "member_level": member_level}
+    if rows is not None:
+        detail["rows"] = int(rows)
+    audit.record("export", actor, scope, detail, source=source)

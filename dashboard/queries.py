@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from dashboard.queries_base import Filters, where
+from dashboard.queries_base import Filters, mask_name_sql, mask_phone_sql, member_level, where
 
 __all__ = ["Filters"]
 
@@ -64,12 +64,14 @@ def branches(con, f: Filters) -> pd.DataFrame:
 
 
 def as_of(con, f: Filters) -> pd.DataFrame:
-    """Time of the last file that changed the warehouse."""
+    """Time of the last file that changed the warehouse (within the user's townships)."""
+    w, p = where(
+        f, wave=False, township=False, branch=False, extra="status in ('loaded', 'replaced')"
+    )
     return _df(
         con,
-        "select max(ingested_at) as as_of, count(distinct file_hash) as files from ingest_log "
-        "where status in ('loaded', 'replaced')",
-        [],
+        f"select max(ingested_at) as as_of, count(distinct file_hash) as files from ingest_log {w}",
+        p,
     )
 
 
@@ -216,9 +218,13 @@ def transitions_by_wave(con, f: Filters) -> pd.DataFrame:
     return _df(con, sql, p)
 
 
+@member_level
 def follow_up(con, f: Filters) -> pd.DataFrame:
-    """Members needing follow-up (失联, at risk, 两不管) with personal data masked in SQL:
-    clear names and phone numbers never leave the database."""
+    """Members needing follow-up (失联, at risk, 两不管). Names and phone numbers are masked
+    in SQL, so clear values never leave the database, unless `f.show_personal_data` (set only
+    for roles that may see them: a township following up its own members)."""
+    name = "name" if f.show_personal_data else mask_name_sql("name")
+    phone = "phone" if f.show_personal_data else mask_phone_sql("phone")
     w, p = where(f, extra="not coalesce(is_returned, false)", branch_expr=_BRANCH)
     sql = f"""
         with m as (
@@ -240,16 +246,7 @@ def follow_up(con, f: Filters) -> pd.DataFrame:
                 end as reason
             from m
         )
-        select township, branch,
-               left(name, 1) || repeat('*', greatest(length(name) - 1, 1)) as name,
-               gender,
-               case
-                   when regexp_matches(phone, '^1\\d{{10}}$')
-                       then left(phone, 3) || '****' || right(phone, 4)
-                   when length(phone) > 4 then repeat('*', length(phone) - 4) || right(phone, 4)
-                   else phone
-               end as phone,
-               id_masked,
+        select township, branch, {name} as name, gender, {phone} as phone, id_masked,
                coalesce(nullif(destination, ''), destination_text) as destination,
                strftime(outflow_date, '%Y-%m') as outflow_date,
                strftime(last_contact_date, '%Y-%m-%d') as last_contact_date,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.queries_base import Filters, where
+from dashboard.queries_base import Filters, mask_name_sql, mask_phone_sql, where
 
 
 def _df(con, sql: str, params: list) -> pd.DataFrame:
@@ -62,10 +62,17 @@ def quarantine_summary(con, f: Filters) -> pd.DataFrame:
 
 
 def _issue_rows(table: str, con, f: Filters) -> pd.DataFrame:
+    """The offending cell's value is masked when it is a name or a phone number, unless
+    `f.show_personal_data` (ID numbers are masked at rest already)."""
     w, p = where(f, branch=False)
+    value = "value"
+    if not f.show_personal_data:
+        value = f"""case field when 'name' then {mask_name_sql("value")}
+                              when 'phone' then {mask_phone_sql("value")}
+                              else value end"""
     sql = f"""
         select file_name, township, wave, sheet, excel_row,
-               coalesce(column_label, field) as field, value, reason
+               coalesce(column_label, field) as field, {value} as value, reason
         from {table} {w}
         order by file_name, sheet, excel_row
         limit 1000

@@ -4,6 +4,11 @@ sidebar filters and the chart block with its downloads.
 Caching is keyed by the warehouse file's (path, inode, mtime): an ingest swaps a new file
 in with `os.replace`, which changes the inode, so the next rerun opens the new file and
 every cached result of the old one simply stops being asked for.
+
+Access control (issue #5): `run()` narrows every query to the signed-in user's `Scope`
+(`queries_base.scoped`) whatever filters a page passes, refuses member-level queries to roles
+without member rows, and keys the cache by the scope too, so a result computed for an
+administrator is never served to a township account. Every download is audited.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import exports, labels
+from dashboard import auth, exports, labels
 from dashboard.chart_base import ChartContext, wave_label
-from dashboard.queries_base import Filters
-from pipeline import config, warehouse
+from dashboard.queries_base import Filters, for_scope, is_member_level, scoped
+from pipeline import accounts, config, warehouse
+from pipeline.scope import Scope
 
 ALL_TOWNSHIPS = "全县"
 ALL_BRANCHES = "全部支部"
@@ -76,9 +82,14 @@ def version() -> tuple[str, int, int]:
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)
-def _cached(name: str, _fn: Callable, ver: tuple[str, int, int], filters: Filters) -> pd.DataFrame:
+def _cached(
+    name: str, _fn: Callable, ver: tuple[str, int, int], filters: Filters, scope: Scope
+) -> pd.DataFrame:
+    # `scope` is part of the key only (the filters are already narrowed to it): whatever a
+    # query does, a result cached for one role and township is never handed to another.
     # DuckDB connections are not for concurrent use; each query gets its own cursor. A
     # session racing a warehouse swap may find its connection just closed: retry once.
+    del scope
     for attempt in (1, 2):
         try:
             cursor = _connection(*ver).cursor()
@@ -97,9 +108,20 @@ def _cached(name: str, _fn: Callable, ver: tuple[str, int, int], filters: Filter
 def run(
     fn: Callable[[duckdb.DuckDBPyConnection, Filters], pd.DataFrame], filters: Filters | None = None
 ) -> pd.DataFrame:
-    """Run a named query through the cache; `fn` is a function of `queries`."""
-    filters = filters if filters is not None else current_filters()
-    return _cached(f"{fn.__module__}.{fn.__name__}", fn, version(), filters)
+    """Run a named query through the cache; `fn` is a function of `queries`.
+
+    The filters are narrowed to the signed-in scope here, so a page cannot widen them."""
+    granted = auth.scope()
+    if is_member_level(fn) and not granted.may_see_member_rows:
+        raise PermissionError(f"{granted.role_label}账号不能查看党员名单")
+    filters = scoped(filters if filters is not None else current_filters(), granted)
+    key = f"{fn.__module__}.{fn.__name__}"
+    return _cached(key, fn, version(), filters, _cache_scope(granted))
+
+
+def _cache_scope(granted: Scope) -> Scope:
+    # Results depend on the role and township, not on who asks: same-role users share entries.
+    return Scope.for_role(granted.role, granted.township)
 
 
 def style() -> None:
@@ -125,11 +147,12 @@ def empty_state(message: str | None = None) -> None:
 # --- filters ---------------------------------------------------------------------------------
 
 
-def sidebar() -> Filters:
-    """The global filters; every page reads them through `current_filters()`."""
+def sidebar(granted: Scope) -> Filters:
+    """The global filters, built on the user's scope; every page reads them through
+    `current_filters()`. A township account's township is fixed."""
     from dashboard import queries
 
-    scope = Filters()  # a later access-control issue narrows allowed_townships here
+    scope = for_scope(granted)
     st.sidebar.markdown("### 筛选条件")
     waves = run(queries.waves, scope)["wave"].tolist()
     if not waves:
@@ -141,10 +164,19 @@ def sidebar() -> Filters:
         key="filter_wave",
         format_func=lambda w: f"{wave_label(w)}（{w}）",
     )
-    towns = [ALL_TOWNSHIPS, *run(queries.townships, scope)["township"].tolist()]
+    if granted.all_townships:
+        towns = [ALL_TOWNSHIPS, *run(queries.townships, scope)["township"].tolist()]
+    else:
+        towns = [granted.township]
     if st.session_state.get("filter_township") not in towns:
-        st.session_state["filter_township"] = ALL_TOWNSHIPS
-    township = st.sidebar.selectbox("乡镇", towns, key="filter_township")
+        st.session_state["filter_township"] = towns[0]
+    township = st.sidebar.selectbox(
+        "乡镇",
+        towns,
+        key="filter_township",
+        disabled=not granted.all_townships,
+        help=None if granted.all_townships else "乡镇账号只能查看本乡镇的数据",
+    )
     township = None if township == ALL_TOWNSHIPS else township
     branch_options = [ALL_BRANCHES]
     if township:
@@ -178,7 +210,8 @@ def _fmt_time(value) -> str:
 
 
 def current_filters() -> Filters:
-    return st.session_state.get(_FILTERS_KEY, Filters())
+    """The sidebar's filters; never wider than the signed-in scope."""
+    return scoped(st.session_state.get(_FILTERS_KEY, Filters()), auth.scope())
 
 
 def scope_label(f: Filters) -> str:
@@ -222,41 +255,95 @@ def page_header(title: str, f: Filters) -> None:
 _PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
 
 
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(
+    where,
+    label: str,
+    build: Callable[[], bytes],
+    *,
+    file_name: str,
+    mime: str,
+    key: str,
+    what: str,
+    rows: int | None = None,
+    member_level: bool = False,
+    help: str | None = None,
+) -> None:
+    """A download button whose file is built only when clicked (deferred) and whose every
+    click is written to the audit log: who, under which scope, what, which format, how many
+    rows. `what` is the file's title (scope, wave, chart), never a cell value.
+
+    `member_level`: the file lists individual members; a role without
+    `may_export_member_rows` gets a note instead of the button."""
+    who, granted, source = auth.user().username, auth.scope(), auth.client_source()
+    if member_level and not granted.may_export_member_rows:
+        where.caption(f"{granted.role_label}账号不能导出党员个人明细。")
+        return
+    fmt = file_name.rsplit(".", 1)[-1].lower()
+    token = st.session_state.get(auth.TOKEN_KEY)
+
+    def data() -> bytes:
+        # Clicked maybe long after the page was drawn: the session must still be valid.
+        if accounts.validate_session(token) is None:
+            raise PermissionError("登录已过期，请重新登录后再下载")
+        payload = build()
+        exports.record(
+            who, granted, what=what, fmt=fmt, rows=rows, member_level=member_level, source=source
+        )
+        return payload
+
+    where.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+        help=help,
+    )
+
+
 def chart(fig: go.Figure, data: pd.DataFrame, *, key: str, name: str) -> None:
-    """A chart with PNG / CSV / Excel downloads under it. PNG and Excel are built only
-    when clicked (deferred), so a page with ten charts renders no images up front."""
+    """A chart with PNG / CSV / Excel downloads under it, all built only when clicked, so
+    a page with ten charts renders no images up front."""
     st.plotly_chart(fig, key=f"chart_{key}", theme=None, config=_PLOTLY_CONFIG)
     table = labels.chinese(data)
     title = fig.layout.title.text or name
     row = st.container(horizontal=True, gap="small")
-    row.download_button(
+    rows = len(table)
+    download(
+        row,
         "图片",
-        data=lambda: exports.to_png(fig),
+        lambda: exports.to_png(fig),
         file_name=f"{name}.png",
         mime="image/png",
         key=f"png_{key}",
-        on_click="ignore",
-        icon=":material/download:",
+        what=name,
         help="PNG 图片（2倍分辨率），可直接插入报告",
     )
-    row.download_button(
+    download(
+        row,
         "CSV",
-        data=exports.to_csv(table),
+        lambda: exports.to_csv(table),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv_{key}",
-        on_click="ignore",
-        icon=":material/download:",
+        what=name,
+        rows=rows,
         help="CSV（UTF-8 BOM，Excel 可直接打开）",
     )
-    row.download_button(
+    download(
+        row,
         "Excel",
-        data=lambda: exports.to_xlsx(table, sheet=name, title=title),
+        lambda: exports.to_xlsx(table, sheet=name, title=title),
         file_name=f"{name}.xlsx",
+        mime=_XLSX,
         key=f"xlsx_{key}",
-        on_click="ignore",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
+        what=name,
+        rows=rows,
     )
 
 
@@ -271,8 +358,16 @@ def _readable(data: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def table(data: pd.DataFrame, *, key: str, name: str, height: int | None = None) -> None:
-    """A data table with CSV / Excel downloads."""
+def table(
+    data: pd.DataFrame,
+    *,
+    key: str,
+    name: str,
+    height: int | None = None,
+    member_rows: bool = False,
+) -> None:
+    """A data table with CSV / Excel downloads. `member_rows`: one row per member (a name
+    list), exported only by roles with `may_export_member_rows`."""
     shown = labels.chinese(_readable(data))
     # Short tables get their natural height; long ones scroll inside `height`.
     fit = 38 + 35 * max(len(shown), 1)
@@ -283,22 +378,26 @@ def table(data: pd.DataFrame, *, key: str, name: str, height: int | None = None)
         width="stretch",
         height=min(fit, height) if height else "auto",
     )
+    if member_rows and not auth.scope().may_export_member_rows:
+        st.caption(f"{auth.scope().role_label}账号不能导出党员个人明细。")
+        return
     row = st.container(horizontal=True, gap="small")
-    row.download_button(
+    common = dict(what=name, rows=len(shown), member_level=member_rows)
+    download(
+        row,
         "CSV",
-        data=exports.to_csv(shown),
+        lambda: exports.to_csv(shown),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv_{key}",
-        on_click="ignore",
-        icon=":material/download:",
+        **common,
     )
-    row.download_button(
+    download(
+        row,
         "Excel",
-        data=lambda: exports.to_xlsx(shown, sheet=name, title=name),
+        lambda: exports.to_xlsx(shown, sheet=name, title=name),
         file_name=f"{name}.xlsx",
+        mime=_XLSX,
         key=f"xlsx_{key}",
-        on_click="ignore",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
+        **common,
     )

@@ -1,15 +1,16 @@
 """Every page through Streamlit's AppTest, with and without filters, against the samples
-warehouse: real figures appear, charts exist, nothing raises."""
+warehouse: real figures appear, charts exist, nothing raises. Signed in as a county account
+(every township, personal data masked) with the helpers of `tests/app_session.py`; what each
+role sees is tested in `tests/test_access.py`."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from app_session import app_as, make_user
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py")
 PAGES = {
     "app_pages/overview.py": ("总览", 3),
     "app_pages/flows.py": ("流向分析", 7),
@@ -22,10 +23,7 @@ PAGES = {
 @pytest.fixture
 def app(samples_db, monkeypatch):
     monkeypatch.setenv("CENSUS_DB", str(samples_db[0]))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return app_as(make_user("county1", "county"))
 
 
 def _visit(at: AppTest, page: str) -> AppTest:
@@ -136,9 +134,7 @@ def test_quality_page_shows_quarantine_and_completeness(app):
 
 def test_empty_state_before_the_first_ingest(tmp_path, monkeypatch):
     monkeypatch.setenv("CENSUS_DB", str(tmp_path / "none.duckdb"))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
+    at = app_as(make_user("county1", "county"), timeout=60)
     assert "尚未建立普查数据库" in at.info[0].value
 
 
@@ -152,8 +148,7 @@ def test_a_new_warehouse_swapped_in_is_picked_up(samples_db, tmp_path, monkeypat
     live = tmp_path / "live.duckdb"
     build(live)  # the tiny warehouse: 5 outflow members in 2023-08
     monkeypatch.setenv("CENSUS_DB", str(live))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
+    at = app_as(make_user("county1", "county"))
     assert _metrics(at)["流出党员"] == "5 人"
     staged = tmp_path / "staged.duckdb"
     shutil.copyfile(samples_db[0], staged)

@@ -12,6 +12,7 @@ from dashboard_warehouse import build
 
 from dashboard import narrative, queries, queries_quality
 from dashboard.queries_base import Filters, where
+from pipeline import warehouse
 
 SCOPES = {
     "跨省": "scope_cross_province",
@@ -30,7 +31,9 @@ ALL_QUERIES = [
 
 @pytest.fixture(scope="module")
 def samples(samples_db):
-    con = duckdb.connect(str(samples_db[0]), read_only=True)
+    # The app's own read-only settings: an AppTest earlier in this process may still hold the
+    # samples warehouse open, and DuckDB refuses a second connection with other settings.
+    con = warehouse.connect_readonly(samples_db[0])
     yield con
     con.close()
 
@@ -199,3 +202,107 @@ def test_where_builder():
     )
     assert params == ["2022-04", "xx镇", ["xx镇"]]
     assert where(Filters()) == ("", [])
+
+
+# --------------------------------------------------------------------------- access control (#5)
+
+FOREIGN = {"xx镇", "宜山镇", "金乡镇"}  # the samples' townships other than 钱库镇
+
+
+def _public_queries() -> list:
+    """Every public named query — a function `(con, f)` — of every dashboard/queries*.py
+    module (queries_base holds the filter plumbing): new query modules are covered without
+    editing this test."""
+    import importlib
+    from pathlib import Path
+
+    found = []
+    for path in sorted((Path(queries.__file__).parent).glob("queries*.py")):
+        if path.stem == "queries_base":
+            continue
+        module = importlib.import_module(f"dashboard.{path.stem}")
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            params = list(inspect.signature(fn).parameters)
+            if (
+                fn.__module__ == module.__name__
+                and not name.startswith("_")
+                and params[:1] == ["con"]
+            ):
+                assert len(params) == 2, f"{name}: a named query takes (con, Filters)"
+                found.append(fn)
+    return found
+
+
+def _cells(frame: pd.DataFrame) -> list[str]:
+    values = [str(c) for c in frame.columns]
+    for column in frame.columns:
+        values += [str(v) for v in frame[column].dropna().tolist()]
+    return values
+
+
+@pytest.mark.parametrize("fn", _public_queries(), ids=lambda fn: f"{fn.__module__}.{fn.__name__}")
+def test_a_township_scope_never_returns_a_foreign_row(samples, fn):
+    """Filters built from a 乡镇 scope, whatever else the selection asks for (another
+    township, another township's wave, a hand-widened allowed list), return no row, no
+    cell, of any other township."""
+    from dashboard.queries_base import for_scope, scoped
+    from pipeline.scope import Scope
+
+    scope = Scope.for_role("township", "钱库镇", "qk")
+    selections = [
+        for_scope(scope),
+        for_scope(scope, wave="2022-04"),
+        for_scope(scope, wave="2023-08"),  # only xx镇 reported this wave
+        for_scope(scope, wave="2022-04", township="xx镇"),
+        for_scope(scope, wave="2022-04", township="金乡镇", branch="金乡第1党支部"),
+        scoped(Filters(wave="2022-04", allowed_townships=("xx镇", "钱库镇")), scope),
+        scoped(Filters(wave="2022-04", allowed_townships=("宜山镇",)), scope),
+    ]
+    for f in selections:
+        assert f.allowed_townships in (("钱库镇",), ()), f
+        cells = _cells(fn(samples, f))
+        leaked = sorted({t for t in FOREIGN for c in cells if t in c})
+        assert not leaked, (fn.__name__, f, leaked)
+    own = queries.metrics_by_township(samples, for_scope(scope, wave="2022-04"))
+    assert own["township"].tolist() == ["钱库镇"]  # others filtered out, not everything
+
+
+def test_a_scope_without_personal_data_never_unmasks(samples):
+    from dashboard.queries_base import for_scope
+    from pipeline.scope import Scope
+
+    county = for_scope(Scope.for_role("county"), wave="2022-04")
+    township = for_scope(Scope.for_role("township", "钱库镇"), wave="2022-04")
+    assert not county.show_personal_data and township.show_personal_data
+    masked = queries.follow_up(samples, county)
+    assert masked["name"].str.fullmatch(r".\*+").all()
+    assert masked["phone"].str.fullmatch(r"1\d\d\*{4}\d{4}").all()
+    clear = queries.follow_up(samples, township)
+    assert not clear["name"].str.contains(r"\*").any()
+    assert clear["phone"].str.fullmatch(r"1\d{10}").all()
+    assert clear["id_masked"].str.contains(r"\*{8}").all()  # no clear ID exists at all
+
+
+def test_quarantine_and_warning_values_of_names_and_phones_are_masked(tmp_path):
+    db = build(tmp_path / "tiny.duckdb")
+    with duckdb.connect(str(db)) as con:
+        for table in ("quarantine", "warnings"):
+            con.executemany(
+                f"insert into {table} values ('f', 'a.xlsx', '2022-04', '甲镇', 'S', ?, ?, ?, ?, 'r')",
+                [
+                    [3, "name", "姓名", "欧阳娜娜"],
+                    [4, "phone", "联系电话", "13812345678"],
+                    [5, "phone", "联系电话", "0577-6478"],
+                    [6, "outflow_date", "流出时间", "2031-05"],
+                ],
+            )
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for fn in (queries_quality.quarantine_rows, queries_quality.warning_rows):
+            rows = fn(con, Filters(wave="2022-04")).set_index("excel_row")["value"]
+            assert rows[3] == "欧***" and rows[4] == "138****5678" and rows[5] == "*****6478"
+            assert rows[6] == "2031-05"  # other fields untouched
+            clear = fn(con, Filters(wave="2022-04", show_personal_data=True))
+            assert "欧阳娜娜" in clear["value"].tolist()
+    finally:
+        con.close()

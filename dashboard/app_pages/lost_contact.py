@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, queries, ui
+from dashboard import auth, charts, queries, ui
 from dashboard.chart_base import pct
 
 f = ui.current_filters()
@@ -78,9 +78,24 @@ with right:
     )
 
 st.subheader("重点跟进名单")
-st.caption(
-    "失联、“两不管”及超过180天未联系的流出党员；姓名、电话已脱敏，身份证号仅保留前6位和后4位。最多显示500人。"
-)
+scope = auth.scope()
+if not scope.may_see_member_rows:
+    # The member list is not even queried for this role.
+    st.info(
+        f"重点跟进名单含党员个人信息，{scope.role_label}账号只能查看汇总数据；"
+        "如需名单，请联系乡镇组织委员或县委组织部。"
+    )
+    st.stop()
+if f.show_personal_data:
+    st.caption(
+        "失联、“两不管”及超过180天未联系的流出党员，含联系方式，仅供本单位跟进联系使用，"
+        "请勿转发；身份证号仅保留前6位和后4位。最多显示500人。"
+    )
+else:
+    st.caption(
+        "失联、“两不管”及超过180天未联系的流出党员；姓名、电话已脱敏，身份证号仅保留前6位和后4位。"
+        "最多显示500人。"
+    )
 people = ui.run(queries.follow_up, f)
 if people.empty:
     st.success("所选范围内没有需要重点跟进的流出党员。")
@@ -89,4 +104,10 @@ else:
     cols = st.columns(3)
     for col, reason in zip(cols, ["失联", "两不管", "超180天未联系"], strict=True):
         col.metric(reason, f"{int(counts.get(reason, 0))} 人", border=True)
-    ui.table(people, key="follow_up", name=f"{ctx.scope}_{f.wave}_重点跟进名单", height=420)
+    ui.table(
+        people,
+        key="follow_up",
+        name=f"{ctx.scope}_{f.wave}_重点跟进名单",
+        height=420,
+        member_rows=True,
+    )

@@ -56,13 +56,14 @@ st.subheader("普查情况摘要")
 text = narrative.paragraph(cur, ui.scope_label(f), f.wave, prev, prev_wave)
 with st.container(border=True):
     st.markdown(text)
-st.download_button(
+ui.download(
+    st,
     "下载摘要文字",
-    data=text.encode("utf-8-sig"),
+    lambda: text.encode("utf-8-sig"),
     file_name=f"{ui.scope_label(f)}_{f.wave}_普查摘要.txt",
     mime="text/plain",
     key="download_paragraph",
-    on_click="ignore",
+    what=f"{ui.scope_label(f)}_{f.wave}_普查摘要",
 )
 
 unit = ui.unit_label(f)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, labels, queries_quality, ui
+from dashboard import auth, charts, labels, queries_quality, ui
 from dashboard.chart_base import wave_label
 
+auth.require("may_see_quality")
 f = ui.current_filters()
 ctx = ui.context(f)
 ui.page_header("数据质量", f)
@@ -67,7 +68,10 @@ else:
         name=f"{ctx.scope}_{f.wave}_拒收字段分布",
     )
     rows = ui.run(queries_quality.quarantine_rows, f)
-    st.caption("按文件、工作表和 Excel 行号列出，可直接回到原表修改后重新报送。")
+    st.caption(
+        "按文件、工作表和 Excel 行号列出，可直接回到原表修改后重新报送。"
+        + ("" if f.show_personal_data else "姓名、电话已脱敏。")
+    )
     ui.table(rows, key="quarantine_rows", name=f"{ctx.scope}_{f.wave}_拒收明细", height=320)
 
 st.subheader("提醒（已入库但需核实）")

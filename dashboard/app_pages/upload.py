@@ -1,0 +1,240 @@
+"""数据上报: drop census files, see a dry run of exactly what would happen, then confirm or cancel.
+
+Nothing is written (not data/raw/, not the warehouse) before 确认入库. The logic lives in
+`dashboard.upload_flow`; this page only lays it out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import streamlit as st
+
+from dashboard import ui
+from dashboard import upload_flow as flow
+from pipeline import config, uploads
+from pipeline.fixlist import FixlistError
+
+_NONCE = "upload_nonce"  # bumped to empty the uploader after confirm / cancel
+_PENDING = "upload_pending"  # the dry run awaiting a decision
+_DONE = "upload_done"  # what the last confirm did, shown until the next batch
+_NOTICE = "upload_notice"
+
+username, scope = flow.identity(st.session_state)
+
+st.title("数据上报")
+st.caption(f"上报人：{username}（{scope.role_label}·{scope.label}）")
+
+if not scope.may_upload:
+    st.info("当前账号没有上报数据的权限。如需上报，请联系县委组织部管理员。", icon="🔒")
+    st.stop()
+
+
+def _reopen_warehouse() -> None:
+    """Move the app's read-only connection to the warehouse just swapped in.
+
+    DuckDB hands any new connection to a path the database instance already open there, so
+    while ui's cached connection still holds the old file, reading the warehouse (the fix-list
+    below) would see the data from before this confirm.
+    """
+    with contextlib.suppress(ui.NoWarehouse):
+        ui._connection(*ui.version())
+
+
+def _fixlists(done: flow.Confirmed) -> dict[str, tuple[str, bytes] | str]:
+    """uploaded name → (download name, .xlsx) or why none could be made; built once."""
+    out: dict[str, tuple[str, bytes] | str] = {}
+    for name, digest in done.fixlists.items():
+        try:
+            out[name] = flow.fixlist(config.db_path(), digest)
+        except FixlistError as exc:
+            out[name] = str(exc)
+    return out
+
+
+def _recorded(name: str, payload: bytes, rows: int):
+    """The download's bytes, built on click and written to the audit log like every export."""
+
+    def data() -> bytes:
+        from dashboard import exports
+
+        exports.record(
+            username, scope, what=f"问题清单：{name}", fmt="xlsx", rows=rows, member_level=True
+        )
+        return payload
+
+    return data
+
+
+def _show_done(done: flow.Confirmed, fixes: dict) -> None:
+    with st.container(border=True):
+        st.subheader("入库结果")
+        for result in done.results:
+            text = flow.RESULT_TEXT.get(result.status, result.status)
+            where = f"{result.township or '—'} · {result.wave or '—'}"
+            line = f"**{result.file}**（{where}）：{text}"
+            if result.status in ("loaded", "replaced"):
+                line += f"，入库 {result.rows_loaded} 行，拒收 {result.rows_rejected} 行"
+            if result.status == "rejected":
+                st.error(f"{line}：{result.error}")
+            else:
+                st.success(line)
+        for name, why in done.skipped:
+            st.warning(f"**{name}** 未保存、未入库：{why}")
+        rejected = {r.file: r.rows_rejected for r in done.results}
+        for i, (name, fix) in enumerate(fixes.items()):
+            if isinstance(fix, str):
+                st.warning(fix)
+                continue
+            st.download_button(
+                f"下载问题清单：{name}",
+                data=_recorded(name, fix[1], rejected.get(name, 0)),
+                file_name=fix[0],
+                key=f"upload_fixlist_{i}",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                icon=":material/download:",
+                on_click="ignore",
+                help="原表中被拒收的行标红，并附“问题说明”列；乡镇改正后重新上报即可替换本版本",
+            )
+        if done.results:
+            st.caption("看板各页面已刷新为最新数据。")
+
+
+def _show_preview(i: int, preview) -> None:
+    r = preview.result
+    status = flow.STATUS_TEXT.get(r.status, r.status)
+    with st.container(border=True):
+        st.markdown(f"#### {r.file}　·　{status}")
+        if r.status == "rejected":
+            st.error(f"整表拒收：{r.error}")
+            return
+        if r.status == "unchanged":
+            st.info("与已入库的版本内容完全相同，确认后不会重复入库。")
+            return
+        cols = st.columns(4)
+        cols[0].metric("乡镇", r.township or "—", border=True)
+        cols[1].metric("普查批次", r.wave or "—", border=True)
+        cols[2].metric("将入库行数", f"{r.rows_loaded} 行", border=True)
+        cols[3].metric("将拒收行数", f"{r.rows_rejected} 行", border=True)
+        if r.status == "replaced":
+            st.warning(
+                "该文件覆盖的支部已有上报数据：确认后将替换原有版本（原版本保留在历史中，可恢复）。"
+            )
+        elif preview.before is not None:
+            st.info("该乡镇本批次已有其他支部的数据，本文件为新增支部。")
+        branches = "、".join(preview.branches) if preview.branches else "—"
+        st.markdown(f"**党支部（{len(preview.branches)} 个）**：{branches}")
+        if preview.after is not None:
+            st.markdown(f"**{r.township}{r.wave} 主要指标：现有 → 入库后**")
+            headline = flow.headline_table(preview.before, preview.after)
+            st.dataframe(
+                headline,
+                hide_index=True,
+                key=f"upload_headline_{i}",
+                height=flow.fit_height(headline, 600),
+            )
+        with st.expander("表头识别：原表列名 → 字段", expanded=False):
+            headers = flow.header_table(preview)
+            st.dataframe(
+                headers,
+                hide_index=True,
+                key=f"upload_headers_{i}",
+                height=flow.fit_height(headers, 600),
+            )
+        if r.rows_rejected:
+            st.markdown(f"**将被拒收的行（{r.rows_rejected} 行）**：改正后可重新上报")
+            rejects = flow.rejects_table(preview)
+            st.dataframe(
+                rejects, hide_index=True, key=f"upload_rejects_{i}", height=flow.fit_height(rejects)
+            )
+        if len(preview.warnings):
+            with st.expander(f"提醒：{len(preview.warnings)} 行可以入库但需要核实"):
+                st.dataframe(
+                    preview.warnings.rename(
+                        columns={
+                            "sheet": "工作表",
+                            "excel_row": "Excel行号",
+                            "column_label": "列",
+                            "value": "原值",
+                            "reason": "原因",
+                        }
+                    ),
+                    hide_index=True,
+                    key=f"upload_warnings_{i}",
+                )
+
+
+done = st.session_state.get(_DONE)
+if done is not None:
+    _show_done(*done)
+notice = st.session_state.pop(_NOTICE, None)
+if notice:
+    st.info(notice)
+
+limit_mb = uploads.MAX_UPLOAD_BYTES / 1048576
+files = st.file_uploader(
+    "选择普查表（可一次选多个文件）",
+    type=flow.ACCEPTED_TYPES,
+    accept_multiple_files=True,
+    key=f"upload_files_{st.session_state.get(_NONCE, 0)}",
+    help=f"支持 Excel（.xlsx/.xls）和 CSV；单个文件不超过 {limit_mb:.0f} MB。"
+    "先试算、后入库：确认之前不会写入任何数据。",
+)
+if not files:
+    st.session_state.pop(_PENDING, None)
+    st.caption(
+        "上传后先显示试算结果（识别的乡镇、批次、支部、表头、将入库和将拒收的行），确认后才入库。"
+    )
+    st.stop()
+
+screened = flow.screen([(f.name, f.getvalue()) for f in files])
+for name, why in screened.refused:
+    st.error(f"已拒绝“{name}”：{why}。该文件不会被保存或入库。")
+if not screened.accepted:
+    st.stop()
+
+db = config.db_path()
+sig = flow.signature(screened.accepted, db)
+pending = st.session_state.get(_PENDING)
+if not pending or pending["sig"] != sig:
+    with st.spinner("正在试算（不会写入任何数据）……"):
+        previews = flow.dry_run(screened.accepted, db, uploaded_by=username)
+    pending = {"sig": sig, "files": screened.accepted, "previews": previews}
+    st.session_state[_PENDING] = pending
+    st.session_state.pop(_DONE, None)  # a new batch: the last result is history now
+
+st.subheader("试算结果（尚未入库）")
+st.caption(flow.summary_text(pending["previews"]))
+for i, preview in enumerate(pending["previews"]):
+    _show_preview(i, preview)
+
+loadable = [p for p in pending["previews"] if p.result.status != "rejected"]
+row = st.container(horizontal=True, gap="small")
+confirmed = row.button(
+    "确认入库", key="upload_confirm", type="primary", disabled=not loadable, icon=":material/check:"
+)
+cancelled = row.button("取消", key="upload_cancel", icon=":material/close:")
+
+if confirmed:
+    with st.spinner("正在入库……"):
+        result = flow.confirm(
+            pending["files"],
+            pending["previews"],
+            actor=username,
+            scope=scope,
+            db=db,
+            raw_dir=config.raw_dir(),
+        )
+        _reopen_warehouse()
+        fixes = _fixlists(result)
+    st.cache_data.clear()  # every page's cached figures belong to the old warehouse
+    st.session_state[_DONE] = (result, fixes)
+    st.session_state.pop(_PENDING, None)
+    st.session_state[_NONCE] = st.session_state.get(_NONCE, 0) + 1
+    st.rerun()
+if cancelled:
+    st.session_state.pop(_PENDING, None)
+    st.session_state[_NONCE] = st.session_state.get(_NONCE, 0) + 1
+    st.session_state.pop(_DONE, None)
+    st.session_state[_NOTICE] = "已取消：没有保存文件，也没有写入数据库。"
+    st.rerun()
