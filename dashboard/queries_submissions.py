@@ -11,7 +11,6 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.queries_base import Filters, where
-from pipeline.scope import Scope
 
 # The ingest_log row that loaded a file (later attempts with the same bytes are 'unchanged').
 _FIRST_LOAD = """
@@ -21,12 +20,6 @@ _FIRST_LOAD = """
     from ingest_log where status in ('loaded', 'replaced') and file_hash is not null
     group by file_hash
 """
-
-
-def filters_for(scope: Scope, wave: str | None = None, township: str | None = None) -> Filters:
-    """The Filters a scope may query with: a township account is pinned to its township."""
-    allowed = None if scope.all_townships else (scope.township,)
-    return Filters(wave=wave, township=township, allowed_townships=allowed)
 
 
 def _df(con, sql: str, params: list) -> pd.DataFrame:

@@ -74,6 +74,14 @@ def _connection(path: str, inode: int, mtime_ns: int) -> duckdb.DuckDBPyConnecti
         return con
 
 
+def reopen() -> None:
+    """After this process swapped a new warehouse in (upload, restore): move the cached
+    connection to it now and drop every cached result, so the same rerun reads new data."""
+    with contextlib.suppress(NoWarehouse):
+        _connection(*version())
+    st.cache_data.clear()
+
+
 def version() -> tuple[str, int, int]:
     found = warehouse.warehouse_version(config.db_path())
     if found is None:

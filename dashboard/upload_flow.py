@@ -8,7 +8,6 @@ the warehouse.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import tempfile
 from dataclasses import dataclass, field
@@ -104,29 +103,15 @@ class Confirmed:
     fixlists: dict[str, str] = field(default_factory=dict)  # uploaded name → file_hash with rejects
 
 
-def identity(state) -> tuple[str, Scope]:
-    """(username, scope) of the signed-in user from Streamlit's session state.
+def identity() -> tuple[str, Scope]:
+    """(username, scope) of the signed-in user, re-validated now; refuses when nobody is."""
+    from dashboard import auth
 
-    Without a sign-in (the page run on its own, in AppTest or before accounts exist) the OS
-    user with an administrator's scope, as for the command line.
-    """
-    user, scope = state.get("census_user"), state.get("census_scope")
-    name = getattr(user, "username", None) or _os_user()
-    if not isinstance(scope, Scope):
-        if user is not None:
-            from pipeline.accounts import scope_for
-
-            scope = scope_for(user)
-        else:
-            scope = Scope.for_role("admin", username=name)
-    return name, scope
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    found = auth.current()
+    if found is None:
+        raise PermissionError("请先登录")
+    user, scope = found
+    return user.username, scope
 
 
 def field_label(name: str | None) -> str:

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import queries_submissions as q
+from dashboard.queries_base import for_scope
 from pipeline import accounts, audit, config
 from pipeline.cli import stats_rows
 from pipeline.ingest import ingest_paths
@@ -130,7 +131,7 @@ def test_queries_keep_a_township_account_to_its_township(without_xx_2022):
 
     con = connect_readonly(config.db_path())
     try:
-        f = q.filters_for(Scope.for_role("township", "金乡镇"), wave="2022-04")
+        f = for_scope(Scope.for_role("township", "金乡镇"), wave="2022-04")
         assert q.township_status(con, f)["township"].tolist() == ["金乡镇"]
         assert set(q.file_versions(con, f)["township"]) == {"金乡镇"}
         assert q.rejected_files(con, f)["file_name"].tolist() == [JINXIANG]

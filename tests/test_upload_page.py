@@ -4,7 +4,6 @@ and oversized files are refused."""
 
 from __future__ import annotations
 
-import getpass
 import io
 from pathlib import Path
 
@@ -12,11 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import upload_flow
-from pipeline import audit, config, uploads
+from pipeline import accounts, audit, config, uploads
 from pipeline.cli import stats_rows
 from pipeline.fixlist import BAD_FILL
 from pipeline.ingest import ingest_paths
-from pipeline.scope import Scope
 from pipeline.warehouse import connect_readonly
 from tests.conftest import SAMPLES
 
@@ -24,6 +22,7 @@ PAGE = str(Path(__file__).resolve().parent.parent / "dashboard" / "app_pages" / 
 JINXIANG = "金乡镇_2022-04_含错误行.xlsx"
 XX_2022 = "2022-04_xx镇_流动党员普查.xlsx"
 JINXIANG_ROWS = [13, 14, 16, 22, 27, 37, 46, 48]
+ANALYST = "分析员乙"
 
 
 @pytest.fixture
@@ -41,13 +40,19 @@ def _samples(truth) -> list[tuple[str, bytes, str]]:
     ]
 
 
-def _page(**state) -> AppTest:
+def _page(user: accounts.User | None = None) -> AppTest:
+    """The page as a signed-in user (an analyst unless told otherwise): it trusts only a
+    session token, exactly as inside the app."""
+    user = user or accounts.create_user(ANALYST, accounts_password(), "analyst")
     at = AppTest.from_file(PAGE, default_timeout=180)
-    for key, value in state.items():
-        at.session_state[key] = value
+    at.session_state["census_token"] = accounts.create_session(user)
     at.run()
     _ok(at)
     return at
+
+
+def accounts_password() -> str:
+    return "correct-horse-battery-9"
 
 
 def _ok(at: AppTest) -> None:
@@ -150,7 +155,7 @@ def test_confirm_loads_files_into_raw_and_warehouse(raw, truth):
     assert {(n, s, lo, rj) for n, s, lo, rj, _ in log} == {
         (n, t["status"], t["rows_loaded"], t["rows_rejected"]) for n, t in truth["files"].items()
     }
-    assert {u for *_, u in log} == {getpass.getuser()}
+    assert {u for *_, u in log} == {ANALYST}
     assert quarantine == JINXIANG_ROWS
     # The result is shown, the uploader is empty again, the fix-list is offered.
     text = _text(at)
@@ -272,7 +277,7 @@ def test_whole_file_rejection_is_shown_and_not_stored(raw):
 
 
 def test_accounts_without_upload_rights_see_no_uploader(raw):
-    at = _page(census_scope=Scope.for_role("viewer", username="领导"))
+    at = _page(accounts.create_user("领导", accounts_password(), "viewer"))
     assert not at.file_uploader
     assert "没有上报数据的权限" in _text(at)
 
@@ -307,10 +312,9 @@ def test_fixlist_after_confirm_while_the_dashboard_holds_the_old_warehouse(raw):
 def test_uploads_are_recorded_under_the_signed_in_analyst(raw):
     from pipeline import accounts
 
-    user = accounts.create_user("分析员甲", "correct-horse-battery-9", "analyst")
-    state = {"census_user": user, "census_scope": accounts.scope_for(user)}
+    user = accounts.create_user("分析员甲", accounts_password(), "analyst")
     csv = "宜山镇_2022-04_系统导出.csv"
-    at = _upload(_page(**state), [(csv, (SAMPLES / csv).read_bytes(), "text/csv")])
+    at = _upload(_page(user), [(csv, (SAMPLES / csv).read_bytes(), "text/csv")])
     assert "上报人：分析员甲（分析员·全县）" in _text(at)
     at.button(key="upload_confirm").click().run()
     _ok(at)

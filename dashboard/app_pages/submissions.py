@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import queries_submissions as q
 from dashboard import ui, upload_flow
 from dashboard.chart_base import wave_label
+from dashboard.queries_base import for_scope
 from pipeline import config
 from pipeline.fixlist import find_raw, fixlist_name
 from pipeline.report import ReportError, build_report, county_name
@@ -27,11 +28,15 @@ STATE_TEXT = {
     "empty": "无有效数据行",
 }
 
-username, scope = upload_flow.identity(st.session_state)
+try:
+    username, scope = upload_flow.identity()
+except PermissionError:
+    st.warning("请先登录。", icon="🔒")
+    st.stop()
 st.title("上报情况")
 
 try:
-    all_waves = ui.run(q.waves, q.filters_for(scope))["wave"].tolist()
+    all_waves = ui.run(q.waves, for_scope(scope))["wave"].tolist()
 except ui.NoWarehouse:
     all_waves = []
 if not all_waves:
@@ -46,7 +51,7 @@ wave = st.selectbox(
     key="submissions_wave",
     format_func=lambda w: f"{wave_label(w)}（{w}）",
 )
-f = q.filters_for(scope, wave=wave)
+f = for_scope(scope, wave=wave)
 st.caption(f"范围：{scope.label} ｜ 普查批次：{wave_label(wave)}")
 
 
@@ -166,7 +171,7 @@ else:
                 except RestoreError as exc:
                     st.error(str(exc))
                 else:
-                    st.cache_data.clear()
+                    ui.reopen()
                     st.session_state[_RESTORE_DONE] = (
                         f"已恢复“{result.file_name}”：{len(result.branches)} 个支部、{result.members} 名党员的数据"
                         f"重新计入统计；{('、'.join(result.displaced) or '原现行版本')}已转入历史。"

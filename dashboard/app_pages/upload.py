@@ -6,8 +6,6 @@ Nothing is written (not data/raw/, not the warehouse) before 确认入库. The l
 
 from __future__ import annotations
 
-import contextlib
-
 import streamlit as st
 
 from dashboard import ui
@@ -20,7 +18,11 @@ _PENDING = "upload_pending"  # the dry run awaiting a decision
 _DONE = "upload_done"  # what the last confirm did, shown until the next batch
 _NOTICE = "upload_notice"
 
-username, scope = flow.identity(st.session_state)
+try:
+    username, scope = flow.identity()
+except PermissionError:
+    st.warning("请先登录。", icon="🔒")
+    st.stop()
 
 st.title("数据上报")
 st.caption(f"上报人：{username}（{scope.role_label}·{scope.label}）")
@@ -28,17 +30,6 @@ st.caption(f"上报人：{username}（{scope.role_label}·{scope.label}）")
 if not scope.may_upload:
     st.info("当前账号没有上报数据的权限。如需上报，请联系县委组织部管理员。", icon="🔒")
     st.stop()
-
-
-def _reopen_warehouse() -> None:
-    """Move the app's read-only connection to the warehouse just swapped in.
-
-    DuckDB hands any new connection to a path the database instance already open there, so
-    while ui's cached connection still holds the old file, reading the warehouse (the fix-list
-    below) would see the data from before this confirm.
-    """
-    with contextlib.suppress(ui.NoWarehouse):
-        ui._connection(*ui.version())
 
 
 def _fixlists(done: flow.Confirmed) -> dict[str, tuple[str, bytes] | str]:
@@ -225,9 +216,9 @@ if confirmed:
             db=db,
             raw_dir=config.raw_dir(),
         )
-        _reopen_warehouse()
+        ui.reopen()  # the fix-lists below must read the warehouse just swapped in
         fixes = _fixlists(result)
-    st.cache_data.clear()  # every page's cached figures belong to the old warehouse
+    ui.reopen()
     st.session_state[_DONE] = (result, fixes)
     st.session_state.pop(_PENDING, None)
     st.session_state[_NONCE] = st.session_state.get(_NONCE, 0) + 1
