@@ -12,27 +12,12 @@ import duckdb
 import pandas as pd
 
 from dashboard.queries_base import Filters, mask_name_sql, mask_phone_sql, member_level, where
+from pipeline import models
 
 __all__ = ["Filters"]
 
 # The metric columns of mart_branch_wave, summed for any grouping.
-COUNT_COLUMNS = [
-    "outflow",
-    "scope_cross_province",
-    "scope_cross_city",
-    "scope_cross_county",
-    "scope_within_county",
-    "scope_unknown",
-    "long_term",
-    "lost_contact",
-    "at_risk",
-    "dual_managed",
-    "two_nots",
-    "certified",
-    "returnees",
-    "enterprises",
-    "jobs_created",
-]
+COUNT_COLUMNS = list(models.COUNT_COLUMNS)
 # Branch as the marts spell it, for queries that read member rows directly.
 _BRANCH = "coalesce(nullif(trim(branch), ''), '未注明支部')"
 _SUMS = ",\n".join(f"sum({c})::bigint as {c}" for c in COUNT_COLUMNS)

@@ -8,6 +8,27 @@ import duckdb
 
 from pipeline.config import SQL_DIR
 
+# The additive counts of mart_branch_wave: any grouping (township, county) is their sum, and
+# every rate is computed after summing.
+COUNT_COLUMNS = (
+    "registered",
+    "outflow",
+    "scope_cross_province",
+    "scope_cross_city",
+    "scope_cross_county",
+    "scope_within_county",
+    "scope_unknown",
+    "long_term",
+    "lost_contact",
+    "at_risk",
+    "dual_managed",
+    "two_nots",
+    "certified",
+    "returnees",
+    "enterprises",
+    "jobs_created",
+)
+
 
 def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
     return sorted(sql_dir.glob("stg_*.sql")) + sorted(sql_dir.glob("mart_*.sql"))

@@ -11,25 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dashboard.chart_base import fmt_pct, pct, wave_label
+from pipeline import models
 
-COUNT_COLUMNS = (
-    "registered",
-    "outflow",
-    "scope_cross_province",
-    "scope_cross_city",
-    "scope_cross_county",
-    "scope_within_county",
-    "scope_unknown",
-    "long_term",
-    "lost_contact",
-    "at_risk",
-    "dual_managed",
-    "two_nots",
-    "certified",
-    "returnees",
-    "enterprises",
-    "jobs_created",
-)
+COUNT_COLUMNS = models.COUNT_COLUMNS
 SCOPES = (
     ("scope_cross_province", "跨省"),
     ("scope_cross_city", "省内跨市"),
