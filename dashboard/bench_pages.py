@@ -117,7 +117,8 @@ def scale_copy(db: Path, rows: int, out: Path) -> Path:
     try:
         base = con.execute("select count(*) from members where is_current").fetchone()[0]
         copies = max(1, rows // max(base, 1))
-        con.execute("""
+        con.execute(
+            """
             insert into members by name
             select m.* replace (
                 township || (k % 6)::varchar as township,
@@ -125,17 +126,25 @@ def scale_copy(db: Path, rows: int, out: Path) -> Path:
                 member_key || '-' || k::varchar as member_key)
             from members as m, range(1, ?) as r(k)
             where is_current
-        """, [copies])
-        con.execute("""
+        """,
+            [copies],
+        )
+        con.execute(
+            """
             insert into branch_totals by name
             select m.* replace (township || (k % 6)::varchar as township)
             from branch_totals as m, range(1, ?) as r(k) where is_current
-        """, [copies])
-        con.execute("""
+        """,
+            [copies],
+        )
+        con.execute(
+            """
             insert into units by name
             select m.* replace (township || (k % 6)::varchar as township)
             from units as m, range(1, ?) as r(k) where is_current
-        """, [copies])
+        """,
+            [copies],
+        )
         models.build_models(con)
         con.execute("checkpoint")
         return out

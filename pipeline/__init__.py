@@ -4,4 +4,6 @@ import warnings
 
 # pandera imports pyspark when it is installed (the optional `scale` extra), and pyspark warns
 # about pandas 3 on import; that warning is noise to an analyst running the CLI.
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+warnings.filterwarnings(
+    "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+)

@@ -72,9 +72,16 @@ def normalize_username(text: str) -> str:
 
 
 def _user(row: sqlite3.Row) -> User:
-    return User(id=row["id"], username=row["username"], role=row["role"], township=row["township"],
-                disabled=bool(row["disabled"]), must_change_password=bool(row["must_change_password"]),
-                created_at=row["created_at"], last_sign_in_at=row["last_sign_in_at"])
+    return User(
+        id=row["id"],
+        username=row["username"],
+        role=row["role"],
+        township=row["township"],
+        disabled=bool(row["disabled"]),
+        must_change_password=bool(row["must_change_password"]),
+        created_at=row["created_at"],
+        last_sign_in_at=row["last_sign_in_at"],
+    )
 
 
 def _row(con: sqlite3.Connection, username: str) -> sqlite3.Row | None:
@@ -102,17 +109,27 @@ def _check_role_township(role: str, township: str | None) -> tuple[str, str | No
 
 
 def _keep_an_admin(con: sqlite3.Connection, username: str) -> None:
-    others = con.execute("select count(*) from users where role = 'admin' and disabled = 0"
-                         " and username <> ?", (username,)).fetchone()[0]
+    others = con.execute(
+        "select count(*) from users where role = 'admin' and disabled = 0 and username <> ?",
+        (username,),
+    ).fetchone()[0]
     if others == 0:
         raise AccountError("至少要保留一个可用的管理员账号")
 
 
 # ---------------------------------------------------------------- account management
 
-def create_user(username: str, password: str, role: str, township: str | None = None, *,
-                actor: str = "system", actor_scope: Scope | str | None = None,
-                must_change_password: bool = False) -> User:
+
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    township: str | None = None,
+    *,
+    actor: str = "system",
+    actor_scope: Scope | str | None = None,
+    must_change_password: bool = False,
+) -> User:
     name = normalize_username(username)
     if not _USERNAME.fullmatch(name):
         raise AccountError("用户名须为 2–32 个字符：汉字、字母、数字、点、下划线或连字符")
@@ -124,12 +141,25 @@ def create_user(username: str, password: str, role: str, township: str | None = 
             con.execute(
                 "insert into users (username, password_hash, role, township, must_change_password,"
                 " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)",
-                (name, hash_password(password), role, township, int(must_change_password), stamp, stamp))
+                (
+                    name,
+                    hash_password(password),
+                    role,
+                    township,
+                    int(must_change_password),
+                    stamp,
+                    stamp,
+                ),
+            )
         except sqlite3.IntegrityError:
             raise AccountError(f"用户名已存在：{name}") from None
         user = _user(_row(con, name))
-    audit.record("account_created", actor, actor_scope,
-                 {"username": name, "role": role, "township": township})
+    audit.record(
+        "account_created",
+        actor,
+        actor_scope,
+        {"username": name, "role": role, "township": township},
+    )
     return user
 
 
@@ -141,7 +171,9 @@ def get_user(username: str) -> User | None:
 
 def list_users() -> list[User]:
     with open_state() as con:
-        return [_user(r) for r in con.execute("select * from users order by role, township, username")]
+        return [
+            _user(r) for r in con.execute("select * from users order by role, township, username")
+        ]
 
 
 def _set_disabled(username: str, disabled: bool, actor: str, actor_scope) -> User:
@@ -149,37 +181,54 @@ def _set_disabled(username: str, disabled: bool, actor: str, actor_scope) -> Use
         row = _require(con, username)
         if disabled and row["role"] == "admin":
             _keep_an_admin(con, row["username"])
-        con.execute("update users set disabled = ?, updated_at = ? where id = ?",
-                    (int(disabled), now_text(), row["id"]))
+        con.execute(
+            "update users set disabled = ?, updated_at = ? where id = ?",
+            (int(disabled), now_text(), row["id"]),
+        )
         if disabled:
             _end_sessions(con, row["id"], time.time())
         user = _user(_row(con, row["username"]))
-    audit.record("account_disabled" if disabled else "account_enabled", actor, actor_scope,
-                 {"username": user.username})
+    audit.record(
+        "account_disabled" if disabled else "account_enabled",
+        actor,
+        actor_scope,
+        {"username": user.username},
+    )
     return user
 
 
-def disable_user(username: str, *, actor: str = "system",
-                 actor_scope: Scope | str | None = None) -> User:
+def disable_user(
+    username: str, *, actor: str = "system", actor_scope: Scope | str | None = None
+) -> User:
     """Disabled accounts cannot sign in and their open sessions end at once."""
     return _set_disabled(username, True, actor, actor_scope)
 
 
-def enable_user(username: str, *, actor: str = "system",
-                actor_scope: Scope | str | None = None) -> User:
+def enable_user(
+    username: str, *, actor: str = "system", actor_scope: Scope | str | None = None
+) -> User:
     return _set_disabled(username, False, actor, actor_scope)
 
 
-def reset_password(username: str, new_password: str, *, actor: str = "system",
-                   actor_scope: Scope | str | None = None, must_change_password: bool = True) -> User:
+def reset_password(
+    username: str,
+    new_password: str,
+    *,
+    actor: str = "system",
+    actor_scope: Scope | str | None = None,
+    must_change_password: bool = True,
+) -> User:
     """An administrator sets a new password; the owner should change it at next sign-in."""
     with open_state() as con:
         row = _require(con, username)
     check_password_strength(new_password, row["username"])
     hashed = hash_password(new_password)
     with open_state() as con, transaction(con):
-        con.execute("update users set password_hash = ?, must_change_password = ?, updated_at = ?"
-                    " where id = ?", (hashed, int(must_change_password), now_text(), row["id"]))
+        con.execute(
+            "update users set password_hash = ?, must_change_password = ?, updated_at = ?"
+            " where id = ?",
+            (hashed, int(must_change_password), now_text(), row["id"]),
+        )
         _end_sessions(con, row["id"], time.time())
         con.execute("delete from login_throttle where key = ?", (f"account:{row['username']}",))
         user = _user(_row(con, row["username"]))
@@ -187,33 +236,49 @@ def reset_password(username: str, new_password: str, *, actor: str = "system",
     return user
 
 
-def change_password(username: str, old_password: str, new_password: str, *,
-                    source: str | None = None) -> AuthResult:
+def change_password(
+    username: str, old_password: str, new_password: str, *, source: str | None = None
+) -> AuthResult:
     """The owner changes their own password; the old one is checked like a sign-in."""
     result = authenticate(username, old_password, source=source)
     if not result.ok:
         return result
     check_password_strength(new_password, result.user.username)
     with open_state() as con:
-        con.execute("update users set password_hash = ?, must_change_password = 0, updated_at = ?"
-                    " where id = ?", (hash_password(new_password), now_text(), result.user.id))
+        con.execute(
+            "update users set password_hash = ?, must_change_password = 0, updated_at = ?"
+            " where id = ?",
+            (hash_password(new_password), now_text(), result.user.id),
+        )
     audit.record("password_changed", result.user.username, scope_for(result.user), source=source)
     return AuthResult(True, get_user(result.user.username), "密码已修改")
 
 
-def set_role(username: str, role: str, township: str | None = None, *, actor: str = "system",
-             actor_scope: Scope | str | None = None) -> User:
+def set_role(
+    username: str,
+    role: str,
+    township: str | None = None,
+    *,
+    actor: str = "system",
+    actor_scope: Scope | str | None = None,
+) -> User:
     role, township = _check_role_township(role, township)
     with open_state() as con, transaction(con):
         row = _require(con, username)
         if row["role"] == "admin" and role != "admin":
             _keep_an_admin(con, row["username"])
-        con.execute("update users set role = ?, township = ?, updated_at = ? where id = ?",
-                    (role, township, now_text(), row["id"]))
+        con.execute(
+            "update users set role = ?, township = ?, updated_at = ? where id = ?",
+            (role, township, now_text(), row["id"]),
+        )
         _end_sessions(con, row["id"], time.time())
         user = _user(_row(con, row["username"]))
-    audit.record("role_changed", actor, actor_scope, {"username": user.username, "from": row["role"],
-                                                      "role": role, "township": township})
+    audit.record(
+        "role_changed",
+        actor,
+        actor_scope,
+        {"username": user.username, "from": row["role"], "role": role, "township": township},
+    )
     return user
 
 
@@ -238,13 +303,15 @@ def ensure_admin() -> str | None:
 
 # ---------------------------------------------------------------- sign-in
 
+
 def _wait_text(seconds: float) -> str:
     seconds = math.ceil(seconds)
     return f"{seconds} 秒" if seconds < 90 else f"约 {math.ceil(seconds / 60)} 分钟"
 
 
-def authenticate(username: str, password: str, *, source: str | None = None,
-                 now: float | None = None) -> AuthResult:
+def authenticate(
+    username: str, password: str, *, source: str | None = None, now: float | None = None
+) -> AuthResult:
     """Check a sign-in attempt; every outcome is written to the audit log.
 
     `source` is the client address (e.g. `st.context.ip_address`); `now` is the clock in epoch
@@ -258,10 +325,15 @@ def authenticate(username: str, password: str, *, source: str | None = None,
         wait = throttle.blocked_for(con, keys, now)
         row = None if wait else _row(con, name)
     if wait:
-        audit.record("sign_in_throttled", name, None, {"retry_after": math.ceil(wait)}, source=source)
+        audit.record(
+            "sign_in_throttled", name, None, {"retry_after": math.ceil(wait)}, source=source
+        )
         return AuthResult(False, None, f"尝试次数过多，请 {_wait_text(wait)}后再试", wait)
 
-    good = verify_password(row["password_hash"] if row else None, str(password or "")) and row is not None
+    good = (
+        verify_password(row["password_hash"] if row else None, str(password or ""))
+        and row is not None
+    )
     if good and row["disabled"]:
         audit.record("sign_in_failed", name, None, {"reason": "account_disabled"}, source=source)
         return AuthResult(False, None, "该账号已停用，请联系管理员")
@@ -269,8 +341,13 @@ def authenticate(username: str, password: str, *, source: str | None = None,
         with open_state() as con, transaction(con):
             wait = throttle.note_failure(con, keys, now, policy)
         reason = "wrong_password" if row else "unknown_account"
-        audit.record("sign_in_failed", name, None, {"reason": reason, "blocked_seconds": math.ceil(wait)},
-                     source=source)
+        audit.record(
+            "sign_in_failed",
+            name,
+            None,
+            {"reason": reason, "blocked_seconds": math.ceil(wait)},
+            source=source,
+        )
         message = "用户名或密码错误"
         if wait:
             message += f"；失败次数过多，请 {_wait_text(wait)}后再试"
@@ -281,7 +358,10 @@ def authenticate(username: str, password: str, *, source: str | None = None,
         con.execute("update users set last_sign_in_at = ? where id = ?", (now_text(), row["id"]))
         if needs_rehash(row["password_hash"]):
             # Parameters raised since this hash was made: upgrade it while we have the password.
-            con.execute("update users set password_hash = ? where id = ?", (hash_password(password), row["id"]))
+            con.execute(
+                "update users set password_hash = ? where id = ?",
+                (hash_password(password), row["id"]),
+            )
         user = _user(_row(con, name))
     audit.record("sign_in", name, scope_for(user), source=source)
     return AuthResult(True, user, "登录成功")
@@ -289,13 +369,15 @@ def authenticate(username: str, password: str, *, source: str | None = None,
 
 # ---------------------------------------------------------------- sessions
 
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _end_sessions(con: sqlite3.Connection, user_id: int, now: float) -> int:
-    return con.execute("update sessions set ended_at = ? where user_id = ? and ended_at is null",
-                       (now, user_id)).rowcount
+    return con.execute(
+        "update sessions set ended_at = ? where user_id = ? and ended_at is null", (now, user_id)
+    ).rowcount
 
 
 def create_session(user: User, *, source: str | None = None, now: float | None = None) -> str:
@@ -306,9 +388,11 @@ def create_session(user: User, *, source: str | None = None, now: float | None =
     now = time.time() if now is None else now
     token = secrets.token_urlsafe(32)
     with open_state() as con:
-        con.execute("insert into sessions (token_hash, user_id, created_at, expires_at, last_seen,"
-                    " source) values (?, ?, ?, ?, ?, ?)",
-                    (_token_hash(token), user.id, now, now + policy.session_hours * 3600, now, source))
+        con.execute(
+            "insert into sessions (token_hash, user_id, created_at, expires_at, last_seen,"
+            " source) values (?, ?, ?, ?, ?, ?)",
+            (_token_hash(token), user.id, now, now + policy.session_hours * 3600, now, source),
+        )
     return token
 
 
@@ -321,8 +405,11 @@ def validate_session(token: str | None, *, now: float | None = None) -> User | N
     now = time.time() if now is None else now
     digest = _token_hash(token)
     with open_state() as con:
-        row = con.execute("select s.*, u.username from sessions s join users u on u.id = s.user_id"
-                          " where s.token_hash = ?", (digest,)).fetchone()
+        row = con.execute(
+            "select s.*, u.username from sessions s join users u on u.id = s.user_id"
+            " where s.token_hash = ?",
+            (digest,),
+        ).fetchone()
         if row is None or row["ended_at"] is not None:
             return None
         user = _user(con.execute("select * from users where id = ?", (row["user_id"],)).fetchone())
@@ -346,12 +433,16 @@ def expire_session(token: str | None, *, now: float | None = None) -> None:
         return
     now = time.time() if now is None else now
     with open_state() as con:
-        row = con.execute("select u.username from sessions s join users u on u.id = s.user_id"
-                          " where s.token_hash = ? and s.ended_at is null",
-                          (_token_hash(token),)).fetchone()
+        row = con.execute(
+            "select u.username from sessions s join users u on u.id = s.user_id"
+            " where s.token_hash = ? and s.ended_at is null",
+            (_token_hash(token),),
+        ).fetchone()
         if row is None:
             return
-        con.execute("update sessions set ended_at = ? where token_hash = ?", (now, _token_hash(token)))
+        con.execute(
+            "update sessions set ended_at = ? where token_hash = ?", (now, _token_hash(token))
+        )
     audit.record("sign_out", row["username"])
 
 
@@ -366,5 +457,6 @@ def purge_sessions(*, older_than_days: float = 30, now: float | None = None) -> 
     """Housekeeping: drop long-finished session rows (the audit log keeps the history)."""
     cutoff = (time.time() if now is None else now) - older_than_days * 86400
     with open_state() as con:
-        return con.execute("delete from sessions where coalesce(ended_at, expires_at) < ?",
-                           (cutoff,)).rowcount
+        return con.execute(
+            "delete from sessions where coalesce(ended_at, expires_at) < ?", (cutoff,)
+        ).rowcount

@@ -63,8 +63,14 @@ def _row_hash(prev_hash: str, at: str, event: str, actor, scope, source, detail:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def record(event: str, actor: str | None, scope: Scope | str | None = None,
-           detail: dict | None = None, *, source: str | None = None) -> int:
+def record(
+    event: str,
+    actor: str | None,
+    scope: Scope | str | None = None,
+    detail: dict | None = None,
+    *,
+    source: str | None = None,
+) -> int:
     """Append one entry and return its id.
 
     `event` is a key of EVENTS (a typo would make an entry unfindable, so it is refused);
@@ -106,7 +112,11 @@ def recent(limit: int = 100, *, event: str | None = None, actor: str | None = No
             [*params, max(0, int(limit))],
         ).fetchall()
     return [
-        {**dict(r), "event_label": EVENTS.get(r["event"], r["event"]), "detail": json.loads(r["detail"])}
+        {
+            **dict(r),
+            "event_label": EVENTS.get(r["event"], r["event"]),
+            "detail": json.loads(r["detail"]),
+        }
         for r in rows
     ]
 
@@ -116,7 +126,9 @@ def verify_chain() -> int | None:
     prev = _GENESIS
     with open_state() as con:
         for r in con.execute("select * from audit_log order by id"):
-            expected = _row_hash(prev, r["at"], r["event"], r["actor"], r["scope"], r["source"], r["detail"])
+            expected = _row_hash(
+                prev, r["at"], r["event"], r["actor"], r["scope"], r["source"], r["detail"]
+            )
             if r["prev_hash"] != prev or r["row_hash"] != expected:
                 return int(r["id"])
             prev = r["row_hash"]

@@ -16,16 +16,25 @@ SCOPE_COLUMNS = {
     "县内": "scope_within_county",
     "未知": "scope_unknown",
 }
-STATUS_LABELS = {"loaded": "已入库", "replaced": "已替换旧版本", "unchanged": "未变化", "rejected": "已拒收"}
+STATUS_LABELS = {
+    "loaded": "已入库",
+    "replaced": "已替换旧版本",
+    "unchanged": "未变化",
+    "rejected": "已拒收",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description="流动党员普查数据：入库与统计")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline", description="流动党员普查数据：入库与统计"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="校验并导入普查表（文件或文件夹）")
     ingest.add_argument("paths", nargs="+", type=Path)
-    ingest.add_argument("--db", type=Path, help="数据仓库文件（默认 data/curated/census.duckdb 或 $CENSUS_DB）")
+    ingest.add_argument(
+        "--db", type=Path, help="数据仓库文件（默认 data/curated/census.duckdb 或 $CENSUS_DB）"
+    )
     ingest.add_argument("--json", action="store_true", help="输出 JSON 结果")
     ingest.add_argument("--user", help="上报人（默认当前系统用户）")
 
@@ -43,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline import cli_tools  # report and watch (issue #4): kept in their own module
 
     cli_tools.add_parsers(sub)
+    from pipeline import cli_export  # Parquet export for scale-out (issue #6)
+
+    cli_export.add_parser(sub)
     return parser
 
 
@@ -56,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         from pipeline import cli_users
 
         return cli_users.run(args)
+    if args.command == "export-parquet":
+        from pipeline import cli_export
+
+        return cli_export.run(args)
     if args.command in ("report", "watch"):
         from pipeline import cli_tools
 
@@ -76,9 +92,15 @@ def _ingest(args) -> int:
 
         from pipeline.ingest import collect_files
 
-        bar = tqdm(total=len(collect_files(args.paths)), desc="入库", unit="个文件", file=sys.stderr)
-    report = ingest_paths(args.paths, db=args.db, uploaded_by=args.user,
-                          progress=(lambda _name: bar.update(1)) if bar else None)
+        bar = tqdm(
+            total=len(collect_files(args.paths)), desc="入库", unit="个文件", file=sys.stderr
+        )
+    report = ingest_paths(
+        args.paths,
+        db=args.db,
+        uploaded_by=args.user,
+        progress=(lambda _name: bar.update(1)) if bar else None,
+    )
     if bar:
         bar.close()
     if args.json:
@@ -92,12 +114,16 @@ def _print_summary(report) -> None:
     for f in report.files:
         line = f"{STATUS_LABELS[f.status]:<6} {f.file}"
         if f.status in ("loaded", "replaced"):
-            line += f"（{f.township} {f.wave}：入库 {f.rows_loaded} 行，问题行 {f.rows_rejected} 行）"
+            line += (
+                f"（{f.township} {f.wave}：入库 {f.rows_loaded} 行，问题行 {f.rows_rejected} 行）"
+            )
         if f.error:
             line += f"：{f.error}"
         print(line)
         if f.warnings:
-            print(f"       提醒 {f.warnings} 条（如流动范围与流入地不符），可在看板“数据质量”页查看")
+            print(
+                f"       提醒 {f.warnings} 条（如流动范围与流入地不符），可在看板“数据质量”页查看"
+            )
         if f.unmapped:
             print(f"       未识别的列（已原样保存，未参与统计）：{'、'.join(f.unmapped)}")
     counts = {s: sum(f.status == s for f in report.files) for s in STATUS_LABELS}
@@ -116,18 +142,20 @@ def stats_rows(db: Path) -> list[dict]:
     rows = []
     for rec in frame.to_dict("records"):
         total = rec["members_total"]
-        rows.append({
-            "township": rec["township"],
-            "wave": rec["wave"],
-            "members_total": None if total is None or total != total else int(total),
-            "outflow": int(rec["outflow"]),
-            "scope": {k: int(rec[c]) for k, c in SCOPE_COLUMNS.items() if rec[c]},
-            "long_term": int(rec["long_term"]),
-            "lost_contact": int(rec["lost_contact"]),
-            "returnees": int(rec["returnees"]),
-            "enterprises": int(rec["enterprises"]),
-            "jobs_created": int(rec["jobs_created"]),
-        })
+        rows.append(
+            {
+                "township": rec["township"],
+                "wave": rec["wave"],
+                "members_total": None if total is None or total != total else int(total),
+                "outflow": int(rec["outflow"]),
+                "scope": {k: int(rec[c]) for k, c in SCOPE_COLUMNS.items() if rec[c]},
+                "long_term": int(rec["long_term"]),
+                "lost_contact": int(rec["lost_contact"]),
+                "returnees": int(rec["returnees"]),
+                "enterprises": int(rec["enterprises"]),
+                "jobs_created": int(rec["jobs_created"]),
+            }
+        )
     return rows
 
 
@@ -143,9 +171,11 @@ def _stats(args) -> int:
     for r in rows:
         share = f"{100 * r['outflow'] / r['members_total']:.2f}%" if r["members_total"] else "—"
         scope = "，".join(f"{k}{v}" for k, v in r["scope"].items())
-        print(f"{r['township']} {r['wave']}：流出党员 {r['outflow']} 名（占党员总数 {share}；{scope}），"
-              f"长期在外 {r['long_term']}，失联 {r['lost_contact']}，返乡 {r['returnees']}，"
-              f"创业 {r['enterprises']}，带动就业 {r['jobs_created']} 人")
+        print(
+            f"{r['township']} {r['wave']}：流出党员 {r['outflow']} 名（占党员总数 {share}；{scope}），"
+            f"长期在外 {r['long_term']}，失联 {r['lost_contact']}，返乡 {r['returnees']}，"
+            f"创业 {r['enterprises']}，带动就业 {r['jobs_created']} 人"
+        )
     return 0
 
 

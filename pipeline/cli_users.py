@@ -23,8 +23,12 @@ def add_parser(sub) -> None:
 
     add = actions.add_parser("add", help="新建账号")
     add.add_argument("username")
-    add.add_argument("--role", required=True, choices=ROLE_CHOICES,
-                     help="管理员/县级/乡镇/分析员/只读（或 admin/county/township/analyst/viewer）")
+    add.add_argument(
+        "--role",
+        required=True,
+        choices=ROLE_CHOICES,
+        help="管理员/县级/乡镇/分析员/只读（或 admin/county/township/analyst/viewer）",
+    )
     add.add_argument("--township", help="乡镇账号所属乡镇，如 灵溪镇")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
 
@@ -68,8 +72,14 @@ def run(args: argparse.Namespace) -> int:
             return _ensure_admin(accounts.ensure_admin())
         if command == "add":
             password = _read_password(args.password_stdin)
-            user = accounts.create_user(args.username, password, args.role, args.township,
-                                        actor=_actor(), actor_scope="命令行")
+            user = accounts.create_user(
+                args.username,
+                password,
+                args.role,
+                args.township,
+                actor=_actor(),
+                actor_scope="命令行",
+            )
             where = f"（{user.township}）" if user.township else ""
             print(f"已新建账号 {user.username}：{user.role_label}{where}")
         elif command in ("disable", "enable"):
@@ -78,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"已{'停用' if user.disabled else '启用'}账号 {user.username}")
         elif command == "reset-password":
             password = _read_password(args.password_stdin)
-            user = accounts.reset_password(args.username, password, actor=_actor(), actor_scope="命令行")
+            user = accounts.reset_password(
+                args.username, password, actor=_actor(), actor_scope="命令行"
+            )
             print(f"已重置 {user.username} 的密码；该账号下次登录后应修改密码")
     except ValueError as exc:  # AccountError and mismatched prompts: a message, not a traceback
         print(str(exc), file=sys.stderr)
@@ -91,18 +103,33 @@ def run(args: argparse.Namespace) -> int:
 
 def _list(users, as_json: bool) -> int:
     if as_json:
-        print(json.dumps([{"username": u.username, "role": u.role, "role_label": u.role_label,
-                           "township": u.township, "disabled": u.disabled,
-                           "must_change_password": u.must_change_password,
-                           "created_at": u.created_at, "last_sign_in_at": u.last_sign_in_at}
-                          for u in users], ensure_ascii=False))
+        print(
+            json.dumps(
+                [
+                    {
+                        "username": u.username,
+                        "role": u.role,
+                        "role_label": u.role_label,
+                        "township": u.township,
+                        "disabled": u.disabled,
+                        "must_change_password": u.must_change_password,
+                        "created_at": u.created_at,
+                        "last_sign_in_at": u.last_sign_in_at,
+                    }
+                    for u in users
+                ],
+                ensure_ascii=False,
+            )
+        )
         return 0
     if not users:
         print("尚无账号（运行 python -m pipeline users ensure-admin 创建管理员）")
     for u in users:
         status = "已停用" if u.disabled else "正常"
-        print(f"{u.username:<16} {u.role_label:<4} {u.township or '全县':<8} {status}"
-              f"  最近登录：{u.last_sign_in_at or '从未'}")
+        print(
+            f"{u.username:<16} {u.role_label:<4} {u.township or '全县':<8} {status}"
+            f"  最近登录：{u.last_sign_in_at or '从未'}"
+        )
     return 0
 
 

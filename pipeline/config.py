@@ -60,11 +60,17 @@ def auth_policy() -> AuthPolicy:
     env = os.environ
     d = AuthPolicy()
     return AuthPolicy(
-        free_failures_per_account=int(env.get("CENSUS_LOGIN_FREE_FAILURES", d.free_failures_per_account)),
-        free_failures_per_source=int(env.get("CENSUS_LOGIN_FREE_FAILURES_SOURCE", d.free_failures_per_source)),
+        free_failures_per_account=int(
+            env.get("CENSUS_LOGIN_FREE_FAILURES", d.free_failures_per_account)
+        ),
+        free_failures_per_source=int(
+            env.get("CENSUS_LOGIN_FREE_FAILURES_SOURCE", d.free_failures_per_source)
+        ),
         base_delay_seconds=float(env.get("CENSUS_LOGIN_BASE_DELAY", d.base_delay_seconds)),
         max_delay_seconds=float(env.get("CENSUS_LOGIN_MAX_DELAY", d.max_delay_seconds)),
-        forget_failures_after_seconds=float(env.get("CENSUS_LOGIN_FORGET_AFTER", d.forget_failures_after_seconds)),
+        forget_failures_after_seconds=float(
+            env.get("CENSUS_LOGIN_FORGET_AFTER", d.forget_failures_after_seconds)
+        ),
         session_hours=float(env.get("CENSUS_SESSION_HOURS", d.session_hours)),
         session_idle_minutes=float(env.get("CENSUS_SESSION_IDLE_MINUTES", d.session_idle_minutes)),
         min_password_length=int(env.get("CENSUS_MIN_PASSWORD_LENGTH", d.min_password_length)),

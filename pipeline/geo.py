@@ -41,8 +41,24 @@ MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 FOREIGN_SCOPE = "跨省"
 
 # Official suffixes, longest first so 自治州 is tried before 州-less forms and 新区 before 区.
-_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "新区", "林区",
-             "矿区", "特区", "省", "市", "县", "区", "旗", "盟")
+_SUFFIXES = (
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "地区",
+    "新区",
+    "林区",
+    "矿区",
+    "特区",
+    "省",
+    "市",
+    "县",
+    "区",
+    "旗",
+    "盟",
+)
 # Colloquial forms of autonomous units: 恩施州, 景宁县.
 _AUTONOMOUS_TAIL = {"自治州": "州", "自治县": "县", "自治旗": "旗"}
 # Names people still write for units renamed or merged.
@@ -54,13 +70,64 @@ _SPLIT_FROM = {"330327": ("330383",)}
 _MIN_SCAN_LEN = 3
 
 _COUNTRIES = (
-    "意大利", "法国", "西班牙", "葡萄牙", "德国", "荷兰", "比利时", "奥地利", "瑞士", "英国",
-    "爱尔兰", "希腊", "匈牙利", "捷克", "波兰", "罗马尼亚", "塞尔维亚", "俄罗斯", "乌克兰",
-    "土耳其", "美国", "加拿大", "墨西哥", "巴西", "阿根廷", "智利", "秘鲁", "澳大利亚",
-    "新西兰", "日本", "韩国", "新加坡", "马来西亚", "泰国", "越南", "柬埔寨", "老挝", "缅甸",
-    "印度尼西亚", "印尼", "菲律宾", "印度", "巴基斯坦", "阿联酋", "迪拜", "沙特阿拉伯",
-    "沙特", "卡塔尔", "以色列", "埃及", "南非", "尼日利亚", "安哥拉", "肯尼亚",
-    "埃塞俄比亚", "阿尔及利亚", "哈萨克斯坦", "蒙古国",
+    "意大利",
+    "法国",
+    "西班牙",
+    "葡萄牙",
+    "德国",
+    "荷兰",
+    "比利时",
+    "奥地利",
+    "瑞士",
+    "英国",
+    "爱尔兰",
+    "希腊",
+    "匈牙利",
+    "捷克",
+    "波兰",
+    "罗马尼亚",
+    "塞尔维亚",
+    "俄罗斯",
+    "乌克兰",
+    "土耳其",
+    "美国",
+    "加拿大",
+    "墨西哥",
+    "巴西",
+    "阿根廷",
+    "智利",
+    "秘鲁",
+    "澳大利亚",
+    "新西兰",
+    "日本",
+    "韩国",
+    "新加坡",
+    "马来西亚",
+    "泰国",
+    "越南",
+    "柬埔寨",
+    "老挝",
+    "缅甸",
+    "印度尼西亚",
+    "印尼",
+    "菲律宾",
+    "印度",
+    "巴基斯坦",
+    "阿联酋",
+    "迪拜",
+    "沙特阿拉伯",
+    "沙特",
+    "卡塔尔",
+    "以色列",
+    "埃及",
+    "南非",
+    "尼日利亚",
+    "安哥拉",
+    "肯尼亚",
+    "埃塞俄比亚",
+    "阿尔及利亚",
+    "哈萨克斯坦",
+    "蒙古国",
 )
 _COUNTRIES_LONGEST_FIRST = sorted(_COUNTRIES, key=len, reverse=True)
 _ABROAD_WORDS = ("国外", "境外", "海外", "出国", "出境")
@@ -129,15 +196,15 @@ class _Unit(NamedTuple):
     level: int
     code: str
     name: str
-    province: str            # own code for a province
-    city: str | None         # own code for a city; None for provinces and 省直辖 counties
+    province: str  # own code for a province
+    city: str | None  # own code for a city; None for provinces and 省直辖 counties
 
 
 class _Table(NamedTuple):
     units: dict[str, _Unit]
     index: dict[str, tuple[str, ...]]  # alias -> unit codes
     full_names: frozenset[str]
-    childless_cities: frozenset[str]   # 东莞, 中山 …: the city is its own county for scopes
+    childless_cities: frozenset[str]  # 东莞, 中山 …: the city is its own county for scopes
     max_len: int
 
 
@@ -192,8 +259,11 @@ def _aliases(name: str) -> set[str]:
 def _table() -> _Table:
     with _resource("adcodes.csv").open(encoding="utf-8", newline="") as fh:
         # 99xxxx (苏鲁交界, 海域) are not administrative areas.
-        raw = {row["adcode"][:6]: row["name"].strip() for row in csv.DictReader(fh)
-               if row["adcode"][:2] != "99"}
+        raw = {
+            row["adcode"][:6]: row["name"].strip()
+            for row in csv.DictReader(fh)
+            if row["adcode"][:2] != "99"
+        }
     units: dict[str, _Unit] = {}
     for code, name in raw.items():
         province = code[:2] + "0000"
@@ -221,8 +291,13 @@ def _table() -> _Table:
         index.setdefault(alias, []).append(code)
     with_children = {u.city for u in units.values() if u.level == COUNTY}
     childless = frozenset(c for c, u in units.items() if u.level == CITY and c not in with_children)
-    return _Table(units, {a: tuple(c) for a, c in index.items()},
-                  frozenset(u.name for u in units.values()), childless, max(map(len, index)))
+    return _Table(
+        units,
+        {a: tuple(c) for a, c in index.items()},
+        frozenset(u.name for u in units.values()),
+        childless,
+        max(map(len, index)),
+    )
 
 
 def _normalize(text: object) -> str:
@@ -231,12 +306,17 @@ def _normalize(text: object) -> str:
     s = _NOT_HAN.sub("", unicodedata.normalize("NFKC", text).translate(_T2S))
     for prefix in _COUNTRY_PREFIXES:
         if s.startswith(prefix):
-            return s[len(prefix):]
+            return s[len(prefix) :]
     return s
 
 
-def _match(t: _Table, s: str, pos: int, resolved: tuple[str | None, str | None, str | None],
-           full_only: bool = False) -> tuple[int, list[_Unit] | None] | None:
+def _match(
+    t: _Table,
+    s: str,
+    pos: int,
+    resolved: tuple[str | None, str | None, str | None],
+    full_only: bool = False,
+) -> tuple[int, list[_Unit] | None] | None:
     """Longest alias at ``pos`` that fits what is resolved.
 
     Returns (length, candidates at the highest level), (length, None) when the alias only
@@ -244,13 +324,18 @@ def _match(t: _Table, s: str, pos: int, resolved: tuple[str | None, str | None, 
     prov, city, county = resolved
     depth = COUNTY if county else CITY if city else PROVINCE if prov else -1
     for n in range(min(t.max_len, len(s) - pos), 1, -1):
-        alias = s[pos:pos + n]
+        alias = s[pos : pos + n]
         codes = t.index.get(alias)
         if not codes or (full_only and (n < _MIN_SCAN_LEN or alias not in t.full_names)):
             continue
         units = [t.units[c] for c in codes]
-        deeper = [u for u in units if u.level > depth and (prov is None or u.province == prov)
-                  and (city is None or u.city == city)]
+        deeper = [
+            u
+            for u in units
+            if u.level > depth
+            and (prov is None or u.province == prov)
+            and (city is None or u.city == city)
+        ]
         if deeper:
             top = min(u.level for u in deeper)
             return n, [u for u in deeper if u.level == top]
@@ -287,7 +372,7 @@ def _walk(t: _Table, s: str, pos: int) -> tuple[str | None, str | None, str | No
         elif unit.level == COUNTY:
             city, county = unit.city, unit.code
             for successor in _SPLIT_FROM.get(county, ()):
-                if any(successor in t.index.get(s[pos:pos + n], ()) for n in range(2, 5)):
+                if any(successor in t.index.get(s[pos : pos + n], ()) for n in range(2, 5)):
                     county = successor
             break
     return prov, city, county
@@ -301,8 +386,14 @@ def _resolve(text: object) -> Place:
     start = 0
     if _match(t, s, 0, (None, None, None)) is None:
         # Text that does not start with a place ("在杭州市务工"): look for a full official name.
-        start = next((p for p in range(1, len(s) - 1)
-                      if _match(t, s, p, (None, None, None), full_only=True)), len(s))
+        start = next(
+            (
+                p
+                for p in range(1, len(s) - 1)
+                if _match(t, s, p, (None, None, None), full_only=True)
+            ),
+            len(s),
+        )
     prov, city, county = _walk(t, s, start)
     if prov is None:
         country = next((c for c in _COUNTRIES_LONGEST_FIRST if c in s), None)

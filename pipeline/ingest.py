@@ -109,33 +109,67 @@ def prepare(path: Path, digest: str, hash_id: Callable[[str], str], home_county:
     sheets = read_sheets(path)
     book = parse_workbook(sheets)
     if not book.tables:
-        raise FileRejected("未找到可识别的表头：表中应有“姓名”等列（如 姓名、身份证号、所在党支部、流出时间、流入地）")
+        raise FileRejected(
+            "未找到可识别的表头：表中应有“姓名”等列（如 姓名、身份证号、所在党支部、流出时间、流入地）"
+        )
     township = township_from_text(book.context_text) or township_from_text(path.stem)
     wave = wave_from_text(book.context_text) or wave_from_text(path.stem)
     labels = {c.field: c.label for c in reversed(book.columns) if c.field}
     raw = pd.concat([t.members for t in book.tables], ignore_index=True)
-    cleaned = clean_census(raw, township=township, wave=wave, home_county=home_county,
-                           hash_id=hash_id, labels=labels)
+    cleaned = clean_census(
+        raw, township=township, wave=wave, home_county=home_county, hash_id=hash_id, labels=labels
+    )
     members = cleaned.members
     if len(members):
-        township = members["township"].mode().iat[0] if township is None or township not in set(members["township"]) else township
-        wave = members["wave"].mode().iat[0] if wave is None or wave not in set(members["wave"]) else wave
+        township = (
+            members["township"].mode().iat[0]
+            if township is None or township not in set(members["township"])
+            else township
+        )
+        wave = (
+            members["wave"].mode().iat[0]
+            if wave is None or wave not in set(members["wave"])
+            else wave
+        )
     totals, rejects = None, cleaned.rejects
     if book.branch_totals is not None and township and wave:
-        totals, total_rejects = clean_branch_totals(book.branch_totals, township=township, wave=wave)
-        rejects = pd.concat([rejects, total_rejects], ignore_index=True) if len(total_rejects) else rejects
-    return Prepared(path.name, digest, book, township, wave, members, totals, rejects,
-                    cleaned.warnings, cleaned.rows_rejected)
+        totals, total_rejects = clean_branch_totals(
+            book.branch_totals, township=township, wave=wave
+        )
+        rejects = (
+            pd.concat([rejects, total_rejects], ignore_index=True)
+            if len(total_rejects)
+            else rejects
+        )
+    return Prepared(
+        path.name,
+        digest,
+        book,
+        township,
+        wave,
+        members,
+        totals,
+        rejects,
+        cleaned.warnings,
+        cleaned.rows_rejected,
+    )
 
 
 def _header_map(book: Workbook) -> str:
-    return json.dumps([{"sheet": c.sheet, "column": c.label, "field": c.field} for c in book.columns],
-                      ensure_ascii=False)
+    return json.dumps(
+        [{"sheet": c.sheet, "column": c.label, "field": c.field} for c in book.columns],
+        ensure_ascii=False,
+    )
 
 
-def ingest_paths(paths: Iterable[Path | str], db: Path | str | None = None, *,
-                 uploaded_by: str | None = None, progress: Callable[[str], None] | None = None,
-                 home_county: str | None = None) -> IngestReport:
+def ingest_paths(
+    paths: Iterable[Path | str],
+    db: Path | str | None = None,
+    *,
+    uploaded_by: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    home_county: str | None = None,
+) -> IngestReport:
     """Ingest files and folders into the warehouse; returns one result per file."""
     files = collect_files(paths)
     db = Path(db) if db else config.db_path()
@@ -148,10 +182,20 @@ def ingest_paths(paths: Iterable[Path | str], db: Path | str | None = None, *,
         for path in files:
             now = datetime.now()
             result = _ingest_one(con, path, hash_id, home_county, now)
-            log_ingest(con, run_id=run_id, now=now, file_name=path.name, file_hash=result.file_hash,
-                       status=result.status, rows_loaded=result.rows_loaded,
-                       rows_rejected=result.rows_rejected, error=result.error,
-                       township=result.township, wave=result.wave, uploaded_by=uploaded_by)
+            log_ingest(
+                con,
+                run_id=run_id,
+                now=now,
+                file_name=path.name,
+                file_hash=result.file_hash,
+                status=result.status,
+                rows_loaded=result.rows_loaded,
+                rows_rejected=result.rows_rejected,
+                error=result.error,
+                township=result.township,
+                wave=result.wave,
+                uploaded_by=uploaded_by,
+            )
             report.files.append(result)
             if progress:
                 progress(path.name)
@@ -181,17 +225,37 @@ def _process(con, path: Path, digest: str, hash_id, home_county: str, now: datet
         if os.environ.get("CENSUS_DEBUG"):
             raise
         log.error("unexpected failure on %s: %s", path.name, type(exc).__name__)
-        return FileResult(path.name, "rejected", error=f"处理文件时发生内部错误（{type(exc).__name__}），请联系管理员")
+        return FileResult(
+            path.name,
+            "rejected",
+            error=f"处理文件时发生内部错误（{type(exc).__name__}），请联系管理员",
+        )
     prepared = _reject_duplicates_elsewhere(prepared, duplicates_elsewhere(con, prepared.members))
     status = load_file(
-        con, file_name=prepared.file_name, file_hash=digest, members=prepared.members,
-        branch_totals=prepared.branch_totals, rejects=prepared.rejects, warnings=prepared.warnings,
-        sheets=[t.sheet for t in prepared.book.tables], unmapped=prepared.book.unmapped,
-        header_map=_header_map(prepared.book), township=prepared.township, wave=prepared.wave, now=now,
+        con,
+        file_name=prepared.file_name,
+        file_hash=digest,
+        members=prepared.members,
+        branch_totals=prepared.branch_totals,
+        rejects=prepared.rejects,
+        warnings=prepared.warnings,
+        sheets=[t.sheet for t in prepared.book.tables],
+        unmapped=prepared.book.unmapped,
+        header_map=_header_map(prepared.book),
+        township=prepared.township,
+        wave=prepared.wave,
+        now=now,
     )
-    return FileResult(path.name, status, len(prepared.members), prepared.rows_rejected,
-                      township=prepared.township, wave=prepared.wave,
-                      unmapped=prepared.book.unmapped, warnings=len(prepared.warnings))
+    return FileResult(
+        path.name,
+        status,
+        len(prepared.members),
+        prepared.rows_rejected,
+        township=prepared.township,
+        wave=prepared.wave,
+        unmapped=prepared.book.unmapped,
+        warnings=len(prepared.warnings),
+    )
 
 
 def _reject_duplicates_elsewhere(prepared: Prepared, found: pd.DataFrame) -> Prepared:
@@ -200,15 +264,19 @@ def _reject_duplicates_elsewhere(prepared: Prepared, found: pd.DataFrame) -> Pre
         return prepared
     found = found.drop_duplicates("position")
     rows = prepared.members.loc[found["position"]]
-    rejects = pd.DataFrame({
-        "sheet": rows["sheet"].to_numpy(),
-        "excel_row": rows["excel_row"].to_numpy(),
-        "field": "id_number",
-        "column_label": "身份证号",
-        "value": rows["id_masked"].to_numpy(),
-        "reason": [f"身份证号与已入库的“{f}”{s}表第{int(r)}行重复（同一乡镇同一普查批次只能登记一次）"
-                   for f, s, r in found[["source_file", "sheet", "excel_row"]].itertuples(index=False)],
-    })
+    rejects = pd.DataFrame(
+        {
+            "sheet": rows["sheet"].to_numpy(),
+            "excel_row": rows["excel_row"].to_numpy(),
+            "field": "id_number",
+            "column_label": "身份证号",
+            "value": rows["id_masked"].to_numpy(),
+            "reason": [
+                f"身份证号与已入库的“{f}”{s}表第{int(r)}行重复（同一乡镇同一普查批次只能登记一次）"
+                for f, s, r in found[["source_file", "sheet", "excel_row"]].itertuples(index=False)
+            ],
+        }
+    )
     return replace(
         prepared,
         members=prepared.members.drop(index=found["position"]).reset_index(drop=True),

@@ -20,11 +20,15 @@ HEADER_SCAN_ROWS = 30
 _CONTEXT_FIELDS = frozenset({"township", "branch", "census_wave"})
 MIN_HEADER_FIELDS = 3
 
-_NON_DATA_START = re.compile(r"^(合计|总计|小计|共计|注[:：]|注\d|说明[:：]|备注[:：]|填表人|审核人|填报人|制表人|负责人|填表日期|填报日期|单位负责人|联系人[:：])")
+_NON_DATA_START = re.compile(
+    r"^(合计|总计|小计|共计|注[:：]|注\d|说明[:：]|备注[:：]|填表人|审核人|填报人|制表人|负责人|填表日期|填报日期|单位负责人|联系人[:：])"
+)
 _SIGNATURE = re.compile(r"填表人|审核人|填报人[:：]|制表人")
 _TRIGGERS = set("合总小共注说备填审制负单联")
 _BRANCH_WORDS = re.compile(r"(党支部|支部|党总支|党小组|党委|村|社区|居委会)$")
-_GENERIC_SHEET = re.compile(r"^(sheet\d*|工作表\d*|流动党员.*|.*(普查|台账|登记|汇总|名单|明细|数据|统计).*)$", re.I)
+_GENERIC_SHEET = re.compile(
+    r"^(sheet\d*|工作表\d*|流动党员.*|.*(普查|台账|登记|汇总|名单|明细|数据|统计).*)$", re.I
+)
 _WAVE_LABELLED = re.compile(r"普查(?:时间|批次|年月)?[:：]?\s*(\d{4})\s*[年.\-/]\s*(\d{1,2})")
 _WAVE_ANY = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*(?:年|[.\-/_])\s*(\d{1,2})(?!\d)")
 _WAVE_COMPACT = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(?:\d{2})?(?!\d)")
@@ -90,7 +94,9 @@ def _is_subheader(row: list[object]) -> bool:
     return bool(cells) and all(isinstance(cell, str) and is_header_word(cell) for cell in cells)
 
 
-def fill_merged(rows: list[list[object]], merged: list[tuple[int, int, int, int]], start: int) -> list[list[object]]:
+def fill_merged(
+    rows: list[list[object]], merged: list[tuple[int, int, int, int]], start: int
+) -> list[list[object]]:
     """Rows with each merged range's top-left value copied into the cells it covers.
 
     Only the rows a merge touches are copied; the reader's rows are never modified.
@@ -111,7 +117,9 @@ def fill_merged(rows: list[list[object]], merged: list[tuple[int, int, int, int]
     return rows
 
 
-def map_columns(header: list[object], sub: list[object] | None, merged, header_index: int) -> list[tuple[str, str | None]]:
+def map_columns(
+    header: list[object], sub: list[object] | None, merged, header_index: int
+) -> list[tuple[str, str | None]]:
     """(label, field) per column; a two-level header joins parent and child."""
     parents = list(header)
     if sub is not None:
@@ -126,7 +134,11 @@ def map_columns(header: list[object], sub: list[object] | None, merged, header_i
     for c, parent in enumerate(parents):
         child = sub[c] if sub is not None and c < len(sub) and not is_blank(sub[c]) else None
         parent_text = to_text(parent)
-        if child is not None and parent_text and not (sub is not None and clean_text(child) == clean_text(parent)):
+        if (
+            child is not None
+            and parent_text
+            and not (sub is not None and clean_text(child) == clean_text(parent))
+        ):
             label = f"{parent_text}/{to_text(child)}"
             mapped = map_part(map_header(parent), child)
         else:
@@ -147,7 +159,9 @@ def _present(value: object) -> bool:
     return value is not None and value != "" and not (isinstance(value, str) and value.isspace())
 
 
-def _is_non_data(row: list[object], present: list[int], name_col: int | None, seq_col: int | None) -> bool:
+def _is_non_data(
+    row: list[object], present: list[int], name_col: int | None, seq_col: int | None
+) -> bool:
     """Blank, total, note, signature and block-heading rows carry no member.
 
     `present` excludes the 序号 column, but a 合计 often sits there, so the first filled cell
@@ -160,7 +174,9 @@ def _is_non_data(row: list[object], present: list[int], name_col: int | None, se
         first = row[seq_col]
     if isinstance(first, str):
         compact = first.strip()
-        if compact[:1] in _TRIGGERS and (_NON_DATA_START.match(clean_text(compact)) or _SIGNATURE.search(compact)):
+        if compact[:1] in _TRIGGERS and (
+            _NON_DATA_START.match(clean_text(compact)) or _SIGNATURE.search(compact)
+        ):
             return True
     if len(present) == 1:
         # A lone cell is a block heading or a note, unless it is a name in the name column.
@@ -184,7 +200,11 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
     width = max((len(r) for r in rows), default=0)
     if any(len(r) != width for r in rows):  # CSV lines may be ragged; workbooks are not
         rows = [r if len(r) == width else [*r, *[None] * (width - len(r))] for r in rows]
-    sub = rows[header_index + 1] if header_index + 1 < len(rows) and _is_subheader(rows[header_index + 1]) else None
+    sub = (
+        rows[header_index + 1]
+        if header_index + 1 < len(rows) and _is_subheader(rows[header_index + 1])
+        else None
+    )
     merged = list(getattr(sheet, "merged", []) or [])
     mapping = map_columns(rows[header_index], sub, merged, header_index)
     data_start = header_index + (2 if sub is not None else 1)
@@ -212,7 +232,8 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
     first = matrix[np.arange(len(body)), filled.argmax(axis=1)] if len(body) else matrix[:, 0]
     # Only these rows can be anything but a member; the rest are decided without Python.
     suspect = (count <= max(2, len(context_cols))) | np.fromiter(
-        (isinstance(v, str) and v.lstrip()[:1] in _TRIGGERS for v in first), bool, len(body))
+        (isinstance(v, str) and v.lstrip()[:1] in _TRIGGERS for v in first), bool, len(body)
+    )
     if name_col is not None:
         # a row of spaces must not become a "missing name" reject
         suspect |= np.fromiter((not _present(v) for v in matrix[:, name_col]), bool, len(body))

@@ -18,7 +18,9 @@ _LANDLINE = re.compile(r"[(（]?(0\d{2,3})(?:[)）][-\s]?|[-\s])(\d{7,8})(?!\d)"
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
+    return (
+        value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
+    )
 
 
 def mask_name(value: object) -> object:
@@ -59,7 +61,7 @@ def mask_phone(value: object) -> object:
         return f"{area}-{'*' * (len(local) - 4)}{local[-4:]}"
     if digits.startswith("0") and 10 <= len(digits) <= 12:
         area = 3 if _AREA3.match(digits) else 4
-        local = digits[area:area + 8] if len(digits) - area > 8 else digits[area:]
+        local = digits[area : area + 8] if len(digits) - area > 8 else digits[area:]
         return f"{digits[:area]}-{'*' * (len(local) - 4)}{local[-4:]}"
     if len(digits) >= 7:
         return "*" * (len(digits) - 4) + digits[-4:]

@@ -23,8 +23,28 @@ _SPACES = re.compile(r"\s+")
 
 # Cells townships fill in to mean "nothing here"; 无 is also a valid "no" for yes/no fields,
 # so `parse_bool` deliberately does not use this list.
-PLACEHOLDERS = frozenset({"无", "/", "\\", "-", "--", "—", "——", "－", "暂无", "没有", "空", "不详", "null",
-                          "none", "nan", "n/a", "na", "#n/a"})
+PLACEHOLDERS = frozenset(
+    {
+        "无",
+        "/",
+        "\\",
+        "-",
+        "--",
+        "—",
+        "——",
+        "－",
+        "暂无",
+        "没有",
+        "空",
+        "不详",
+        "null",
+        "none",
+        "nan",
+        "n/a",
+        "na",
+        "#n/a",
+    }
+)
 
 
 def is_blank(value: object) -> bool:
@@ -39,7 +59,10 @@ def is_placeholder(value: object) -> bool:
     """Blank, or a placeholder word such as 无 or /."""
     if is_blank(value):
         return True
-    return isinstance(value, str) and unicodedata.normalize("NFKC", value).strip().lower() in PLACEHOLDERS
+    return (
+        isinstance(value, str)
+        and unicodedata.normalize("NFKC", value).strip().lower() in PLACEHOLDERS
+    )
 
 
 def optional_text(value: object) -> str | None:
@@ -166,10 +189,50 @@ def birth_from_id(text: str) -> date:
 
 # ---------------------------------------------------------------- vocabularies
 
-_YES = {"是", "有", "√", "✓", "✔", "y", "yes", "true", "1", "对", "已", "持证", "已持证", "持有", "已办理",
-        "已返乡", "已回乡", "返乡", "回乡"}
-_NO = {"否", "无", "×", "✗", "✘", "x", "n", "no", "false", "0", "没有", "未", "未持证", "未持有", "未办理",
-       "未返乡", "未回乡", "不是", "/", "-", "—"}
+_YES = {
+    "是",
+    "有",
+    "√",
+    "✓",
+    "✔",
+    "y",
+    "yes",
+    "true",
+    "1",
+    "对",
+    "已",
+    "持证",
+    "已持证",
+    "持有",
+    "已办理",
+    "已返乡",
+    "已回乡",
+    "返乡",
+    "回乡",
+}
+_NO = {
+    "否",
+    "无",
+    "×",
+    "✗",
+    "✘",
+    "x",
+    "n",
+    "no",
+    "false",
+    "0",
+    "没有",
+    "未",
+    "未持证",
+    "未持有",
+    "未办理",
+    "未返乡",
+    "未回乡",
+    "不是",
+    "/",
+    "-",
+    "—",
+}
 
 
 def parse_bool(value: object) -> bool | str | None:
@@ -186,11 +249,30 @@ def parse_bool(value: object) -> bool | str | None:
 
 
 _CONTACT = {
-    "正常": "正常", "联系正常": "正常", "已联系": "正常", "保持联系": "正常", "能联系": "正常",
-    "有联系": "正常", "经常联系": "正常", "联系": "正常", "良好": "正常", "可联系": "正常",
-    "正常联系": "正常", "保持正常联系": "正常", "联系畅通": "正常", "定期联系": "正常",
-    "失联": "失联", "失去联系": "失联", "联系不上": "失联", "无法联系": "失联", "未联系上": "失联",
-    "长期失联": "失联", "失联党员": "失联", "联系中断": "失联", "已失联": "失联", "断联": "失联",
+    "正常": "正常",
+    "联系正常": "正常",
+    "已联系": "正常",
+    "保持联系": "正常",
+    "能联系": "正常",
+    "有联系": "正常",
+    "经常联系": "正常",
+    "联系": "正常",
+    "良好": "正常",
+    "可联系": "正常",
+    "正常联系": "正常",
+    "保持正常联系": "正常",
+    "联系畅通": "正常",
+    "定期联系": "正常",
+    "失联": "失联",
+    "失去联系": "失联",
+    "联系不上": "失联",
+    "无法联系": "失联",
+    "未联系上": "失联",
+    "长期失联": "失联",
+    "失联党员": "失联",
+    "联系中断": "失联",
+    "已失联": "失联",
+    "断联": "失联",
 }
 
 
@@ -212,11 +294,24 @@ def normalize_gender(value: object) -> str | None:
 
 
 _SCOPES = {
-    "跨省": "跨省", "跨省流动": "跨省", "省外": "跨省", "出省": "跨省",
-    "省内跨市": "省内跨市", "省内跨地市": "省内跨市", "省内跨市流动": "省内跨市", "省内市外": "省内跨市",
-    "市内跨县": "市内跨县", "市内跨县(市、区)": "市内跨县", "市内跨县区": "市内跨县", "市内跨县流动": "市内跨县",
+    "跨省": "跨省",
+    "跨省流动": "跨省",
+    "省外": "跨省",
+    "出省": "跨省",
+    "省内跨市": "省内跨市",
+    "省内跨地市": "省内跨市",
+    "省内跨市流动": "省内跨市",
+    "省内市外": "省内跨市",
+    "市内跨县": "市内跨县",
+    "市内跨县(市、区)": "市内跨县",
+    "市内跨县区": "市内跨县",
+    "市内跨县流动": "市内跨县",
     "市内县外": "市内跨县",
-    "县内": "县内", "县内流动": "县内", "县(市、区)内": "县内", "县域内": "县内", "本县": "县内",
+    "县内": "县内",
+    "县内流动": "县内",
+    "县(市、区)内": "县内",
+    "县域内": "县内",
+    "本县": "县内",
 }
 
 
@@ -288,7 +383,9 @@ def id_problems(ids: pd.Series) -> pd.Series:
     digits = good.to_numpy(dtype=object).astype("S18").view(np.uint8).reshape(-1, 18)
     sums = ((digits[:, :17] - 48).astype(np.int64) * np.asarray(_ID_WEIGHTS)).sum(axis=1) % 11
     expected = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)[sums]
-    birth_ok = pd.to_datetime(good.str.slice(6, 14), format="%Y%m%d", errors="coerce").notna().to_numpy()
+    birth_ok = (
+        pd.to_datetime(good.str.slice(6, 14), format="%Y%m%d", errors="coerce").notna().to_numpy()
+    )
     out.loc[good.index[~birth_ok]] = "身份证号中的出生日期不存在"
     out.loc[good.index[birth_ok & (expected != digits[:, 17])]] = "身份证号校验位错误，请核对号码"
     return out

@@ -16,8 +16,21 @@ from pipeline import config
 
 _HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 _MAX_PASSWORD = 256  # bounds hashing work per attempt; no real password is longer
-_COMMON = {"password", "password1", "12345678", "123456789", "1234567890", "admin123", "admin1234",
-           "qwertyuiop", "1qaz2wsx", "abc123456", "a123456789", "woaini1314", "iloveyou"}
+_COMMON = {
+    "password",
+    "password1",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "admin123",
+    "admin1234",
+    "qwertyuiop",
+    "1qaz2wsx",
+    "abc123456",
+    "a123456789",
+    "woaini1314",
+    "iloveyou",
+}
 _dummy_hash: str | None = None
 
 
@@ -32,8 +45,11 @@ def check_password_strength(password: str, username: str = "") -> None:
         raise AccountError(f"密码至少需要 {policy.min_password_length} 个字符")
     if len(password) > _MAX_PASSWORD:
         raise AccountError(f"密码不能超过 {_MAX_PASSWORD} 个字符")
-    classes = (any(c.isalpha() for c in password), any(c.isdigit() for c in password),
-               any(not c.isalnum() for c in password))
+    classes = (
+        any(c.isalpha() for c in password),
+        any(c.isdigit() for c in password),
+        any(not c.isalnum() for c in password),
+    )
     if sum(classes) < 2:
         raise AccountError("密码需同时包含字母、数字、符号中的至少两类")
     lowered = password.casefold()

@@ -39,12 +39,16 @@ __all__ = ["FileRejected", "Sheet", "detect_format", "read_sheets"]
 log = logging.getLogger(__name__)
 
 UNREADABLE = "文件无法读取（内容损坏或格式异常）；请在 Excel 或 WPS 中打开后另存为 .xlsx，再上传"
-CRASHED = ("文件无法安全读取（读取程序异常退出，可能是工作表范围过大或文件已损坏）；"
-           "请在 Excel 中打开后另存为 .xlsx，再上传")
+CRASHED = (
+    "文件无法安全读取（读取程序异常退出，可能是工作表范围过大或文件已损坏）；"
+    "请在 Excel 中打开后另存为 .xlsx，再上传"
+)
 _CHILD_TIMEOUT_SECONDS = 120
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-_CHILD_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
-               "from pipeline.readers import _contained_main; _contained_main()")
+_CHILD_CODE = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from pipeline.readers import _contained_main; _contained_main()"
+)
 _DELIMITERS = (",", "\t", ";")
 
 
@@ -93,8 +97,11 @@ def read_sheets(path) -> list[Sheet]:
 
 
 def _has_content(rows: list[list[object]]) -> bool:
-    return any(v is not None and v != "" and not (isinstance(v, str) and not v.strip())
-               for row in rows for v in row)
+    return any(
+        v is not None and v != "" and not (isinstance(v, str) and not v.strip())
+        for row in rows
+        for v in row
+    )
 
 
 def _read_workbook(source) -> list[Sheet]:
@@ -116,7 +123,8 @@ def _read_workbook(source) -> list[Sheet]:
             if budget < 0:
                 raise FileRejected(
                     f"工作表范围过大：“{meta.name}”延伸到 {column_letters(width)}{height}"
-                    f"（上限合计 {config.MAX_SHEET_CELLS:,} 个单元格），为安全起见未打开")
+                    f"（上限合计 {config.MAX_SHEET_CELLS:,} 个单元格），为安全起见未打开"
+                )
             rows = sheet.to_python(skip_empty_area=False)
             sheets.append(Sheet(meta.name, rows, _clip_merges(sheet.merged_cell_ranges, rows)))
         return sheets
@@ -146,7 +154,9 @@ def _clip_merges(ranges, rows: list[list[object]]) -> list[tuple[int, int, int, 
             area += (r1 - r0 + 1) * (c1 - c0 + 1)
     if area > height * width:
         # Excel never writes overlapping merges; a file that does could make filling them explode.
-        raise FileRejected("合并单元格异常（互相重叠），文件可能已损坏；请在 Excel 中打开后另存，再上传")
+        raise FileRejected(
+            "合并单元格异常（互相重叠），文件可能已损坏；请在 Excel 中打开后另存，再上传"
+        )
     return sorted(merged)
 
 
@@ -154,14 +164,24 @@ def _read_contained(data: bytes, label: str) -> list[Sheet]:
     """Read with calamine in a child process, so that an abort only ends the child."""
     env = {**os.environ, "RUST_BACKTRACE": "0"}
     try:
-        done = subprocess.run([sys.executable, "-c", _CHILD_CODE, str(_PACKAGE_ROOT)], input=data,
-                              capture_output=True, timeout=_CHILD_TIMEOUT_SECONDS, env=env)
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD_CODE, str(_PACKAGE_ROOT)],
+            input=data,
+            capture_output=True,
+            timeout=_CHILD_TIMEOUT_SECONDS,
+            env=env,
+        )
     except subprocess.TimeoutExpired:
         raise FileRejected(
-            f"读取文件超时（超过 {_CHILD_TIMEOUT_SECONDS} 秒），为安全起见已放弃；请检查文件是否异常庞大") from None
+            f"读取文件超时（超过 {_CHILD_TIMEOUT_SECONDS} 秒），为安全起见已放弃；请检查文件是否异常庞大"
+        ) from None
     if done.returncode != 0:
-        log.warning("reader child for %s exited with %s: %s", label, done.returncode,
-                    done.stderr[-500:].decode("utf-8", "replace"))
+        log.warning(
+            "reader child for %s exited with %s: %s",
+            label,
+            done.returncode,
+            done.stderr[-500:].decode("utf-8", "replace"),
+        )
         raise FileRejected(CRASHED)
     try:
         status, payload = pickle.loads(done.stdout)  # our own child's output, not the file's
@@ -206,11 +226,13 @@ def _read_csv(path: Path) -> list[Sheet]:
             if len(rows) * width > config.MAX_SHEET_CELLS:
                 raise FileRejected(
                     f"表格范围过大（第 {len(rows)} 行时已超过 {config.MAX_SHEET_CELLS:,} 个单元格），"
-                    "为安全起见未读取；请拆分后再上传")
+                    "为安全起见未读取；请拆分后再上传"
+                )
     except csv.Error:
         raise FileRejected(
             f"CSV 文件格式错误（第 {reader.line_num} 行附近，如引号不配对或单元格内容过长），无法读取；"
-            "请用 Excel 打开后另存为 .xlsx 再上传") from None
+            "请用 Excel 打开后另存为 .xlsx 再上传"
+        ) from None
     for row in rows:
         if len(row) < width:
             row.extend([""] * (width - len(row)))
@@ -221,13 +243,15 @@ def _sniff_delimiter(text: str) -> str:
     """The delimiter that splits most sample rows into the same number (> 1) of fields."""
     sample = text[:65536]
     if len(text) > len(sample) and "\n" in sample:
-        sample = sample[:sample.rindex("\n")]
+        sample = sample[: sample.rindex("\n")]
     best, best_score = ",", (0, 0)
     for delimiter in _DELIMITERS:
         try:
-            widths = Counter(len(row) for row in csv.reader(io.StringIO(sample, newline=""),
-                                                            delimiter=delimiter)
-                             if any(value.strip() for value in row))
+            widths = Counter(
+                len(row)
+                for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+                if any(value.strip() for value in row)
+            )
         except csv.Error:
             continue
         if not widths:
@@ -237,4 +261,3 @@ def _sniff_delimiter(text: str) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
-

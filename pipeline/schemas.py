@@ -21,14 +21,30 @@ GENDERS = ("男", "女")
 EVENT_DATES = ("outflow_date", "last_contact_date", "return_date")
 
 FIELD_LABELS = {
-    "name": "姓名", "gender": "性别", "birth_date": "出生年月", "id_number": "身份证号",
-    "township": "所属乡镇", "branch": "所在党支部", "census_wave": "普查时间",
-    "outflow_date": "流出时间", "destination": "流入地", "stated_flow_scope": "流动范围",
-    "occupation": "从事职业", "phone": "联系电话", "inflow_org": "流入地党组织",
-    "has_certificate": "是否持流动党员证", "last_contact_date": "最近联系时间",
-    "contact_status": "联系状态", "dues_paid_through": "党费缴纳至", "returned": "是否返乡",
-    "return_date": "返乡时间", "enterprise": "创办企业", "enterprise_industry": "创业行业",
-    "jobs_created": "带动就业人数", "remarks": "备注", "members_total": "党员总数",
+    "name": "姓名",
+    "gender": "性别",
+    "birth_date": "出生年月",
+    "id_number": "身份证号",
+    "township": "所属乡镇",
+    "branch": "所在党支部",
+    "census_wave": "普查时间",
+    "outflow_date": "流出时间",
+    "destination": "流入地",
+    "stated_flow_scope": "流动范围",
+    "occupation": "从事职业",
+    "phone": "联系电话",
+    "inflow_org": "流入地党组织",
+    "has_certificate": "是否持流动党员证",
+    "last_contact_date": "最近联系时间",
+    "contact_status": "联系状态",
+    "dues_paid_through": "党费缴纳至",
+    "returned": "是否返乡",
+    "return_date": "返乡时间",
+    "enterprise": "创办企业",
+    "enterprise_industry": "创业行业",
+    "jobs_created": "带动就业人数",
+    "remarks": "备注",
+    "members_total": "党员总数",
 }
 
 
@@ -105,7 +121,9 @@ class CensusRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="id_number|id_unique")
     def _id_unique(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~(df["id_number"].notna() & df.duplicated(["township", "wave", "id_number"], keep="first"))
+        return ~(
+            df["id_number"].notna() & df.duplicated(["township", "wave", "id_number"], keep="first")
+        )
 
     @pa.check("gender", name="gender_vocab")
     def _gender(cls, s: Series[object]) -> Series[bool]:
@@ -154,7 +172,11 @@ class CensusRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="return_date|return_after_outflow")
     def _return_order(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["return_date"].isna() | df["outflow_date"].isna() | (df["return_date"] >= df["outflow_date"])
+        return (
+            df["return_date"].isna()
+            | df["outflow_date"].isna()
+            | (df["return_date"] >= df["outflow_date"])
+        )
 
     class Config:
         strict = "filter"  # lineage and free-text columns pass through untouched

@@ -75,14 +75,27 @@ class Scope:
     def for_role(cls, role: str, township: str | None = None, username: str = "") -> Scope:
         role = parse_role(role)
         member, personal, export, upload, quality, manage = _PERMISSIONS[role]
-        return cls(role=role, township=township or None, username=username,
-                   may_see_member_rows=member, may_see_personal_data=personal,
-                   may_export_member_rows=export, may_upload=upload, may_see_quality=quality,
-                   may_manage_accounts=manage)
+        return cls(
+            role=role,
+            township=township or None,
+            username=username,
+            may_see_member_rows=member,
+            may_see_personal_data=personal,
+            may_export_member_rows=export,
+            may_upload=upload,
+            may_see_quality=quality,
+            may_manage_accounts=manage,
+        )
 
     def _flags(self) -> tuple[bool, ...]:
-        return (self.may_see_member_rows, self.may_see_personal_data, self.may_export_member_rows,
-                self.may_upload, self.may_see_quality, self.may_manage_accounts)
+        return (
+            self.may_see_member_rows,
+            self.may_see_personal_data,
+            self.may_export_member_rows,
+            self.may_upload,
+            self.may_see_quality,
+            self.may_manage_accounts,
+        )
 
     @property
     def all_townships(self) -> bool:

@@ -79,7 +79,8 @@ def detect_format(path) -> str:
     if size > config.MAX_FILE_BYTES:
         raise FileRejected(
             f"文件过大（{size / _MB:.1f} MB，上限 {config.MAX_FILE_BYTES / _MB:.0f} MB），"
-            "为安全起见未打开；请按乡镇或支部拆分后再上传")
+            "为安全起见未打开；请按乡镇或支部拆分后再上传"
+        )
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(path, size)
     if head.startswith(b"PK\x05\x06"):
@@ -109,8 +110,15 @@ def _zip_kind(path: Path, size: int) -> str:
             raise FileRejected(NOT_SHEET.format(what=what))
     except FileRejected:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError,
-            zlib.error):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        KeyError,
+        zlib.error,
+    ):
         raise FileRejected(CORRUPT) from None
 
 
@@ -123,7 +131,7 @@ def _check_zip_directory(fh, size: int) -> None:
     if at < 0 or len(tail) - at < 22:
         raise FileRejected(CORRUPT)
     entries = struct.unpack_from("<H", tail, at + 10)[0]
-    if entries == 0xFFFF and at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":
+    if entries == 0xFFFF and at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
         # Zip64: the real count lives in the zip64 end record the locator points to.
         fh.seek(struct.unpack_from("<Q", tail, at - 12)[0])
         record = fh.read(56)
@@ -143,14 +151,18 @@ def check_zip_budget(infos: list[zipfile.ZipInfo]) -> None:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise FileRejected(UNSUPPORTED.format(what="该压缩方式"))
         total += info.file_size
-        if info.file_size > _RATIO_FLOOR and info.file_size > _MAX_RATIO * max(info.compress_size, 1):
+        if info.file_size > _RATIO_FLOOR and info.file_size > _MAX_RATIO * max(
+            info.compress_size, 1
+        ):
             ratio = info.file_size / max(info.compress_size, 1)
             raise FileRejected(
-                f"文件压缩比异常（{info.filename} 解压后膨胀 {ratio:.0f} 倍），疑似压缩炸弹，为安全起见未打开")
+                f"文件压缩比异常（{info.filename} 解压后膨胀 {ratio:.0f} 倍），疑似压缩炸弹，为安全起见未打开"
+            )
     if total > config.MAX_INFLATED_BYTES:
         raise FileRejected(
             f"文件解压后体积过大（约 {total / _MB:.0f} MB，上限 {config.MAX_INFLATED_BYTES / _MB:.0f} MB），"
-            "疑似压缩炸弹，为安全起见未打开")
+            "疑似压缩炸弹，为安全起见未打开"
+        )
 
 
 def _ole2_kind(path: Path) -> str:
@@ -211,7 +223,7 @@ def ole2_entry_names(path) -> list[str]:
             for at in range(0, sector_size, 128):
                 length, kind = struct.unpack_from("<HB", block, at + 64)
                 if kind in (1, 2, 5) and 2 <= length <= 64:
-                    names.append(block[at:at + length - 2].decode("utf-16-le", "replace"))
+                    names.append(block[at : at + length - 2].decode("utf-16-le", "replace"))
             current = fat[current] if current < len(fat) else _ENDOFCHAIN
     raise FileRejected(CORRUPT)
 
@@ -252,7 +264,9 @@ def _text_kind(head: bytes, complete: bool) -> str:
     start = text.lstrip("\ufeff \t\r\n")[:4096].lower()
     if start.startswith("<") and any(marker in start for marker in _MARKUP):
         raise FileRejected(HTML_TABLE)
-    if start.startswith("{") or (start.startswith("[") and start[1:].lstrip()[:1] in ("{", "[", '"')):
+    if start.startswith("{") or (
+        start.startswith("[") and start[1:].lstrip()[:1] in ("{", "[", '"')
+    ):
         raise FileRejected(NOT_SHEET.format(what="（识别为 JSON 数据）"))
     if complete and not text.strip():
         raise FileRejected(NO_DATA)
@@ -268,7 +282,9 @@ _TAG_REST = rb'(?: [A-Za-qs-z_][\w.:-]*="[^"<]*")*/?>'
 _IRREGULAR_CELL = re.compile(rb'<c(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}"' + _TAG_REST + rb")[\s/>]")
 _REF_COLS = re.compile(rb'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"')
 _REF_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([1-9][0-9]{0,6})"')
-_DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\s+ref="(?:[A-Z]{1,3}[0-9]+:)?([A-Z]{1,3})([0-9]{1,7})"')
+_DIMENSION = re.compile(
+    rb'<(?:[\w.-]+:)?dimension\s+ref="(?:[A-Z]{1,3}[0-9]+:)?([A-Z]{1,3})([0-9]{1,7})"'
+)
 _TAIL = 512  # longer than any plain cell tag; a tag cut at a piece's end is looked at again
 _READ = 2 * _MB
 _PIECE = 16 * _MB
@@ -301,13 +317,15 @@ def scan_xlsx_cells(data: bytes) -> bool:
                 raise FileRejected(
                     f"工作表范围过大：有内容或格式的单元格延伸到 {column_letters(cols)}{rows}"
                     f"（约 {rows * cols:,} 个单元格，上限 {limit:,} 个），为安全起见未打开；"
-                    "请删除表格远处多余的单元格后另存，再上传")
+                    "请删除表格远处多余的单元格后另存，再上传"
+                )
             total += rows * cols
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, struct.error):
         raise FileRejected(CORRUPT) from None
     if total > limit:
         raise FileRejected(
-            f"工作簿数据范围过大（各工作表合计约 {total} 个单元格，上限 {limit} 个），为安全起见未打开")
+            f"工作簿数据范围过大（各工作表合计约 {total} 个单元格，上限 {limit} 个），为安全起见未打开"
+        )
     return regular
 
 
@@ -379,7 +397,8 @@ def _inflate(raw, info: zipfile.ZipInfo):
         produced += len(piece)
         if produced > info.file_size:
             raise FileRejected(
-                f"文件结构异常（{info.filename} 实际解压大小超过声明的大小），疑似压缩炸弹，为安全起见未打开")
+                f"文件结构异常（{info.filename} 实际解压大小超过声明的大小），疑似压缩炸弹，为安全起见未打开"
+            )
         if piece:
             yield piece, False
     if (inflater is not None and not inflater.eof) or produced != info.file_size:
@@ -405,14 +424,19 @@ def _upto(bound: str, first: str, alphabet: str) -> str:
     parts = []
     if len(bound) > 1:
         more = len(bound) - 2
-        parts.append(f"[{first[0]}-{first[-1]}]" + (f"[{alphabet[0]}-{alphabet[-1]}]{{0,{more}}}" if more else ""))
+        parts.append(
+            f"[{first[0]}-{first[-1]}]"
+            + (f"[{alphabet[0]}-{alphabet[-1]}]{{0,{more}}}" if more else "")
+        )
     for i, char in enumerate(bound):
         pool = first if i == 0 else alphabet
         top = pool.index(char) - (0 if i == len(bound) - 1 else 1)
         if top >= 0:
             rest = len(bound) - i - 1
             span = pool[0] if top == 0 else f"[{pool[0]}-{pool[top]}]"
-            parts.append(bound[:i] + span + (f"[{alphabet[0]}-{alphabet[-1]}]{{{rest}}}" if rest else ""))
+            parts.append(
+                bound[:i] + span + (f"[{alphabet[0]}-{alphabet[-1]}]{{{rest}}}" if rest else "")
+            )
     return "|".join(parts)
 
 

@@ -18,37 +18,49 @@ from pipeline.config import AuthPolicy
 
 def keys_for(username: str, source: str | None) -> list[tuple[str, str]]:
     """(key, kind) pairs that one attempt counts against."""
-    return [(f"account:{username}", "account"), *([(f"source:{source}", "source")] if source else [])]
+    return [
+        (f"account:{username}", "account"),
+        *([(f"source:{source}", "source")] if source else []),
+    ]
 
 
 def _free(kind: str, policy: AuthPolicy) -> int:
-    return policy.free_failures_per_account if kind == "account" else policy.free_failures_per_source
+    return (
+        policy.free_failures_per_account if kind == "account" else policy.free_failures_per_source
+    )
 
 
 def blocked_for(con: sqlite3.Connection, keys: list[tuple[str, str]], now: float) -> float:
     """Seconds until every key may try again (0 when none is blocked)."""
     wait = 0.0
     for key, _kind in keys:
-        row = con.execute("select blocked_until from login_throttle where key = ?", (key,)).fetchone()
+        row = con.execute(
+            "select blocked_until from login_throttle where key = ?", (key,)
+        ).fetchone()
         if row and row["blocked_until"] > now:
             wait = max(wait, row["blocked_until"] - now)
     return wait
 
 
-def note_failure(con: sqlite3.Connection, keys: list[tuple[str, str]], now: float,
-                 policy: AuthPolicy) -> float:
+def note_failure(
+    con: sqlite3.Connection, keys: list[tuple[str, str]], now: float, policy: AuthPolicy
+) -> float:
     """Count a checked, wrong attempt; returns the block it earns (0 within the free tries)."""
     wait = 0.0
     for key, kind in keys:
-        row = con.execute("select failures, last_failure from login_throttle where key = ?",
-                          (key,)).fetchone()
+        row = con.execute(
+            "select failures, last_failure from login_throttle where key = ?", (key,)
+        ).fetchone()
         failures = 0
         if row and now - row["last_failure"] <= policy.forget_failures_after_seconds:
             failures = row["failures"]
         failures += 1
         over = failures - _free(kind, policy)
-        delay = 0.0 if over <= 0 else min(policy.base_delay_seconds * 2 ** min(over - 1, 30),
-                                           policy.max_delay_seconds)
+        delay = (
+            0.0
+            if over <= 0
+            else min(policy.base_delay_seconds * 2 ** min(over - 1, 30), policy.max_delay_seconds)
+        )
         con.execute(
             "insert into login_throttle (key, failures, last_failure, blocked_until)"
             " values (?, ?, ?, ?) on conflict(key) do update set failures = excluded.failures,"

@@ -16,6 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline import normalize as nz
+from pipeline.columnwise import VECTOR_TEXT, map_distinct, vector_text
 from pipeline.geo import flow_scope, resolve_many
 from pipeline.schemas import (
     FIELD_LABELS,
@@ -26,9 +27,25 @@ from pipeline.schemas import (
     MemberRows,
 )
 
-DATE_FIELDS = ("outflow_date", "last_contact_date", "return_date", "birth_date", "dues_paid_through")
-TEXT_FIELDS = ("branch", "occupation", "inflow_org", "enterprise", "enterprise_industry", "remarks",
-               "destination", "dest_province", "dest_city", "dest_county")
+DATE_FIELDS = (
+    "outflow_date",
+    "last_contact_date",
+    "return_date",
+    "birth_date",
+    "dues_paid_through",
+)
+TEXT_FIELDS = (
+    "branch",
+    "occupation",
+    "inflow_org",
+    "enterprise",
+    "enterprise_industry",
+    "remarks",
+    "destination",
+    "dest_province",
+    "dest_city",
+    "dest_county",
+)
 PARSERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(DATE_FIELDS, nz.parse_date),
     "id_number": nz.normalize_id,
@@ -59,65 +76,6 @@ class Cleaned:
     rows_rejected: int
 
 
-def map_distinct(series: pd.Series, func: Callable[[object], object],
-                 dtype: str | None = None) -> tuple[pd.Series, pd.Series]:
-    """(values, errors): `func` applied once per distinct value and taken back onto the rows.
-
-    ValueError texts become the errors; rows without a value get None (NaT for `dtype`).
-    """
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
-    results: list[object] = []
-    errors: list[object] = []
-    for value in uniques:
-        try:
-            results.append(func(value))
-            errors.append(None)
-        except ValueError as exc:
-            results.append(None)
-            errors.append(str(exc))
-    codes = np.where(codes < 0, len(uniques), codes)  # the trailing None slot
-    table = pd.Series(results + [None], dtype=object)
-    if dtype is not None:
-        table = pd.to_datetime(table).astype(dtype)
-    values = pd.Series(table.to_numpy().take(codes), index=series.index, dtype=object if dtype is None else dtype)
-    failed = pd.Series(np.asarray(errors + [None], dtype=object).take(codes), index=series.index, dtype=object)
-    return values, failed
-
-
-# Nearly-unique text columns: pandas string operations for text cells, the field's own
-# function for the rest (numbers, dates), so both paths apply the same rules.
-VECTOR_TEXT = {
-    "name": {"spaces": "", "placeholders": True},
-    "phone": {"spaces": "", "placeholders": True, "strip_prefix": "+86"},
-    "id_number": {"spaces": "", "placeholders": True, "upper": True},
-}
-
-
-def vector_text(series: pd.Series, func: Callable[[object], object], *, spaces: str | None = None,
-                placeholders: bool = False, upper: bool = False, strip_prefix: str | None = None,
-                ) -> tuple[pd.Series, pd.Series]:
-    is_text = series.map(type, na_action="ignore").eq(str)
-    values, errors = map_distinct(series.where(~is_text), func)
-    text = series[is_text].astype("str").str.normalize("NFKC").str.strip()
-    if spaces is not None:
-        spaced = text.str.contains(" ", regex=False) | text.str.contains(r"\s", regex=True)
-        if spaced.any():  # a regex per value is slow; most cells have no space at all
-            text = text.where(~spaced, text[spaced].str.replace(r"\s+", spaces, regex=True))
-    if upper:
-        text = text.str.upper()
-    if strip_prefix:
-        text = text.str.removeprefix(strip_prefix)
-    blank = text.eq("")
-    if placeholders:
-        blank |= text.str.lower().isin(nz.PLACEHOLDERS)
-    if upper:  # a number that Excel or a CSV export wrote in scientific notation lost its digits
-        sci = text.str.fullmatch(r"\d(\.\d+)?E\+\d+")
-        errors.loc[sci[sci].index] = "身份证号以科学计数法存储，后几位已丢失，请将该列设为文本后重新填写"
-        blank |= sci
-    values.loc[text.index] = text.astype(object).where(~blank, None)
-    return values, errors
-
-
 def _wave_of(value: object) -> str | None:
     if nz.is_blank(value):
         return None
@@ -139,7 +97,9 @@ def resolve_context(raw: pd.DataFrame, township: str | None, wave: str | None) -
     if out["township"].isna().any():
         raise ContextMissing("无法确定所属乡镇：表中没有“所属乡镇”列，标题和文件名中也没有乡镇名称")
     if out["wave"].isna().any():
-        raise ContextMissing("无法确定普查时间：表中没有“普查时间”列，标题和文件名中也没有年月（如2022-04）")
+        raise ContextMissing(
+            "无法确定普查时间：表中没有“普查时间”列，标题和文件名中也没有年月（如2022-04）"
+        )
     return out
 
 
@@ -158,17 +118,25 @@ def _issue_frame(raw: pd.DataFrame, labels: dict[str, str], issues: pd.DataFrame
     parts = []
     for field, group in issues.groupby("field", sort=False):
         rows = group["row"].to_numpy()
-        source = raw[field].take(rows) if field in raw.columns else pd.Series(None, index=rows, dtype=object)
+        source = (
+            raw[field].take(rows)
+            if field in raw.columns
+            else pd.Series(None, index=rows, dtype=object)
+        )
         values, _ = map_distinct(source.reset_index(drop=True), _shown_value(field))
-        parts.append(pd.DataFrame({
-            "row": rows,
-            "sheet": raw["sheet"].take(rows).to_numpy(),
-            "excel_row": raw["excel_row"].take(rows).astype(int).to_numpy(),
-            "field": field,
-            "column_label": labels.get(field, FIELD_LABELS.get(field, field)),
-            "value": values.to_numpy(),
-            "reason": group["reason"].to_numpy(),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": rows,
+                    "sheet": raw["sheet"].take(rows).to_numpy(),
+                    "excel_row": raw["excel_row"].take(rows).astype(int).to_numpy(),
+                    "field": field,
+                    "column_label": labels.get(field, FIELD_LABELS.get(field, field)),
+                    "value": values.to_numpy(),
+                    "reason": group["reason"].to_numpy(),
+                }
+            )
+        )
     frame = pd.concat(parts, ignore_index=True).sort_values(["excel_row", "field"], kind="stable")
     return frame[QUARANTINE_COLUMNS].reset_index(drop=True)
 
@@ -180,7 +148,10 @@ def _shown_value(field: str) -> Callable[[object], str | None]:
 
 
 def _issues(rows, field, reasons) -> pd.DataFrame:
-    return pd.DataFrame({"row": list(rows), "field": field, "reason": list(reasons)}, columns=["row", "field", "reason"])
+    return pd.DataFrame(
+        {"row": list(rows), "field": field, "reason": list(reasons)},
+        columns=["row", "field", "reason"],
+    )
 
 
 def _schema_failures(check_frame: pd.DataFrame) -> pd.DataFrame:
@@ -201,8 +172,9 @@ def _schema_failures(check_frame: pd.DataFrame) -> pd.DataFrame:
     fields = split[0].where(has_field, cases["column"].astype(str))
     rules = split[2].where(has_field, check).str.split("(").str[0]
     parts = []
-    for (field, rule), group in pd.DataFrame({"row": cases["index"].astype(int), "field": fields, "rule": rules}).groupby(
-            ["field", "rule"], sort=False):
+    for (field, rule), group in pd.DataFrame(
+        {"row": cases["index"].astype(int), "field": fields, "rule": rules}
+    ).groupby(["field", "rule"], sort=False):
         reason_of = REASONS.get(rule) or (lambda _v, f=field: f"{FIELD_LABELS.get(f, f)}不符合要求")
         values = check_frame[field].take(group["row"].to_numpy()).reset_index(drop=True)
         reasons, _ = map_distinct(values, reason_of)
@@ -211,17 +183,29 @@ def _schema_failures(check_frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _name_first_duplicate(failures: pd.DataFrame, check: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+def _name_first_duplicate(
+    failures: pd.DataFrame, check: pd.DataFrame, raw: pd.DataFrame
+) -> pd.DataFrame:
     """A township can only fix a duplicate it can find: name the row it repeats."""
     duplicate = failures["reason"].eq(REASONS["id_unique"](None))
     if not duplicate.any():
         return failures
     ids = check[["township", "wave", "id_number"]].dropna()
-    first = ids.index.to_series().groupby([ids["township"], ids["wave"], ids["id_number"]]).transform("min")
+    first = (
+        ids.index.to_series()
+        .groupby([ids["township"], ids["wave"], ids["id_number"]])
+        .transform("min")
+    )
     rows = failures.loc[duplicate, "row"].astype(int)
     origin = first.reindex(rows.to_numpy()).to_numpy()
-    where = [f"{raw.at[o, 'sheet']}表" if raw.at[o, "sheet"] != raw.at[r, "sheet"] else "" for r, o in zip(rows, origin, strict=True)]
-    text = [f"身份证号与{w}第{int(raw.at[o, 'excel_row'])}行重复（同一乡镇同一普查批次只能登记一次）" for w, o in zip(where, origin, strict=True)]
+    where = [
+        f"{raw.at[o, 'sheet']}表" if raw.at[o, "sheet"] != raw.at[r, "sheet"] else ""
+        for r, o in zip(rows, origin, strict=True)
+    ]
+    text = [
+        f"身份证号与{w}第{int(raw.at[o, 'excel_row'])}行重复（同一乡镇同一普查批次只能登记一次）"
+        for w, o in zip(where, origin, strict=True)
+    ]
     out = failures.copy()
     out.loc[duplicate, "reason"] = text
     return out
@@ -235,7 +219,9 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         if field in VECTOR_TEXT:
             values, errors = vector_text(column, parser, **VECTOR_TEXT[field])
         else:
-            values, errors = map_distinct(column, parser, "datetime64[us]" if field in DATE_FIELDS else None)
+            values, errors = map_distinct(
+                column, parser, "datetime64[us]" if field in DATE_FIELDS else None
+            )
         parsed[field] = values
         errors = errors.dropna()
         if len(errors):
@@ -257,85 +243,158 @@ def _warnings(valid: pd.DataFrame) -> pd.DataFrame:
     id_gender = ids.str.slice(16, 17).astype(int).mod(2).map({1: "男", 0: "女"})
     stated = valid.loc[ids.index, "gender"]
     mismatch = stated.notna() & (stated != id_gender)
-    parts.append(_issues(ids.index[mismatch], "gender", "性别与身份证号不符（身份证号显示为" + id_gender[mismatch] + "）"))
-    conflict = valid["stated_flow_scope"].notna() & valid["derived_scope"].notna() & (
-        valid["stated_flow_scope"] != valid["derived_scope"])
-    parts.append(_issues(valid.index[conflict], "stated_flow_scope",
-                         "流动范围填写为“" + valid.loc[conflict, "stated_flow_scope"].astype(str)
-                         + "”，但按流入地应为“" + valid.loc[conflict, "derived_scope"].astype(str) + "”"))
-    unresolved = valid["destination_text"].notna() & valid["derived_scope"].isna() & valid["stated_flow_scope"].isna()
-    parts.append(_issues(valid.index[unresolved], "destination", ["流入地无法识别，流动范围按“未知”统计"] * int(unresolved.sum())))
+    parts.append(
+        _issues(
+            ids.index[mismatch],
+            "gender",
+            "性别与身份证号不符（身份证号显示为" + id_gender[mismatch] + "）",
+        )
+    )
+    conflict = (
+        valid["stated_flow_scope"].notna()
+        & valid["derived_scope"].notna()
+        & (valid["stated_flow_scope"] != valid["derived_scope"])
+    )
+    parts.append(
+        _issues(
+            valid.index[conflict],
+            "stated_flow_scope",
+            "流动范围填写为“"
+            + valid.loc[conflict, "stated_flow_scope"].astype(str)
+            + "”，但按流入地应为“"
+            + valid.loc[conflict, "derived_scope"].astype(str)
+            + "”",
+        )
+    )
+    unresolved = (
+        valid["destination_text"].notna()
+        & valid["derived_scope"].isna()
+        & valid["stated_flow_scope"].isna()
+    )
+    parts.append(
+        _issues(
+            valid.index[unresolved],
+            "destination",
+            ["流入地无法识别，流动范围按“未知”统计"] * int(unresolved.sum()),
+        )
+    )
     phones = valid["phone"].dropna().astype(str).str.replace(r"[-()（）]", "", regex=True)
     odd_phone = ~phones.str.fullmatch(nz.PHONE_PATTERN)
-    parts.append(_issues(phones.index[odd_phone], "phone", [nz.PHONE_PROBLEM] * int(odd_phone.sum())))
+    parts.append(
+        _issues(phones.index[odd_phone], "phone", [nz.PHONE_PROBLEM] * int(odd_phone.sum()))
+    )
     odd_return = valid["returned"].map(lambda v: v is False) & valid["return_date"].notna()
-    parts.append(_issues(valid.index[odd_return], "returned", ["填写未返乡，但有返乡时间"] * int(odd_return.sum())))
+    parts.append(
+        _issues(
+            valid.index[odd_return],
+            "returned",
+            ["填写未返乡，但有返乡时间"] * int(odd_return.sum()),
+        )
+    )
     return pd.concat(parts, ignore_index=True)
 
 
-def clean_census(raw: pd.DataFrame, *, township: str | None, wave: str | None, home_county: str,
-                 hash_id: Callable[[str], str], labels: dict[str, str] | None = None) -> Cleaned:
+def clean_census(
+    raw: pd.DataFrame,
+    *,
+    township: str | None,
+    wave: str | None,
+    home_county: str,
+    hash_id: Callable[[str], str],
+    labels: dict[str, str] | None = None,
+) -> Cleaned:
     """The whole row pipeline of spec §2–3 for one file's member rows."""
     labels = labels or {}
     raw = raw.reset_index(drop=True)
     context = resolve_context(raw, township, wave)
     parsed, failures = parse_fields(raw)
-    check = parsed.assign(row_id=range(len(parsed)), township=context["township"], wave=context["wave"])
+    check = parsed.assign(
+        row_id=range(len(parsed)), township=context["township"], wave=context["wave"]
+    )
     check["wave_end"], _ = map_distinct(check["wave"], nz.month_end, "datetime64[us]")
-    failures = _name_first_duplicate(pd.concat([failures, _schema_failures(check)], ignore_index=True), check, raw)
+    failures = _name_first_duplicate(
+        pd.concat([failures, _schema_failures(check)], ignore_index=True), check, raw
+    )
 
     rejected = sorted(set(failures["row"].astype(int)))
     valid = check.drop(index=rejected)
     valid["branch"] = _branch(raw.drop(index=rejected), valid)
     valid["destination_text"] = destination_text(valid)
     # Resolve each distinct destination once, then take the answers back onto the rows.
-    codes, texts = pd.factorize(valid["destination_text"].to_numpy(dtype=object), use_na_sentinel=True)
+    codes, texts = pd.factorize(
+        valid["destination_text"].to_numpy(dtype=object), use_na_sentinel=True
+    )
     places = resolve_many(texts)
     resolved = [places.get(t) for t in texts] + [None]
     codes = np.where(codes < 0, len(texts), codes)
 
     def per_row(values: list[object]) -> pd.Series:
-        return pd.Series(np.asarray(values, dtype=object).take(codes), index=valid.index, dtype=object)
+        return pd.Series(
+            np.asarray(values, dtype=object).take(codes), index=valid.index, dtype=object
+        )
 
-    valid["derived_scope"] = per_row([flow_scope(home_county, p) if p is not None else None for p in resolved])
+    valid["derived_scope"] = per_row(
+        [flow_scope(home_county, p) if p is not None else None for p in resolved]
+    )
     warnings = _warnings(valid)
 
     ids = valid["id_number"]
-    members = pd.DataFrame({
-        "member_key": None,
-        "wave": valid["wave"],
-        "township": valid["township"],
-        "branch": valid["branch"],
-        "name": valid["name"],
-        "gender": valid["gender"].fillna(_from_ids(ids, valid["gender"], nz.gender_from_id)),
-        "birth_date": valid["birth_date"].fillna(_from_ids(ids, valid["birth_date"], nz.birth_from_id)),
-        "id_hash": ids.map(hash_id, na_action="ignore"),
-        "id_masked": ids.map(nz.mask_id, na_action="ignore"),
-        "outflow_date": valid["outflow_date"],
-        "destination_text": valid["destination_text"],
-        **{f"dest_{attr}": per_row([getattr(p, attr) if p is not None else None for p in resolved])
-           for attr in PLACE_ATTRS},
-        "flow_scope": valid["stated_flow_scope"].fillna(valid["derived_scope"]),
-        "stated_flow_scope": valid["stated_flow_scope"],
-        "occupation": valid["occupation"],
-        "phone": valid["phone"],
-        "inflow_org": valid["inflow_org"],
-        "has_certificate": valid["has_certificate"].astype("boolean"),
-        "last_contact_date": valid["last_contact_date"],
-        "contact_status": valid["contact_status"],
-        "dues_paid_through": valid["dues_paid_through"],
-        "is_returned": (valid["returned"] == True) | (valid["returned"].isna() & valid["return_date"].notna()),  # noqa: E712
-        "return_date": valid["return_date"],
-        "enterprise": valid["enterprise"],
-        "enterprise_industry": valid["enterprise_industry"],
-        "jobs_created": valid["jobs_created"].round().astype("Int64"),
-        "remarks": valid["remarks"],
-        "extra": raw.loc[valid.index, "extra"].map(_json, na_action="ignore") if "extra" in raw else None,
-        "sheet": raw.loc[valid.index, "sheet"].astype(str),
-        "excel_row": raw.loc[valid.index, "excel_row"].astype(int),
-    })
+    members = pd.DataFrame(
+        {
+            "member_key": None,
+            "wave": valid["wave"],
+            "township": valid["township"],
+            "branch": valid["branch"],
+            "name": valid["name"],
+            "gender": valid["gender"].fillna(_from_ids(ids, valid["gender"], nz.gender_from_id)),
+            "birth_date": valid["birth_date"].fillna(
+                _from_ids(ids, valid["birth_date"], nz.birth_from_id)
+            ),
+            "id_hash": ids.map(hash_id, na_action="ignore"),
+            "id_masked": ids.map(nz.mask_id, na_action="ignore"),
+            "outflow_date": valid["outflow_date"],
+            "destination_text": valid["destination_text"],
+            **{
+                f"dest_{attr}": per_row(
+                    [getattr(p, attr) if p is not None else None for p in resolved]
+                )
+                for attr in PLACE_ATTRS
+            },
+            "flow_scope": valid["stated_flow_scope"].fillna(valid["derived_scope"]),
+            "stated_flow_scope": valid["stated_flow_scope"],
+            "occupation": valid["occupation"],
+            "phone": valid["phone"],
+            "inflow_org": valid["inflow_org"],
+            "has_certificate": valid["has_certificate"].astype("boolean"),
+            "last_contact_date": valid["last_contact_date"],
+            "contact_status": valid["contact_status"],
+            "dues_paid_through": valid["dues_paid_through"],
+            # unknown words never reach here; a blank 是否返乡 with a return date means returned
+            "is_returned": valid["returned"].eq(True)
+            | (valid["returned"].isna() & valid["return_date"].notna()),
+            "return_date": valid["return_date"],
+            "enterprise": valid["enterprise"],
+            "enterprise_industry": valid["enterprise_industry"],
+            "jobs_created": valid["jobs_created"].round().astype("Int64"),
+            "remarks": valid["remarks"],
+            "extra": raw.loc[valid.index, "extra"].map(_json, na_action="ignore")
+            if "extra" in raw
+            else None,
+            "sheet": raw.loc[valid.index, "sheet"].astype(str),
+            "excel_row": raw.loc[valid.index, "excel_row"].astype(int),
+        }
+    )
     birth_month = members["birth_date"].dt.strftime("%Y-%m").fillna("")
-    fallback_key = "n:" + members["township"] + "|" + members["name"] + "|" + birth_month + "|" + members["branch"]
+    fallback_key = (
+        "n:"
+        + members["township"]
+        + "|"
+        + members["name"]
+        + "|"
+        + birth_month
+        + "|"
+        + members["branch"]
+    )
     members["member_key"] = ("i:" + members["id_hash"]).fillna(fallback_key)
     members = _as_strings(members)
     members = MemberRows.validate(members.reset_index(drop=True), lazy=True)
@@ -366,16 +425,31 @@ def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({c: "str" for c in _STRING_COLUMNS if c in frame.columns})
 
 
-def clean_branch_totals(raw: pd.DataFrame, *, township: str, wave: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def clean_branch_totals(
+    raw: pd.DataFrame, *, township: str, wave: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(totals, rejects) from a 支部情况 sheet; a row without a usable count is rejected."""
     raw = raw.reset_index(drop=True)
     branch = raw["branch"].map(nz.to_text)
     counts, errors = map_distinct(raw["members_total"], nz.parse_count)
-    bad = errors.notna() | counts.isna() | branch.isna() | (counts.fillna(0) < 0) | (counts.fillna(0) % 1 != 0)
+    bad = (
+        errors.notna()
+        | counts.isna()
+        | branch.isna()
+        | (counts.fillna(0) < 0)
+        | (counts.fillna(0) % 1 != 0)
+    )
     issues = _issues(raw.index[bad], "members_total", errors[bad].fillna("党员总数应为非负整数"))
-    totals = pd.DataFrame({
-        "wave": wave, "township": township, "branch": branch[~bad],
-        "members_total": counts[~bad].astype("Int64"),
-        "sheet": raw.loc[~bad, "sheet"].astype(str), "excel_row": raw.loc[~bad, "excel_row"].astype(int),
-    })
-    return BranchTotals.validate(totals.reset_index(drop=True), lazy=True), _issue_frame(raw, {}, issues)
+    totals = pd.DataFrame(
+        {
+            "wave": wave,
+            "township": township,
+            "branch": branch[~bad],
+            "members_total": counts[~bad].astype("Int64"),
+            "sheet": raw.loc[~bad, "sheet"].astype(str),
+            "excel_row": raw.loc[~bad, "excel_row"].astype(int),
+        }
+    )
+    return BranchTotals.validate(totals.reset_index(drop=True), lazy=True), _issue_frame(
+        raw, {}, issues
+    )

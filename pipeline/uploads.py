@@ -44,8 +44,15 @@ class FilePreview:
 def check_upload_name(name: str) -> str:
     """The bare file name, or UploadRefused for anything that could leave data/raw/."""
     name = unicodedata.normalize("NFC", name or "").strip()
-    if not _SAFE_NAME.match(name) or name in (".", "..") or ".." in Path(name).parts or name.startswith("."):
-        raise UploadRefused(f"文件名“{name}”不合法：不能包含路径（/ 或 \\）、“..”或控制字符，也不能以“.”开头")
+    if (
+        not _SAFE_NAME.match(name)
+        or name in (".", "..")
+        or ".." in Path(name).parts
+        or name.startswith(".")
+    ):
+        raise UploadRefused(
+            f"文件名“{name}”不合法：不能包含路径（/ 或 \\）、“..”或控制字符，也不能以“.”开头"
+        )
     if Path(name).name != name:
         raise UploadRefused(f"文件名“{name}”不合法：只能是文件名，不能带文件夹")
     return name
@@ -88,7 +95,9 @@ def _headline(rows: list[dict], township: str | None, wave: str | None) -> dict 
     return next((r for r in rows if r["township"] == township and r["wave"] == wave), None)
 
 
-def preview(paths: list[Path], db: Path | None = None, uploaded_by: str | None = None) -> list[FilePreview]:
+def preview(
+    paths: list[Path], db: Path | None = None, uploaded_by: str | None = None
+) -> list[FilePreview]:
     """What ingesting `paths` would do, computed on a throwaway copy of the warehouse."""
     db = Path(db) if db else config.db_path()
     before = stats_rows(db) if db.exists() else []
@@ -105,19 +114,29 @@ def preview(paths: list[Path], db: Path | None = None, uploaded_by: str | None =
             con.close()
 
 
-_REJECTS = ("select sheet, excel_row, column_label, value, reason from quarantine "
-            "where file_hash = ? order by excel_row")
-_WARNINGS = ("select sheet, excel_row, column_label, value, reason from warnings "
-             "where file_hash = ? order by excel_row")
+_REJECTS = (
+    "select sheet, excel_row, column_label, value, reason from quarantine "
+    "where file_hash = ? order by excel_row"
+)
+_WARNINGS = (
+    "select sheet, excel_row, column_label, value, reason from warnings "
+    "where file_hash = ? order by excel_row"
+)
 
 
 def _file_preview(con, result: FileResult, before: list[dict], after: list[dict]) -> FilePreview:
     out = FilePreview(result)
     if result.status in ("loaded", "replaced") and result.file_hash:
-        out.branches = [b for (b,) in con.execute(
-            "select distinct branch from units where file_hash = ? order by branch", [result.file_hash]).fetchall()]
-        (header,) = con.execute("select header_map from source_files where file_hash = ?",
-                                [result.file_hash]).fetchone()
+        out.branches = [
+            b
+            for (b,) in con.execute(
+                "select distinct branch from units where file_hash = ? order by branch",
+                [result.file_hash],
+            ).fetchall()
+        ]
+        (header,) = con.execute(
+            "select header_map from source_files where file_hash = ?", [result.file_hash]
+        ).fetchone()
         out.header_map = json.loads(header or "[]")
         out.rejects = con.execute(_REJECTS, [result.file_hash]).fetchdf()
         out.warnings = con.execute(_WARNINGS, [result.file_hash]).fetchdf()

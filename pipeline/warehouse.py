@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 # Nothing in this project may reach for the network; extensions are never installed or loaded.
 DUCKDB_CONFIG = {
@@ -109,6 +110,9 @@ def write_transaction(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 tmp.unlink()  # DuckDB refuses an empty file; let it create its own
             con = connect(tmp)
             try:
+                # The copy is private until the swap and checkpointed once before it, so
+                # checkpointing after every file's commit would only rewrite it again and again.
+                con.execute("set wal_autocheckpoint = '8GB'")
                 create_schema(con)
                 yield con
                 con.execute("checkpoint")
@@ -129,7 +133,9 @@ def write_transaction(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def is_known_file(con: duckdb.DuckDBPyConnection, file_hash: str) -> bool:
     # fetchall, not fetchone: DuckDB keeps a half-read result open and then refuses register()
-    [(count,)] = con.execute("select count(*) from source_files where file_hash = ?", [file_hash]).fetchall()
+    [(count,)] = con.execute(
+        "select count(*) from source_files where file_hash = ?", [file_hash]
+    ).fetchall()
     return count > 0
 
 
@@ -161,15 +167,40 @@ def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) 
         con.unregister("new_ids")
 
 
-def load_file(con: duckdb.DuckDBPyConnection, *, file_name: str, file_hash: str, members: pd.DataFrame,
-              branch_totals: pd.DataFrame | None, rejects: pd.DataFrame, warnings: pd.DataFrame,
-              sheets: list[str], unmapped: list[str], header_map: str, township: str | None,
-              wave: str | None, now: datetime) -> str:
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    file_name: str,
+    file_hash: str,
+    members: pd.DataFrame,
+    branch_totals: pd.DataFrame | None,
+    rejects: pd.DataFrame,
+    warnings: pd.DataFrame,
+    sheets: list[str],
+    unmapped: list[str],
+    header_map: str,
+    township: str | None,
+    wave: str | None,
+    now: datetime,
+) -> str:
     """Load one validated file; returns 'loaded' or 'replaced'. Runs inside one transaction."""
     con.execute("begin transaction")
     try:
-        status = _load(con, file_name, file_hash, members, branch_totals, rejects, warnings,
-                       sheets, unmapped, header_map, township, wave, now)
+        status = _load(
+            con,
+            file_name,
+            file_hash,
+            members,
+            branch_totals,
+            rejects,
+            warnings,
+            sheets,
+            unmapped,
+            header_map,
+            township,
+            wave,
+            now,
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -181,23 +212,37 @@ _INSERT_QUARANTINE = "insert into quarantine by name select * from new_issues"
 _INSERT_WARNINGS = "insert into warnings by name select * from new_issues"
 
 
-def _load(con, file_name, file_hash, members, branch_totals, rejects, warnings, sheets, unmapped,
-          header_map, township, wave, now) -> str:
+def _load(
+    con,
+    file_name,
+    file_hash,
+    members,
+    branch_totals,
+    rejects,
+    warnings,
+    sheets,
+    unmapped,
+    header_map,
+    township,
+    wave,
+    now,
+) -> str:
     units = members[["wave", "township", "branch"]].drop_duplicates()
     con.register("new_units", units)
-    replaced = con.execute(
+    [(replaced,)] = con.execute(
         """
         select count(*) from units u join new_units n using (wave, township, branch)
         where u.is_current and u.file_hash <> ?
         """,
         [file_hash],
-    ).fetchone()[0]
-    con.execute(
-        """
-        update members set is_current = false
-        where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
-        """
-    )
+    ).fetchall()
+    if replaced:  # otherwise no current member belongs to these units: skip scanning them all
+        con.execute(
+            """
+            update members set is_current = false
+            where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
+            """
+        )
     con.execute(
         """
         update units set is_current = false, replaced_at = ?, replaced_by = ?
@@ -212,7 +257,8 @@ def _load(con, file_name, file_hash, members, branch_totals, rejects, warnings, 
     con.unregister("new_units")
 
     rows = members.assign(file_hash=file_hash, source_file=file_name, is_current=True)
-    con.register("new_members", rows)
+    # An Arrow table is scanned without touching Python objects; pandas' string columns are not.
+    con.register("new_members", pa.Table.from_pandas(rows, preserve_index=False))
     con.execute("insert into members by name select * from new_members")
     con.unregister("new_members")
 
@@ -230,7 +276,9 @@ def _load(con, file_name, file_hash, members, branch_totals, rejects, warnings, 
 
     for insert, frame in ((_INSERT_QUARANTINE, rejects), (_INSERT_WARNINGS, warnings)):
         if len(frame):
-            issues = frame.assign(file_hash=file_hash, file_name=file_name, wave=wave, township=township)
+            issues = frame.assign(
+                file_hash=file_hash, file_name=file_name, wave=wave, township=township
+            )
             con.register("new_issues", issues)
             con.execute(insert)
             con.unregister("new_issues")
@@ -242,12 +290,36 @@ def _load(con, file_name, file_hash, members, branch_totals, rejects, warnings, 
     return "replaced" if replaced else "loaded"
 
 
-def log_ingest(con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime, file_name: str,
-               file_hash: str | None, status: str, rows_loaded: int, rows_rejected: int,
-               error: str | None, township: str | None, wave: str | None, uploaded_by: str | None) -> None:
+def log_ingest(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    now: datetime,
+    file_name: str,
+    file_hash: str | None,
+    status: str,
+    rows_loaded: int,
+    rows_rejected: int,
+    error: str | None,
+    township: str | None,
+    wave: str | None,
+    uploaded_by: str | None,
+) -> None:
     con.execute(
         "insert into ingest_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, now, file_name, file_hash, status, rows_loaded, rows_rejected, error, township, wave, uploaded_by],
+        [
+            run_id,
+            now,
+            file_name,
+            file_hash,
+            status,
+            rows_loaded,
+            rows_rejected,
+            error,
+            township,
+            wave,
+            uploaded_by,
+        ],
     )
 
 

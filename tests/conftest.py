@@ -12,24 +12,72 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples"
 
 # A plain modern register header (the layout of most township files).
-HEADER = ["序号", "姓名", "性别", "身份证号", "所在党支部", "所属乡镇", "流出时间", "流入地", "从事职业",
-          "联系电话", "联系状态", "最近联系时间", "是否返乡", "返乡时间", "创办企业", "带动就业人数"]
+HEADER = [
+    "序号",
+    "姓名",
+    "性别",
+    "身份证号",
+    "所在党支部",
+    "所属乡镇",
+    "流出时间",
+    "流入地",
+    "从事职业",
+    "联系电话",
+    "联系状态",
+    "最近联系时间",
+    "是否返乡",
+    "返乡时间",
+    "创办企业",
+    "带动就业人数",
+]
 
 
 def valid_id(first17: str) -> str:
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
+    return (
+        first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
+    )
 
 
 DEFAULT_ID = valid_id("33032719800101123")  # a man born 1980-01-01
 
 
-def member(seq=1, name="张三", gender="男", id_number=DEFAULT_ID, branch="第一党支部",
-           township="灵溪镇", outflow="2021.3", destination="上海市闵行区", occupation="制造业",
-           phone="13800001111", status="正常", contact="2022-03-01", returned="否", return_date=None,
-           enterprise=None, jobs=None):
-    return [seq, name, gender, id_number, branch, township, outflow, destination, occupation, phone,
-            status, contact, returned, return_date, enterprise, jobs]
+def member(
+    seq=1,
+    name="张三",
+    gender="男",
+    id_number=DEFAULT_ID,
+    branch="第一党支部",
+    township="灵溪镇",
+    outflow="2021.3",
+    destination="上海市闵行区",
+    occupation="制造业",
+    phone="13800001111",
+    status="正常",
+    contact="2022-03-01",
+    returned="否",
+    return_date=None,
+    enterprise=None,
+    jobs=None,
+):
+    return [
+        seq,
+        name,
+        gender,
+        id_number,
+        branch,
+        township,
+        outflow,
+        destination,
+        occupation,
+        phone,
+        status,
+        contact,
+        returned,
+        return_date,
+        enterprise,
+        jobs,
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +93,12 @@ def isolated_env(tmp_path, monkeypatch):
 def write_xlsx(tmp_path):
     """Write a real workbook: {sheet: rows}, optional merges {sheet: ["A1:C1", ...]}."""
 
-    def write(name: str, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None,
-              folder: Path | None = None) -> Path:
+    def write(
+        name: str,
+        sheets: dict[str, list[list]],
+        merges: dict[str, list[str]] | None = None,
+        folder: Path | None = None,
+    ) -> Path:
         path = (folder or tmp_path) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})

@@ -31,11 +31,15 @@ def state_db(tmp_path, monkeypatch):
 
 
 def attempts(actor: str) -> list[dict]:
-    return [e for e in audit.recent(1000, actor=actor)
-            if e["event"] in ("sign_in", "sign_in_failed", "sign_in_throttled")]
+    return [
+        e
+        for e in audit.recent(1000, actor=actor)
+        if e["event"] in ("sign_in", "sign_in_failed", "sign_in_throttled")
+    ]
 
 
 # ---------------------------------------------------------------- passwords and accounts
+
 
 def test_same_password_twice_gives_two_different_salted_hashes(state_db):
     accounts.create_user("zhang", GOOD, "county")
@@ -65,7 +69,9 @@ def test_weak_passwords_and_bad_accounts_are_refused():
     with pytest.raises(AccountError, match="已存在"):
         accounts.create_user("LINGXI", GOOD, "viewer")  # case does not make a second account
     user = accounts.get_user("ｌｉｎｇｘｉ")  # full-width input finds the same account
-    assert user and user.role == "township" and user.township == "灵溪镇" and user.role_label == "乡镇"
+    assert (
+        user and user.role == "township" and user.township == "灵溪镇" and user.role_label == "乡镇"
+    )
 
 
 def test_roles_give_the_scopes_of_the_issue():
@@ -75,17 +81,27 @@ def test_roles_give_the_scopes_of_the_issue():
     accounts.create_user("analyst1", GOOD, "分析员")
     accounts.create_user("leader", GOOD, "只读")
     scopes = {u.username: accounts.scope_for(u) for u in accounts.list_users()}
-    admin, county, town, analyst, viewer = (scopes[n] for n in
-                                            ("root2", "county1", "lingxi", "analyst1", "leader"))
+    admin, county, town, analyst, viewer = (
+        scopes[n] for n in ("root2", "county1", "lingxi", "analyst1", "leader")
+    )
     assert admin.may_manage_accounts and admin.may_see_personal_data and admin.all_townships
     assert county.all_townships and county.may_see_member_rows and not county.may_see_personal_data
     assert not county.may_manage_accounts and not county.may_upload
     assert town.township == "灵溪镇" and town.may_see_personal_data and not town.all_townships
     assert town.allows("灵溪镇") and not town.allows("宜山镇")
     assert town.sql_filter() == ("township = ?", ["灵溪镇"])
-    assert analyst.may_upload and not analyst.may_see_member_rows and not analyst.may_see_personal_data
-    assert not any((viewer.may_see_member_rows, viewer.may_see_personal_data, viewer.may_upload,
-                    viewer.may_export_member_rows, viewer.may_manage_accounts))
+    assert (
+        analyst.may_upload and not analyst.may_see_member_rows and not analyst.may_see_personal_data
+    )
+    assert not any(
+        (
+            viewer.may_see_member_rows,
+            viewer.may_see_personal_data,
+            viewer.may_upload,
+            viewer.may_export_member_rows,
+            viewer.may_manage_accounts,
+        )
+    )
     assert [s.may_manage_accounts for s in scopes.values()].count(True) == 1
     # A scope cannot be hand-built with more than its role allows.
     with pytest.raises(ValueError):
@@ -106,10 +122,13 @@ def test_the_last_admin_cannot_be_disabled_or_demoted():
 
 # ---------------------------------------------------------------- sign-in and throttling
 
+
 def test_ten_wrong_passwords_in_a_row_sign_nobody_in_and_each_is_audited():
     accounts.create_user("lingxi", GOOD, "township", township="灵溪镇")
-    results = [accounts.authenticate("lingxi", f"wrong-guess-{i}", source="10.0.0.7", now=T0 + i)
-               for i in range(10)]
+    results = [
+        accounts.authenticate("lingxi", f"wrong-guess-{i}", source="10.0.0.7", now=T0 + i)
+        for i in range(10)
+    ]
     assert not any(r.ok for r in results) and all(r.user is None for r in results)
     logged = attempts("lingxi")
     assert len(logged) == 10
@@ -122,7 +141,9 @@ def test_ten_wrong_passwords_in_a_row_sign_nobody_in_and_each_is_audited():
     held = accounts.authenticate("lingxi", GOOD, source="10.0.0.7", now=T0 + 10)
     assert not held.ok and held.retry_after > 0 and "再试" in held.message
     # ...and accepted once the window has passed: slowed down, not locked for good.
-    later = accounts.authenticate("lingxi", GOOD, source="10.0.0.7", now=T0 + 10 + held.retry_after + 1)
+    later = accounts.authenticate(
+        "lingxi", GOOD, source="10.0.0.7", now=T0 + 10 + held.retry_after + 1
+    )
     assert later.ok and later.user.username == "lingxi"
     assert attempts("lingxi")[0]["event"] == "sign_in"
     assert attempts("lingxi")[0]["scope"] == "乡镇·灵溪镇"
@@ -149,8 +170,9 @@ def test_each_checked_failure_doubles_the_wait_up_to_the_maximum(monkeypatch):
 def test_one_address_trying_many_accounts_is_slowed_down_too():
     accounts.create_user("target", GOOD, "county")
     for i in range(12):  # twelve different names, each only once: no account reaches its limit
-        result = accounts.authenticate(f"guess{i}", "whatever-123", source="203.0.113.9",
-                                       now=T0 + 10 * i)
+        result = accounts.authenticate(
+            f"guess{i}", "whatever-123", source="203.0.113.9", now=T0 + 10 * i
+        )
         assert result.retry_after == (0 if i < 10 else 2 ** (i - 9))  # ten free per address
     result = accounts.authenticate("target", GOOD, source="203.0.113.9", now=T0 + 111)
     assert not result.ok and result.retry_after > 0
@@ -190,12 +212,17 @@ def test_reset_password_replaces_the_old_one_and_ends_sessions():
     assert not accounts.authenticate("mazhan", GOOD, now=T0 + 2).ok
     signed = accounts.authenticate("mazhan", "Another-pass-77", now=T0 + 3)
     assert signed.ok and signed.user.must_change_password
-    changed = accounts.change_password("mazhan", "Another-pass-77", "Third-pass-2024", )
+    changed = accounts.change_password(
+        "mazhan",
+        "Another-pass-77",
+        "Third-pass-2024",
+    )
     assert changed.ok and not changed.user.must_change_password
     assert accounts.authenticate("mazhan", "Third-pass-2024").ok
 
 
 # ---------------------------------------------------------------- sessions
+
 
 def test_sessions_expire_when_idle_and_after_their_lifetime(state_db):
     user = accounts.create_user("zaoxi", GOOD, "county")
@@ -232,6 +259,7 @@ def test_role_change_applies_to_an_open_session_at_once():
 
 # ---------------------------------------------------------------- first run
 
+
 def test_admin_bootstrap_uses_a_fresh_random_password(tmp_path, monkeypatch):
     passwords = []
     for run in range(3):
@@ -249,8 +277,15 @@ def test_admin_bootstrap_uses_a_fresh_random_password(tmp_path, monkeypatch):
 
 def run_cli(*args: str, stdin: str = "", state_db=None) -> subprocess.CompletedProcess:
     env = {**os.environ, "CENSUS_STATE_DB": str(state_db)}
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], input=stdin, text=True,
-                          capture_output=True, cwd=ROOT, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_users_command_line(state_db):
@@ -261,23 +296,49 @@ def test_users_command_line(state_db):
     again = run_cli("users", "ensure-admin", state_db=state_db)
     assert again.returncode == 0 and password not in again.stdout
 
-    added = run_cli("users", "add", "lingxi", "--role", "乡镇", "--township", "灵溪镇",
-                    "--password-stdin", stdin=GOOD + "\n", state_db=state_db)
+    added = run_cli(
+        "users",
+        "add",
+        "lingxi",
+        "--role",
+        "乡镇",
+        "--township",
+        "灵溪镇",
+        "--password-stdin",
+        stdin=GOOD + "\n",
+        state_db=state_db,
+    )
     assert added.returncode == 0, added.stderr
     assert accounts.authenticate("lingxi", GOOD, now=T0).ok  # the newline is not part of it
-    weak = run_cli("users", "add", "weak1", "--role", "viewer", "--password-stdin",
-                   stdin="123\n", state_db=state_db)
+    weak = run_cli(
+        "users",
+        "add",
+        "weak1",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        stdin="123\n",
+        state_db=state_db,
+    )
     assert weak.returncode == 1 and "密码" in weak.stderr and "Traceback" not in weak.stderr
 
     listed = json.loads(run_cli("users", "list", "--json", state_db=state_db).stdout)
     assert {(u["username"], u["role"], u["township"]) for u in listed} == {
-        ("admin", "admin", None), ("lingxi", "township", "灵溪镇")}
+        ("admin", "admin", None),
+        ("lingxi", "township", "灵溪镇"),
+    }
     assert "password" not in json.dumps(listed).replace("must_change_password", "")
 
     assert run_cli("users", "disable", "lingxi", state_db=state_db).returncode == 0
     assert not accounts.authenticate("lingxi", GOOD, now=T0 + 1).ok
-    reset = run_cli("users", "reset-password", "admin", "--password-stdin",
-                    stdin="Brand-new-pass-1\n", state_db=state_db)
+    reset = run_cli(
+        "users",
+        "reset-password",
+        "admin",
+        "--password-stdin",
+        stdin="Brand-new-pass-1\n",
+        state_db=state_db,
+    )
     assert reset.returncode == 0
     assert accounts.authenticate("admin", "Brand-new-pass-1", now=T0 + 2).ok
     events = [e["event"] for e in audit.recent(100) if e["actor"].startswith("cli:")]

@@ -39,8 +39,12 @@ ingest_paths([sys.argv[3]], db=sys.argv[1])
 
 def _run_killed(db: Path, point: str, source: Path) -> int:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", KILLER, str(db), point, str(source)], env=env,
-                          capture_output=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLER, str(db), point, str(source)],
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
     return proc.returncode
 
 
@@ -49,9 +53,18 @@ def test_sigkill_mid_ingest_leaves_previous_warehouse(write_xlsx, isolated_env, 
     ingest_paths([SAMPLES / "2022-04_xx镇_流动党员普查.xlsx"], db=db)
     before = stats_rows(db)
     newer = tmp_path / "batch"
+
     def rows(township):
-        return [HEADER] + [member(seq=i, name=f"新{i}", township=township, branch="第1党支部",
-                                  id_number=valid_id(f"33032719900101{i:03d}")) for i in range(1, 6)]
+        return [HEADER] + [
+            member(
+                seq=i,
+                name=f"新{i}",
+                township=township,
+                branch="第1党支部",
+                id_number=valid_id(f"33032719900101{i:03d}"),
+            )
+            for i in range(1, 6)
+        ]
 
     write_xlsx("2022-04_xx镇_补报.xlsx", {"s": rows("xx镇")}, folder=newer)
     write_xlsx("2022-04_灵溪镇.xlsx", {"s": rows("灵溪镇")}, folder=newer)
@@ -85,11 +98,17 @@ def test_no_extension_is_ever_installed_or_loaded(isolated_env):
     db = isolated_env / "w.duckdb"
     ingest_paths([SAMPLES / "2022-04_xx镇_流动党员普查.xlsx"], db=db)
     con = connect_readonly(db)
-    settings = dict(con.execute(
-        "select name, value from duckdb_settings() where name in "
-        "('autoinstall_known_extensions', 'autoload_known_extensions')").fetchall())
+    settings = dict(
+        con.execute(
+            "select name, value from duckdb_settings() where name in "
+            "('autoinstall_known_extensions', 'autoload_known_extensions')"
+        ).fetchall()
+    )
     con.close()
-    assert settings == {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    assert settings == {
+        "autoinstall_known_extensions": "false",
+        "autoload_known_extensions": "false",
+    }
 
 
 def test_concurrent_writers_are_serialised(isolated_env, tmp_path):
@@ -97,8 +116,10 @@ def test_concurrent_writers_are_serialised(isolated_env, tmp_path):
     db = isolated_env / "w.duckdb"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "pipeline", "ingest", "--db", str(db), "--json"]
-    procs = [subprocess.Popen([*cmd, str(SAMPLES / name)], env=env, stdout=subprocess.PIPE)
-             for name in ("2022-04_xx镇_流动党员普查.xlsx", "钱库镇流动党员台账_2022年4月.xlsx")]
+    procs = [
+        subprocess.Popen([*cmd, str(SAMPLES / name)], env=env, stdout=subprocess.PIPE)
+        for name in ("2022-04_xx镇_流动党员普查.xlsx", "钱库镇流动党员台账_2022年4月.xlsx")
+    ]
     deadline = time.time() + 300
     for proc in procs:
         proc.wait(timeout=max(1, deadline - time.time()))

@@ -22,8 +22,12 @@ def state_db(tmp_path, monkeypatch):
 
 def test_record_and_recent_newest_first():
     town = Scope.for_role("township", "灵溪镇", "lingxi")
-    first = audit.record("upload", "analyst1", Scope.for_role("analyst"),
-                         {"file": "灵溪镇_2022-04.xlsx", "rows": 120})
+    first = audit.record(
+        "upload",
+        "analyst1",
+        Scope.for_role("analyst"),
+        {"file": "灵溪镇_2022-04.xlsx", "rows": 120},
+    )
     second = audit.record("export", "lingxi", town, {"what": "失联党员名单", "rows": 9})
     assert second > first
     entries = audit.recent(10)
@@ -47,10 +51,12 @@ def test_unknown_events_are_refused():
 def test_the_table_refuses_update_and_delete(state_db):
     entry = audit.record("sign_in_failed", "lingxi", None, {"reason": "wrong_password"})
     con = sqlite3.connect(state_db)
-    for statement in ("update audit_log set actor = 'someone-else'",
-                      "update audit_log set detail = '{}' where id = ?",
-                      "delete from audit_log where id = ?",
-                      "delete from audit_log"):
+    for statement in (
+        "update audit_log set actor = 'someone-else'",
+        "update audit_log set detail = '{}' where id = ?",
+        "delete from audit_log where id = ?",
+        "delete from audit_log",
+    ):
         params = (entry,) if "?" in statement else ()
         with pytest.raises(sqlite3.DatabaseError, match="审计日志只能追加"):
             con.execute(statement, params)
@@ -75,9 +81,13 @@ def test_dropped_triggers_come_back_and_edits_behind_them_are_detected(state_db)
 
 
 def test_personal_data_is_masked_even_if_a_caller_passes_it():
-    audit.record("export", "lingxi", "乡镇·灵溪镇",
-                 {"note": f"导出 {ID_NUMBER} 的记录", "phone": "13812345678", "nested": [ID_NUMBER]},
-                 source="10.0.0.1")
+    audit.record(
+        "export",
+        "lingxi",
+        "乡镇·灵溪镇",
+        {"note": f"导出 {ID_NUMBER} 的记录", "phone": "13812345678", "nested": [ID_NUMBER]},
+        source="10.0.0.1",
+    )
     (entry,) = audit.recent(1)
     text = str(entry)
     assert ID_NUMBER not in text and "13812345678" not in text

@@ -23,7 +23,9 @@ def demo(tmp_path_factory):
 def test_every_demo_file_loads_with_planned_counts(demo):
     _db, report, plan = demo
     got = {f.file: (f.status, f.rows_loaded, f.rows_rejected) for f in report.files}
-    want = {name: ("loaded", f["rows_loaded"], f["rows_rejected"]) for name, f in plan["files"].items()}
+    want = {
+        name: ("loaded", f["rows_loaded"], f["rows_rejected"]) for name, f in plan["files"].items()
+    }
     assert got == want
     assert len({(f.township, f.wave) for f in report.files}) >= 12  # ≥ 6 townships × 2 waves
 
@@ -39,8 +41,12 @@ def test_planted_bad_rows_are_quarantined_where_planted(demo):
 
 def test_demo_stats_match_plan_and_seed(demo):
     db, _report, plan = demo
-    got = {f"{r['township']}|{r['wave']}": {k: v for k, v in r.items() if k not in ("township", "wave")}
-           for r in stats_rows(db)}
+    got = {
+        f"{r['township']}|{r['wave']}": {
+            k: v for k, v in r.items() if k not in ("township", "wave")
+        }
+        for r in stats_rows(db)
+    }
     assert got == plan["stats"]
     seed = got[f"{EXPECTED_SEED['township']}|{EXPECTED_SEED['wave']}"]
     assert (seed["members_total"], seed["outflow"], seed["long_term"]) == (957, 195, 38)

@@ -16,22 +16,38 @@ HYPERLINK = '=HYPERLINK("http://x")'
 
 
 def member_list() -> pd.DataFrame:
-    return pd.DataFrame({
-        "姓名": [HYPERLINK, "张三丰", "@SUM(1+1)*cmd|' /C calc'!A0"],
-        "所属乡镇": ["灵溪镇", "灵溪镇", "宜山镇"],
-        "联系电话": ["13812345678", "-", "+8613812345678"],
-        "流出时间": [date(2021, 3, 1), date(2020, 5, 1), None],
-        "带动就业人数": [3, -1, 0],
-        "备注": ["\tTAB", "\r回车", "＝全角等号"],
-    })
+    return pd.DataFrame(
+        {
+            "姓名": [HYPERLINK, "张三丰", "@SUM(1+1)*cmd|' /C calc'!A0"],
+            "所属乡镇": ["灵溪镇", "灵溪镇", "宜山镇"],
+            "联系电话": ["13812345678", "-", "+8613812345678"],
+            "流出时间": [date(2021, 3, 1), date(2020, 5, 1), None],
+            "带动就业人数": [3, -1, 0],
+            "备注": ["\tTAB", "\r回车", "＝全角等号"],
+        }
+    )
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@cmd", "'@cmd"),
-    ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("＝1＋1", "'＝1＋1"),
-    ("张三", "张三"), ("a=1", "a=1"), ("", ""), (" =1", " =1"),
-    (5, 5), (-5, -5), (None, None), (date(2021, 3, 1), date(2021, 3, 1)),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@cmd", "'@cmd"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("＝1＋1", "'＝1＋1"),
+        ("张三", "张三"),
+        ("a=1", "a=1"),
+        ("", ""),
+        (" =1", " =1"),
+        (5, 5),
+        (-5, -5),
+        (None, None),
+        (date(2021, 3, 1), date(2021, 3, 1)),
+    ],
+)
 def test_neutralise_cell(value, expected):
     assert neutralise_cell(value) == expected
 
@@ -86,8 +102,12 @@ def test_headers_categories_and_original_frame():
 
 
 def test_chinese_text_and_timezones_survive():
-    frame = pd.DataFrame({"乡镇": ["灵溪镇"],
-                          "时间": pd.to_datetime(["2022-04-01 08:00"]).tz_localize("Asia/Shanghai")})
+    frame = pd.DataFrame(
+        {
+            "乡镇": ["灵溪镇"],
+            "时间": pd.to_datetime(["2022-04-01 08:00"]).tz_localize("Asia/Shanghai"),
+        }
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame, sheet="名单"))).active
     assert sheet.title == "名单" and sheet["A2"].value == "灵溪镇"
     assert sheet["B2"].value.hour == 8

@@ -33,22 +33,26 @@ _CONTENT_TYPES = (
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    "</Types>")
+    "</Types>"
+)
 _ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-    "</Relationships>")
+    "</Relationships>"
+)
 _WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="登记表" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    '<sheets><sheet name="登记表" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
 _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    "</Relationships>")
+    "</Relationships>"
+)
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
@@ -58,17 +62,29 @@ def cell(ref: str | None, text: str, prefix: str = "") -> str:
     return f'<{prefix}c{r} t="inlineStr"><{prefix}is><{prefix}t>{text}</{prefix}t></{prefix}is></{prefix}c>'
 
 
-def raw_xlsx(path: Path, sheet_data: str, dimension: str | None = "A1", extra: str = "",
-             prefix: str = "", skip: tuple[str, ...] = ()) -> Path:
+def raw_xlsx(
+    path: Path,
+    sheet_data: str,
+    dimension: str | None = "A1",
+    extra: str = "",
+    prefix: str = "",
+    skip: tuple[str, ...] = (),
+) -> Path:
     """A minimal but valid xlsx whose sheet XML is written by hand."""
     p = prefix
     xmlns = f' xmlns:{prefix[:-1]}="{_NS}"' if prefix else f' xmlns="{_NS}"'
     dim = f'<{p}dimension ref="{dimension}"/>' if dimension else ""
-    sheet = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><{p}worksheet{xmlns}>{dim}'
-             f"<{p}sheetData>{sheet_data}</{p}sheetData>{extra}</{p}worksheet>")
-    parts = {"[Content_Types].xml": _CONTENT_TYPES, "_rels/.rels": _ROOT_RELS,
-             "xl/workbook.xml": _WORKBOOK, "xl/_rels/workbook.xml.rels": _WORKBOOK_RELS,
-             "xl/worksheets/sheet1.xml": sheet}
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><{p}worksheet{xmlns}>{dim}'
+        f"<{p}sheetData>{sheet_data}</{p}sheetData>{extra}</{p}worksheet>"
+    )
+    parts = {
+        "[Content_Types].xml": _CONTENT_TYPES,
+        "_rels/.rels": _ROOT_RELS,
+        "xl/workbook.xml": _WORKBOOK,
+        "xl/_rels/workbook.xml.rels": _WORKBOOK_RELS,
+        "xl/worksheets/sheet1.xml": sheet,
+    }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in parts.items():
             if name not in skip:
@@ -114,8 +130,12 @@ def ole2_file(path: Path, streams: dict[str, bytes]) -> Path:
 
     def entry(name: str, kind: int, right: int, child: int, start: int, size: int) -> bytes:
         raw = name.encode("utf-16-le") + b"\0\0"
-        return (raw.ljust(64, b"\0") + struct.pack("<HBBIII", len(raw), kind, 1, nostream, right, child)
-                + bytes(16) + struct.pack("<IQQIQ", 0, 0, 0, start, size))
+        return (
+            raw.ljust(64, b"\0")
+            + struct.pack("<HBBIII", len(raw), kind, 1, nostream, right, child)
+            + bytes(16)
+            + struct.pack("<IQQIQ", 0, 0, 0, start, size)
+        )
 
     directory = entry("Root Entry", 5, nostream, 1 if names else nostream, end, 0)
     for i, name in enumerate(names):
@@ -136,7 +156,7 @@ def patch_sheet_size(path: Path, member: str, declared: bytes) -> None:
     at = data.find(b"PK\x01\x02")
     while at >= 0:
         length = struct.unpack_from("<H", data, at + 28)[0]
-        if data[at + 46:at + 46 + length] == member.encode():
+        if data[at + 46 : at + 46 + length] == member.encode():
             struct.pack_into("<I", data, at + 16, crc)
             struct.pack_into("<I", data, at + 24, len(declared))
         at = data.find(b"PK\x01\x02", at + 4)
@@ -154,12 +174,15 @@ def rejected(path: Path) -> str:
 # Not a spreadsheet, encrypted, empty
 
 
-@pytest.mark.parametrize(("content", "what"), [
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "PDF"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "图片"),
-    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64), "图片"),
-    (b"Rar!\x1a\x07\x00" + bytes(64), "RAR"),
-])
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "PDF"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "图片"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64), "图片"),
+        (b"Rar!\x1a\x07\x00" + bytes(64), "RAR"),
+    ],
+)
 def test_other_file_types_named_xlsx_are_not_spreadsheets(tmp_path, content, what):
     path = tmp_path / "2022-04_xx镇_流动党员普查.xlsx"
     path.write_bytes(content)
@@ -173,12 +196,18 @@ def test_random_bytes_are_not_a_spreadsheet(tmp_path):
     assert rejected(path).startswith("不是电子表格文件")
 
 
-@pytest.mark.parametrize(("members", "expected"), [
-    ({"word/document.xml": "<w:document/>", "[Content_Types].xml": "<Types/>"}, "Word"),
-    ({"readme.txt": "hello", "data.csv": "姓名\n张三\n"}, "zip 压缩包"),
-    ({"xl/workbook.bin": "\x00\x01", "[Content_Types].xml": "<Types/>"}, ".xlsb"),
-    ({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}, ".ods"),
-])
+@pytest.mark.parametrize(
+    ("members", "expected"),
+    [
+        ({"word/document.xml": "<w:document/>", "[Content_Types].xml": "<Types/>"}, "Word"),
+        ({"readme.txt": "hello", "data.csv": "姓名\n张三\n"}, "zip 压缩包"),
+        ({"xl/workbook.bin": "\x00\x01", "[Content_Types].xml": "<Types/>"}, ".xlsb"),
+        (
+            {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"},
+            ".ods",
+        ),
+    ],
+)
 def test_zip_that_is_not_an_xlsx_is_named(tmp_path, members, expected):
     path = tmp_path / "普查.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -193,7 +222,10 @@ def test_ole2_writer_is_a_real_compound_file(tmp_path):
     # xlrd's own compound-file parser must agree with the fixture (and so with our sniffer).
     from xlrd.compdoc import CompDoc
 
-    path = ole2_file(tmp_path / "x.bin", {"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": b"\x01" * 5000})
+    path = ole2_file(
+        tmp_path / "x.bin",
+        {"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": b"\x01" * 5000},
+    )
     with open(os.devnull, "w") as quiet:
         doc = CompDoc(path.read_bytes(), logfile=quiet)
     listed = [d.name for d in doc.dirlist if d.name]
@@ -203,8 +235,13 @@ def test_ole2_writer_is_a_real_compound_file(tmp_path):
 
 
 def test_password_protected_xlsx_is_rejected_as_encrypted(tmp_path):
-    path = ole2_file(tmp_path / "金乡镇_2022-04.xlsx",
-                     {"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00", "EncryptedPackage": os.urandom(6000)})
+    path = ole2_file(
+        tmp_path / "金乡镇_2022-04.xlsx",
+        {
+            "EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00",
+            "EncryptedPackage": os.urandom(6000),
+        },
+    )
     with pytest.raises(FileRejected) as info:
         detect_format(path)
     assert info.value.reason.startswith("文件已加密")
@@ -212,7 +249,9 @@ def test_password_protected_xlsx_is_rejected_as_encrypted(tmp_path):
 
 
 def test_ole2_word_document_is_not_a_spreadsheet(tmp_path):
-    path = ole2_file(tmp_path / "普查.xls", {"WordDocument": b"\xec\xa5" * 100, "1Table": b"\0" * 100})
+    path = ole2_file(
+        tmp_path / "普查.xls", {"WordDocument": b"\xec\xa5" * 100, "1Table": b"\0" * 100}
+    )
     reason = rejected(path)
     assert reason.startswith("不是电子表格文件") and "Word" in reason
 
@@ -245,8 +284,11 @@ def test_workbook_without_any_value_is_rejected(tmp_path):
 
 def test_html_table_saved_as_xls_is_explained(tmp_path):
     path = tmp_path / "系统导出.xls"
-    path.write_text("<html><head><meta charset='utf-8'></head><body><table><tr><td>姓名</td></tr>"
-                    "</table></body></html>", encoding="utf-8")
+    path.write_text(
+        "<html><head><meta charset='utf-8'></head><body><table><tr><td>姓名</td></tr>"
+        "</table></body></html>",
+        encoding="utf-8",
+    )
     assert "网页" in rejected(path)
 
 
@@ -286,19 +328,24 @@ def test_damaged_sheet_stream_is_rejected(tmp_path):
     info = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml")
     data = bytearray(path.read_bytes())
     middle = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
-    data[middle:middle + 64] = bytes(64)
+    data[middle : middle + 64] = bytes(64)
     path.write_bytes(bytes(data))
     rejected(path)
 
 
 def test_malformed_sheet_xml_is_rejected_not_raised(tmp_path):
-    path = raw_xlsx(tmp_path / "普查.xlsx", '<row r="1"><c r="A1" t="n"><v>not a number</v></c><row>')
+    path = raw_xlsx(
+        tmp_path / "普查.xlsx", '<row r="1"><c r="A1" t="n"><v>not a number</v></c><row>'
+    )
     rejected(path)
 
 
 def test_workbook_missing_its_sheet_part_is_rejected(tmp_path):
-    path = raw_xlsx(tmp_path / "普查.xlsx", '<row r="1">' + cell("A1", "x") + "</row>",
-                    skip=("xl/_rels/workbook.xml.rels",))
+    path = raw_xlsx(
+        tmp_path / "普查.xlsx",
+        '<row r="1">' + cell("A1", "x") + "</row>",
+        skip=("xl/_rels/workbook.xml.rels",),
+    )
     rejected(path)
 
 
@@ -331,8 +378,12 @@ def gib_bomb(tmp_path_factory) -> Path:
     """A valid-looking xlsx whose sheet inflates to 1 GiB of zeros (about 1 MB on disk)."""
     path = tmp_path_factory.mktemp("bomb") / "2022-04_xx镇_流动党员普查.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        for name, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _ROOT_RELS),
-                           ("xl/workbook.xml", _WORKBOOK), ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)):
+        for name, text in (
+            ("[Content_Types].xml", _CONTENT_TYPES),
+            ("_rels/.rels", _ROOT_RELS),
+            ("xl/workbook.xml", _WORKBOOK),
+            ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS),
+        ):
             zf.writestr(name, text)
         chunk = bytes(1 << 20)
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
@@ -361,8 +412,15 @@ def test_highly_compressed_part_below_the_size_limit_is_refused(tmp_path):
 
 def test_part_inflating_beyond_its_declared_size_is_refused(tmp_path):
     # zipfile stops quietly at the declared size, so a lying header could hide cells from a scan.
-    path = raw_xlsx(tmp_path / "普查.xlsx", '<row r="1">' + cell("A1", "x") + "</row>"
-                    + '<row r="1048576">' + cell("XFD1048576", "y") + "</row>")
+    path = raw_xlsx(
+        tmp_path / "普查.xlsx",
+        '<row r="1">'
+        + cell("A1", "x")
+        + "</row>"
+        + '<row r="1048576">'
+        + cell("XFD1048576", "y")
+        + "</row>",
+    )
     member = "xl/worksheets/sheet1.xml"
     full = zipfile.ZipFile(path).read(member)
     declared = full[: full.index(b'<row r="1048576"')]
@@ -387,10 +445,16 @@ def test_zip_with_a_huge_directory_is_refused_before_parsing_it(tmp_path):
 def test_far_corner_cell_aborts_calamine_in_a_subprocess(tmp_path):
     """The hazard the guard exists for: an uncatchable abort, not an exception."""
     path = far_corner_xlsx(tmp_path / "远角.xlsx")
-    code = ("import sys, python_calamine as pc;"
-            "pc.CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()")
-    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, timeout=120,
-                          env={**os.environ, "RUST_BACKTRACE": "0"})
+    code = (
+        "import sys, python_calamine as pc;"
+        "pc.CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "RUST_BACKTRACE": "0"},
+    )
     assert done.returncode != 0, "calamine no longer aborts here; the guard is still correct"
     assert b"memory allocation" in done.stderr or done.returncode < 0
 
@@ -406,27 +470,54 @@ def test_far_corner_workbook_is_rejected_in_process(tmp_path, with_title):
 
 
 def test_styled_far_cell_outside_a_lying_dimension_is_found(tmp_path):
-    path = raw_xlsx(tmp_path / "普查.xlsx", '<row r="1">' + cell("A1", "姓名") + "</row>"
-                    + '<row r="1048576"><c r="XFD1048576" s="0"><v>1</v></c></row>', dimension="A1")
+    path = raw_xlsx(
+        tmp_path / "普查.xlsx",
+        '<row r="1">'
+        + cell("A1", "姓名")
+        + "</row>"
+        + '<row r="1048576"><c r="XFD1048576" s="0"><v>1</v></c></row>',
+        dimension="A1",
+    )
     assert rejected(path).startswith("工作表范围过大")
 
 
 def test_dimension_alone_does_not_reject_a_small_sheet(tmp_path):
-    path = raw_xlsx(tmp_path / "普查.xlsx", '<row r="1">' + cell("A1", "姓名") + cell("B1", "电话")
-                    + "</row>", dimension="A1:XFD1048576")
+    path = raw_xlsx(
+        tmp_path / "普查.xlsx",
+        '<row r="1">' + cell("A1", "姓名") + cell("B1", "电话") + "</row>",
+        dimension="A1:XFD1048576",
+    )
     assert read_sheets(path)[0].rows == [["姓名", "电话"]]
 
 
 def test_wide_and_tall_cells_that_multiply_past_the_limit_are_rejected(tmp_path):
     # Neither far row nor far column is alarming alone; their product is.
-    path = raw_xlsx(tmp_path / "普查.xlsx", '<row r="1">' + cell("A1", "x") + cell("ZZ1", "y") + "</row>"
-                    + '<row r="60000">' + cell("A60000", "z") + "</row>", dimension=None)
+    path = raw_xlsx(
+        tmp_path / "普查.xlsx",
+        '<row r="1">'
+        + cell("A1", "x")
+        + cell("ZZ1", "y")
+        + "</row>"
+        + '<row r="60000">'
+        + cell("A60000", "z")
+        + "</row>",
+        dimension=None,
+    )
     assert rejected(path).startswith("工作表范围过大")
 
 
 def test_cells_without_references_are_read_in_a_contained_process(tmp_path):
-    path = raw_xlsx(tmp_path / "普查.xlsx", "<row>" + cell(None, "姓名") + cell(None, "电话") + "</row>"
-                    + "<row>" + cell(None, "张三") + cell(None, "13800001111") + "</row>")
+    path = raw_xlsx(
+        tmp_path / "普查.xlsx",
+        "<row>"
+        + cell(None, "姓名")
+        + cell(None, "电话")
+        + "</row>"
+        + "<row>"
+        + cell(None, "张三")
+        + cell(None, "13800001111")
+        + "</row>",
+    )
     assert not sniff.scan_xlsx_cells(path.read_bytes())
     assert read_sheets(path)[0].rows == [["姓名", "电话"], ["张三", "13800001111"]]
 
@@ -442,21 +533,37 @@ def test_hostile_cells_without_references_only_kill_the_child(tmp_path):
 def test_second_r_attribute_is_not_trusted(tmp_path):
     # calamine places a cell at its last r attribute: B1 here would really be XFD1048576.
     far = '<c r="B1" r="XFD1048576" t="inlineStr"><is><t>y</t></is></c>'
-    path = raw_xlsx(tmp_path / "普查.xlsx", '<row r="1">' + cell("A1", "x") + far + "</row>", dimension="A1:B1")
+    path = raw_xlsx(
+        tmp_path / "普查.xlsx", '<row r="1">' + cell("A1", "x") + far + "</row>", dimension="A1:B1"
+    )
     assert not sniff.scan_xlsx_cells(path.read_bytes())
     assert rejected(path)
 
 
 def test_namespace_prefixed_cells_are_read_in_a_contained_process(tmp_path):
-    rows = '<x:row r="1">' + cell("A1", "姓名", "x:") + "</x:row>" + '<x:row r="2">' + cell("A2", "张三", "x:") + "</x:row>"
+    rows = (
+        '<x:row r="1">'
+        + cell("A1", "姓名", "x:")
+        + "</x:row>"
+        + '<x:row r="2">'
+        + cell("A2", "张三", "x:")
+        + "</x:row>"
+    )
     path = raw_xlsx(tmp_path / "普查.xlsx", rows, prefix="x:")
     assert not sniff.scan_xlsx_cells(path.read_bytes())
     assert read_sheets(path)[0].rows == [["姓名"], ["张三"]]
 
 
 def test_row_numbers_beyond_excel_limits_are_rejected(tmp_path):
-    path = raw_xlsx(tmp_path / "普查.xlsx", '<row r="1">' + cell("A1", "x") + "</row>"
-                    + '<row r="99999999">' + cell("A99999999", "y") + "</row>")
+    path = raw_xlsx(
+        tmp_path / "普查.xlsx",
+        '<row r="1">'
+        + cell("A1", "x")
+        + "</row>"
+        + '<row r="99999999">'
+        + cell("A99999999", "y")
+        + "</row>",
+    )
     rejected(path)
 
 
@@ -470,7 +577,7 @@ def test_xls_whose_cell_sits_far_away_only_kills_the_child(tmp_path):
     book.save(str(path))
     data = bytearray(path.read_bytes())
     at = data.find(struct.pack("<d", 12345.6789))
-    assert data[at - 10:at - 6] == b"\x03\x02\x0e\x00"  # the NUMBER record holding it
+    assert data[at - 10 : at - 6] == b"\x03\x02\x0e\x00"  # the NUMBER record holding it
     struct.pack_into("<HH", data, at - 6, 0xFFFF, 0xFFFF)
     path.write_bytes(bytes(data))
     assert rejected(path)
@@ -479,9 +586,18 @@ def test_xls_whose_cell_sits_far_away_only_kills_the_child(tmp_path):
 def test_overlapping_merges_are_rejected_but_repeated_ones_are_not(tmp_path):
     def book(name: str, refs: list[str]) -> Path:
         merges = "".join(f'<mergeCell ref="{ref}"/>' for ref in refs)
-        return raw_xlsx(tmp_path / name, '<row r="1">' + cell("A1", "x") + cell("B1", "y") + "</row>"
-                        + '<row r="2">' + cell("A2", "z") + "</row>", dimension="A1:B2",
-                        extra=f'<mergeCells count="{len(refs)}">{merges}</mergeCells>')
+        return raw_xlsx(
+            tmp_path / name,
+            '<row r="1">'
+            + cell("A1", "x")
+            + cell("B1", "y")
+            + "</row>"
+            + '<row r="2">'
+            + cell("A2", "z")
+            + "</row>",
+            dimension="A1:B2",
+            extra=f'<mergeCells count="{len(refs)}">{merges}</mergeCells>',
+        )
 
     # Thousands of overlapping full-sheet merges would make filling them cost sheet x merges.
     assert "合并单元格" in rejected(book("overlap.xlsx", ["A1:B2", "A1:B1", "A2:B2", "B1:B2"]))
@@ -489,9 +605,18 @@ def test_overlapping_merges_are_rejected_but_repeated_ones_are_not(tmp_path):
 
 
 def test_huge_merged_range_is_clipped_to_the_sheet(tmp_path):
-    path = raw_xlsx(tmp_path / "普查.xlsx", '<row r="1">' + cell("A1", "标题") + "</row>"
-                    + '<row r="2">' + cell("A2", "姓名") + cell("B2", "电话") + "</row>", dimension="A1:B2",
-                    extra='<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>')
+    path = raw_xlsx(
+        tmp_path / "普查.xlsx",
+        '<row r="1">'
+        + cell("A1", "标题")
+        + "</row>"
+        + '<row r="2">'
+        + cell("A2", "姓名")
+        + cell("B2", "电话")
+        + "</row>",
+        dimension="A1:B2",
+        extra='<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>',
+    )
     assert read_sheets(path)[0].merged == [(0, 0, 1, 1)]
 
 
@@ -529,8 +654,10 @@ def test_scan_inflates_parts_exactly_as_zipfile_does(tmp_path):
     rng = random.Random(3)
     members = {
         "small.xml": b"<a/>",
-        "rows.xml": b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, rng.randrange(10**9))
-                             for i in range(1, 400_000)),
+        "rows.xml": b"".join(
+            b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, rng.randrange(10**9))
+            for i in range(1, 400_000)
+        ),
         "runs.xml": b"".join(bytes([65 + i % 26]) * rng.randrange(1, 200_000) for i in range(200)),
     }
     with zipfile.ZipFile(path, "w") as zf:
@@ -547,16 +674,29 @@ def test_scan_inflates_parts_exactly_as_zipfile_does(tmp_path):
 @pytest.mark.parametrize("last", ["A1", "V100001", "AD5000", "N31", "XFD1048576", "BA7", "Z99"])
 def test_dimension_box_pattern_hits_exactly_the_cells_outside_it(last):
     col = "".join(ch for ch in last if ch.isalpha())
-    row = int(last[len(col):])
+    row = int(last[len(col) :])
     pattern = sniff._in_box_pattern(col.encode(), str(row).encode())
     max_col = sniff.column_number(col)
-    cols = sorted({1, 2, 25, 26, 27, 52, 53, 702, 703, 16384, 16385, max_col - 1, max_col, max_col + 1} - {0})
-    rows = sorted({1, 9, 10, 99, 100, 1000, 99999, 100000, 100001, 100002, 1048576, row - 1, row, row + 1} - {0})
+    cols = sorted(
+        {1, 2, 25, 26, 27, 52, 53, 702, 703, 16384, 16385, max_col - 1, max_col, max_col + 1} - {0}
+    )
+    rows = sorted(
+        {1, 9, 10, 99, 100, 1000, 99999, 100000, 100001, 100002, 1048576, row - 1, row, row + 1}
+        - {0}
+    )
     for c in cols:
         for r in rows:
             tag = f'<c r="{sniff.column_letters(c)}{r}" s="1" t="s"><v>0</v></c>'.encode()
             assert bool(pattern.search(tag)) == (c > max_col or r > row), tag
-    for odd in (b'<c r="a1"/>', b'<c r="A01"/>', b"<c>", b'<c s="1" r="A1"/>', b"<c r='A1'/>",
-                b'<c r="A1" r="A1"/>', b'<c  r="A1"/>', b'<c\tr="A1"/>'):
+    for odd in (
+        b'<c r="a1"/>',
+        b'<c r="A01"/>',
+        b"<c>",
+        b'<c s="1" r="A1"/>',
+        b"<c r='A1'/>",
+        b'<c r="A1" r="A1"/>',
+        b'<c  r="A1"/>',
+        b'<c\tr="A1"/>',
+    ):
         assert pattern.search(odd), odd  # anything but the plain form goes the careful way
     assert not pattern.search(b'<cols><col min="1" max="3"/></cols><cfRule type="x"/>')

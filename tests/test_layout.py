@@ -40,19 +40,36 @@ def test_title_two_level_header_merges_and_footer(write_xlsx):
 
 def test_one_sheet_per_branch_and_summary_sheet(write_xlsx):
     header = ["序号", "姓名", "性别", "外出时间", "外出地点"]
-    path = write_xlsx("t.xlsx", {
-        "凤池村党支部": [header, [1, "甲", "男", "2021.3", "杭州"]],
-        "渎浦社区党支部": [header, [1, "乙", "女", "2020年5月", "上海浦东"], [2, "丙", "男", "20190101", "义乌"]],
-        "支部情况": [["支部名称", "党员总数"], ["凤池村党支部", 30], ["渎浦社区党支部", 41], ["合计", 71]],
-    })
+    path = write_xlsx(
+        "t.xlsx",
+        {
+            "凤池村党支部": [header, [1, "甲", "男", "2021.3", "杭州"]],
+            "渎浦社区党支部": [
+                header,
+                [1, "乙", "女", "2020年5月", "上海浦东"],
+                [2, "丙", "男", "20190101", "义乌"],
+            ],
+            "支部情况": [
+                ["支部名称", "党员总数"],
+                ["凤池村党支部", 30],
+                ["渎浦社区党支部", 41],
+                ["合计", 71],
+            ],
+        },
+    )
     book = parse_workbook(read_sheets(path))
-    assert [(t.sheet, len(t.members)) for t in book.tables] == [("凤池村党支部", 1), ("渎浦社区党支部", 2)]
+    assert [(t.sheet, len(t.members)) for t in book.tables] == [
+        ("凤池村党支部", 1),
+        ("渎浦社区党支部", 2),
+    ]
     assert book.tables[1].members["sheet_branch"].unique().tolist() == ["渎浦社区党支部"]
     assert book.branch_totals["members_total"].tolist() == [30, 41]
 
 
 def test_unmapped_columns_are_reported(write_xlsx):
-    path = write_xlsx("t.xlsx", {"Sheet1": [["姓名", "性别", "身份证号", "兴趣爱好"], ["甲", "男", None, "钓鱼"]]})
+    path = write_xlsx(
+        "t.xlsx", {"Sheet1": [["姓名", "性别", "身份证号", "兴趣爱好"], ["甲", "男", None, "钓鱼"]]}
+    )
     book = parse_workbook(read_sheets(path))
     assert book.unmapped == ["Sheet1:兴趣爱好"]
     assert book.tables[0].members["extra"].tolist() == [{"兴趣爱好": "钓鱼"}]
@@ -71,7 +88,11 @@ def test_sheet_without_header_gives_no_table(write_xlsx):
         ("金乡镇_2022-04_含错误行", "金乡镇", "2022-04"),
         ("苍南县马站镇流动党员202308", "马站镇", "2023-08"),
         ("岱岭畲族乡 2023.8 普查表", "岱岭畲族乡", "2023-08"),
-        ("填报单位：中共宜山镇委员会 普查时间：2023年8月 填报日期：2023年9月2日", "宜山镇", "2023-08"),
+        (
+            "填报单位：中共宜山镇委员会 普查时间：2023年8月 填报日期：2023年9月2日",
+            "宜山镇",
+            "2023-08",
+        ),
         ("灵溪街道流动党员", "灵溪街道", None),
         ("流动党员名单", None, None),
     ],
@@ -83,8 +104,12 @@ def test_township_and_wave_from_text(text, township, wave):
 
 def test_template_lines_with_only_prefilled_context_are_not_members(write_xlsx):
     header = ["序号", "姓名", "所属乡镇", "所在党支部", "流出时间", "流入地"]
-    rows = [header, [1, "甲", "灵溪镇", "第一党支部", "2021.3", "杭州"],
-            [2, None, "灵溪镇", "第一党支部", None, None], [3, None, "灵溪镇", None, None, None]]
+    rows = [
+        header,
+        [1, "甲", "灵溪镇", "第一党支部", "2021.3", "杭州"],
+        [2, None, "灵溪镇", "第一党支部", None, None],
+        [3, None, "灵溪镇", None, None, None],
+    ]
     book = parse_workbook(read_sheets(write_xlsx("t.xlsx", {"s": rows})))
     assert book.tables[0].members["name"].tolist() == ["甲"]
 
@@ -96,6 +121,10 @@ def test_fill_date_is_not_the_census_wave():
 
 def test_rows_of_spaces_are_blank_not_missing_names(write_xlsx):
     header = ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地"]
-    rows = [header, [1, "甲", None, "第一党支部", "2021.3", "杭州"], [2, " ", "  ", " ", "   ", " "]]
+    rows = [
+        header,
+        [1, "甲", None, "第一党支部", "2021.3", "杭州"],
+        [2, " ", "  ", " ", "   ", " "],
+    ]
     book = parse_workbook(read_sheets(write_xlsx("t.xlsx", {"s": rows})))
     assert book.tables[0].members["name"].tolist() == ["甲"]

@@ -6,14 +6,51 @@ from pipeline.ingest import ingest_paths
 from pipeline.warehouse import connect_readonly
 from tests.conftest import valid_id
 
-HEADER = ["姓名", "身份证号", "所在党支部", "流出时间", "流入地", "流入地党组织", "是否持流动党员证",
-          "最近联系时间", "联系状态", "是否返乡", "返乡时间", "创办企业", "带动就业人数"]
+HEADER = [
+    "姓名",
+    "身份证号",
+    "所在党支部",
+    "流出时间",
+    "流入地",
+    "流入地党组织",
+    "是否持流动党员证",
+    "最近联系时间",
+    "联系状态",
+    "是否返乡",
+    "返乡时间",
+    "创办企业",
+    "带动就业人数",
+]
 
 
-def person(n, outflow="2021-06-01", dest="上海市闵行区", org=None, cert="否", contact="2022-04-01",
-           status="正常", returned="否", back=None, firm=None, jobs=None):
-    return [f"成员{n}", valid_id(f"33032719800101{n:03d}"), "第一党支部", outflow, dest, org, cert,
-            contact, status, returned, back, firm, jobs]
+def person(
+    n,
+    outflow="2021-06-01",
+    dest="上海市闵行区",
+    org=None,
+    cert="否",
+    contact="2022-04-01",
+    status="正常",
+    returned="否",
+    back=None,
+    firm=None,
+    jobs=None,
+):
+    return [
+        f"成员{n}",
+        valid_id(f"33032719800101{n:03d}"),
+        "第一党支部",
+        outflow,
+        dest,
+        org,
+        cert,
+        contact,
+        status,
+        returned,
+        back,
+        firm,
+        jobs,
+    ]
 
 
 def test_metric_boundaries(write_xlsx, isolated_env):
@@ -37,7 +74,8 @@ def test_metric_boundaries(write_xlsx, isolated_env):
     got = con.execute(
         """select outflow, long_term, at_risk, two_nots, lost_contact, dual_managed, certified,
                   returnees, enterprises, jobs_created, scope_unknown, lost_contact_rate_pct
-           from mart_township_wave""").fetchone()
+           from mart_township_wave"""
+    ).fetchone()
     con.close()
     # outflow excludes the two returnees; long_term: 1 plus the defaults (2021-06-01 is 333 days: no)
     assert got == (8, 1, 2, 2, 1, 1, 1, 2, 1, 5, 1, 12.5)

@@ -42,8 +42,20 @@ def test_parse_date_refuses(value):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("是", True), ("否", False), ("有", True), ("无", False), ("√", True), ("×", False),
-     ("Y", True), ("n", False), (" 是 ", True), (1, True), (None, None), ("也许", "也许")],
+    [
+        ("是", True),
+        ("否", False),
+        ("有", True),
+        ("无", False),
+        ("√", True),
+        ("×", False),
+        ("Y", True),
+        ("n", False),
+        (" 是 ", True),
+        (1, True),
+        (None, None),
+        ("也许", "也许"),
+    ],
 )
 def test_parse_bool(value, expected):
     assert nz.parse_bool(value) == expected
@@ -51,8 +63,16 @@ def test_parse_bool(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("失联", "失联"), ("失去联系", "失联"), ("联系不上", "失联"), ("无法联系", "失联"),
-     ("正常", "正常"), ("联系正常", "正常"), ("不清楚", "不清楚"), (None, None)],
+    [
+        ("失联", "失联"),
+        ("失去联系", "失联"),
+        ("联系不上", "失联"),
+        ("无法联系", "失联"),
+        ("正常", "正常"),
+        ("联系正常", "正常"),
+        ("不清楚", "不清楚"),
+        (None, None),
+    ],
 )
 def test_contact_status(value, expected):
     assert nz.normalize_contact_status(value) == expected
@@ -60,8 +80,13 @@ def test_contact_status(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(13800138000, "13800138000"), (13800138000.0, "13800138000"), ("138 0013 8000", "13800138000"),
-     ("０５７７-６４７８１２３４", "0577-64781234"), ("+8613800138000", "13800138000")],
+    [
+        (13800138000, "13800138000"),
+        (13800138000.0, "13800138000"),
+        ("138 0013 8000", "13800138000"),
+        ("０５７７-６４７８１２３４", "0577-64781234"),
+        ("+8613800138000", "13800138000"),
+    ],
 )
 def test_phone_keeps_every_digit(value, expected):
     assert nz.normalize_phone(value) == expected
@@ -81,18 +106,37 @@ def test_id_number_rules():
 
 @pytest.mark.parametrize(
     ("header", "field"),
-    [("姓名", "name"), ("姓 名", "name"), ("外出时间", "outflow_date"), ("外出地点", "destination"),
-     ("现居住地", "destination"), ("手机号码", "phone"), ("聯繫電話", "phone"), ("联系情况", "contact_status"),
-     ("是否回乡", "returned"), ("流出时间（年月）", "outflow_date"), ("*身份证号", "id_number"),
-     ("公民身份号码", "id_number"), ("吸纳就业人数", "jobs_created"), ("所在党支部", "branch"),
-     ("不相干的列", None), (None, None)],
+    [
+        ("姓名", "name"),
+        ("姓 名", "name"),
+        ("外出时间", "outflow_date"),
+        ("外出地点", "destination"),
+        ("现居住地", "destination"),
+        ("手机号码", "phone"),
+        ("聯繫電話", "phone"),
+        ("联系情况", "contact_status"),
+        ("是否回乡", "returned"),
+        ("流出时间（年月）", "outflow_date"),
+        ("*身份证号", "id_number"),
+        ("公民身份号码", "id_number"),
+        ("吸纳就业人数", "jobs_created"),
+        ("所在党支部", "branch"),
+        ("不相干的列", None),
+        (None, None),
+    ],
 )
 def test_header_synonyms(header, field):
     assert map_header(header) == field
 
 
 @pytest.mark.parametrize(
-    ("child", "field"), [("省", "dest_province"), ("市", "dest_city"), ("县(区)", "dest_county"), ("县（区）", "dest_county")]
+    ("child", "field"),
+    [
+        ("省", "dest_province"),
+        ("市", "dest_city"),
+        ("县(区)", "dest_county"),
+        ("县（区）", "dest_county"),
+    ],
 )
 def test_destination_parts_only_under_destination(child, field):
     assert map_part("destination", child) == field

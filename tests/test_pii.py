@@ -30,7 +30,9 @@ LANDLINE = re.compile(r"(?<![0-9])(0\d{2,3}-?\d{7,8})(?![0-9])")
 NAME = re.compile(r"[\u4e00-\u9fff·]{2,5}")
 NOT_NAMES = {"合计", "总计", "小计", "填表人", "审核人", "姓名"}
 
-pytestmark = pytest.mark.skipif(not SAMPLES.exists(), reason="../shared/samples is not beside this checkout")
+pytestmark = pytest.mark.skipif(
+    not SAMPLES.exists(), reason="../shared/samples is not beside this checkout"
+)
 
 
 def _cell_text(value) -> str:
@@ -114,16 +116,20 @@ def clear_ids_in(db: Path, ids: set[str]) -> list[tuple[str, str, str]]:
     hits = []
     con = duckdb.connect(str(db), read_only=True)
     try:
-        columns = con.execute("select table_name, column_name from information_schema.columns"
-                              " where table_schema = 'main' order by 1, 2").fetchall()
+        columns = con.execute(
+            "select table_name, column_name from information_schema.columns"
+            " where table_schema = 'main' order by 1, 2"
+        ).fetchall()
         for table, column in columns:
-            values = con.execute(f'select distinct cast("{column}" as varchar) from "{table}"'
-                                 f' where "{column}" is not null').fetchall()
+            values = con.execute(
+                f'select distinct cast("{column}" as varchar) from "{table}"'
+                f' where "{column}" is not null'
+            ).fetchall()
             for (value,) in values:
                 digits = re.sub(r"[^0-9Xx]", "", value).upper()  # also catches 3303 2719… spacing
                 for i in range(len(digits) - 17):
-                    if digits[i:i + 18] in ids:
-                        hits.append((table, column, digits[i:i + 18]))
+                    if digits[i : i + 18] in ids:
+                        hits.append((table, column, digits[i : i + 18]))
     finally:
         con.close()
     return hits
@@ -132,8 +138,12 @@ def clear_ids_in(db: Path, ids: set[str]) -> list[tuple[str, str, str]]:
 def test_no_sample_id_number_is_in_clear_anywhere_in_the_warehouse(built, personal):
     db, _ = built
     con = duckdb.connect(str(db), read_only=True)
-    stored = con.execute("select count(*), count(id_hash), count(id_masked) from members").fetchone()
-    tables = {t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()}
+    stored = con.execute(
+        "select count(*), count(id_hash), count(id_masked) from members"
+    ).fetchone()
+    tables = {
+        t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()
+    }
     con.close()
     assert stored[0] > 600 and stored[1] == stored[2] > 600  # the IDs did arrive, hashed and masked
     assert {"members", "quarantine", "warnings", "ingest_log", "source_files"} <= tables
@@ -148,8 +158,10 @@ def test_the_scan_finds_an_id_when_one_is_there(tmp_path, personal):
     con.execute("insert into notes values (1, ?, ['a'])", [f"身份证 {some_id[:6]} {some_id[6:]}"])
     con.execute("insert into notes values (2, 'x', [?])", [some_id])
     con.close()
-    assert sorted(clear_ids_in(db, personal["ids"])) == [("notes", "remark", some_id),
-                                                          ("notes", "tags", some_id)]
+    assert sorted(clear_ids_in(db, personal["ids"])) == [
+        ("notes", "remark", some_id),
+        ("notes", "tags", some_id),
+    ]
 
 
 def _leaks(text: str, personal: dict[str, set[str]]) -> list[str]:
@@ -165,9 +177,14 @@ def test_the_ingest_logs_no_name_id_or_phone(built, personal):
 def test_a_command_line_ingest_prints_no_name_id_or_phone(tmp_path, personal):
     env = {**os.environ, "CENSUS_SECRET_FILE": str(tmp_path / "secret.key")}
     for extra, db in (([], "census.duckdb"), (["--json"], "again.duckdb")):
-        run = subprocess.run([sys.executable, "-m", "pipeline", "ingest", str(SAMPLES), *extra],
-                             capture_output=True, text=True, cwd=ROOT, timeout=300,
-                             env={**env, "CENSUS_DB": str(tmp_path / db)})
+        run = subprocess.run(
+            [sys.executable, "-m", "pipeline", "ingest", str(SAMPLES), *extra],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+            env={**env, "CENSUS_DB": str(tmp_path / db)},
+        )
         assert run.returncode == 0, run.stderr[-2000:]
         assert '"loaded"' in run.stdout if extra else "已入库" in run.stdout  # it really ran
         assert _leaks(run.stderr, personal) == []
@@ -176,23 +193,44 @@ def test_a_command_line_ingest_prints_no_name_id_or_phone(tmp_path, personal):
 
 # ---------------------------------------------------------------- masked display forms
 
-@pytest.mark.parametrize("name, masked", [
-    ("张三丰", "张*丰"), ("张三", "张*"), ("欧阳娜娜", "欧**娜"), ("张", "*"),
-    (" 李四 ", "李*"), ("买买提·艾力", "买****力"), (None, None), ("", ""),
-])
+
+@pytest.mark.parametrize(
+    "name, masked",
+    [
+        ("张三丰", "张*丰"),
+        ("张三", "张*"),
+        ("欧阳娜娜", "欧**娜"),
+        ("张", "*"),
+        (" 李四 ", "李*"),
+        ("买买提·艾力", "买****力"),
+        (None, None),
+        ("", ""),
+    ],
+)
 def test_mask_name(name, masked):
     assert mask_name(name) == masked
 
 
-@pytest.mark.parametrize("phone, masked", [
-    ("13812345678", "138****5678"), (13812345678.0, "138****5678"), (13812345678, "138****5678"),
-    ("+86 138-1234-5678", "138****5678"), ("１３８１２３４５６７８", "138****5678"),
-    ("0577-64781234", "0577-****1234"), ("(0577)64781234", "0577-****1234"),
-    ("010-12345678", "010-****5678"), ("01012345678", "010-****5678"),
-    ("057764781234", "0577-****1234"), ("0577-6478123", "0577-***8123"),
-    ("0577-64781234-801", "0577-****1234"), ("64781234", "****1234"), ("12345", "*****"),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "phone, masked",
+    [
+        ("13812345678", "138****5678"),
+        (13812345678.0, "138****5678"),
+        (13812345678, "138****5678"),
+        ("+86 138-1234-5678", "138****5678"),
+        ("１３８１２３４５６７８", "138****5678"),
+        ("0577-64781234", "0577-****1234"),
+        ("(0577)64781234", "0577-****1234"),
+        ("010-12345678", "010-****5678"),
+        ("01012345678", "010-****5678"),
+        ("057764781234", "0577-****1234"),
+        ("0577-6478123", "0577-***8123"),
+        ("0577-64781234-801", "0577-****1234"),
+        ("64781234", "****1234"),
+        ("12345", "*****"),
+        (None, None),
+    ],
+)
 def test_mask_phone(phone, masked):
     assert mask_phone(phone) == masked
 
@@ -206,8 +244,14 @@ def test_mask_id_and_free_text():
 
 
 def test_mask_frame_masks_only_personal_columns():
-    frame = pd.DataFrame({"name": ["张三丰", None], "phone": ["13812345678", "0577-64781234"],
-                          "township": ["灵溪镇", "宜山镇"], "jobs_created": [3, 0]})
+    frame = pd.DataFrame(
+        {
+            "name": ["张三丰", None],
+            "phone": ["13812345678", "0577-64781234"],
+            "township": ["灵溪镇", "宜山镇"],
+            "jobs_created": [3, 0],
+        }
+    )
     masked = mask_frame(frame)
     assert masked["name"][0] == "张*丰" and pd.isna(masked["name"][1])
     assert masked["phone"].tolist() == ["138****5678", "0577-****1234"]

@@ -33,11 +33,19 @@ def quarantine(db):
         (member(contact="2022-05-03"), "last_contact_date", "晚于普查时间"),
         (member(outflow="1949.12"), "outflow_date", "早于1950年"),
         (member(outflow="去年三月"), "outflow_date", "日期无法识别"),
-        (member(outflow="2021-07-13", returned="是", return_date="2001-01-01"), "return_date", "早于流出时间"),
+        (
+            member(outflow="2021-07-13", returned="是", return_date="2001-01-01"),
+            "return_date",
+            "早于流出时间",
+        ),
         (member(status="不清楚"), "contact_status", "不在可选范围"),
         (member(gender="中性"), "gender", "不在可选范围"),
         (member(returned="可能"), "returned", "不在可选范围"),
-        (member(returned="是", return_date="2022-01-01", jobs=-3), "jobs_created", "不能为负数（-3）"),
+        (
+            member(returned="是", return_date="2022-01-01", jobs=-3),
+            "jobs_created",
+            "不能为负数（-3）",
+        ),
         (member(returned="是", return_date="2022-01-01", jobs=2.5), "jobs_created", "应为整数"),
         (member(returned="是", return_date="2022-01-01", jobs="很多"), "jobs_created", "应为整数"),
     ],
@@ -57,7 +65,12 @@ def test_row_rule_goes_to_quarantine(write_xlsx, isolated_env, bad_row, field, r
 
 def test_duplicate_id_keeps_first_rejects_second(write_xlsx, isolated_env):
     twin = valid_id("33032719900101123")
-    rows = [HEADER, member(seq=1, name="王五", id_number=twin), GOOD, member(seq=3, name="王五", id_number=twin)]
+    rows = [
+        HEADER,
+        member(seq=1, name="王五", id_number=twin),
+        GOOD,
+        member(seq=3, name="王五", id_number=twin),
+    ]
     path = write_xlsx("2022-04_灵溪镇.xlsx", {"流动党员": rows})
     db = isolated_env / "q.duckdb"
     [result] = ingest_paths([path], db=db).files
@@ -74,26 +87,47 @@ def test_every_failure_of_a_row_is_reported_at_once(write_xlsx, isolated_env):
     db = isolated_env / "q.duckdb"
     [result] = ingest_paths([path], db=db).files
     assert result.rows_rejected == 1
-    assert {f for _, f, *_ in quarantine(db)} == {"name", "id_number", "contact_status", "outflow_date"}
+    assert {f for _, f, *_ in quarantine(db)} == {
+        "name",
+        "id_number",
+        "contact_status",
+        "outflow_date",
+    }
 
 
 def test_sample_with_bad_rows_quarantines_exactly_eight(samples_db):
     db, _ = samples_db
     con = connect_readonly(db)
     rows = con.execute(
-        "select excel_row, field from quarantine where file_name like ? order by excel_row", ["金乡镇%"]
+        "select excel_row, field from quarantine where file_name like ? order by excel_row",
+        ["金乡镇%"],
     ).fetchall()
     con.close()
-    assert rows == [(13, "outflow_date"), (14, "id_number"), (16, "contact_status"), (22, "id_number"),
-                    (27, "id_number"), (37, "return_date"), (46, "jobs_created"), (48, "name")]
+    assert rows == [
+        (13, "outflow_date"),
+        (14, "id_number"),
+        (16, "contact_status"),
+        (22, "id_number"),
+        (27, "id_number"),
+        (37, "return_date"),
+        (46, "jobs_created"),
+        (48, "name"),
+    ]
 
 
-def test_same_member_in_two_branch_files_is_rejected_in_the_later_file(write_xlsx, isolated_env, tmp_path):
+def test_same_member_in_two_branch_files_is_rejected_in_the_later_file(
+    write_xlsx, isolated_env, tmp_path
+):
     twin = valid_id("33032719900101123")
-    first = write_xlsx("2022-04_灵溪镇_一支部.xlsx", {"s": [HEADER, member(name="王五", id_number=twin, branch="第一党支部")]})
+    first = write_xlsx(
+        "2022-04_灵溪镇_一支部.xlsx",
+        {"s": [HEADER, member(name="王五", id_number=twin, branch="第一党支部")]},
+    )
     other = member(seq=1, name="李四", id_number=valid_id("33032719850307123"), branch="第二党支部")
-    second = write_xlsx("2022-04_灵溪镇_二支部.xlsx", {"s": [HEADER, other, member(seq=2, name="王五", id_number=twin,
-                                                                                    branch="第二党支部")]})
+    second = write_xlsx(
+        "2022-04_灵溪镇_二支部.xlsx",
+        {"s": [HEADER, other, member(seq=2, name="王五", id_number=twin, branch="第二党支部")]},
+    )
     db = isolated_env / "q.duckdb"
     report = ingest_paths([first, second], db=db)
     assert [(f.rows_loaded, f.rows_rejected) for f in report.files] == [(1, 0), (1, 1)]
@@ -101,7 +135,14 @@ def test_same_member_in_two_branch_files_is_rejected_in_the_later_file(write_xls
     assert (excel_row, field) == (3, "id_number")
     assert "2022-04_灵溪镇_一支部.xlsx" in reason and "第2行重复" in reason
     # re-submitting the first branch's own file later is a replacement, not a duplicate
-    again = write_xlsx("2022-04_灵溪镇_一支部_更正.xlsx", {"s": [HEADER, member(name="王五", id_number=twin,
-                                                                               branch="第一党支部", phone="13900001111")]})
+    again = write_xlsx(
+        "2022-04_灵溪镇_一支部_更正.xlsx",
+        {
+            "s": [
+                HEADER,
+                member(name="王五", id_number=twin, branch="第一党支部", phone="13900001111"),
+            ]
+        },
+    )
     [result] = ingest_paths([again], db=db).files
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("replaced", 1, 0)

@@ -68,7 +68,9 @@ def test_xlsx_values_come_back_raw(tmp_path):
     assert rows[4][:3] == [1.0, "张三", ID]
     assert rows[4][3] == 13800001111.0 and isinstance(rows[4][3], float)
     assert rows[4][4] in (dt.date(2021, 3, 15), dt.datetime(2021, 3, 15))
-    assert isinstance(rows[5][2], float) and rows[5][2] != 330327198001011239  # lost digits stay visible
+    assert (
+        isinstance(rows[5][2], float) and rows[5][2] != 330327198001011239
+    )  # lost digits stay visible
     assert rows[5][3] == "0577-64781234" and rows[5][4] == "2021.3"
     assert rows[5][5] == ""  # empty cells are ''
     assert len({len(r) for r in rows}) == 1  # rectangular
@@ -100,7 +102,9 @@ def test_leading_empty_rows_and_columns_keep_excel_coordinates(tmp_path):
     assert found.rows[5 - found.first_row][3] == "张三"
     assert found.rows[7 - found.first_row][2] == "合计"
     assert found.rows[9 - found.first_row][0] == "填表人："
-    assert (7, 2, 8, 3) in [(r0 + found.first_row, c0, r1 + found.first_row, c1) for r0, c0, r1, c1 in found.merged]
+    assert (7, 2, 8, 3) in [
+        (r0 + found.first_row, c0, r1 + found.first_row, c1) for r0, c0, r1, c1 in found.merged
+    ]
 
 
 def test_openpyxl_written_workbook_is_read_in_process(tmp_path):
@@ -186,13 +190,25 @@ CSV_ROWS = [
     ["xx镇流动党员普查登记表", "", "", "", "", ""],
     HEADER,
     ["1", "张三", ID, PHONE, "2021.3", "浙江义乌"],
-    ["2", "李䶮", "33032719800101123X", "0577-64781234", "20210315", "上海浦东"],  # 䶮: a 4-byte GB18030 character
+    [
+        "2",
+        "李䶮",
+        "33032719800101123X",
+        "0577-64781234",
+        "20210315",
+        "上海浦东",
+    ],  # 䶮: a 4-byte GB18030 character
     ["3", "王五", "", "01380000111", "2021年3月", "杭州，西湖区"],
 ]
 
 
-def write_csv(path: Path, encoding: str, delimiter: str = ",", newline: str = "\r\n",
-              rows: list[list[str]] = CSV_ROWS) -> Path:
+def write_csv(
+    path: Path,
+    encoding: str,
+    delimiter: str = ",",
+    newline: str = "\r\n",
+    rows: list[list[str]] = CSV_ROWS,
+) -> Path:
     text = newline.join(delimiter.join(row) for row in rows) + newline
     path.write_bytes(text.encode(encoding))
     return path
@@ -222,10 +238,17 @@ def test_csv_values_stay_strings_with_quotes_and_ragged_rows(tmp_path):
         "姓名,身份证号,联系电话,备注\n"
         '张三,330327198503151234,013800001111,"住址：浙江省, 温州市\n苍南县"\n'
         "李四,3.30327E+17\n"
-        "王五,,  00123  ,1.50,多余\n".encode("gb18030"))
+        "王五,,  00123  ,1.50,多余\n".encode("gb18030")
+    )
     rows = only(read_sheets(path)).rows
     assert rows[1] == ["张三", ID, "013800001111", "住址：浙江省, 温州市\n苍南县", ""]
-    assert rows[2] == ["李四", "3.30327E+17", "", "", ""]  # Excel's damage stays visible to the cleaner
+    assert rows[2] == [
+        "李四",
+        "3.30327E+17",
+        "",
+        "",
+        "",
+    ]  # Excel's damage stays visible to the cleaner
     assert rows[3] == ["王五", "", "  00123  ", "1.50", "多余"]
     assert all(isinstance(v, str) for row in rows for v in row)
 
@@ -253,7 +276,9 @@ def test_every_sample_reads():
     for path in files:
         sheets = read_sheets(path)
         assert sheets and all(s.rows and s.rows[0] for s in sheets), path.name
-        assert any("姓名" in [str(v).strip() for v in row] for s in sheets for row in s.rows[:6]), path.name
+        assert any("姓名" in [str(v).strip() for v in row] for s in sheets for row in s.rows[:6]), (
+            path.name
+        )
     seed = read_sheets(SAMPLES / "2022-04_xx镇_流动党员普查.xlsx")
     assert [s.name for s in seed] == ["流动党员", "支部情况"]
     assert (0, 0, 0, 13) in seed[0].merged

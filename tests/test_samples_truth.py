@@ -9,15 +9,21 @@ from pipeline.cli import stats_rows
 
 def test_file_statuses_and_row_counts(samples_db, truth):
     _db, report = samples_db
-    got = {f.file: {"status": f.status, "rows_loaded": f.rows_loaded, "rows_rejected": f.rows_rejected}
-           for f in report.files}
+    got = {
+        f.file: {"status": f.status, "rows_loaded": f.rows_loaded, "rows_rejected": f.rows_rejected}
+        for f in report.files
+    }
     assert got == truth["files"]
 
 
 def test_stats_match_truth(samples_db, truth):
     db, _report = samples_db
-    got = {f"{r['township']}|{r['wave']}": {k: v for k, v in r.items() if k not in ("township", "wave")}
-           for r in stats_rows(db)}
+    got = {
+        f"{r['township']}|{r['wave']}": {
+            k: v for k, v in r.items() if k not in ("township", "wave")
+        }
+        for r in stats_rows(db)
+    }
     assert got == truth["stats"]
 
 
@@ -34,4 +40,11 @@ def test_seed_census_shares(samples_db):
         ["xx镇", "2022-04"],
     ).fetchone()
     con.close()
-    assert row == (195, 957, pytest.approx(20.38), pytest.approx(19.49), pytest.approx(20.51), pytest.approx(65.64))
+    assert row == (
+        195,
+        957,
+        pytest.approx(20.38),
+        pytest.approx(19.49),
+        pytest.approx(20.51),
+        pytest.approx(65.64),
+    )

@@ -16,8 +16,14 @@ def test_dry_run_of_samples_matches_truth_and_writes_nothing(isolated_env, truth
     db = isolated_env / "u.duckdb"
     previews = preview([SAMPLES], db=db)
     assert not db.exists()  # nothing written, not even an empty warehouse
-    got = {p.result.file: {"status": p.result.status, "rows_loaded": p.result.rows_loaded,
-                           "rows_rejected": p.result.rows_rejected} for p in previews}
+    got = {
+        p.result.file: {
+            "status": p.result.status,
+            "rows_loaded": p.result.rows_loaded,
+            "rows_rejected": p.result.rows_rejected,
+        }
+        for p in previews
+    }
     assert got == truth["files"]
     jin = next(p for p in previews if p.result.file.startswith("金乡镇"))
     assert jin.rejects["excel_row"].tolist() == [13, 14, 16, 22, 27, 37, 46, 48]
@@ -34,10 +40,15 @@ def test_dry_run_shows_replacement_and_figure_change(isolated_env, write_xlsx):
     again = preview([SAMPLES / "2022-04_xx镇_流动党员普查.xlsx"], db=db)
     assert [p.result.status for p in again] == ["unchanged"]
     header = ["姓名", "所在党支部", "流出时间", "流入地"]
-    newer = write_xlsx("2022-04_xx镇_第1党支部更正.xlsx", {"s": [header, ["新人", "第1党支部", "2021.3", "上海"]]})
+    newer = write_xlsx(
+        "2022-04_xx镇_第1党支部更正.xlsx", {"s": [header, ["新人", "第1党支部", "2021.3", "上海"]]}
+    )
     [p] = preview([newer], db=db)
     assert p.result.status == "replaced"
-    assert (p.before["outflow"], p.after["outflow"]) == (195, 195 - _branch_count(db, "第1党支部") + 1)
+    assert (p.before["outflow"], p.after["outflow"]) == (
+        195,
+        195 - _branch_count(db, "第1党支部") + 1,
+    )
     assert (db.stat().st_mtime_ns, db.read_bytes()) == stamp  # the live warehouse is untouched
     assert stats_rows(db)[0]["outflow"] == 195
 
@@ -46,13 +57,25 @@ def _branch_count(db, branch):
     from pipeline.warehouse import connect_readonly
 
     con = connect_readonly(db)
-    (n,) = con.execute("select count(*) from stg_members where branch = ? and not is_returned", [branch]).fetchone()
+    (n,) = con.execute(
+        "select count(*) from stg_members where branch = ? and not is_returned", [branch]
+    ).fetchone()
     con.close()
     return n
 
 
-@pytest.mark.parametrize("name", ["../../etc/x.xlsx", "/etc/passwd", "a/b.xlsx", "..\\x.xlsx", ".hidden.xlsx",
-                                  "bad\x00name.xlsx", ""])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/x.xlsx",
+        "/etc/passwd",
+        "a/b.xlsx",
+        "..\\x.xlsx",
+        ".hidden.xlsx",
+        "bad\x00name.xlsx",
+        "",
+    ],
+)
 def test_unsafe_names_are_refused_and_nothing_is_written(tmp_path, name):
     raw = tmp_path / "raw"
     with pytest.raises(UploadRefused, match="不合法|为空"):

@@ -3,6 +3,8 @@
 -- Status per wave is 正常 / 失联 (outflow) or 返乡; a member missing on one side is 未登记.
 -- The previous wave is the township's own previous census, so a township that skipped a
 -- county wave is compared with what it last submitted.
+-- Each side carries only what the output needs, and the previous side's status travels with
+-- the match: at ten million members, joining wide rows back cost more than the matching.
 create or replace table mart_member_transitions as
 with members as (
     select
@@ -12,7 +14,8 @@ with members as (
         coalesce(nullif(trim(branch), ''), '未注明支部') as branch,
         member_key,
         id_hash,
-        name || '|' || coalesce(strftime(birth_date, '%Y-%m'), '') as person,
+        name,
+        birth_date,
         case
             when coalesce(is_returned, false) then '返乡'
             when contact_status = '失联' then '失联'
@@ -29,21 +32,22 @@ wave_pairs as (
     from (select distinct township, wave from members)
 ),
 
+-- rows of a wave that has a previous one, and rows of a wave that is someone's previous one
 cur as (
-    select m.*, p.prev_wave
+    select m.rid, m.township, m.wave, m.branch, m.member_key, m.id_hash, m.status, p.prev_wave
     from members as m
     inner join wave_pairs as p using (township, wave)
     where p.prev_wave is not null
 ),
 
 prev as (
-    select m.*, p.wave as next_wave
+    select m.rid, m.township, m.wave, m.branch, m.member_key, m.id_hash, m.status, p.wave as next_wave
     from members as m
     inner join wave_pairs as p on m.township = p.township and m.wave = p.prev_wave
 ),
 
 by_id as (
-    select c.rid as cur_rid, min(p.rid) as prev_rid
+    select c.rid as cur_rid, min(p.rid) as prev_rid, arg_min(p.status, p.rid) as prev_status
     from cur as c
     inner join prev as p
         on c.township = p.township and c.prev_wave = p.wave and c.id_hash = p.id_hash
@@ -51,23 +55,44 @@ by_id as (
 ),
 
 cur_open as (
-    select *, row_number() over (partition by township, wave, branch, person order by rid) as nth
-    from cur
-    where rid not in (select cur_rid from by_id)
+    select
+        c.rid,
+        c.township,
+        c.prev_wave,
+        c.branch,
+        c.id_hash,
+        m.name || '|' || coalesce(strftime(m.birth_date, '%Y-%m'), '') as person
+    from cur as c
+    inner join members as m on m.rid = c.rid
+    where not exists (select 1 from by_id as b where b.cur_rid = c.rid)
 ),
 
 prev_open as (
-    select *, row_number() over (partition by township, wave, branch, person order by rid) as nth
-    from prev
-    where rid not in (select prev_rid from by_id)
+    select
+        p.rid,
+        p.township,
+        p.wave,
+        p.branch,
+        p.id_hash,
+        p.status,
+        m.name || '|' || coalesce(strftime(m.birth_date, '%Y-%m'), '') as person
+    from prev as p
+    inner join members as m on m.rid = p.rid
+    where not exists (select 1 from by_id as b where b.prev_rid = p.rid)
 ),
 
 -- Fallback pass: only rows the ID pass left over, and only when not contradicted by two
 -- different ID numbers; homonyms in one branch pair up in row order.
 by_person as (
-    select c.rid as cur_rid, p.rid as prev_rid
-    from cur_open as c
-    inner join prev_open as p
+    select c.rid as cur_rid, p.rid as prev_rid, p.status as prev_status
+    from (
+        select *, row_number() over (partition by township, prev_wave, branch, person order by rid) as nth
+        from cur_open
+    ) as c
+    inner join (
+        select *, row_number() over (partition by township, wave, branch, person order by rid) as nth
+        from prev_open
+    ) as p
         on c.township = p.township
         and c.prev_wave = p.wave
         and c.branch = p.branch
@@ -77,24 +102,37 @@ by_person as (
 ),
 
 pairs as (
-    select cur_rid, prev_rid, '身份证号' as match_method from by_id
+    select cur_rid, prev_rid, prev_status, '身份证号' as match_method from by_id
     union all
-    select cur_rid, prev_rid, '姓名+出生年月+支部' from by_person
+    select cur_rid, prev_rid, prev_status, '姓名+出生年月+支部' from by_person
 ),
 
+-- Every current-side row with its match (if any), then every previous-side row nobody
+-- matched: the full outer join of the two sides, without carrying wide rows through it.
 joined as (
     select
-        coalesce(c.township, p.township) as township,
-        coalesce(c.wave, p.next_wave) as wave,
-        coalesce(c.prev_wave, p.wave) as prev_wave,
-        coalesce(c.branch, p.branch) as branch,
-        coalesce(c.member_key, p.member_key) as member_key,
+        c.township,
+        c.wave,
+        c.prev_wave,
+        c.branch,
+        c.member_key,
         pairs.match_method,
-        coalesce(p.status, '未登记') as prev_status,
-        coalesce(c.status, '未登记') as cur_status
+        coalesce(pairs.prev_status, '未登记') as prev_status,
+        c.status as cur_status
     from cur as c
-    left join pairs on c.rid = pairs.cur_rid
-    full outer join prev as p on pairs.prev_rid = p.rid
+    left join pairs on pairs.cur_rid = c.rid
+    union all
+    select
+        p.township,
+        p.next_wave as wave,
+        p.wave as prev_wave,
+        p.branch,
+        p.member_key,
+        null as match_method,
+        p.status as prev_status,
+        '未登记' as cur_status
+    from prev as p
+    where not exists (select 1 from pairs where pairs.prev_rid = p.rid)
 ),
 
 final as (

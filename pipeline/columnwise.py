@@ -1,0 +1,96 @@
+"""Column-wise value mapping: a field's function applied once per distinct value, or (for
+nearly-unique text columns) as pandas string operations, then taken back onto the rows.
+
+Both paths apply the same rules (`pipeline.normalize`); they differ only in cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from pipeline import normalize as nz
+
+
+def map_distinct(
+    series: pd.Series, func: Callable[[object], object], dtype: str | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """(values, errors): `func` applied once per distinct value and taken back onto the rows.
+
+    ValueError texts become the errors; rows without a value get None (NaT for `dtype`).
+    """
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    results: list[object] = []
+    errors: list[object] = []
+    for value in uniques:
+        try:
+            results.append(func(value))
+            errors.append(None)
+        except ValueError as exc:
+            results.append(None)
+            errors.append(str(exc))
+    codes = np.where(codes < 0, len(uniques), codes)  # the trailing None slot
+    table = pd.Series(results + [None], dtype=object)
+    if dtype is not None:
+        table = pd.to_datetime(table).astype(dtype)
+    values = pd.Series(
+        table.to_numpy().take(codes), index=series.index, dtype=object if dtype is None else dtype
+    )
+    failed = pd.Series(
+        np.asarray(errors + [None], dtype=object).take(codes), index=series.index, dtype=object
+    )
+    return values, failed
+
+
+# Text that NFKC normalisation and trimming cannot change (CJK Unified Ideographs have no
+# compatibility decompositions; ASCII letters and digits are their own normal form).
+_PLAIN = "[0-9A-Za-z\u4e00-\u9fff]+"
+
+# Nearly-unique text columns: pandas string operations for text cells, the field's own
+# function for the rest (numbers, dates), so both paths apply the same rules.
+VECTOR_TEXT = {
+    "name": {"spaces": "", "placeholders": True},
+    "phone": {"spaces": "", "placeholders": True, "strip_prefix": "+86"},
+    "id_number": {"spaces": "", "placeholders": True, "upper": True},
+}
+
+
+def vector_text(
+    series: pd.Series,
+    func: Callable[[object], object],
+    *,
+    spaces: str | None = None,
+    placeholders: bool = False,
+    upper: bool = False,
+    strip_prefix: str | None = None,
+) -> tuple[pd.Series, pd.Series]:
+    is_text = series.map(type, na_action="ignore").eq(str)
+    values, errors = map_distinct(series.where(~is_text), func)
+    text = series[is_text].astype("str")
+    # Most cells are plain: ASCII letters and digits or common CJK ideographs, which NFKC,
+    # strip and the whitespace rule leave unchanged. Only the others pay for those (Python
+    # per-value) steps; the result is the same either way.
+    plain = text.str.fullmatch(_PLAIN)
+    odd = text[~plain].str.normalize("NFKC").str.strip()
+    if spaces is not None:
+        spaced = odd.str.contains(" ", regex=False) | odd.str.contains(r"\s", regex=True)
+        if spaced.any():  # a regex per value is slow; most cells have no space at all
+            odd = odd.where(~spaced, odd[spaced].str.replace(r"\s+", spaces, regex=True))
+    text = text.where(plain, odd)
+    if upper:
+        text = text.str.upper()
+    if strip_prefix:
+        text = text.str.removeprefix(strip_prefix)
+    blank = text.eq("")
+    if placeholders:
+        blank |= text.str.lower().isin(nz.PLACEHOLDERS)
+    if upper:  # a number that Excel or a CSV export wrote in scientific notation lost its digits
+        sci = text.where(~plain, "").str.fullmatch(r"\d(\.\d+)?E\+\d+")  # needs '.' or '+'
+        errors.loc[sci[sci].index] = (
+            "身份证号以科学计数法存储，后几位已丢失，请将该列设为文本后重新填写"
+        )
+        blank |= sci
+    values.loc[text.index] = text.astype(object).where(~blank, None)
+    return values, errors
