@@ -19,6 +19,7 @@ from pipeline import audit, config, uploads
 from pipeline.fixlist import FixlistError, fixlist_for
 from pipeline.headers import SYNONYMS
 from pipeline.ingest import FileResult, ingest_paths
+from pipeline.schemas import FIELD_LABELS as SCHEMA_FIELD_LABELS
 from pipeline.scope import Scope
 from pipeline.uploads import FilePreview, UploadRefused
 from pipeline.warehouse import warehouse_version
@@ -41,34 +42,15 @@ RESULT_TEXT = {
 }
 UNMAPPED = "未识别（已保留）"
 
+# The schema's labels, more specific where the upload page shows parts of a field.
 FIELD_LABELS = {
+    **SCHEMA_FIELD_LABELS,
     "seq": "序号",
-    "name": "姓名",
-    "gender": "性别",
-    "birth_date": "出生年月",
-    "id_number": "身份证号",
-    "township": "所属乡镇",
-    "branch": "所在党支部",
     "census_wave": "普查批次",
-    "outflow_date": "流出时间",
-    "destination": "流入地",
     "dest_province": "流入地（省）",
     "dest_city": "流入地（市）",
     "dest_county": "流入地（县区）",
     "stated_flow_scope": "流动范围（填报）",
-    "occupation": "从事职业",
-    "phone": "联系电话",
-    "inflow_org": "流入地党组织",
-    "has_certificate": "是否持流动党员证",
-    "last_contact_date": "最近联系时间",
-    "contact_status": "联系状态",
-    "dues_paid_through": "党费缴纳至",
-    "returned": "是否返乡",
-    "return_date": "返乡时间",
-    "enterprise": "创办企业",
-    "enterprise_industry": "创业行业",
-    "jobs_created": "带动就业人数",
-    "remarks": "备注",
     "members_total": "党员总数（支部情况）",
 }
 

@@ -167,6 +167,22 @@ def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) 
         con.unregister("new_ids")
 
 
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One file's writes, all or nothing: a surprise mid-file leaves the batch's copy clean."""
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+_INSERT_QUARANTINE = "insert into quarantine by name select * from new_issues"
+_INSERT_WARNINGS = "insert into warnings by name select * from new_issues"
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -183,111 +199,69 @@ def load_file(
     wave: str | None,
     now: datetime,
 ) -> str:
-    """Load one validated file; returns 'loaded' or 'replaced'. Runs inside one transaction."""
-    con.execute("begin transaction")
-    try:
-        status = _load(
-            con,
-            file_name,
-            file_hash,
-            members,
-            branch_totals,
-            rejects,
-            warnings,
-            sheets,
-            unmapped,
-            header_map,
-            township,
-            wave,
-            now,
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return status
-
-
-_INSERT_QUARANTINE = "insert into quarantine by name select * from new_issues"
-_INSERT_WARNINGS = "insert into warnings by name select * from new_issues"
-
-
-def _load(
-    con,
-    file_name,
-    file_hash,
-    members,
-    branch_totals,
-    rejects,
-    warnings,
-    sheets,
-    unmapped,
-    header_map,
-    township,
-    wave,
-    now,
-) -> str:
-    units = members[["wave", "township", "branch"]].drop_duplicates()
-    con.register("new_units", units)
-    [(replaced,)] = con.execute(
-        """
-        select count(*) from units u join new_units n using (wave, township, branch)
-        where u.is_current and u.file_hash <> ?
-        """,
-        [file_hash],
-    ).fetchall()
-    if replaced:  # otherwise no current member belongs to these units: skip scanning them all
-        con.execute(
+    """Load one validated file; returns 'loaded' or 'replaced'."""
+    with _transaction(con):
+        units = members[["wave", "township", "branch"]].drop_duplicates()
+        con.register("new_units", units)
+        [(replaced,)] = con.execute(
             """
-            update members set is_current = false
-            where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
-            """
-        )
-    con.execute(
-        """
-        update units set is_current = false, replaced_at = ?, replaced_by = ?
-        where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
-        """,
-        [now, file_hash],
-    )
-    con.execute(
-        "insert into units select wave, township, branch, ?, ?, null, null, true from new_units",
-        [file_hash, now],
-    )
-    con.unregister("new_units")
-
-    rows = members.assign(file_hash=file_hash, source_file=file_name, is_current=True)
-    # An Arrow table is scanned without touching Python objects; pandas' string columns are not.
-    con.register("new_members", pa.Table.from_pandas(rows, preserve_index=False))
-    con.execute("insert into members by name select * from new_members")
-    con.unregister("new_members")
-
-    if branch_totals is not None and len(branch_totals):
-        totals = branch_totals.assign(file_hash=file_hash, is_current=True)
-        con.register("new_totals", totals)
-        con.execute(
-            """
-            update branch_totals set is_current = false
-            where is_current and (wave, township, branch) in (select (wave, township, branch) from new_totals)
-            """
-        )
-        con.execute("insert into branch_totals by name select * from new_totals")
-        con.unregister("new_totals")
-
-    for insert, frame in ((_INSERT_QUARANTINE, rejects), (_INSERT_WARNINGS, warnings)):
-        if len(frame):
-            issues = frame.assign(
-                file_hash=file_hash, file_name=file_name, wave=wave, township=township
+            select count(*) from units u join new_units n using (wave, township, branch)
+            where u.is_current and u.file_hash <> ?
+            """,
+            [file_hash],
+        ).fetchall()
+        if replaced:  # otherwise no current member belongs to these units: skip scanning them all
+            con.execute(
+                """
+                update members set is_current = false
+                where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
+                """
             )
-            con.register("new_issues", issues)
-            con.execute(insert)
-            con.unregister("new_issues")
+        con.execute(
+            """
+            update units set is_current = false, replaced_at = ?, replaced_by = ?
+            where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
+            """,
+            [now, file_hash],
+        )
+        con.execute(
+            "insert into units select wave, township, branch, ?, ?, null, null, true from new_units",
+            [file_hash, now],
+        )
+        con.unregister("new_units")
 
-    con.execute(
-        "insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [file_hash, file_name, township, wave, now, sheets, unmapped, header_map],
-    )
-    return "replaced" if replaced else "loaded"
+        rows = members.assign(file_hash=file_hash, source_file=file_name, is_current=True)
+        # An Arrow table is scanned without touching Python objects; pandas' string columns are not.
+        con.register("new_members", pa.Table.from_pandas(rows, preserve_index=False))
+        con.execute("insert into members by name select * from new_members")
+        con.unregister("new_members")
+
+        if branch_totals is not None and len(branch_totals):
+            totals = branch_totals.assign(file_hash=file_hash, is_current=True)
+            con.register("new_totals", totals)
+            con.execute(
+                """
+                update branch_totals set is_current = false
+                where is_current and (wave, township, branch) in (select (wave, township, branch) from new_totals)
+                """
+            )
+            con.execute("insert into branch_totals by name select * from new_totals")
+            con.unregister("new_totals")
+
+        for insert, frame in ((_INSERT_QUARANTINE, rejects), (_INSERT_WARNINGS, warnings)):
+            if len(frame):
+                issues = frame.assign(
+                    file_hash=file_hash, file_name=file_name, wave=wave, township=township
+                )
+                con.register("new_issues", issues)
+                con.execute(insert)
+                con.unregister("new_issues")
+
+        con.execute(
+            "insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [file_hash, file_name, township, wave, now, sheets, unmapped, header_map],
+        )
+        return "replaced" if replaced else "loaded"
 
 
 def log_ingest(
