@@ -218,23 +218,27 @@ def header_table(preview: FilePreview) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["工作表", "原表列名", "字段"])
 
 
-def rejects_table(preview: FilePreview) -> pd.DataFrame:
-    """Rows that would be rejected: Excel row number, column, value (IDs masked), reason."""
-    frame = preview.rejects
+ISSUE_COLUMNS = {
+    "sheet": "工作表",
+    "excel_row": "Excel行号",
+    "column_label": "列",
+    "value": "原值",
+    "reason": "原因",
+}
+
+
+def issue_table(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """Rejected or flagged rows as the analyst reads them: Excel row, column, value, reason."""
     if frame is None or frame.empty:
-        return pd.DataFrame(columns=["工作表", "Excel行号", "列", "原值", "原因"])
-    out = frame.rename(
-        columns={
-            "sheet": "工作表",
-            "excel_row": "Excel行号",
-            "column_label": "列",
-            "value": "原值",
-            "reason": "原因",
-        }
-    )
-    out = out[["工作表", "Excel行号", "列", "原值", "原因"]].reset_index(drop=True)
+        return pd.DataFrame(columns=list(ISSUE_COLUMNS.values()))
+    out = frame.rename(columns=ISSUE_COLUMNS)[list(ISSUE_COLUMNS.values())].reset_index(drop=True)
     out["原值"] = out["原值"].astype(object).where(out["原值"].notna(), "")
     return out
+
+
+def rejects_table(preview: FilePreview) -> pd.DataFrame:
+    """Rows that would be rejected (IDs are masked already)."""
+    return issue_table(preview.rejects)
 
 
 def _figure(row: dict | None, key: str):
@@ -292,6 +296,7 @@ __all__ = [
     "header_table",
     "identity",
     "headline_table",
+    "issue_table",
     "rejects_table",
     "screen",
     "signature",

@@ -141,15 +141,7 @@ def _show_preview(i: int, preview) -> None:
         if len(preview.warnings):
             with st.expander(f"提醒：{len(preview.warnings)} 行可以入库但需要核实"):
                 st.dataframe(
-                    preview.warnings.rename(
-                        columns={
-                            "sheet": "工作表",
-                            "excel_row": "Excel行号",
-                            "column_label": "列",
-                            "value": "原值",
-                            "reason": "原因",
-                        }
-                    ),
+                    flow.issue_table(preview.warnings),
                     hide_index=True,
                     key=f"upload_warnings_{i}",
                 )
