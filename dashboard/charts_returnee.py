@@ -8,6 +8,13 @@ import plotly.graph_objects as go
 from dashboard import theme
 from dashboard.chart_base import ChartContext, bar_gap, count_range, empty_figure, finalize
 
+# column, legend name, unit, colour, y axis: returnees and enterprises on the left axis,
+# jobs (larger numbers) on the right.
+_UNIT_BARS = (
+    ("returnees", "返乡党员（人）", "人", theme.BLUE, "y"),
+    ("enterprises", "创办企业（个）", "个", theme.GOLD, "y"),
+    ("jobs_created", "带动就业（人，右轴）", "人", theme.RED_LIGHT, "y2"),
+)
 SINCE_RETURN_ORDER = ["不足6个月", "6–12个月", "1–2年", "2–3年", "3年以上", "未填返乡时间"]
 
 
@@ -20,43 +27,20 @@ def returnees_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -
     data = df[df["returnees"] > 0].sort_values("returnees", ascending=False).head(25)
     fig = go.Figure()
     # Bars on two y axes overlap unless they share an alignment group with distinct offsets.
-    fig.add_bar(
-        x=data["unit"],
-        y=data["returnees"],
-        name="返乡党员（人）",
-        offsetgroup="returnees",
-        alignmentgroup="units",
-        marker_color=theme.BLUE,
-        text=data["returnees"],
-        textposition="outside",
-        cliponaxis=False,
-        hovertemplate="%{x} 返乡党员：%{y} 人<extra></extra>",
-    )
-    fig.add_bar(
-        x=data["unit"],
-        y=data["enterprises"],
-        name="创办企业（个）",
-        offsetgroup="enterprises",
-        alignmentgroup="units",
-        marker_color=theme.GOLD,
-        text=data["enterprises"],
-        textposition="outside",
-        cliponaxis=False,
-        hovertemplate="%{x} 创办企业：%{y} 个<extra></extra>",
-    )
-    fig.add_bar(
-        x=data["unit"],
-        y=data["jobs_created"],
-        name="带动就业（人，右轴）",
-        yaxis="y2",
-        offsetgroup="jobs",
-        alignmentgroup="units",
-        marker_color=theme.RED_LIGHT,
-        text=data["jobs_created"],
-        textposition="outside",
-        cliponaxis=False,
-        hovertemplate="%{x} 带动就业：%{y} 人<extra></extra>",
-    )
+    for column, name, unit, color, yaxis in _UNIT_BARS:
+        fig.add_bar(
+            x=data["unit"],
+            y=data[column],
+            name=name,
+            yaxis=yaxis,
+            offsetgroup=column,
+            alignmentgroup="units",
+            marker_color=color,
+            text=data[column],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate=f"%{{x}} {name.split('（')[0]}：%{{y}} {unit}<extra></extra>",
+        )
     fig.update_layout(
         barmode="group",
         bargap=bar_gap(len(data) * 3),
