@@ -81,7 +81,7 @@ def main() -> None:
         if needs_warehouse:
             ui.empty_state()
             return
-    except duckdb.CatalogException:
+    except (duckdb.CatalogException, ui.StaleModels):
         if needs_warehouse:
             ui.empty_state(
                 "普查数据库缺少分析模型（可能由旧版本生成）。请重新运行入库命令 "

@@ -26,12 +26,16 @@ import streamlit as st
 from dashboard import auth, exports, labels
 from dashboard.chart_base import ChartContext, wave_label
 from dashboard.queries_base import Filters, for_scope, is_member_level, scoped
-from pipeline import accounts, config, warehouse
+from pipeline import accounts, config, models, warehouse
 from pipeline.scope import Scope
 
 ALL_TOWNSHIPS = "全县"
 ALL_BRANCHES = "全部支部"
 _FILTERS_KEY = "census_filters"
+
+
+class StaleModels(Exception):
+    """The warehouse's analytics tables were built by another version of the models."""
 
 
 class NoWarehouse(Exception):
@@ -71,7 +75,10 @@ def _connection(path: str, inode: int, mtime_ns: int) -> duckdb.DuckDBPyConnecti
             _close(_open.pop())
         con = warehouse.connect_readonly(path)
         _open.append(con)
-        return con
+    if models.built_fingerprint(con) != models.models_fingerprint():
+        # Built by another version of the model SQL: pages would fail on missing columns.
+        raise StaleModels(path)
+    return con
 
 
 def reopen() -> None:

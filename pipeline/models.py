@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -34,10 +35,32 @@ def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
     return sorted(sql_dir.glob("stg_*.sql")) + sorted(sql_dir.glob("mart_*.sql"))
 
 
+def models_fingerprint(sql_dir: Path = SQL_DIR) -> str:
+    """Identifies the model SQL a warehouse was built with; readers compare it with theirs."""
+    digest = hashlib.sha256()
+    for path in model_files(sql_dir):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def built_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint stored by the last build, None for a warehouse older than the stamp."""
+    try:
+        [(found,)] = con.execute("select fingerprint from model_version").fetchall()
+    except duckdb.CatalogException:
+        return None
+    return found
+
+
 def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Run each model file; returns the model names in build order."""
+    """Run each model file and stamp the warehouse; returns the model names in build order."""
     built = []
     for path in model_files(sql_dir):
         con.execute(path.read_text(encoding="utf-8"))
         built.append(path.stem)
+    con.execute(
+        "create or replace table model_version as select ? as fingerprint",
+        [models_fingerprint(sql_dir)],
+    )
     return built

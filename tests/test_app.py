@@ -156,3 +156,22 @@ def test_a_new_warehouse_swapped_in_is_picked_up(samples_db, tmp_path, monkeypat
     at.run()
     assert not at.exception
     assert _metrics(at)["流出党员"] == "189 人"
+
+
+def test_a_warehouse_built_by_other_models_asks_for_a_rebuild(
+    samples_db, isolated_env, monkeypatch
+):
+    """An upgrade changed the model SQL: the pages say to re-ingest instead of failing."""
+    import shutil
+
+    from pipeline import warehouse
+
+    db = isolated_env / "old.duckdb"
+    shutil.copyfile(samples_db[0], db)
+    con = warehouse.connect(db)
+    con.execute("update model_version set fingerprint = 'older-models'")
+    con.close()
+    monkeypatch.setenv("CENSUS_DB", str(db))
+    at = app_as(make_user("county2", "county"))
+    assert not at.exception
+    assert "重新运行入库命令" in _text(at)
