@@ -19,9 +19,11 @@ def map_distinct(
 ) -> tuple[pd.Series, pd.Series]:
     """(values, errors): `func` applied once per distinct value and taken back onto the rows.
 
-    ValueError texts become the errors; rows without a value get None (NaT for `dtype`).
+    ValueError texts become the errors; rows without a value get None (NaT, NaN). `dtype`
+    builds the values typed from the small table of answers ("str" for text answers,
+    "datetime64[us]" for dates), so no column of Python objects is converted afterwards.
     """
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
     results: list[object] = []
     errors: list[object] = []
     for value in uniques:
@@ -32,16 +34,19 @@ def map_distinct(
             results.append(None)
             errors.append(str(exc))
     codes = np.where(codes < 0, len(uniques), codes)  # the trailing None slot
-    table = pd.Series(results + [None], dtype=object)
-    if dtype is not None:
-        table = pd.to_datetime(table).astype(dtype)
-    values = pd.Series(
-        table.to_numpy().take(codes), index=series.index, dtype=object if dtype is None else dtype
-    )
-    failed = pd.Series(
-        np.asarray(errors + [None], dtype=object).take(codes), index=series.index, dtype=object
-    )
+    values = pd.Series(_typed(results + [None], dtype).take(codes), index=series.index)
+    failed = pd.Series(None, index=series.index, dtype=object)
+    if any(e is not None for e in errors):
+        failed[:] = np.asarray(errors + [None], dtype=object).take(codes)
     return values, failed
+
+
+def _typed(results: list[object], dtype: str | None):
+    if dtype is None:
+        return np.asarray(results, dtype=object)
+    if dtype.startswith("datetime"):
+        return pd.to_datetime(pd.Series(results, dtype=object)).astype(dtype).array
+    return pd.array(results, dtype=dtype)
 
 
 # Text that NFKC normalisation and trimming cannot change (CJK Unified Ideographs have no
@@ -66,19 +71,24 @@ def vector_text(
     upper: bool = False,
     strip_prefix: str | None = None,
 ) -> tuple[pd.Series, pd.Series]:
-    is_text = series.map(type, na_action="ignore").eq(str)
-    values, errors = map_distinct(series.where(~is_text), func)
+    """Text values typed as pandas strings, and the errors of the field's function."""
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        is_text = series.notna()  # the usual column: text cells and blanks only
+    else:
+        is_text = series.map(type, na_action="ignore").eq(str)
+    values, errors = map_distinct(series.where(~is_text), func, "str")
     text = series[is_text].astype("str")
     # Most cells are plain: ASCII letters and digits or common CJK ideographs, which NFKC,
     # strip and the whitespace rule leave unchanged. Only the others pay for those (Python
     # per-value) steps; the result is the same either way.
     plain = text.str.fullmatch(_PLAIN)
-    odd = text[~plain].str.normalize("NFKC").str.strip()
-    if spaces is not None:
-        spaced = odd.str.contains(" ", regex=False) | odd.str.contains(r"\s", regex=True)
-        if spaced.any():  # a regex per value is slow; most cells have no space at all
-            odd = odd.where(~spaced, odd[spaced].str.replace(r"\s+", spaces, regex=True))
-    text = text.where(plain, odd)
+    if not plain.all():
+        odd = text[~plain].str.normalize("NFKC").str.strip()
+        if spaces is not None:
+            spaced = odd.str.contains(r"\s", regex=True)
+            if spaced.any():
+                odd = odd.where(~spaced, odd[spaced].str.replace(r"\s+", spaces, regex=True))
+        text = text.where(plain, odd)
     if upper:
         text = text.str.upper()
     if strip_prefix:
@@ -92,5 +102,5 @@ def vector_text(
             "身份证号以科学计数法存储，后几位已丢失，请将该列设为文本后重新填写"
         )
         blank |= sci
-    values.loc[text.index] = text.astype(object).where(~blank, None)
-    return values, errors
+    text = text.where(~blank).reindex(series.index)
+    return (text if is_text.all() else text.where(is_text, values)), errors

@@ -23,9 +23,12 @@ def load_or_create_secret(path: Path) -> bytes:
 
 def make_id_hasher(key: bytes) -> Callable[[str], str]:
     """Keyed BLAKE2b: a MAC by design (no HMAC wrapper needed) and fast enough for millions."""
-    key = key[:64]
+    keyed = hashlib.blake2b(key=key[:64], digest_size=16)
 
     def hash_id(id_number: str) -> str:
-        return hashlib.blake2b(id_number.encode("ascii"), key=key, digest_size=16).hexdigest()
+        # a copy of the keyed state skips hashing the key block again: half the cost per ID
+        state = keyed.copy()
+        state.update(id_number.encode("ascii"))
+        return state.hexdigest()
 
     return hash_id

@@ -99,11 +99,11 @@ class CensusRows(pa.DataFrameModel):
     township: Series[str]
     wave: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}$")
     wave_end: Series[pd.Timestamp]
-    name: Series[object] = pa.Field(nullable=True)
-    id_number: Series[object] = pa.Field(nullable=True)
-    gender: Series[object] = pa.Field(nullable=True)
-    contact_status: Series[object] = pa.Field(nullable=True)
-    stated_flow_scope: Series[object] = pa.Field(nullable=True)
+    name: Series[str] = pa.Field(nullable=True)
+    id_number: Series[str] = pa.Field(nullable=True)
+    gender: Series[str] = pa.Field(nullable=True)
+    contact_status: Series[str] = pa.Field(nullable=True)
+    stated_flow_scope: Series[str] = pa.Field(nullable=True)
     has_certificate: Series[object] = pa.Field(nullable=True)
     returned: Series[object] = pa.Field(nullable=True)
     jobs_created: Series[float] = pa.Field(nullable=True)
@@ -112,11 +112,11 @@ class CensusRows(pa.DataFrameModel):
     return_date: Series[pd.Timestamp] = pa.Field(nullable=True)
 
     @pa.check("name", name="name_required", ignore_na=False)
-    def _name(cls, s: Series[object]) -> Series[bool]:
-        return s.notna() & (s.astype("string").str.strip().fillna("") != "")
+    def _name(cls, s: Series[str]) -> Series[bool]:
+        return s.notna() & (s.str.strip().fillna("") != "")
 
     @pa.check("id_number", name="id_valid")
-    def _id(cls, s: Series[object]) -> Series[bool]:
+    def _id(cls, s: Series[str]) -> Series[bool]:
         return id_problems(s).isna()
 
     @pa.dataframe_check(name="id_number|id_unique")
@@ -126,15 +126,15 @@ class CensusRows(pa.DataFrameModel):
         )
 
     @pa.check("gender", name="gender_vocab")
-    def _gender(cls, s: Series[object]) -> Series[bool]:
+    def _gender(cls, s: Series[str]) -> Series[bool]:
         return _isin_or_null(s, GENDERS)
 
     @pa.check("contact_status", name="contact_vocab")
-    def _contact(cls, s: Series[object]) -> Series[bool]:
+    def _contact(cls, s: Series[str]) -> Series[bool]:
         return _isin_or_null(s, CONTACT_STATUSES)
 
     @pa.check("stated_flow_scope", name="scope_vocab")
-    def _scope(cls, s: Series[object]) -> Series[bool]:
+    def _scope(cls, s: Series[str]) -> Series[bool]:
         return _isin_or_null(s, FLOW_SCOPES)
 
     @pa.check("has_certificate", name="certificate_vocab")

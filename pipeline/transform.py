@@ -60,6 +60,15 @@ PARSERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(TEXT_FIELDS, nz.optional_text),
 }
 
+# How each parsed field is typed; the rest stay Python objects (是/否 fields are True/False,
+# or the unknown word itself until the schema rejects it; counts go through to_numeric).
+PARSED_DTYPES = {
+    **dict.fromkeys(DATE_FIELDS, "datetime64[us]"),
+    **dict.fromkeys(
+        (*TEXT_FIELDS, "gender", "contact_status", "stated_flow_scope", "name", "phone", "id_number"),
+        "str",
+    ),
+}
 
 PLACE_ATTRS = ("province", "province_code", "city", "city_code", "county", "county_code")
 
@@ -89,9 +98,11 @@ def _wave_of(value: object) -> str | None:
 def resolve_context(raw: pd.DataFrame, township: str | None, wave: str | None) -> pd.DataFrame:
     """Per-row township and wave: the row's own column, else the file's title or name."""
     out = pd.DataFrame(index=raw.index)
-    empty = pd.Series(None, index=raw.index, dtype=object)
-    own_township = map_distinct(raw["township"], nz.to_text)[0] if "township" in raw else empty
-    own_wave = map_distinct(raw["census_wave"], _wave_of)[0] if "census_wave" in raw else empty
+    empty = pd.Series(None, index=raw.index, dtype="str")
+    own_township = (
+        map_distinct(raw["township"], nz.to_text, "str")[0] if "township" in raw else empty
+    )
+    own_wave = map_distinct(raw["census_wave"], _wave_of, "str")[0] if "census_wave" in raw else empty
     out["township"] = own_township.fillna(township) if township else own_township
     out["wave"] = own_wave.fillna(wave) if wave else own_wave
     if out["township"].isna().any():
@@ -104,10 +115,12 @@ def resolve_context(raw: pd.DataFrame, township: str | None, wave: str | None) -
 
 
 def _branch(raw: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
+    """The row's 所在党支部, else its sheet's or block's branch (rows of `parsed` only)."""
     branch = parsed["branch"]
     for fallback in ("sheet_branch", "block_branch"):
         if fallback in raw:
-            branch = branch.fillna(raw[fallback].map(nz.to_text))
+            named = map_distinct(raw[fallback], nz.to_text, "str")[0]
+            branch = branch.fillna(named.loc[parsed.index])
     return branch.fillna("")
 
 
@@ -219,9 +232,7 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         if field in VECTOR_TEXT:
             values, errors = vector_text(column, parser, **VECTOR_TEXT[field])
         else:
-            values, errors = map_distinct(
-                column, parser, "datetime64[us]" if field in DATE_FIELDS else None
-            )
+            values, errors = map_distinct(column, parser, PARSED_DTYPES.get(field))
         parsed[field] = values
         errors = errors.dropna()
         if len(errors):
@@ -283,7 +294,7 @@ def _warnings(valid: pd.DataFrame) -> pd.DataFrame:
     parts.append(
         _issues(phones.index[odd_phone], "phone", [nz.PHONE_PROBLEM] * int(odd_phone.sum()))
     )
-    odd_return = valid["returned"].map(lambda v: v is False) & valid["return_date"].notna()
+    odd_return = valid["returned"].eq(False).fillna(False) & valid["return_date"].notna()
     parts.append(
         _issues(
             valid.index[odd_return],
@@ -317,21 +328,18 @@ def clean_census(
     )
 
     rejected = sorted(set(failures["row"].astype(int)))
-    valid = check.drop(index=rejected)
-    valid["branch"] = _branch(raw.drop(index=rejected), valid)
+    # the vocabulary rules have removed unknown words: 是/否 columns are True/False/blank now
+    valid = check.drop(index=rejected).astype({"returned": "boolean", "has_certificate": "boolean"})
+    valid["branch"] = _branch(raw, valid)
     valid["destination_text"] = destination_text(valid)
     # Resolve each distinct destination once, then take the answers back onto the rows.
-    codes, texts = pd.factorize(
-        valid["destination_text"].to_numpy(dtype=object), use_na_sentinel=True
-    )
+    codes, texts = pd.factorize(valid["destination_text"], use_na_sentinel=True)
     places = resolve_many(texts)
     resolved = [places.get(t) for t in texts] + [None]
     codes = np.where(codes < 0, len(texts), codes)
 
     def per_row(values: list[object]) -> pd.Series:
-        return pd.Series(
-            np.asarray(values, dtype=object).take(codes), index=valid.index, dtype=object
-        )
+        return pd.Series(pd.array(values, dtype="str").take(codes), index=valid.index)
 
     valid["derived_scope"] = per_row(
         [flow_scope(home_county, p) if p is not None else None for p in resolved]
@@ -350,8 +358,8 @@ def clean_census(
             "birth_date": valid["birth_date"].fillna(
                 _from_ids(ids, valid["birth_date"], nz.birth_from_id)
             ),
-            "id_hash": ids.map(hash_id, na_action="ignore"),
-            "id_masked": ids.map(nz.mask_id, na_action="ignore"),
+            "id_hash": _hashed(ids, hash_id),
+            "id_masked": nz.mask_ids(ids),
             "outflow_date": valid["outflow_date"],
             "destination_text": valid["destination_text"],
             **{
@@ -365,13 +373,14 @@ def clean_census(
             "occupation": valid["occupation"],
             "phone": valid["phone"],
             "inflow_org": valid["inflow_org"],
-            "has_certificate": valid["has_certificate"].astype("boolean"),
+            "has_certificate": valid["has_certificate"],
             "last_contact_date": valid["last_contact_date"],
             "contact_status": valid["contact_status"],
             "dues_paid_through": valid["dues_paid_through"],
             # unknown words never reach here; a blank 是否返乡 with a return date means returned
-            "is_returned": valid["returned"].eq(True)
-            | (valid["returned"].isna() & valid["return_date"].notna()),
+            "is_returned": valid["returned"]
+            .fillna(valid["return_date"].notna())
+            .astype(bool),
             "return_date": valid["return_date"],
             "enterprise": valid["enterprise"],
             "enterprise_industry": valid["enterprise_industry"],
@@ -384,18 +393,7 @@ def clean_census(
             "excel_row": raw.loc[valid.index, "excel_row"].astype(int),
         }
     )
-    birth_month = members["birth_date"].dt.strftime("%Y-%m").fillna("")
-    fallback_key = (
-        "n:"
-        + members["township"]
-        + "|"
-        + members["name"]
-        + "|"
-        + birth_month
-        + "|"
-        + members["branch"]
-    )
-    members["member_key"] = ("i:" + members["id_hash"]).fillna(fallback_key)
+    members["member_key"] = _member_keys(members)
     members = _as_strings(members)
     members = MemberRows.validate(members.reset_index(drop=True), lazy=True)
     return Cleaned(
@@ -404,6 +402,25 @@ def clean_census(
         warnings=_issue_frame(raw, labels, warnings),
         rows_rejected=len(rejected),
     )
+
+
+def _hashed(ids: pd.Series, hash_id: Callable[[str], str]) -> pd.Series:
+    present = ids.dropna()
+    hashes = pd.array([hash_id(v) for v in present.tolist()], dtype="str")
+    return pd.Series(hashes, index=present.index).reindex(ids.index)
+
+
+def _member_keys(members: pd.DataFrame) -> pd.Series:
+    """The ID hash, else (few rows) township + name + birth month + branch."""
+    keys = "i:" + members["id_hash"]
+    missing = keys.isna()
+    if missing.any():
+        rows = members[missing]
+        birth_month = rows["birth_date"].dt.strftime("%Y-%m").fillna("")
+        keys[missing] = (
+            "n:" + rows["township"] + "|" + rows["name"] + "|" + birth_month + "|" + rows["branch"]
+        )
+    return keys
 
 
 def _from_ids(ids: pd.Series, stated: pd.Series, derive: Callable[[str], object]) -> pd.Series:

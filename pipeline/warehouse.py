@@ -168,8 +168,13 @@ def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) 
 
 
 @contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """One file's writes, all or nothing: a surprise mid-file leaves the batch's copy clean."""
+def _transaction(con: duckdb.DuckDBPyConnection, own: bool = True) -> Iterator[None]:
+    """One file's writes, all or nothing: a surprise mid-file leaves the batch's copy clean.
+
+    `own=False` when the caller already holds a transaction covering the whole batch."""
+    if not own:
+        yield
+        return
     con.execute("begin transaction")
     try:
         yield
@@ -198,9 +203,10 @@ def load_file(
     township: str | None,
     wave: str | None,
     now: datetime,
+    own_transaction: bool = True,
 ) -> str:
     """Load one validated file; returns 'loaded' or 'replaced'."""
-    with _transaction(con):
+    with _transaction(con, own_transaction):
         units = members[["wave", "township", "branch"]].drop_duplicates()
         con.register("new_units", units)
         [(replaced,)] = con.execute(

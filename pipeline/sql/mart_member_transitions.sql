@@ -6,16 +6,16 @@
 -- Each side carries only what the output needs, and the previous side's status travels with
 -- the match: at ten million members, joining wide rows back cost more than the matching.
 create or replace table mart_member_transitions as
-with members as (
+with members as not materialized (
+    -- narrow, and scanned where used rather than copied: at ten million members a copy of
+    -- the table cost more than the matching; `member_row` identifies a row in every scan
     select
-        row_number() over () as rid,
+        member_row as rid,
         wave,
         township,
         coalesce(nullif(trim(branch), ''), '未注明支部') as branch,
         member_key,
         id_hash,
-        name,
-        birth_date,
         case
             when coalesce(is_returned, false) then '返乡'
             when contact_status = '失联' then '失联'
@@ -29,7 +29,7 @@ wave_pairs as (
         township,
         wave,
         lag(wave) over (partition by township order by wave) as prev_wave
-    from (select distinct township, wave from members)
+    from (select distinct township, wave from stg_members)
 ),
 
 -- rows of a wave that has a previous one, and rows of a wave that is someone's previous one
@@ -54,31 +54,29 @@ by_id as (
     group by c.rid
 ),
 
-cur_open as (
-    select
-        c.rid,
-        c.township,
-        c.prev_wave,
-        c.branch,
-        c.id_hash,
-        m.name || '|' || coalesce(strftime(m.birth_date, '%Y-%m'), '') as person
+-- rows the ID pass left open, kept apart first so that only they fetch name and birth month
+cur_left as materialized (
+    select c.rid, c.township, c.prev_wave, c.branch, c.id_hash
     from cur as c
-    inner join members as m on m.rid = c.rid
     where not exists (select 1 from by_id as b where b.cur_rid = c.rid)
 ),
 
-prev_open as (
-    select
-        p.rid,
-        p.township,
-        p.wave,
-        p.branch,
-        p.id_hash,
-        p.status,
-        m.name || '|' || coalesce(strftime(m.birth_date, '%Y-%m'), '') as person
+prev_left as materialized (
+    select p.rid, p.township, p.wave, p.branch, p.id_hash, p.status
     from prev as p
-    inner join members as m on m.rid = p.rid
     where not exists (select 1 from by_id as b where b.prev_rid = p.rid)
+),
+
+cur_open as (
+    select c.*, m.name || '|' || coalesce(strftime(m.birth_date, '%Y-%m'), '') as person
+    from cur_left as c
+    inner join stg_members as m on m.member_row = c.rid
+),
+
+prev_open as (
+    select p.*, m.name || '|' || coalesce(strftime(m.birth_date, '%Y-%m'), '') as person
+    from prev_left as p
+    inner join stg_members as m on m.member_row = p.rid
 ),
 
 -- Fallback pass: only rows the ID pass left over, and only when not contradicted by two

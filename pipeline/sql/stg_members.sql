@@ -2,11 +2,12 @@
 -- renames and casts only; metrics live in the marts.
 create or replace view stg_members as
 with source as (
-    select * from members where is_current
+    select rowid as member_row, * from members where is_current
 ),
 
 final as (
     select
+        member_row,
         member_key,
         wave,
         township,
