@@ -19,7 +19,8 @@ def map_distinct(
 ) -> tuple[pd.Series, pd.Series]:
     """(values, errors): `func` applied once per distinct value and taken back onto the rows.
 
-    ValueError texts become the errors; rows without a value get None (NaT, NaN). `dtype`
+    `errors` holds the ValueError text of each row that failed, and only those rows; rows
+    without a value get None (NaT, NaN). `dtype`
     builds the values typed from the small table of answers ("str" for text answers,
     "datetime64[us]" for dates), so no column of Python objects is converted afterwards.
     """
@@ -35,9 +36,13 @@ def map_distinct(
             errors.append(str(exc))
     codes = np.where(codes < 0, len(uniques), codes)  # the trailing None slot
     values = pd.Series(_typed(results + [None], dtype).take(codes), index=series.index)
-    failed = pd.Series(None, index=series.index, dtype=object)
-    if any(e is not None for e in errors):
-        failed[:] = np.asarray(errors + [None], dtype=object).take(codes)
+    bad = [i for i, e in enumerate(errors) if e is not None]
+    rows = np.flatnonzero(np.isin(codes, bad)) if bad else np.empty(0, dtype=np.intp)
+    failed = pd.Series(
+        np.asarray(errors + [None], dtype=object).take(codes[rows]),
+        index=series.index[rows],
+        dtype=object,
+    )
     return values, failed
 
 
@@ -98,9 +103,13 @@ def vector_text(
         blank |= text.str.lower().isin(nz.PLACEHOLDERS)
     if upper:  # a number that Excel or a CSV export wrote in scientific notation lost its digits
         sci = text.where(~plain, "").str.fullmatch(r"\d(\.\d+)?E\+\d+")  # needs '.' or '+'
-        errors.loc[sci[sci].index] = (
-            "身份证号以科学计数法存储，后几位已丢失，请将该列设为文本后重新填写"
-        )
+        if sci.any():
+            lost = pd.Series(
+                "身份证号以科学计数法存储，后几位已丢失，请将该列设为文本后重新填写",
+                index=sci.index[sci],
+                dtype=object,
+            )
+            errors = pd.concat([errors, lost]) if len(errors) else lost
         blank |= sci
     text = text.where(~blank).reindex(series.index)
     return (text if is_text.all() else text.where(is_text, values)), errors

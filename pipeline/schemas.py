@@ -111,66 +111,71 @@ class CensusRows(pa.DataFrameModel):
     last_contact_date: Series[pd.Timestamp] = pa.Field(nullable=True)
     return_date: Series[pd.Timestamp] = pa.Field(nullable=True)
 
+    # Every check here treats a blank itself (a blank passes unless the field is required), so
+    # all of them say ignore_na=False: pandera would otherwise drop blanks column by column,
+    # and scan the whole frame for blank rows on each dataframe check, for nothing.
     @pa.check("name", name="name_required", ignore_na=False)
     def _name(cls, s: Series[str]) -> Series[bool]:
         return s.notna() & (s.str.strip().fillna("") != "")
 
-    @pa.check("id_number", name="id_valid")
+    @pa.check("id_number", name="id_valid", ignore_na=False)
     def _id(cls, s: Series[str]) -> Series[bool]:
         return id_problems(s).isna()
 
-    @pa.dataframe_check(name="id_number|id_unique")
+    @pa.dataframe_check(name="id_number|id_unique", ignore_na=False)
     def _id_unique(cls, df: pd.DataFrame) -> Series[bool]:
         return ~(
             df["id_number"].notna() & df.duplicated(["township", "wave", "id_number"], keep="first")
         )
 
-    @pa.check("gender", name="gender_vocab")
+    @pa.check("gender", name="gender_vocab", ignore_na=False)
     def _gender(cls, s: Series[str]) -> Series[bool]:
         return _isin_or_null(s, GENDERS)
 
-    @pa.check("contact_status", name="contact_vocab")
+    @pa.check("contact_status", name="contact_vocab", ignore_na=False)
     def _contact(cls, s: Series[str]) -> Series[bool]:
         return _isin_or_null(s, CONTACT_STATUSES)
 
-    @pa.check("stated_flow_scope", name="scope_vocab")
+    @pa.check("stated_flow_scope", name="scope_vocab", ignore_na=False)
     def _scope(cls, s: Series[str]) -> Series[bool]:
         return _isin_or_null(s, FLOW_SCOPES)
 
-    @pa.check("has_certificate", name="certificate_vocab")
+    @pa.check("has_certificate", name="certificate_vocab", ignore_na=False)
     def _certificate(cls, s: Series[object]) -> Series[bool]:
         return _isin_or_null(s, (True, False))  # unknown words stay text, and text ≠ True
 
-    @pa.check("returned", name="returned_vocab")
+    @pa.check("returned", name="returned_vocab", ignore_na=False)
     def _returned(cls, s: Series[object]) -> Series[bool]:
         return _isin_or_null(s, (True, False))
 
-    @pa.check("jobs_created", name="jobs_non_negative")
+    @pa.check("jobs_created", name="jobs_non_negative", ignore_na=False)
     def _jobs_sign(cls, s: Series[float]) -> Series[bool]:
         return s.isna() | (s >= 0)
 
-    @pa.check("jobs_created", name="jobs_whole")
+    @pa.check("jobs_created", name="jobs_whole", ignore_na=False)
     def _jobs_whole(cls, s: Series[float]) -> Series[bool]:
         return s.isna() | (s == s.round())
 
-    @pa.check("outflow_date", "last_contact_date", "return_date", name="not_before_1950")
+    @pa.check(
+        "outflow_date", "last_contact_date", "return_date", name="not_before_1950", ignore_na=False
+    )
     def _not_ancient(cls, s: Series[pd.Timestamp]) -> Series[bool]:
         return s.isna() | (s >= EARLIEST)
 
     # Row-wise rules that need a second column are dataframe checks named "<field>|<rule>".
-    @pa.dataframe_check(name="outflow_date|not_after_census")
+    @pa.dataframe_check(name="outflow_date|not_after_census", ignore_na=False)
     def _outflow_not_future(cls, df: pd.DataFrame) -> Series[bool]:
         return _not_after_census(df, "outflow_date")
 
-    @pa.dataframe_check(name="last_contact_date|not_after_census")
+    @pa.dataframe_check(name="last_contact_date|not_after_census", ignore_na=False)
     def _contact_not_future(cls, df: pd.DataFrame) -> Series[bool]:
         return _not_after_census(df, "last_contact_date")
 
-    @pa.dataframe_check(name="return_date|not_after_census")
+    @pa.dataframe_check(name="return_date|not_after_census", ignore_na=False)
     def _return_not_future(cls, df: pd.DataFrame) -> Series[bool]:
         return _not_after_census(df, "return_date")
 
-    @pa.dataframe_check(name="return_date|return_after_outflow")
+    @pa.dataframe_check(name="return_date|return_after_outflow", ignore_na=False)
     def _return_order(cls, df: pd.DataFrame) -> Series[bool]:
         return (
             df["return_date"].isna()

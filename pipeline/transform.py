@@ -65,7 +65,15 @@ PARSERS: dict[str, Callable[[object], object]] = {
 PARSED_DTYPES = {
     **dict.fromkeys(DATE_FIELDS, "datetime64[us]"),
     **dict.fromkeys(
-        (*TEXT_FIELDS, "gender", "contact_status", "stated_flow_scope", "name", "phone", "id_number"),
+        (
+            *TEXT_FIELDS,
+            "gender",
+            "contact_status",
+            "stated_flow_scope",
+            "name",
+            "phone",
+            "id_number",
+        ),
         "str",
     ),
 }
@@ -102,7 +110,9 @@ def resolve_context(raw: pd.DataFrame, township: str | None, wave: str | None) -
     own_township = (
         map_distinct(raw["township"], nz.to_text, "str")[0] if "township" in raw else empty
     )
-    own_wave = map_distinct(raw["census_wave"], _wave_of, "str")[0] if "census_wave" in raw else empty
+    own_wave = (
+        map_distinct(raw["census_wave"], _wave_of, "str")[0] if "census_wave" in raw else empty
+    )
     out["township"] = own_township.fillna(township) if township else own_township
     out["wave"] = own_wave.fillna(wave) if wave else own_wave
     if out["township"].isna().any():
@@ -228,13 +238,15 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     parsed = pd.DataFrame(index=raw.index)
     failures = []
     for field, parser in PARSERS.items():
-        column = raw[field] if field in raw else pd.Series(None, index=raw.index, dtype=object)
+        if field not in raw:  # a column the file does not have: blank in every row
+            parsed[field] = pd.Series(None, index=raw.index, dtype=PARSED_DTYPES.get(field, object))
+            continue
+        column = raw[field]
         if field in VECTOR_TEXT:
             values, errors = vector_text(column, parser, **VECTOR_TEXT[field])
         else:
             values, errors = map_distinct(column, parser, PARSED_DTYPES.get(field))
         parsed[field] = values
-        errors = errors.dropna()
         if len(errors):
             failures.append(_issues(errors.index, field, errors))
     parsed["jobs_created"] = pd.to_numeric(parsed["jobs_created"]).astype(float)
@@ -251,7 +263,8 @@ def _warnings(valid: pd.DataFrame) -> pd.DataFrame:
     """Rows that load but deserve a look; vectorised because a province has millions of rows."""
     parts = []
     ids = valid["id_number"].dropna().astype(str)
-    id_gender = ids.str.slice(16, 17).astype(int).mod(2).map({1: "男", 0: "女"})
+    odd = ids.str.slice(16, 17).isin(["1", "3", "5", "7", "9"])  # the sex digit of an 18-digit ID
+    id_gender = pd.Series(np.where(odd, "男", "女"), index=ids.index, dtype="str")
     stated = valid.loc[ids.index, "gender"]
     mismatch = stated.notna() & (stated != id_gender)
     parts.append(
@@ -378,9 +391,7 @@ def clean_census(
             "contact_status": valid["contact_status"],
             "dues_paid_through": valid["dues_paid_through"],
             # unknown words never reach here; a blank 是否返乡 with a return date means returned
-            "is_returned": valid["returned"]
-            .fillna(valid["return_date"].notna())
-            .astype(bool),
+            "is_returned": valid["returned"].fillna(valid["return_date"].notna()).astype(bool),
             "return_date": valid["return_date"],
             "enterprise": valid["enterprise"],
             "enterprise_industry": valid["enterprise_industry"],
@@ -449,6 +460,7 @@ def clean_branch_totals(
     raw = raw.reset_index(drop=True)
     branch = raw["branch"].map(nz.to_text)
     counts, errors = map_distinct(raw["members_total"], nz.parse_count)
+    errors = errors.reindex(raw.index)
     bad = (
         errors.notna()
         | counts.isna()

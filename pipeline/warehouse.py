@@ -150,6 +150,21 @@ def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) 
         return pd.DataFrame(columns=["position", "source_file", "sheet", "excel_row"])
     con.register("new_ids", new.reset_index(names="position"))
     try:
+        # Only a current unit of the same township-wave that this file does not cover can
+        # hold a duplicate; without one (a new township, or a file covering all its branches)
+        # the scan of every member is skipped.
+        [(others,)] = con.execute(
+            """
+            select count(*) from units as u
+            where u.is_current
+                and (u.wave, u.township) in (select (wave, township) from new_ids)
+                and (u.wave, u.township, u.branch) not in (
+                    select (wave, township, branch) from new_ids
+                )
+            """
+        ).fetchall()
+        if not others:
+            return pd.DataFrame(columns=["position", "source_file", "sheet", "excel_row"])
         return con.execute(
             """
             select n.position, m.source_file, m.sheet, m.excel_row

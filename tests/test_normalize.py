@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from pipeline import normalize as nz
@@ -149,3 +150,39 @@ def test_placeholders_mean_empty_but_stay_no_for_yes_no(value):
     assert nz.parse_date(value) is None
     assert nz.parse_count(value) is None
     assert nz.parse_bool("无") is False
+
+
+def _with_check_digit(first17: str) -> str:
+    return first17 + nz.id_check_digit(first17)
+
+
+# The column forms must say exactly what the one-value forms say, row for row.
+ID_CASES = [
+    _with_check_digit("33032719860913261"),
+    _with_check_digit("33032720000229001"),  # 2000 was a leap year
+    _with_check_digit("33032719000229001"),  # 1900 was not
+    _with_check_digit("33032700010101001"),  # year 1: a real date for datetime.date
+    _with_check_digit("33032700000101001"),  # year 0 is not
+    _with_check_digit("33032719861301001"),  # month 13
+    _with_check_digit("33032719860431001"),  # 31 April
+    _with_check_digit("33032719860400001"),  # day 0
+    "330327198609132610",  # wrong check digit
+    "33032719860913261",  # 17 characters
+    "330327860913261",  # a 15-digit old number
+    "33032719860913261x",  # lower-case x was not upper-cased
+    None,
+]
+
+
+def test_id_problems_agree_with_id_problem():
+    column = pd.Series(ID_CASES, dtype="str")
+    expected = [None if v is None else nz.id_problem(v) for v in ID_CASES]
+    found = [None if pd.isna(v) else v for v in nz.id_problems(column)]
+    assert found == expected
+    assert expected.count(None) == 4  # three valid numbers and the blank
+
+
+def test_mask_ids_agree_with_mask_id():
+    values = [*ID_CASES, "1234567", "12345678901"]
+    masked = nz.mask_ids(pd.Series(values, dtype="str"))
+    assert [None if pd.isna(v) else v for v in masked] == [nz.mask_id(v) for v in values]
