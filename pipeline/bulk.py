@@ -5,7 +5,8 @@ as `layout.parse_workbook` produces them from a sheet, with their own 所属乡�
 columns (a consolidated return of many townships and waves), plus optional 支部情况 rows.
 Worker processes read and clean chunks with `transform.clean_census` on both cores; the
 parent loads each cleaned chunk with `warehouse.load_file` in file-name order, all inside
-one `write_transaction`, and builds the models once at the end. A spreadsheet goes through
+one `write_transaction` and one DuckDB transaction (the run is all-or-nothing either way),
+and builds the models once at the end. A spreadsheet goes through
 `ingest.ingest_paths`; this is for a province's worth of rows, where one file per township
 and a model rebuild per batch would spend the time on overheads.
 """
