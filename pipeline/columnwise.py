@@ -20,9 +20,9 @@ def map_distinct(
     """(values, errors): `func` applied once per distinct value and taken back onto the rows.
 
     `errors` holds the ValueError text of each row that failed, and only those rows; rows
-    without a value get None (NaT, NaN). `dtype`
-    builds the values typed from the small table of answers ("str" for text answers,
-    "datetime64[us]" for dates), so no column of Python objects is converted afterwards.
+    without a value get None (NaT, NaN). `dtype` builds the values typed from the small table
+    of answers ("str" for text answers, "datetime64[us]" for dates), so no column of Python
+    objects is converted afterwards.
     """
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     results: list[object] = []

@@ -139,6 +139,9 @@ def is_known_file(con: duckdb.DuckDBPyConnection, file_hash: str) -> bool:
     return count > 0
 
 
+_DUPLICATE_COLUMNS = ["position", "source_file", "sheet", "excel_row"]
+
+
 def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) -> pd.DataFrame:
     """New rows whose ID is already current in the same township-wave under another unit.
 
@@ -147,7 +150,7 @@ def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) 
     """
     new = members.loc[members["id_hash"].notna(), ["wave", "township", "branch", "id_hash"]]
     if new.empty:
-        return pd.DataFrame(columns=["position", "source_file", "sheet", "excel_row"])
+        return pd.DataFrame(columns=_DUPLICATE_COLUMNS)
     con.register("new_ids", new.reset_index(names="position"))
     try:
         # Only a current unit of the same township-wave that this file does not cover can
@@ -164,7 +167,7 @@ def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) 
             """
         ).fetchall()
         if not others:
-            return pd.DataFrame(columns=["position", "source_file", "sheet", "excel_row"])
+            return pd.DataFrame(columns=_DUPLICATE_COLUMNS)
         return con.execute(
             """
             select n.position, m.source_file, m.sheet, m.excel_row
