@@ -12,7 +12,7 @@ from pathlib import Path
 from pipeline.cli import stats_rows
 from pipeline.ingest import ingest_paths
 from pipeline.warehouse import connect_readonly
-from tests.conftest import HEADER, ROOT, SAMPLES, member, valid_id
+from tests.conftest import HEADER, ROOT, SAMPLES, member, needs_samples, valid_id
 
 # A child that ingests, and stops dead (SIGKILL to itself) at a chosen point mid-run.
 KILLER = """
@@ -48,6 +48,7 @@ def _run_killed(db: Path, point: str, source: Path) -> int:
     return proc.returncode
 
 
+@needs_samples
 def test_sigkill_mid_ingest_leaves_previous_warehouse(write_xlsx, isolated_env, tmp_path):
     db = isolated_env / "w.duckdb"
     ingest_paths([SAMPLES / "2022-04_xx镇_流动党员普查.xlsx"], db=db)
@@ -78,6 +79,7 @@ def test_sigkill_mid_ingest_leaves_previous_warehouse(write_xlsx, isolated_env, 
     assert not list(db.parent.glob(".w.duckdb.*.tmp*"))
 
 
+@needs_samples
 def test_ingest_succeeds_while_a_reader_holds_the_warehouse(isolated_env):
     db = isolated_env / "w.duckdb"
     ingest_paths([SAMPLES / "2022-04_xx镇_流动党员普查.xlsx"], db=db)
@@ -94,6 +96,7 @@ def test_ingest_succeeds_while_a_reader_holds_the_warehouse(isolated_env):
     assert {r["township"] for r in stats_rows(db)} == {"xx镇", "钱库镇"}
 
 
+@needs_samples
 def test_no_extension_is_ever_installed_or_loaded(isolated_env):
     db = isolated_env / "w.duckdb"
     ingest_paths([SAMPLES / "2022-04_xx镇_流动党员普查.xlsx"], db=db)
@@ -111,6 +114,7 @@ def test_no_extension_is_ever_installed_or_loaded(isolated_env):
     }
 
 
+@needs_samples
 def test_concurrent_writers_are_serialised(isolated_env, tmp_path):
     """Two ingests at once: both finish, neither loses the other's file."""
     db = isolated_env / "w.duckdb"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pipeline.cli import main
-from tests.conftest import HEADER, SAMPLES, member
+from tests.conftest import HEADER, SAMPLES, member, needs_samples
 
 
 def run(capsys, *argv):
@@ -16,6 +16,7 @@ def run(capsys, *argv):
     return code, out.out, out.err
 
 
+@needs_samples
 def test_ingest_json_shape_and_exit_zero(capsys, isolated_env):
     db = isolated_env / "c.duckdb"
     code, out, _ = run(
@@ -72,6 +73,7 @@ def test_missing_path_is_a_usage_error(capsys, isolated_env):
     assert code == 2 and "找不到" in err
 
 
+@needs_samples
 def test_human_summary_and_stats_table(capsys, isolated_env):
     db = isolated_env / "c.duckdb"
     code, out, _ = run(
@@ -82,6 +84,7 @@ def test_human_summary_and_stats_table(capsys, isolated_env):
     assert code == 0 and "流出党员 195 名" in out and "20.38%" in out
 
 
+@needs_samples
 def test_stats_json_uses_default_db_from_env(capsys, isolated_env):
     run(
         capsys, "ingest", str(SAMPLES / "2022-04_xx镇_流动党员普查.xlsx")

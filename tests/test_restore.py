@@ -11,7 +11,7 @@ from pipeline.ingest import file_hash, ingest_paths
 from pipeline.restore import RestoreError, restorable, restore_version
 from pipeline.scope import Scope
 from pipeline.warehouse import connect_readonly
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, require_samples
 
 XX_2022 = SAMPLES / "2022-04_xx镇_流动党员普查.xlsx"
 MEMBER_HEADER = ["姓名", "所在党支部", "流出时间", "流入地", "联系状态"]
@@ -31,6 +31,7 @@ def _rows(db, sql: str, params=()) -> list[tuple]:
 
 @pytest.fixture
 def two_versions(isolated_env, write_xlsx):
+    require_samples()
     """xx镇 2022-04 from the sample, then 第1党支部 replaced by a one-member correction that
     also brings a new 支部情况 total for that branch."""
     db = config.db_path()

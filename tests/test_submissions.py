@@ -18,7 +18,7 @@ from pipeline import accounts, audit, config
 from pipeline.cli import stats_rows
 from pipeline.ingest import ingest_paths
 from pipeline.warehouse import connect_readonly
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, require_samples
 
 PAGE = str(Path(__file__).resolve().parent.parent / "dashboard" / "app_pages" / "submissions.py")
 XX_2022 = "2022-04_xx镇_流动党员普查.xlsx"
@@ -155,6 +155,7 @@ def test_county_account_gets_no_fixlist_with_personal_data(without_xx_2022):
 
 @pytest.fixture
 def replaced(raw, write_xlsx):
+    require_samples()
     """xx镇 2022-04, then its 第1党支部 re-submitted by another analyst."""
     db = config.db_path()
     shutil.copyfile(SAMPLES / XX_2022, raw / XX_2022)

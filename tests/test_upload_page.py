@@ -16,7 +16,7 @@ from pipeline.cli import stats_rows
 from pipeline.fixlist import BAD_FILL
 from pipeline.ingest import ingest_paths
 from pipeline.warehouse import connect_readonly
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, needs_samples
 
 PAGE = str(Path(__file__).resolve().parent.parent / "dashboard" / "app_pages" / "upload.py")
 JINXIANG = "金乡镇_2022-04_含错误行.xlsx"
@@ -191,6 +191,7 @@ def test_fixlist_from_the_upload_flow_marks_the_rejected_rows(raw, truth):
     assert marked == JINXIANG_ROWS
 
 
+@needs_samples
 def test_replacement_shows_status_and_figures_before_after(raw, write_xlsx):
     db = config.db_path()
     ingest_paths([SAMPLES / XX_2022], db=db)
@@ -232,6 +233,7 @@ def test_cancel_writes_nothing(raw, truth):
     assert not audit.recent(event="upload")
 
 
+@needs_samples
 @pytest.mark.parametrize("name", ["../../etc/x.xlsx", "..\\..\\x.xlsx", ".hidden.xlsx"])
 def test_path_traversal_name_is_refused_and_nothing_written(raw, name):
     db = config.db_path()
@@ -291,6 +293,7 @@ def test_screen_refuses_duplicates_and_keeps_order():
     assert "为空" in screened.refused[0][1] and "同名" in screened.refused[1][1]
 
 
+@needs_samples
 def test_fixlist_after_confirm_while_the_dashboard_holds_the_old_warehouse(raw):
     """The sidebar keeps a read-only connection to the warehouse as it was before confirming;
     the fix-list offered after confirming must come from the new one."""
@@ -309,6 +312,7 @@ def test_fixlist_after_confirm_while_the_dashboard_holds_the_old_warehouse(raw):
     ui._connection.clear()
 
 
+@needs_samples
 def test_uploads_are_recorded_under_the_signed_in_analyst(raw):
     from pipeline import accounts
 

@@ -9,7 +9,7 @@ import pytest
 from pipeline.cli import stats_rows
 from pipeline.ingest import ingest_paths
 from pipeline.uploads import UploadRefused, check_upload_size, preview, store_upload
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, needs_samples
 
 
 def test_dry_run_of_samples_matches_truth_and_writes_nothing(isolated_env, truth):
@@ -33,6 +33,7 @@ def test_dry_run_of_samples_matches_truth_and_writes_nothing(isolated_env, truth
     assert jin.before is None and jin.after["outflow"] == 50
 
 
+@needs_samples
 def test_dry_run_shows_replacement_and_figure_change(isolated_env, write_xlsx):
     db = isolated_env / "u.duckdb"
     ingest_paths([SAMPLES / "2022-04_xx镇_流动党员普查.xlsx"], db=db)
