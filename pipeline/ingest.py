@@ -179,6 +179,9 @@ def ingest_paths(
     run_id = uuid.uuid4().hex[:12]
     report = IngestReport()
     with write_transaction(db) as con:
+        # Appending a file's rows is fastest on one DuckDB thread (measured: half the time at
+        # 100k rows); the model build below gets them all back.
+        con.execute("set threads = 1")
         for path in files:
             now = datetime.now()
             result = _ingest_one(con, path, hash_id, home_county, now)
@@ -199,6 +202,7 @@ def ingest_paths(
             report.files.append(result)
             if progress:
                 progress(path.name)
+        con.execute("reset threads")
         build_models(con)
     return report
 

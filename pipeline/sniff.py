@@ -13,6 +13,8 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pipeline import config
@@ -332,7 +334,7 @@ def scan_xlsx_cells(data: bytes) -> bool:
 def _scan_part(raw, info: zipfile.ZipInfo) -> tuple[int, int, bool]:
     """(max row, max column, all cells plain) of one zip part, streamed."""
     box, exact, max_row, max_col, carry = None, False, 0, 0, b""
-    for piece, final in _inflate(raw, info):
+    for piece, final in _ahead(_inflate(raw, info)):
         data = carry + piece
         carry = b"" if final else data[-_TAIL:]
         if box is None and not exact:
@@ -363,6 +365,18 @@ def _hit(pattern: re.Pattern, data: bytes, final: bool) -> bool:
     # A tag cut at the end of a piece looks irregular; it is looked at again with the next piece.
     found = pattern.search(data)
     return found is not None and (final or found.start() < len(data) - _TAIL)
+
+
+def _ahead(pieces: Iterator) -> Iterator:
+    """The same items, the next one made in a thread while the caller scans this one.
+
+    zlib inflates without the GIL, so the next piece comes out while the regexes run.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(next, pieces, None)
+        while (item := pending.result()) is not None:
+            pending = pool.submit(next, pieces, None)
+            yield item
 
 
 def _inflate(raw, info: zipfile.ZipInfo):

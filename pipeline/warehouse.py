@@ -27,6 +27,8 @@ DUCKDB_CONFIG = {
     "autoload_known_extensions": "false",
 }
 
+WAL_LIMIT = "16MB"  # DuckDB's default; what matters is that commits past it skip the WAL
+
 SCHEMA = """
 create table if not exists ingest_log (
     run_id varchar, ingested_at timestamp, file_name varchar, file_hash varchar,
@@ -110,9 +112,10 @@ def write_transaction(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 tmp.unlink()  # DuckDB refuses an empty file; let it create its own
             con = connect(tmp)
             try:
-                # The copy is private until the swap and checkpointed once before it, so
-                # checkpointing after every file's commit would only rewrite it again and again.
-                con.execute("set wal_autocheckpoint = '8GB'")
+                # The copy is private until the swap and checkpointed before it. Small files'
+                # commits gather in the WAL; a commit that takes it past this limit checkpoints
+                # instead, and DuckDB then skips the WAL: a big file is written once, not twice.
+                con.execute("set wal_autocheckpoint = ?", [WAL_LIMIT])
                 create_schema(con)
                 yield con
                 con.execute("checkpoint")
