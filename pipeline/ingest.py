@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,7 @@ from pipeline import config
 from pipeline.identity import load_or_create_secret, make_id_hasher
 from pipeline.layout import Workbook, parse_workbook, township_from_text, wave_from_text
 from pipeline.models import build_models
+from pipeline.primer import prime
 from pipeline.readers import FileRejected, read_sheets
 from pipeline.transform import ContextMissing, clean_branch_totals, clean_census
 from pipeline.warehouse import (
@@ -106,7 +108,7 @@ def file_hash(data: bytes) -> str:
 
 def prepare(path: Path, digest: str, hash_id: Callable[[str], str], home_county: str) -> Prepared:
     """Read → layout → clean one file. Raises FileRejected / ContextMissing for a bad file."""
-    sheets = read_sheets(path)
+    sheets = read_sheets(path, meanwhile=partial(prime, home_county))
     book = parse_workbook(sheets)
     if not book.tables:
         raise FileRejected(

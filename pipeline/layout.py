@@ -197,8 +197,9 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
     header_index = find_header(rows)
     if header_index is None:
         return None
-    width = max((len(r) for r in rows), default=0)
-    if any(len(r) != width for r in rows):  # CSV lines may be ragged; workbooks are not
+    lengths = set(map(len, rows))
+    width = max(lengths, default=0)
+    if len(lengths) > 1:  # CSV lines may be ragged; workbooks are not
         rows = [r if len(r) == width else [*r, *[None] * (width - len(r))] for r in rows]
     sub = (
         rows[header_index + 1]
@@ -250,7 +251,11 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
         keep &= matrix[:, name_col] != header_name  # the header repeated above a new block
     block_branch = pd.Series(block).ffill().to_numpy()
     rows_kept = np.flatnonzero(keep)
-    frame = pd.DataFrame({f: matrix[rows_kept, c] for c, f in keep_cols}, dtype=object)
+    frame = pd.DataFrame(
+        matrix[np.ix_(rows_kept, [c for c, _ in keep_cols])],  # one block: no copy per column
+        columns=[f for _, f in keep_cols],
+        dtype=object,
+    )
     if extra_cols:
         frame["extra"] = [
             {label: to_text(body[i][c]) for c, label in extra_cols if _present(body[i][c])} or None

@@ -16,7 +16,9 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,8 +71,12 @@ class Sheet:
     first_row: int = 0
 
 
-def read_sheets(path) -> list[Sheet]:
-    """Every non-empty worksheet of a file, in workbook order; raises FileRejected otherwise."""
+def read_sheets(path, *, meanwhile: Callable[[], None] | None = None) -> list[Sheet]:
+    """Every non-empty worksheet of a file, in workbook order; raises FileRejected otherwise.
+
+    `meanwhile` runs in a thread while calamine parses a guarded workbook, which it does
+    without holding the GIL; it has finished when this returns. Other files skip it.
+    """
     path = Path(path)
     kind = detect_format(path)
     try:
@@ -80,7 +86,7 @@ def read_sheets(path) -> list[Sheet]:
             # One read: the bytes the guard checked are the bytes calamine gets.
             data = path.read_bytes()
             if kind == "xlsx" and scan_xlsx_cells(data):
-                sheets = _read_workbook(io.BytesIO(data))
+                sheets = _read_workbook(io.BytesIO(data), meanwhile)
             else:
                 sheets = _read_contained(data, path.name)
     except FileRejected:
@@ -104,17 +110,21 @@ def _has_content(rows: list[list[object]]) -> bool:
     )
 
 
-def _read_workbook(source) -> list[Sheet]:
+def _read_workbook(source, meanwhile: Callable[[], None] | None = None) -> list[Sheet]:
     """calamine on a binary file object: only for bytes a guard has bounded, or in the child.
 
     Never from_path: calamine picks the format from the extension, and analysts' extensions lie.
     """
+    helper = None
     try:
         book = CalamineWorkbook.from_filelike(source)
         sheets, budget = [], config.MAX_SHEET_CELLS
         for index, meta in enumerate(book.sheets_metadata):
             if meta.typ != SheetTypeEnum.WorkSheet:
                 continue  # chart and dialog sheets hold no cells
+            if meanwhile is not None and helper is None:
+                helper = threading.Thread(target=meanwhile, name="while-calamine-parses")
+                helper.start()
             sheet = book.get_sheet_by_index(index)
             if sheet.end is None:
                 continue
@@ -140,6 +150,9 @@ def _read_workbook(source) -> list[Sheet]:
             raise
         log.info("calamine refused a workbook: %r", exc)
         raise FileRejected(UNREADABLE) from None
+    finally:
+        if helper is not None:
+            helper.join()
 
 
 def _clip_merges(ranges, rows: list[list[object]]) -> list[tuple[int, int, int, int]]:

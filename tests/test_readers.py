@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -128,6 +130,24 @@ def test_xlsx_detected_by_bytes_even_when_named_csv(tmp_path):
     path = register_xlsx(tmp_path / "普查.xlsx").rename(tmp_path / "普查.csv")
     assert detect_format(path) == "xlsx"
     assert read_sheets(path)[0].name == "第一党支部"
+
+
+def test_meanwhile_runs_in_another_thread_and_is_done_when_the_workbook_is_read(tmp_path):
+    path = register_xlsx(tmp_path / "普查.xlsx")
+    seen = []
+
+    def meanwhile():
+        time.sleep(0.2)  # still running when calamine has finished this small workbook
+        seen.append(threading.current_thread() is not threading.main_thread())
+
+    assert read_sheets(path, meanwhile=meanwhile)[0].name == "第一党支部"
+    assert seen == [True]
+
+
+def test_meanwhile_is_skipped_for_text_files(tmp_path):
+    seen = []
+    read_sheets(write_csv(tmp_path / "普查.csv", "utf-8"), meanwhile=lambda: seen.append(1))
+    assert seen == []
 
 
 def test_hidden_sheets_are_read_like_any_other(tmp_path):
