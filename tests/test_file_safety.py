@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import struct
 import subprocess
 import sys
@@ -538,6 +539,30 @@ def test_second_r_attribute_is_not_trusted(tmp_path):
     )
     assert not sniff.scan_xlsx_cells(path.read_bytes())
     assert rejected(path)
+
+
+# The cell-tag rule without its shortcuts for common tags: the shortcuts only make it faster.
+_GENERAL_CELL = re.compile(
+    rb'<c(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: [A-Za-qs-z_][\w.:-]*="[^"<]*")*/?>)[\s/>]'
+)
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<c r="A1">', '<c r="A1"/>', '<c r="A1" t="s">', '<c r="A1" t="inlineStr"/>',
+        '<c r="A1" s="12" t="s">', '<c r="A1" s="3"/>', '<c r="A1" cm="1" t="str">',
+        '<c r="A1" t="s" r="XFD1048576">', '<c r="A1" s="3" r="XFD1">',
+        '<c r="A1" s="3" t="s" r="B2">', '<c r="A1" t="s"r="B2">', "<c r=\"A1\" t='s'>",
+        '<c r="A1"  t="s">', '<c r="A1" t="s" >', '<c r="A1" t="s"\n>', '<c r="A1" s="" t="s">',
+        '<c r="A1" t="x<y">', '<c r="A1" s="3" t="s" s="4">', '<c t="s" r="A1">', "<c>",
+    ],
+)  # fmt: skip
+def test_common_tag_shortcuts_accept_exactly_what_the_general_rule_accepts(tag):
+    data = tag.encode()
+    assert bool(sniff._IRREGULAR_CELL.search(data)) == bool(_GENERAL_CELL.search(data))
+    in_box = sniff._in_box_pattern(b"Z", b"99")
+    assert bool(in_box.search(data)) == bool(_GENERAL_CELL.search(data))
 
 
 def test_namespace_prefixed_cells_are_read_in_a_contained_process(tmp_path):
