@@ -99,7 +99,7 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:,.0f} MiB"
 
 
-def run(rows: int, work: Path) -> int:
+def run(rows: int, work: Path, save: Path | None = None) -> int:
     # Every step runs in a child and this parent stays small: Linux carries a parent's
     # RSS high-water mark into a forked child's ru_maxrss, which would hide a child's
     # own (lower) peak.
@@ -142,6 +142,10 @@ def run(rows: int, work: Path) -> int:
     print(f"峰值内存 = {_mib(peak)}   底线 < 1 GiB   {'达标' if peak_ok else '未达标'}")
     if not loaded_ok:
         print(f"入库行数 {ingest['rows_loaded']:,} ≠ 生成的 {rows:,} 行（基准表每行都应有效）")
+    if save:  # for docs/benchmarks.md, which `python -m pipeline.bench_scale --ratio` writes
+        figures = {"rows": rows, "file_mib": size, "read": read, "ingest": ingest, "ratio": ratio,
+                   "peak": peak, "max_ratio": MAX_RATIO, "max_peak": MAX_PEAK_BYTES}  # fmt: skip
+        save.write_text(json.dumps(figures), encoding="utf-8")
     return 0 if ratio_ok and peak_ok and loaded_ok else 1
 
 
@@ -151,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rows", type=int, default=ROWS, help=f"生成的行数（默认 {ROWS:,}）")
     parser.add_argument("--keep", type=Path, default=None, help="把生成的表和数据库留在此目录")
+    parser.add_argument("--json", type=Path, default=None, help="把测得的数字另存为 JSON")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -166,9 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        return run(args.rows, args.keep)
+        return run(args.rows, args.keep, args.json)
     with tempfile.TemporaryDirectory(prefix="census-bench-") as tmp:
-        return run(args.rows, Path(tmp))
+        return run(args.rows, Path(tmp), args.json)
 
 
 if __name__ == "__main__":

@@ -214,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=10, help="每个页面每个视图的计时次数")
     parser.add_argument("--keep", type=Path, help="把数据库留在此目录")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--ratio", type=Path, help="python -m pipeline.bench --json 的结果，一并写入"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -245,8 +248,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     misses = floors(results)
+    ratio = (
+        json.loads(args.ratio.read_text(encoding="utf-8"))
+        if args.ratio and args.ratio.exists()
+        else None
+    )
     args.out.write_text(render(machine(), results, misses, time.perf_counter() - started,
-                               datetime.now()), encoding="utf-8")  # fmt: skip
+                               datetime.now(), ratio), encoding="utf-8")  # fmt: skip
     print(f"已写入 {args.out}（用时 {(time.perf_counter() - started) / 60:.1f} 分钟）")
     for miss in misses:
         print(f"未达标：{miss}")
