@@ -134,9 +134,12 @@ def _ratio_section(r: dict) -> list[str]:
         "### One workbook: ingest against the raw read",
         "",
         f"One {_rows(r['rows'])}-row census workbook ({r['file_mib']:.1f} MiB `.xlsx`, "
-        "`python -m pipeline.bench`, one run of each step in its own process): calamine opening "
-        "it and turning every sheet into Python values, against the whole ingest into a fresh "
-        "DuckDB file (hostile-sheet guard, read, layout, cleaning and validation, load, models).",
+        "`python -m pipeline.bench`): calamine opening it and turning every sheet into Python "
+        "values, against the whole ingest into a fresh DuckDB file (hostile-sheet guard, read, "
+        "layout, cleaning and validation, load, models). The two alternate, each in a fresh "
+        f"process; medians of {len(r['read_runs'])} runs (each run: read "
+        f"{' / '.join(f'{t:.2f}' for t in r['read_runs'])} s, ingest "
+        f"{' / '.join(f'{t:.2f}' for t in r['ingest_runs'])} s).",
         "",
         "| raw calamine read | ingest | ingest / read | of the ingest: hostile-sheet guard | rows/s | peak memory |",
         "|---:|---:|---:|---:|---:|---:|",
