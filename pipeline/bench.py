@@ -38,7 +38,7 @@ def _child_read(path: Path) -> dict:
     book = CalamineWorkbook.from_path(str(path))
     rows = sum(len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names)
     seconds = time.perf_counter() - start
-    from pipeline.sniff import scan_xlsx_cells
+    from pipeline.cell_guard import scan_xlsx_cells
 
     data = path.read_bytes()
     start = time.perf_counter()

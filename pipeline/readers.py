@@ -2,7 +2,7 @@
 
 Every failure becomes `FileRejected` with a Chinese reason. calamine aborts the whole process
 (not an exception) when a sheet's cells span a huge range, so an xlsx is read in-process only
-after `sniff.scan_xlsx_cells` has bounded every sheet, from the very bytes it then hands to
+after `cell_guard.scan_xlsx_cells` has bounded every sheet, from the very bytes it then hands to
 calamine. Legacy .xls (calamine places its cells while opening it, before we could look) and
 xlsx the scan cannot vouch for are read in a short-lived child process that may die alone.
 """
@@ -25,15 +25,14 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
 
 from pipeline import config
+from pipeline.cell_guard import column_letters, scan_xlsx_cells
 from pipeline.sniff import (
     BAD_ENCODING,
     ENCRYPTED,
     NO_DATA,
     FileRejected,
-    column_letters,
     decode_text,
     detect_format,
-    scan_xlsx_cells,
 )
 
 __all__ = ["FileRejected", "Sheet", "detect_format", "read_sheets"]

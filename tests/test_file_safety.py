@@ -21,7 +21,7 @@ import pytest
 import xlsxwriter
 import xlwt
 
-from pipeline import config, sniff
+from pipeline import cell_guard, config, sniff
 from pipeline.readers import FileRejected, detect_format, read_sheets
 
 # ---------------------------------------------------------------------------------------------
@@ -519,7 +519,7 @@ def test_cells_without_references_are_read_in_a_contained_process(tmp_path):
         + cell(None, "13800001111")
         + "</row>",
     )
-    assert not sniff.scan_xlsx_cells(path.read_bytes())
+    assert not cell_guard.scan_xlsx_cells(path.read_bytes())
     assert read_sheets(path)[0].rows == [["姓名", "电话"], ["张三", "13800001111"]]
 
 
@@ -527,7 +527,7 @@ def test_hostile_cells_without_references_only_kill_the_child(tmp_path):
     # 20,000 empty <c/> push the last column out; calamine then allocates ~670 GB and aborts.
     row1 = '<row r="1">' + cell("A1", "x") + "<c/>" * 20_000 + cell(None, "y") + "</row>"
     path = raw_xlsx(tmp_path / "普查.xlsx", row1 + '<row r="1048576">' + cell(None, "z") + "</row>")
-    assert not sniff.scan_xlsx_cells(path.read_bytes())
+    assert not cell_guard.scan_xlsx_cells(path.read_bytes())
     assert rejected(path)
 
 
@@ -537,7 +537,7 @@ def test_second_r_attribute_is_not_trusted(tmp_path):
     path = raw_xlsx(
         tmp_path / "普查.xlsx", '<row r="1">' + cell("A1", "x") + far + "</row>", dimension="A1:B1"
     )
-    assert not sniff.scan_xlsx_cells(path.read_bytes())
+    assert not cell_guard.scan_xlsx_cells(path.read_bytes())
     assert rejected(path)
 
 
@@ -560,8 +560,8 @@ _GENERAL_CELL = re.compile(
 )  # fmt: skip
 def test_common_tag_shortcuts_accept_exactly_what_the_general_rule_accepts(tag):
     data = tag.encode()
-    assert bool(sniff._IRREGULAR_CELL.search(data)) == bool(_GENERAL_CELL.search(data))
-    in_box = sniff._in_box_pattern(b"Z", b"99")
+    assert bool(cell_guard._IRREGULAR_CELL.search(data)) == bool(_GENERAL_CELL.search(data))
+    in_box = cell_guard._in_box_pattern(b"Z", b"99")
     assert bool(in_box.search(data)) == bool(_GENERAL_CELL.search(data))
 
 
@@ -575,7 +575,7 @@ def test_namespace_prefixed_cells_are_read_in_a_contained_process(tmp_path):
         + "</x:row>"
     )
     path = raw_xlsx(tmp_path / "普查.xlsx", rows, prefix="x:")
-    assert not sniff.scan_xlsx_cells(path.read_bytes())
+    assert not cell_guard.scan_xlsx_cells(path.read_bytes())
     assert read_sheets(path)[0].rows == [["姓名"], ["张三"]]
 
 
@@ -691,7 +691,7 @@ def test_scan_inflates_parts_exactly_as_zipfile_does(tmp_path):
             zf.writestr("stored/" + name, content, zipfile.ZIP_STORED)
     with zipfile.ZipFile(path) as zf, open(path, "rb") as raw:
         for info in zf.infolist():
-            pieces = list(sniff._inflate(raw, info))
+            pieces = list(cell_guard._inflate(raw, info))
             assert pieces[-1] == (b"", True)
             assert b"".join(p for p, _ in pieces) == zf.read(info), info.filename
 
@@ -700,8 +700,8 @@ def test_scan_inflates_parts_exactly_as_zipfile_does(tmp_path):
 def test_dimension_box_pattern_hits_exactly_the_cells_outside_it(last):
     col = "".join(ch for ch in last if ch.isalpha())
     row = int(last[len(col) :])
-    pattern = sniff._in_box_pattern(col.encode(), str(row).encode())
-    max_col = sniff.column_number(col)
+    pattern = cell_guard._in_box_pattern(col.encode(), str(row).encode())
+    max_col = cell_guard.column_number(col)
     cols = sorted(
         {1, 2, 25, 26, 27, 52, 53, 702, 703, 16384, 16385, max_col - 1, max_col, max_col + 1} - {0}
     )
@@ -711,7 +711,7 @@ def test_dimension_box_pattern_hits_exactly_the_cells_outside_it(last):
     )
     for c in cols:
         for r in rows:
-            tag = f'<c r="{sniff.column_letters(c)}{r}" s="1" t="s"><v>0</v></c>'.encode()
+            tag = f'<c r="{cell_guard.column_letters(c)}{r}" s="1" t="s"><v>0</v></c>'.encode()
             assert bool(pattern.search(tag)) == (c > max_col or r > row), tag
     for odd in (
         b'<c r="a1"/>',

@@ -13,7 +13,7 @@ import pytest
 import xlsxwriter
 import xlwt
 
-from pipeline import sniff
+from pipeline import cell_guard
 from pipeline.readers import FileRejected, Sheet, detect_format, read_sheets
 
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
@@ -119,7 +119,7 @@ def test_openpyxl_written_workbook_is_read_in_process(tmp_path):
     sheet.merge_cells("F1:G1")
     sheet["G2"] = "备注"
     book.save(path)
-    assert sniff.scan_xlsx_cells(path.read_bytes())  # no child process for ordinary files
+    assert cell_guard.scan_xlsx_cells(path.read_bytes())  # no child process for ordinary files
     found = only(read_sheets(path))
     assert found.rows[1][:4] == [1.0, "王五", ID, PHONE]
     assert found.rows[1][4] in (dt.date(2020, 5, 1), dt.datetime(2020, 5, 1))
