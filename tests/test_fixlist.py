@@ -23,7 +23,7 @@ from pipeline.fixlist import (
 from pipeline.ingest import ingest_paths
 from pipeline.readers import Sheet
 from pipeline.warehouse import connect_readonly
-from tests.conftest import HEADER, SAMPLES, member, valid_id
+from tests.conftest import HEADER, member, require_samples, valid_id
 
 JINXIANG = "金乡镇_2022-04_含错误行.xlsx"
 BAD_ROWS = [13, 14, 16, 22, 27, 37, 46, 48]
@@ -58,12 +58,11 @@ def _quarantine(db):
 
 @pytest.fixture
 def jinxiang(tmp_path):
-    if not SAMPLES.exists():
-        pytest.skip("../shared/samples is not beside this checkout")
+    samples = require_samples()
     raw = tmp_path / "raw"
     raw.mkdir()
     path = raw / JINXIANG
-    shutil.copyfile(SAMPLES / JINXIANG, path)
+    shutil.copyfile(samples / JINXIANG, path)
     db = tmp_path / "fix.duckdb"
     [result] = ingest_paths([path], db=db).files
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 50, 8)

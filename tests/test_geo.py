@@ -7,15 +7,14 @@ import io
 import math
 import random
 import time
-from pathlib import Path
 
 import pytest
 
 from pipeline import geo
 from pipeline.geo import Place, flow_scope, province_short, resolve_destination, resolve_many
+from tests.conftest import SAMPLES, needs_samples
 
 HOME = "330327"  # 浙江省温州市苍南县, the default jurisdiction
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
 
 def codes(place: Place) -> tuple[str | None, str | None, str | None]:
@@ -260,9 +259,7 @@ def test_flow_scope_without_place():
     assert flow_scope(HOME, None) is None
 
 
-@pytest.mark.skipif(
-    not (SAMPLES / "宜山镇_2022-04_系统导出.csv").exists(), reason="shared samples absent"
-)
+@needs_samples
 def test_stated_scopes_in_sample_agree_with_destination():
     text = (SAMPLES / "宜山镇_2022-04_系统导出.csv").read_bytes().decode("gb18030")
     rows = list(csv.DictReader(io.StringIO(text)))

@@ -21,18 +21,16 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from pipeline.masking import mask_frame, mask_id, mask_name, mask_phone, redact_text
+from tests.conftest import SAMPLES, needs_samples
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT.parent / "shared" / "samples"
 ID_PATTERN = re.compile(r"(?<![0-9])(\d{17}[0-9Xx])(?![0-9])")
 MOBILE = re.compile(r"(?<![0-9])(1[3-9]\d{9})(?![0-9])")
 LANDLINE = re.compile(r"(?<![0-9])(0\d{2,3}-?\d{7,8})(?![0-9])")
 NAME = re.compile(r"[\u4e00-\u9fff·]{2,5}")
 NOT_NAMES = {"合计", "总计", "小计", "填表人", "审核人", "姓名"}
 
-pytestmark = pytest.mark.skipif(
-    not SAMPLES.exists(), reason="../shared/samples is not beside this checkout"
-)
+pytestmark = needs_samples
 
 
 def _cell_text(value) -> str:

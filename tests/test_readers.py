@@ -15,8 +15,7 @@ import xlwt
 
 from pipeline import cell_guard
 from pipeline.readers import FileRejected, Sheet, detect_format, read_sheets
-
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
+from tests.conftest import SAMPLES, needs_samples
 
 HEADER = ["序号", "姓名", "身份证号", "联系电话", "流出时间", "流入地"]
 ID = "330327198503151234"
@@ -289,7 +288,7 @@ def test_single_column_csv(tmp_path):
 # the shared samples
 
 
-@pytest.mark.skipif(not SAMPLES.exists(), reason="../shared/samples is not beside this checkout")
+@needs_samples
 def test_every_sample_reads():
     files = sorted(p for p in SAMPLES.iterdir() if p.suffix in {".xlsx", ".xls", ".csv"})
     assert len(files) >= 5
