@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from pipeline.geo_words import ABROAD_WORDS, COUNTRIES_LONGEST_FIRST, T2S
+
 PROVINCE, CITY, COUNTY = 0, 1, 2
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 FOREIGN_SCOPE = "跨省"
@@ -68,101 +70,6 @@ _SPLIT_FROM = {"330327": ("330383",)}
 # Only full official names this long are searched for inside text that does not start
 # with a place; two-character names (北区, 城区) occur inside ordinary words.
 _MIN_SCAN_LEN = 3
-
-_COUNTRIES = (
-    "意大利",
-    "法国",
-    "西班牙",
-    "葡萄牙",
-    "德国",
-    "荷兰",
-    "比利时",
-    "奥地利",
-    "瑞士",
-    "英国",
-    "爱尔兰",
-    "希腊",
-    "匈牙利",
-    "捷克",
-    "波兰",
-    "罗马尼亚",
-    "塞尔维亚",
-    "俄罗斯",
-    "乌克兰",
-    "土耳其",
-    "美国",
-    "加拿大",
-    "墨西哥",
-    "巴西",
-    "阿根廷",
-    "智利",
-    "秘鲁",
-    "澳大利亚",
-    "新西兰",
-    "日本",
-    "韩国",
-    "新加坡",
-    "马来西亚",
-    "泰国",
-    "越南",
-    "柬埔寨",
-    "老挝",
-    "缅甸",
-    "印度尼西亚",
-    "印尼",
-    "菲律宾",
-    "印度",
-    "巴基斯坦",
-    "阿联酋",
-    "迪拜",
-    "沙特阿拉伯",
-    "沙特",
-    "卡塔尔",
-    "以色列",
-    "埃及",
-    "南非",
-    "尼日利亚",
-    "安哥拉",
-    "肯尼亚",
-    "埃塞俄比亚",
-    "阿尔及利亚",
-    "哈萨克斯坦",
-    "蒙古国",
-)
-_COUNTRIES_LONGEST_FIRST = sorted(_COUNTRIES, key=len, reverse=True)
-_ABROAD_WORDS = ("国外", "境外", "海外", "出国", "出境")
-
-# Traditional -> simplified for characters met in place names and register wording.
-# Characters that are also valid simplified place-name characters (乾, 於 …) are left out.
-_T2S_PAIRS = (
-    "廣广東东蘇苏蘭兰陝陕遼辽寧宁龍龙爾尔齊齐濱滨臺台灣湾門门貴贵雲云維维烏乌魯鲁內内"
-    "肅肃閩闽贛赣滬沪瓊琼粵粤隴陇晉晋漢汉廈厦鄭郑開开濟济煙烟濰潍萊莱臨临棗枣蕪芜銅铜"
-    "馬马壽寿陽阳黃黄岡冈隨随荊荆潛潜嶽岳婁娄懷怀張张義义鄉乡湯汤鶴鹤駐驻許许遠远頭头"
-    "寶宝雞鸡銀银衛卫慶庆綿绵瀘泸貢贡樂乐達达資资涼凉壩坝畢毕節节順顺麗丽滄沧紅红華华"
-    "興兴紹绍溫温甌瓯蒼苍錫锡鎮镇揚扬連连鹽盐崑昆倉仓吳吴饒饶撫抚鷹鹰餘余潯浔鄲郸蘆芦"
-    "島岛陸陆頓顿瀋沈錦锦營营鐵铁盤盘長长雙双鴨鸭綏绥豐丰莊庄壯壮崗岗區区縣县園园發发"
-    "際际貿贸場场廠厂礦矿農农團团師师圍围橋桥樓楼廟庙灘滩嶺岭嶼屿溝沟峽峡澗涧塢坞塗涂"
-    "埡垭漁渔關关閘闸陰阴陳陈鄧邓劉刘楊杨趙赵孫孙錢钱韓韩蕭萧羅罗歐欧龐庞賀贺譚谭鳳凤"
-    "鳴鸣麥麦齋斋龜龟靈灵鄰邻鄒邹鄖郧鄆郓釣钓鈞钧鉛铅鋼钢鍾钟鐘钟閬阆闕阙陘陉電电靜静"
-    "額额風风飛飞館馆馮冯騰腾驛驿魚鱼鯉鲤鶯莺點点黨党蘄蕲薊蓟藍蓝蓮莲萬万葉叶蔣蒋薩萨"
-    "衝冲裏里裡里觀观訥讷詔诏諸诸謝谢讓让貝贝費费賓宾贊赞躍跃車车軍军軒轩輝辉輪轮轄辖"
-    "辦办遜逊運运遙遥遷迁選选邊边還还郵邮酈郦醫医釐厘鎖锁鏡镜閔闵閣阁隸隶雜杂離离難难"
-    "霧雾頁页項项須须頻频顏颜類类顯显颱台駱骆驪骊體体鬱郁鮮鲜鳥鸟鴻鸿鵝鹅鷺鹭齡龄龕龛"
-    "碭砀潁颍瀏浏瀾澜灤滦滎荥澠渑澤泽盧卢廬庐爐炉嶗崂嶧峄巒峦巖岩崙仑峴岘嶸嵘嵐岚壇坛"
-    "墊垫墾垦壠垅壢坜奮奋實实寬宽審审專专尋寻將将對对導导層层屬属幫帮廳厅彎弯強强彌弥"
-    "徑径從从憑凭戰战攏拢據据攝摄敘叙數数斷断時时暢畅曆历歷历會会條条來来業业極极構构"
-    "樁桩樞枢標标樣样橫横機机檢检櫃柜權权歲岁歸归殘残氣气滙汇匯汇滿满漣涟潔洁潤润濤涛"
-    "濕湿為为熱热燈灯爭争牆墙獅狮獻献環环瑪玛產产畝亩畫画當当疊叠盡尽監监眾众碼码確确"
-    "祿禄禪禅禮礼積积穩稳窯窑競竞筆笔築筑簡简糧粮紀纪約约純纯紗纱紡纺細细終终組组結结"
-    "絡络給给統统絲丝經经綠绿網网緊紧線线練练縉缙總总績绩織织繩绳續续纏缠習习聞闻聯联"
-    "聰聪聲声脈脉腦脑與与舉举舊旧艦舰葦苇蓋盖薌芗藥药處处號号蝦虾蟲虫補补裝装見见規规"
-    "視视親亲覺觉覽览計计記记設设評评詩诗試试話话誠诚語语說说調调談谈請请諾诺謀谋證证"
-    "識识譜谱議议護护讀读變变豬猪貓猫負负貨货貧贫購购賢贤賣卖質质賽赛贏赢跡迹踐践軌轨"
-    "軟软載载輕轻輸输轉转辭辞邁迈針针釘钉鈴铃鋁铝錄录鍋锅閃闪閒闲間间閱阅闊阔陣阵隊队"
-    "階阶隱隐雖虽頂顶預预領领顧顾飯饭飾饰騎骑驗验髙高鬧闹鮑鲍鵬鹏後后範范準准製制週周"
-    "鄉乡國国陸陆縣县灣湾嶴岙廣广"
-)
-_T2S = str.maketrans(dict(zip(_T2S_PAIRS[0::2], _T2S_PAIRS[1::2], strict=True)))
 _NOT_HAN = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff]+")
 _COUNTRY_PREFIXES = ("中华人民共和国", "中国")
 
@@ -303,7 +210,7 @@ def _table() -> _Table:
 def _normalize(text: object) -> str:
     if not isinstance(text, str):
         return ""
-    s = _NOT_HAN.sub("", unicodedata.normalize("NFKC", text).translate(_T2S))
+    s = _NOT_HAN.sub("", unicodedata.normalize("NFKC", text).translate(T2S))
     for prefix in _COUNTRY_PREFIXES:
         if s.startswith(prefix):
             return s[len(prefix) :]
@@ -396,8 +303,8 @@ def _resolve(text: object) -> Place:
         )
     prov, city, county = _walk(t, s, start)
     if prov is None:
-        country = next((c for c in _COUNTRIES_LONGEST_FIRST if c in s), None)
-        if country or any(word in s for word in _ABROAD_WORDS):
+        country = next((c for c in COUNTRIES_LONGEST_FIRST if c in s), None)
+        if country or any(word in s for word in ABROAD_WORDS):
             return Place(foreign=country or "国外")
         return EMPTY
     name = {code: t.units[code].name for code in (prov, city, county) if code}

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from pipeline import geo
+from pipeline import geo, geo_words
 from pipeline.geo import Place, flow_scope, province_short, resolve_destination, resolve_many
 from tests.conftest import SAMPLES, needs_samples
 
@@ -129,7 +129,7 @@ def test_traditional_characters(text, expected):
 
 def test_traditional_table_never_rewrites_an_official_name():
     # A key that is also a simplified place-name character would corrupt real names.
-    keys = {chr(k) for k in geo._T2S}
+    keys = {chr(k) for k in geo_words.T2S}
     clashes = {u.name for u in geo._table().units.values() if keys & set(u.name)}
     assert clashes == set()
 
@@ -201,7 +201,7 @@ def test_foreign_destinations(text, foreign):
 
 def test_foreign_words_do_not_clash_with_place_names():
     index = geo._table().index
-    assert [w for w in geo._COUNTRIES + geo._ABROAD_WORDS if w in index] == []
+    assert [w for w in geo_words.COUNTRIES + geo_words.ABROAD_WORDS if w in index] == []
 
 
 @pytest.mark.parametrize(
