@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from pipeline.geo_words import ABROAD_WORDS, COUNTRIES_LONGEST_FIRST, T2S
+from pipeline.geo_words import ABROAD_WORDS, COUNTRIES_LONGEST_FIRST
+from pipeline.traditional import T2S
 
 PROVINCE, CITY, COUNTY = 0, 1, 2
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
@@ -84,6 +85,12 @@ class Place:
     county_code: str | None = None
     # Set only for destinations outside China: the country as written, or '国外'.
     foreign: str | None = None
+
+    @property
+    def label(self) -> str | None:
+        """The resolved names as one text ("浙江省温州市", "上海市浦东新区"), or None."""
+        names = dict.fromkeys(n for n in (self.province, self.city, self.county) if n)
+        return "".join(names) or None
 
     @property
     def level(self) -> str | None:

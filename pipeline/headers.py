@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.traditional import T2S
+
 # Canonical field → the header words seen in the field (simplified Chinese, no spaces).
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "seq": ("序号", "编号", "序", "no", "no."),
@@ -23,7 +25,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "所在党组织",
     ),
     "census_wave": ("普查时间", "普查批次", "普查年月"),
-    "outflow_date": ("流出时间", "外出时间", "外出日期", "流出日期", "外出年月", "流出年月"),
+    "outflow_date": (
+        "流出时间",
+        "外出时间",
+        "外出日期",
+        "流出日期",
+        "外出年月",
+        "流出年月",
+        "外出务工时间",
+        "外出务工日期",
+        "务工时间",
+    ),
     "destination": (
         "流入地",
         "外出地点",
@@ -36,13 +48,30 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "流向地",
         "现工作地",
         "流入地区",
+        "外出务工地点",
+        "外出务工地",
+        "务工地点",
+        "务工地",
+        "工作地点",
+        "现务工地",
     ),
     "dest_province": ("流入地省", "流入省份", "流入省", "外出省份", "流入地省份"),
     "dest_city": ("流入地市", "流入城市", "流入市", "外出城市"),
     "dest_county": ("流入地县(区)", "流入地县区", "流入县区", "流入地区县", "流入县(区)"),
     "stated_flow_scope": ("流动范围", "流动类型", "流动区域"),
     "occupation": ("从事职业", "从事行业", "职业", "行业", "从事工作"),
-    "phone": ("联系电话", "手机号码", "手机号", "联系方式", "电话", "手机", "电话号码"),
+    "phone": (
+        "联系电话",
+        "手机号码",
+        "手机号",
+        "联系方式",
+        "电话",
+        "手机",
+        "电话号码",
+        "联系手机",
+        "移动电话",
+        "联系号码",
+    ),
     "inflow_org": ("流入地党组织", "流入地党组织名称", "接收党组织", "流入地所在党组织"),
     "has_certificate": (
         "是否持流动党员证",
@@ -55,6 +84,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "last_contact_date": ("最近联系时间", "最近一次联系时间", "最后联系时间", "最近联系日期"),
     "contact_status": ("联系状态", "联系情况", "是否失联情况"),
+    # a 是/否 column standing in for 联系状态: 是 → 失联, 否 → 正常
+    "lost_flag": ("是否失联", "是否失去联系", "是否已失联", "失联与否"),
     "dues_paid_through": ("党费缴纳至", "党费交纳至", "党费缴至", "党费缴纳情况", "党费交至"),
     "returned": ("是否返乡", "是否回乡", "返乡", "回乡", "是否已返乡"),
     "return_date": ("返乡时间", "回乡时间", "返乡日期", "回乡日期"),
@@ -73,13 +104,9 @@ DESTINATION_PARTS: dict[str, tuple[str, ...]] = {
     "dest_county": ("县(区)", "县区", "区县", "县", "区", "县(市、区)", "县(市区)", "县市区"),
 }
 
-# Common traditional characters in these headers and values; a full converter is not needed.
-_TRADITIONAL = str.maketrans(
-    "聯繫電話號碼員黨時間狀態鄉鎮區縣屬職業創辦帶動數證費繳納況後編備註範圍歸於現與處級資經營組織別實際"
-    "齡齊廣東蘇淺龍門灣臺進對戶計審項記錄聯務設單內外種擁變長體總關係",
-    "联系电话号码员党时间状态乡镇区县属职业创办带动数证费缴纳况后编备注范围归于现与处级资经营组织别实际"
-    "龄齐广东苏浅龙门湾台进对户计审项记录联务设单内外种拥变长体总关系",
-)
+# Traditional characters: the shared table, plus 於 (left out there because 於 is also a
+# surname and place-name character; in a header it is always 于).
+_TRADITIONAL = {**T2S, ord("於"): "于"}
 _SPACES = re.compile(r"\s+")
 _HINT = re.compile(r"[(\[][^()\[\]]*[)\]]$")  # trailing "(必填)", "(年月)" style hints
 _MARKS = re.compile(r"^[*★※]+|[*★※:：]+$")

@@ -35,6 +35,15 @@ _WAVE_COMPACT = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(?:\d{2})?(?!\d)")
 _FILL_DATE = re.compile(r"(填报|填表|制表|报送|审核|打印|导出)(日期|时间)[:：]?[\d年月日.\-/]*")
 _TOWNSHIP = re.compile(r"([\u4e00-\u9fffA-Za-z]{1,10}?(?:街道|镇|乡))(?![镇乡])")
 _TOWNSHIP_PREFIX = re.compile(r"^(?:中共|中国共产党)?(?:[\u4e00-\u9fff]{1,6}?(?:省|市|县|区))*")
+# Words with 乡 in them that name no place: a title such as "流动党员及返乡创业党员情况统计表"
+# or "助力乡村振兴" must not yield a township "流动党员及返乡" or "助力乡". They are cut out before
+# the search (金乡镇 and 古城镇 are real names, so 乡镇 and 城镇 are not cut but refused whole),
+# and a candidate still holding census wording is passed over.
+_NOT_PLACE_WORDS = re.compile(
+    r"返乡|回乡|还乡|城乡|下乡|家乡|故乡|老乡|异乡|外乡|乡村|乡土|乡贤|乡亲|乡情|乡风"
+)
+_NOT_PLACE_NAME = re.compile(r"(?:各|全|本|我|该|所属)?(?:乡镇|城镇|村镇|集镇|小镇|重镇|街道)")
+_CENSUS_WORDING = re.compile(r"党员|流动|普查|登记|统计|情况|创业|汇总|报表")
 
 
 @dataclass
@@ -97,13 +106,15 @@ def _is_subheader(row: list[object]) -> bool:
 def fill_merged(
     rows: list[list[object]], merged: list[tuple[int, int, int, int]], start: int
 ) -> list[list[object]]:
-    """Rows with each merged range's top-left value copied into the cells it covers.
+    """Rows with each merged range's top-left value copied down the rows it covers.
 
-    Only the rows a merge touches are copied; the reader's rows are never modified.
+    Down its first column only: a cell merged across a data row holds one value (a branch
+    heading over the whole row, a note, "国外" over the 省/市/县 columns), not that value in
+    every column. Only the rows a merge touches are copied; the reader's rows are never modified.
     """
     rows = list(rows)
     copied: set[int] = set()
-    for r0, c0, r1, c1 in merged:
+    for r0, c0, r1, _c1 in merged:
         if r1 < start or r0 >= len(rows):
             continue
         value = rows[r0][c0] if c0 < len(rows[r0]) else None
@@ -111,9 +122,8 @@ def fill_merged(
             if r not in copied:
                 rows[r] = list(rows[r])
                 copied.add(r)
-            row = rows[r]
-            for c in range(c0, min(c1, len(row) - 1) + 1):
-                row[c] = value
+            if c0 < len(rows[r]):
+                rows[r][c0] = value
     return rows
 
 
@@ -245,8 +255,10 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
         present = [c for c in np.flatnonzero(counted[i]) if _present(row[c])]
         if _is_non_data(row, present, name_col, seq_col) or all(c in context_cols for c in present):
             keep[i] = False
-            if len(present) == 1 and _BRANCH_WORDS.search(clean_text(row[present[0]])):
-                block[i] = to_text(row[present[0]])  # a block heading names the branch below it
+            # A block heading names the branch below it; it may sit in the 序号 column.
+            alone = present or ([seq_col] if seq_col is not None and _present(row[seq_col]) else [])
+            if len(alone) == 1 and _BRANCH_WORDS.search(clean_text(row[alone[0]])):
+                block[i] = to_text(row[alone[0]])
     if name_col is not None and header_name not in (None, ""):
         keep &= matrix[:, name_col] != header_name  # the header repeated above a new block
     block_branch = pd.Series(block).ffill().to_numpy()
@@ -309,11 +321,13 @@ def township_from_text(text: str) -> str | None:
     """The first 乡/镇/街道 name in a title or file name, without county prefixes or 中共."""
     if not text:
         return None
-    for token in re.split(r"[_\-\s\d()（）【】\[\]、,，.:：]+", clean_text(text)):
+    text = _NOT_PLACE_WORDS.sub(" ", clean_text(text))
+    for token in re.split(r"[_\-\s\d()（）【】\[\]、,，.:：]+", text):
         token = re.sub(r"^(填报单位|单位|中共|中国共产党)+", "", token)
-        match = _TOWNSHIP.search(token)
-        if match:
+        for match in _TOWNSHIP.finditer(token):
             name = match.group(1)
             stripped = _TOWNSHIP_PREFIX.sub("", name)
-            return stripped if len(stripped) >= 2 else name
+            name = stripped if len(stripped) >= 2 else name
+            if not _NOT_PLACE_NAME.fullmatch(name) and not _CENSUS_WORDING.search(name):
+                return name
     return None

@@ -82,8 +82,12 @@ def to_text(value: object) -> str | None:
 
 # ---------------------------------------------------------------- dates
 
+# A time of day after the date ("2019-03-15 00:00:00", "2019/3/15 0:00" in other systems'
+# exports) says nothing the census needs. It is cut off while the space still marks where the
+# date ends, before the spaces inside a date ("2019 年 3 月") are removed.
+_TIME_OF_DAY = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 _DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
     re.compile(r"^(\d{4})[-/.年](\d{1,2})月?()$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
     re.compile(r"^(\d{4})(\d{2})()$"),
@@ -120,7 +124,8 @@ def parse_date(value: object) -> date | None:
         if 1 <= number < 80000:
             return EXCEL_EPOCH + timedelta(days=int(number))
         raise ValueError("日期无法识别")
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = _SPACES.sub("", _TIME_OF_DAY.sub("", text))
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -281,6 +286,14 @@ def normalize_contact_status(value: object) -> str | None:
     if text is None:
         return None
     return _CONTACT.get(_SPACES.sub("", text), text)
+
+
+def lost_flag_status(value: object) -> str | None:
+    """A 是否失联 answer as a contact status: 是 → 失联, 否 → 正常."""
+    answer = parse_bool(value)
+    if isinstance(answer, str):
+        raise ValueError(f"是否失联“{answer}”应填“是”或“否”")
+    return None if answer is None else ("失联" if answer else "正常")
 
 
 _GENDER = {"男": "男", "女": "女", "男性": "男", "女性": "女", "m": "男", "f": "女"}

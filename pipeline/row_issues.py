@@ -24,11 +24,7 @@ def issue_frame(raw: pd.DataFrame, labels: dict[str, str], issues: pd.DataFrame)
     parts = []
     for field, group in issues.groupby("field", sort=False):
         rows = group["row"].to_numpy()
-        source = (
-            raw[field].take(rows)
-            if field in raw.columns
-            else pd.Series(None, index=rows, dtype=object)
-        )
+        source = _written(raw, field, rows)
         values, _ = map_distinct(source.reset_index(drop=True), _shown_value(field))
         parts.append(
             pd.DataFrame(
@@ -45,6 +41,17 @@ def issue_frame(raw: pd.DataFrame, labels: dict[str, str], issues: pd.DataFrame)
         )
     frame = pd.concat(parts, ignore_index=True).sort_values(["excel_row", "field"], kind="stable")
     return frame[QUARANTINE_COLUMNS].reset_index(drop=True)
+
+
+def _written(raw: pd.DataFrame, field: str, rows: np.ndarray) -> pd.Series:
+    """What the row says for `field`; a destination given in 省/市/县 columns is joined."""
+    if field in raw.columns:
+        return raw[field].take(rows)
+    parts = [c for c in ("dest_province", "dest_city", "dest_county") if c in raw.columns]
+    if field == "destination" and parts:
+        text = raw[parts].take(rows).map(nz.to_text).fillna("").agg("".join, axis=1)
+        return text.replace("", None)
+    return pd.Series(None, index=rows, dtype=object)
 
 
 def _shown_value(field: str) -> Callable[[object], str | None]:
@@ -153,11 +160,17 @@ def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
         & valid["derived_scope"].isna()
         & valid["stated_flow_scope"].isna()
     )
+    # "温州" names a place, but not whether the member left the county: say how far it got.
+    partly = valid.loc[unresolved, "resolved_as"]
     parts.append(
         issue_rows(
             valid.index[unresolved],
             "destination",
-            ["流入地无法识别，流动范围按“未知”统计"] * int(unresolved.sum()),
+            np.where(
+                partly.notna(),
+                "流入地只能确定到" + partly.fillna("") + "，无法判断流动范围，按“未知”统计",
+                "流入地无法识别，流动范围按“未知”统计",
+            ),
         )
     )
     phones = valid["phone"].dropna().astype(str).str.replace(r"[-()（）]", "", regex=True)

@@ -37,6 +37,7 @@ FIELD_LABELS = {
     "has_certificate": "是否持流动党员证",
     "last_contact_date": "最近联系时间",
     "contact_status": "联系状态",
+    "lost_flag": "是否失联",
     "dues_paid_through": "党费缴纳至",
     "returned": "是否返乡",
     "return_date": "返乡时间",

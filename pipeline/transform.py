@@ -17,6 +17,7 @@ import pandas as pd
 from pipeline import normalize as nz
 from pipeline.columnwise import VECTOR_TEXT, map_distinct, vector_text
 from pipeline.geo import flow_scope, resolve_many
+from pipeline.layout import township_from_text
 from pipeline.row_issues import (
     issue_frame,
     issue_rows,
@@ -51,6 +52,7 @@ PARSERS: dict[str, Callable[[object], object]] = {
     "jobs_created": nz.parse_count,
     "gender": nz.normalize_gender,
     "contact_status": nz.normalize_contact_status,
+    "lost_flag": nz.lost_flag_status,
     "stated_flow_scope": nz.normalize_flow_scope,
     "has_certificate": nz.parse_bool,
     "returned": nz.parse_bool,
@@ -68,6 +70,7 @@ PARSED_DTYPES = {
             *TEXT_FIELDS,
             "gender",
             "contact_status",
+            "lost_flag",
             "stated_flow_scope",
             "name",
             "phone",
@@ -102,12 +105,28 @@ def _wave_of(value: object) -> str | None:
     return f"{parsed.year:04d}-{parsed.month:02d}" if parsed else None
 
 
+def _township_name(value: object) -> str | None:
+    """所属乡镇 as a title would give it: "苍南县矾山镇" → 矾山镇."""
+    text = nz.to_text(value)
+    return township_from_text(text) or text if text else None
+
+
+def _same_townships(names: pd.Series, file_township: str | None) -> pd.Series:
+    """A bare "矾山" is the file's one township starting with it (矾山镇), not a new township."""
+    known = {n for n in {*names.dropna().unique(), file_township} if n and n[-1] in "镇乡道"}
+    bare = {n: [k for k in known if k.startswith(n)] for n in names.dropna().unique()}
+    full = {n: found[0] for n, found in bare.items() if n not in known and len(found) == 1}
+    return names.replace(full) if full else names
+
+
 def resolve_context(raw: pd.DataFrame, township: str | None, wave: str | None) -> pd.DataFrame:
     """Per-row township and wave: the row's own column, else the file's title or name."""
     out = pd.DataFrame(index=raw.index)
     empty = pd.Series(None, index=raw.index, dtype="str")
     own_township = (
-        map_distinct(raw["township"], nz.to_text, "str")[0] if "township" in raw else empty
+        _same_townships(map_distinct(raw["township"], _township_name, "str")[0], township)
+        if "township" in raw
+        else empty
     )
     own_wave = (
         map_distinct(raw["census_wave"], _wave_of, "str")[0] if "census_wave" in raw else empty
@@ -149,6 +168,8 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         if len(errors):
             failures.append(issue_rows(errors.index, field, errors))
     parsed["jobs_created"] = pd.to_numeric(parsed["jobs_created"]).astype(float)
+    # A 联系状态 column, where there is one, says more than a 是否失联 column.
+    parsed["contact_status"] = parsed["contact_status"].fillna(parsed.pop("lost_flag"))
     return parsed, pd.concat(failures, ignore_index=True) if failures else issue_rows([], None, [])
 
 
@@ -197,6 +218,7 @@ def clean_census(
     valid["derived_scope"] = per_row(
         [flow_scope(home_county, p) if p is not None else None for p in resolved]
     )
+    valid["resolved_as"] = per_row([p.label if p is not None else None for p in resolved])
     warnings = row_warnings(valid)
 
     ids = valid["id_number"]

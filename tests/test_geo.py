@@ -12,6 +12,7 @@ import pytest
 
 from pipeline import geo, geo_words
 from pipeline.geo import Place, flow_scope, province_short, resolve_destination, resolve_many
+from pipeline.traditional import T2S
 from tests.conftest import SAMPLES, needs_samples
 
 HOME = "330327"  # 浙江省温州市苍南县, the default jurisdiction
@@ -129,7 +130,7 @@ def test_traditional_characters(text, expected):
 
 def test_traditional_table_never_rewrites_an_official_name():
     # A key that is also a simplified place-name character would corrupt real names.
-    keys = {chr(k) for k in geo_words.T2S}
+    keys = {chr(k) for k in T2S}
     clashes = {u.name for u in geo._table().units.values() if keys & set(u.name)}
     assert clashes == set()
 

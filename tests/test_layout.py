@@ -95,11 +95,47 @@ def test_sheet_without_header_gives_no_table(write_xlsx):
         ),
         ("灵溪街道流动党员", "灵溪街道", None),
         ("流动党员名单", None, None),
+        ("靈溪鎮流動黨員普查登記表（2023年6月）", "灵溪镇", "2023-06"),
+        # 乡 inside ordinary words is not a township
+        ("流动党员及返乡创业党员情况统计表", None, None),
+        ("助力乡村振兴 城乡流动党员 2023年3月", None, "2023-03"),
+        ("各乡镇（街道）流动党员汇总表", None, None),
+        ("流动党员及返乡创业党员情况统计表 填报单位：中共苍南县大渔镇委员会", "大渔镇", None),
+        ("古城镇返乡创业党员名册", "古城镇", None),
     ],
 )
 def test_township_and_wave_from_text(text, township, wave):
     assert township_from_text(text) == township
     assert wave_from_text(text) == wave
+
+
+@pytest.mark.parametrize(
+    ("merges", "heading_col"),
+    [
+        (["A2:F2", "A6:F6"], 0),  # the heading merged across the whole row
+        ([], 0),  # written in the 序号 column only
+        ([], 1),  # written in the name column only
+    ],
+)
+def test_branch_heading_rows_name_the_branch_below(write_xlsx, merges, heading_col):
+    def heading(text):
+        return [text if c == heading_col else None for c in range(6)]
+
+    rows = [
+        ["序号", "姓名", "身份证号", "流出时间", "流入地", "联系电话"],
+        heading("莒溪村党支部"),
+        [1, "甲一", "33032719850107621X", "2022.1", "杭州", "13605770003"],
+        [2, "甲二", None, "2022.1", "杭州", "13605770004"],
+        [3, "甲三", None, "2022.1", "杭州", "13605770005"],
+        heading("天井村党支部"),
+        [1, "乙一", None, "2022.1", "杭州", "13605770007"],
+    ]
+    merges = {"Sheet1": merges} if merges else None
+    [table] = parse_workbook(read_sheets(write_xlsx("h.xlsx", {"Sheet1": rows}, merges))).tables
+    frame = table.members
+    assert frame["name"].tolist() == ["甲一", "甲二", "甲三", "乙一"]
+    assert frame["excel_row"].tolist() == [3, 4, 5, 7]
+    assert frame["block_branch"].tolist() == ["莒溪村党支部"] * 3 + ["天井村党支部"]
 
 
 def test_template_lines_with_only_prefilled_context_are_not_members(write_xlsx):

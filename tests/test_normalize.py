@@ -27,6 +27,12 @@ from pipeline.headers import map_header, map_part
         (2021.12, date(2021, 12, 1)),
         (20210315, date(2021, 3, 15)),
         (datetime(2021, 3, 15, 8, 30), date(2021, 3, 15)),
+        # a time of day, as other systems export dates
+        ("2021-03-15 00:00:00", date(2021, 3, 15)),
+        ("2021/3/15 0:00", date(2021, 3, 15)),
+        ("2021年3月15日 10:20", date(2021, 3, 15)),
+        ("2021-03-15T08:30:00.000", date(2021, 3, 15)),
+        ("2021 年 3 月", date(2021, 3, 1)),
         (None, None),
         ("  ", None),
     ],
@@ -35,7 +41,9 @@ def test_parse_date(value, expected):
     assert nz.parse_date(value) == expected
 
 
-@pytest.mark.parametrize("value", ["去年", "2021-13-01", "2021年2月30日", True])
+@pytest.mark.parametrize(
+    "value", ["去年", "2021-13-01", "2021年2月30日", True, "2021-03-15 0:00 下午"]
+)
 def test_parse_date_refuses(value):
     with pytest.raises(ValueError):
         nz.parse_date(value)
@@ -122,6 +130,17 @@ def test_id_number_rules():
         ("公民身份号码", "id_number"),
         ("吸纳就业人数", "jobs_created"),
         ("所在党支部", "branch"),
+        # traditional characters beyond the common ones
+        ("外出地點", "destination"),
+        ("從事職業", "occupation"),
+        ("手機號碼", "phone"),
+        ("支部名稱", "branch"),
+        ("於何時外出", None),
+        # wording of migrant-worker registers
+        ("外出务工地点", "destination"),
+        ("外出务工时间", "outflow_date"),
+        ("联系手机", "phone"),
+        ("是否失联", "lost_flag"),
         ("不相干的列", None),
         (None, None),
     ],
@@ -186,3 +205,16 @@ def test_mask_ids_agree_with_mask_id():
     values = [*ID_CASES, "1234567", "12345678901"]
     masked = nz.mask_ids(pd.Series(values, dtype="str"))
     assert [None if pd.isna(v) else v for v in masked] == [nz.mask_id(v) for v in values]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("是", "失联"), ("√", "失联"), ("否", "正常"), ("×", "正常"), ("无", "正常"), (None, None)],
+)
+def test_lost_flag_is_a_contact_status(value, expected):
+    assert nz.lost_flag_status(value) == expected
+
+
+def test_lost_flag_refuses_other_words():
+    with pytest.raises(ValueError, match="应填“是”或“否”"):
+        nz.lost_flag_status("不清楚")
