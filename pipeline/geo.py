@@ -11,7 +11,8 @@ Choices worth knowing:
   辽宁省朝阳市, "海南" is 海南省, "吉林市" is 吉林省吉林市).
 * A name shared by several places with no context to tell them apart ("朝阳区": 北京 and
   长春) resolves only to what they have in common, usually nothing: a wrong county is worse
-  for the statistics than an unknown one.
+  for the statistics than an unknown one. The one exception is a name exactly one of them
+  shares with the home county's own city: "龙港" in a 苍南 register is 温州's 龙港市.
 * Municipalities get city = the municipality itself (上海市 310100). All of 重庆 uses 500100,
   including its counties that GB/T 2260 files under 500200, so 重庆 is one city for scopes.
 * County-level units directly under a province (湖北仙桃 429004, 省直辖) have no city; for
@@ -263,7 +264,9 @@ def _common(values: Iterable[str | None]) -> str | None:
     return distinct.pop() if len(distinct) == 1 else None
 
 
-def _walk(t: _Table, s: str, pos: int) -> tuple[str | None, str | None, str | None]:
+def _walk(
+    t: _Table, s: str, pos: int, home_city: str | None = None
+) -> tuple[str | None, str | None, str | None]:
     prov = city = county = None
     while pos < len(s):
         found = _match(t, s, pos, (prov, city, county))
@@ -273,6 +276,9 @@ def _walk(t: _Table, s: str, pos: int) -> tuple[str | None, str | None, str | No
         pos += length
         if candidates is None:
             continue
+        local = [u for u in candidates if home_city and u.city == home_city]
+        if len(candidates) > 1 and len(local) == 1 and prov is None:
+            candidates = local  # "龙港" in a 苍南 register is the neighbour 龙港市, not 葫芦岛's
         if len(candidates) > 1:
             prov = prov or _common(u.province for u in candidates)
             city = city or _common(u.city for u in candidates)
@@ -292,7 +298,7 @@ def _walk(t: _Table, s: str, pos: int) -> tuple[str | None, str | None, str | No
     return prov, city, county
 
 
-def _resolve(text: object) -> Place:
+def _resolve(text: object, home_city: str | None = None) -> Place:
     s = _normalize(text)
     if not s:
         return EMPTY
@@ -308,7 +314,7 @@ def _resolve(text: object) -> Place:
             ),
             len(s),
         )
-    prov, city, county = _walk(t, s, start)
+    prov, city, county = _walk(t, s, start, home_city)
     if prov is None:
         country = next((c for c in COUNTRIES_LONGEST_FIRST if c in s), None)
         if country or any(word in s for word in ABROAD_WORDS):
@@ -319,12 +325,19 @@ def _resolve(text: object) -> Place:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def resolve_destination(text: str | None) -> Place:
-    """Free-text destination -> Place. Unknown, empty or non-text input gives an empty Place."""
-    return _resolve(text)
+def resolve_destination(text: str | None, home_county: str | None = None) -> Place:
+    """Free-text destination -> Place. Unknown, empty or non-text input gives an empty Place.
+
+    With `home_county`, a bare name shared by several places that names exactly one in the
+    home county's own city is that one: people write nearby places the short way.
+    """
+    home = str(home_county or "").strip()[:6]
+    return _resolve(text, _home_city(home) if len(home) == 6 and home.isdigit() else None)
 
 
-def resolve_many(values: Iterable[str | None]) -> dict[str | None, Place]:
+def resolve_many(
+    values: Iterable[str | None], home_county: str | None = None
+) -> dict[str | None, Place]:
     """Resolve each distinct value once; look rows up in the returned mapping.
 
     A pandas Series or Index is deduplicated with its own ``unique()`` first: iterating a
@@ -332,7 +345,7 @@ def resolve_many(values: Iterable[str | None]) -> dict[str | None, Place]:
     unique = getattr(values, "unique", None)
     if callable(unique):
         values = unique()
-    return {value: resolve_destination(value) for value in dict.fromkeys(values)}
+    return {value: resolve_destination(value, home_county) for value in dict.fromkeys(values)}
 
 
 def _home_city(home: str) -> str:

@@ -208,7 +208,7 @@ def clean_census(
     valid["destination_text"] = destination_text(valid)
     # Resolve each distinct destination once, then take the answers back onto the rows.
     codes, texts = pd.factorize(valid["destination_text"], use_na_sentinel=True)
-    places = resolve_many(texts)
+    places = resolve_many(texts, home_county)
     resolved = [places.get(t) for t in texts] + [None]
     codes = np.where(codes < 0, len(texts), codes)
 

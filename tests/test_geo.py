@@ -320,7 +320,9 @@ def test_province_short_labels_are_distinct():
 def test_resolve_many_resolves_each_distinct_value_once(monkeypatch):
     calls = []
     real = geo._resolve
-    monkeypatch.setattr(geo, "_resolve", lambda text: calls.append(text) or real(text))
+    monkeypatch.setattr(
+        geo, "_resolve", lambda text, home=None: calls.append(text) or real(text, home)
+    )
     values = ["浙江义乌", "上海浦东", None, "浙江义乌", "", None] * 10_000
     mapping = resolve_many(values)
     assert sorted(calls, key=str) == sorted(["浙江义乌", "上海浦东", None, ""], key=str)
@@ -381,3 +383,17 @@ def test_million_values_with_two_thousand_distinct_is_fast():
     mapping = resolve_many(values)
     assert time.perf_counter() - start < 1.0
     assert len(mapping) == 2000
+
+
+@pytest.mark.parametrize(
+    ("text", "home", "expected"),
+    [
+        ("龙港", "330327", ("330000", "330300", "330383")),  # 苍南's neighbour, not 葫芦岛's
+        ("龙港", "211402", ("210000", "211400", "211403")),  # seen from 葫芦岛
+        ("龙港", None, (None, None, None)),
+        ("普陀", "330327", (None, None, None)),  # 舟山 or 上海: neither is in 温州
+        ("龙港区", "330327", ("210000", "211400", "211403")),  # the full name still decides
+    ],
+)
+def test_a_shared_short_name_is_the_one_in_the_home_city(text, home, expected):
+    assert codes(resolve_destination(text, home)) == expected
