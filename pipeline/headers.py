@@ -18,6 +18,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "branch": (
         "所在党支部",
         "支部名称",
+        "党支部名称",
+        "所属支部",
         "党支部",
         "所属党支部",
         "所在支部",
@@ -49,6 +51,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "现工作地",
         "流入地区",
         "外出务工地点",
+        "现流入地",
+        "外出地",
         "外出务工地",
         "务工地点",
         "务工地",
@@ -82,11 +86,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "持流动党员证",
         "是否持有流动党员活动证",
     ),
-    "last_contact_date": ("最近联系时间", "最近一次联系时间", "最后联系时间", "最近联系日期"),
+    "last_contact_date": (
+        "最近联系时间",
+        "最近一次联系时间",
+        "最后联系时间",
+        "最近联系日期",
+        "最后一次联系时间",
+    ),
     "contact_status": ("联系状态", "联系情况", "是否失联情况"),
     # a 是/否 column standing in for 联系状态: 是 → 失联, 否 → 正常
     "lost_flag": ("是否失联", "是否失去联系", "是否已失联", "失联与否"),
-    "dues_paid_through": ("党费缴纳至", "党费交纳至", "党费缴至", "党费缴纳情况", "党费交至"),
+    # a month; 党费缴纳情况 ("按时缴纳") is a remark, not this date
+    "dues_paid_through": ("党费缴纳至", "党费交纳至", "党费缴至", "党费交至", "党费缴纳到"),
     "returned": ("是否返乡", "是否回乡", "返乡", "回乡", "是否已返乡"),
     "return_date": ("返乡时间", "回乡时间", "返乡日期", "回乡日期"),
     "enterprise": ("创办企业", "创业项目", "创办企业名称", "创业项目名称", "所创企业"),
@@ -137,6 +148,16 @@ def map_header(text: object) -> str | None:
         return _FIELD_BY_WORD[word]
     stripped = _HINT.sub("", word)
     return _FIELD_BY_WORD.get(stripped) if stripped != word else None
+
+
+_RANK_BY_WORD = {clean_text(w): i for words in SYNONYMS.values() for i, w in enumerate(words)}
+
+
+def header_rank(text: object) -> int:
+    """How usual a header word is for its field: 0 for the spec's own word (流入地), more for
+    the synonyms after it (现居住地址). Of two columns naming one field, the usual word wins."""
+    word = clean_text(text) if text is not None else ""
+    return _RANK_BY_WORD.get(word, _RANK_BY_WORD.get(_HINT.sub("", word), 0))
 
 
 def map_part(parent_field: str | None, child: object) -> str | None:

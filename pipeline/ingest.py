@@ -133,7 +133,7 @@ def prepare(path: Path, digest: str, hash_id: Callable[[str], str], home_county:
             if wave is None or wave not in set(members["wave"])
             else wave
         )
-    totals, rejects = None, cleaned.rejects
+    totals, rejects, rows_rejected = None, cleaned.rejects, cleaned.rows_rejected
     if book.branch_totals is not None and township and wave:
         totals, total_rejects = clean_branch_totals(
             book.branch_totals, township=township, wave=wave
@@ -143,6 +143,7 @@ def prepare(path: Path, digest: str, hash_id: Callable[[str], str], home_county:
             if len(total_rejects)
             else rejects
         )
+        rows_rejected += len(total_rejects)
     return Prepared(
         path.name,
         digest,
@@ -153,7 +154,7 @@ def prepare(path: Path, digest: str, hash_id: Callable[[str], str], home_county:
         totals,
         rejects,
         cleaned.warnings,
-        cleaned.rows_rejected,
+        rows_rejected,
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipeline.headers import clean_text, is_header_word, map_header, map_part
+from pipeline.headers import clean_text, header_rank, is_header_word, map_header, map_part
 from pipeline.normalize import is_blank, to_text
 
 HEADER_SCAN_ROWS = 30
@@ -44,6 +44,13 @@ _NOT_PLACE_WORDS = re.compile(
 )
 _NOT_PLACE_NAME = re.compile(r"(?:各|全|本|我|该|所属)?(?:乡镇|城镇|村镇|集镇|小镇|重镇|街道)")
 _CENSUS_WORDING = re.compile(r"党员|流动|普查|登记|统计|情况|创业|汇总|报表")
+# What a title puts before the township: a date ("2023年8月", "二〇二三年度"), a table number
+# ("表一"), "关于". clean_text has removed the spaces that would have kept it apart.
+_BEFORE_TOWNSHIP = re.compile(
+    r"[0-9〇零一二三四五六七八九十]{2,4}年度?"
+    r"|(?:[0-9]{1,2}|(?<=年)[一二三四五六七八九十]{1,3})月份?(?:底|末)?"
+    r"|表[0-9一二三四五六七八九十]+|附件[0-9一二三四五六七八九十]*|关于|截至|截止"
+)
 
 
 @dataclass
@@ -140,7 +147,7 @@ def map_columns(
         for c in range(1, len(parents)):
             if is_blank(parents[c]) and c < len(sub) and not is_blank(sub[c]):
                 parents[c] = parents[c - 1]
-    result, used = [], set()
+    result = []
     for c, parent in enumerate(parents):
         child = sub[c] if sub is not None and c < len(sub) and not is_blank(sub[c]) else None
         parent_text = to_text(parent)
@@ -154,15 +161,19 @@ def map_columns(
         else:
             label = parent_text or (to_text(child) or "")
             mapped = map_header(label) if label else None
-        if mapped in used:
-            mapped = None  # a second column for the same field is reported, not silently merged
-        if mapped:
-            used.add(mapped)
-        if label or mapped:
-            result.append((label, mapped))
-        else:
-            result.append(("", None))
-    return result
+        result.append((label, mapped) if label or mapped else ("", None))
+    # A second column for the same field is reported, not silently merged; the column with the
+    # more usual header word keeps the field (流入地 over an earlier 现居住地址).
+    best: dict[str, int] = {}
+    for c, (label, mapped) in enumerate(result):
+        if mapped and (
+            mapped not in best or header_rank(label) < header_rank(result[best[mapped]][0])
+        ):
+            best[mapped] = c
+    return [
+        (label, mapped if mapped and best[mapped] == c else None)
+        for c, (label, mapped) in enumerate(result)
+    ]
 
 
 def _present(value: object) -> bool:
@@ -192,6 +203,21 @@ def _is_non_data(
         # A lone cell is a block heading or a note, unless it is a name in the name column.
         return not (present[0] == name_col and not _BRANCH_WORDS.search(str(row[present[0]])))
     return False
+
+
+def _heading_above(rows: list[list[object]], header_index: int) -> str | None:
+    """A branch heading on the last filled line above the header: the first block's branch when
+    the header repeats under each block's heading. Not a 党委 (a township title) nor a
+    "填报单位：…" line."""
+    for row in reversed(rows[:header_index]):
+        cells = [v for v in row if _present(v)]
+        if not cells:
+            continue
+        text = clean_text(cells[0])
+        if len(cells) == 1 and _BRANCH_WORDS.search(text) and not re.search(r"党委$|[:：]", text):
+            return to_text(cells[0])
+        return None
+    return None
 
 
 def branch_from_sheet_name(name: str) -> str | None:
@@ -261,6 +287,9 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
                 block[i] = to_text(row[alone[0]])
     if name_col is not None and header_name not in (None, ""):
         keep &= matrix[:, name_col] != header_name  # the header repeated above a new block
+    first_heading = _heading_above(rows, header_index)
+    if first_heading is not None and len(block) and block[0] is None:
+        block[0] = first_heading
     block_branch = pd.Series(block).ffill().to_numpy()
     rows_kept = np.flatnonzero(keep)
     frame = pd.DataFrame(
@@ -289,6 +318,10 @@ def parse_workbook(sheets) -> Workbook:
             continue
         kind, frame, columns, context = table
         book.context_text = " ".join(t for t in (book.context_text, context) if t)
+        # A sheet's own title, else its name, speaks for its rows before the file's does:
+        # a workbook may hold one sheet per township or per census wave.
+        frame["sheet_township"] = township_from_text(context) or township_from_text(sheet.name)
+        frame["sheet_wave"] = wave_from_text(context) or wave_from_text(sheet.name)
         if kind == "totals":
             totals.append(frame)
         else:
@@ -321,7 +354,7 @@ def township_from_text(text: str) -> str | None:
     """The first 乡/镇/街道 name in a title or file name, without county prefixes or 中共."""
     if not text:
         return None
-    text = _NOT_PLACE_WORDS.sub(" ", clean_text(text))
+    text = _BEFORE_TOWNSHIP.sub(" ", _NOT_PLACE_WORDS.sub(" ", clean_text(text)))
     for token in re.split(r"[_\-\s\d()（）【】\[\]、,，.:：]+", text):
         token = re.sub(r"^(填报单位|单位|中共|中国共产党)+", "", token)
         for match in _TOWNSHIP.finditer(token):

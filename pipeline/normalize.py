@@ -338,13 +338,16 @@ def normalize_flow_scope(value: object) -> str | None:
 # ---------------------------------------------------------------- numbers and contacts
 
 
+_COUNT_UNIT = re.compile(r"[人名个位]$")
+
+
 def parse_count(value: object) -> float | None:
-    """A head count such as 3, '3', '3人'; fractions and negatives pass through for the schema."""
+    """A head count such as 3, '3', '3人', '3名'; fractions and negatives pass through for the schema."""
     if is_placeholder(value):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).removesuffix("人")
+    text = _COUNT_UNIT.sub("", _SPACES.sub("", unicodedata.normalize("NFKC", str(value))))
     try:
         return float(text)
     except ValueError:

@@ -14,6 +14,7 @@ import io
 import logging
 import os
 import pickle
+import re
 import subprocess
 import sys
 import threading
@@ -245,10 +246,25 @@ def _read_csv(path: Path) -> list[Sheet]:
             f"CSV 文件格式错误（第 {reader.line_num} 行附近，如引号不配对或单元格内容过长），无法读取；"
             "请用 Excel 打开后另存为 .xlsx 再上传"
         ) from None
-    for row in rows:
+    forced = '="' in text or "'" in text
+    for i, row in enumerate(rows):
         if len(row) < width:
             row.extend([""] * (width - len(row)))
+        if forced:
+            rows[i] = [_unforce(cell) for cell in row]
     return [Sheet(path.stem, rows, [])]
+
+
+# How Excel users keep digits as text in a CSV: ="330327…" (a formula giving the text) or a
+# leading apostrophe. Either way the cell means the digits, which must not lose a character.
+_FORCED_TEXT = re.compile(r'="(.*)"|\'(?=[0-9])(.*)', re.S)
+
+
+def _unforce(cell: str) -> str:
+    if cell[:1] not in ("=", "'"):
+        return cell
+    found = _FORCED_TEXT.fullmatch(cell)
+    return (found[1] if found[1] is not None else found[2]) if found else cell
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -17,10 +17,19 @@ from pipeline.columnwise import map_distinct
 from pipeline.schemas import FIELD_LABELS, QUARANTINE_COLUMNS, REASONS, CensusRows
 
 
-def issue_frame(raw: pd.DataFrame, labels: dict[str, str], issues: pd.DataFrame) -> pd.DataFrame:
-    """Quarantine/warning rows from issues (row, field, reason); ID values are masked."""
+def issue_frame(
+    raw: pd.DataFrame,
+    labels: dict[str, str],
+    issues: pd.DataFrame,
+    context: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Quarantine/warning rows from issues (row, field, reason); ID values are masked.
+
+    With `context` (per-row township and wave), each issue carries its own row's: a county
+    workbook's rejects belong to each township's list, not to the file's main township."""
+    columns = QUARANTINE_COLUMNS + (["township", "wave"] if context is not None else [])
     if issues.empty:
-        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
+        return pd.DataFrame(columns=columns)
     parts = []
     for field, group in issues.groupby("field", sort=False):
         rows = group["row"].to_numpy()
@@ -40,7 +49,11 @@ def issue_frame(raw: pd.DataFrame, labels: dict[str, str], issues: pd.DataFrame)
             )
         )
     frame = pd.concat(parts, ignore_index=True).sort_values(["excel_row", "field"], kind="stable")
-    return frame[QUARANTINE_COLUMNS].reset_index(drop=True)
+    if context is not None:
+        rows = frame["row"].to_numpy()
+        frame["township"] = context["township"].take(rows).to_numpy()
+        frame["wave"] = context["wave"].take(rows).to_numpy()
+    return frame[columns].reset_index(drop=True)
 
 
 def _written(raw: pd.DataFrame, field: str, rows: np.ndarray) -> pd.Series:

@@ -131,14 +131,28 @@ def resolve_context(raw: pd.DataFrame, township: str | None, wave: str | None) -
     own_wave = (
         map_distinct(raw["census_wave"], _wave_of, "str")[0] if "census_wave" in raw else empty
     )
-    out["township"] = own_township.fillna(township) if township else own_township
-    out["wave"] = own_wave.fillna(wave) if wave else own_wave
-    if out["township"].isna().any():
-        raise ContextMissing("无法确定所属乡镇：表中没有“所属乡镇”列，标题和文件名中也没有乡镇名称")
-    if out["wave"].isna().any():
-        raise ContextMissing(
-            "无法确定普查时间：表中没有“普查时间”列，标题和文件名中也没有年月（如2022-04）"
+    sources = {
+        "township": (own_township, "sheet_township", township),
+        "wave": (own_wave, "sheet_wave", wave),
+    }
+    for field, (own, sheet_column, of_file) in sources.items():
+        if sheet_column in raw:
+            own = own.fillna(raw[sheet_column].astype("str"))
+        out[field] = own.fillna(of_file) if of_file else own
+    for field, column, missing in (
+        ("township", "township", "所属乡镇"),
+        ("wave", "census_wave", "普查时间"),
+    ):
+        blank = out[field].isna()
+        if not blank.any():
+            continue
+        where = (
+            f"表中“{missing}”列第{int(raw.loc[blank.idxmax(), 'excel_row'])}行为空"
+            if column in raw and "excel_row" in raw
+            else f"表中没有“{missing}”列"
         )
+        hint = "乡镇名称" if field == "township" else "年月（如2022-04）"
+        raise ContextMissing(f"无法确定{missing}：{where}，标题和文件名中也没有{hint}")
     return out
 
 
@@ -271,8 +285,8 @@ def clean_census(
     members = MemberRows.validate(members.reset_index(drop=True), lazy=True)
     return Cleaned(
         members=members,
-        rejects=issue_frame(raw, labels, failures),
-        warnings=issue_frame(raw, labels, warnings),
+        rejects=issue_frame(raw, labels, failures, context),
+        warnings=issue_frame(raw, labels, warnings, context),
         rows_rejected=len(rejected),
     )
 
@@ -318,8 +332,11 @@ def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
 def clean_branch_totals(
     raw: pd.DataFrame, *, township: str, wave: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(totals, rejects) from a 支部情况 sheet; a row without a usable count is rejected."""
+    """(totals, rejects) from a 支部情况 sheet; a row without a usable count is rejected.
+
+    A county workbook's 支部情况 names each branch's township in its own 所属乡镇 column."""
     raw = raw.reset_index(drop=True)
+    context = resolve_context(raw, township, wave)
     branch = raw["branch"].map(nz.to_text)
     counts, errors = map_distinct(raw["members_total"], nz.parse_count)
     errors = errors.reindex(raw.index)
@@ -330,11 +347,12 @@ def clean_branch_totals(
         | (counts.fillna(0) < 0)
         | (counts.fillna(0) % 1 != 0)
     )
-    issues = issue_rows(raw.index[bad], "members_total", errors[bad].fillna("党员总数应为非负整数"))
+    # parse_count's own message names 带动就业人数, the other count it reads
+    issues = issue_rows(raw.index[bad], "members_total", ["党员总数应为非负整数"] * int(bad.sum()))
     totals = pd.DataFrame(
         {
-            "wave": wave,
-            "township": township,
+            "wave": context.loc[~bad, "wave"],
+            "township": context.loc[~bad, "township"],
             "branch": branch[~bad],
             "members_total": counts[~bad].astype("Int64"),
             "sheet": raw.loc[~bad, "sheet"].astype(str),
@@ -342,5 +360,5 @@ def clean_branch_totals(
         }
     )
     return BranchTotals.validate(totals.reset_index(drop=True), lazy=True), issue_frame(
-        raw, {}, issues
+        raw, {}, issues, context
     )

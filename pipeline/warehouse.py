@@ -277,9 +277,11 @@ def load_file(
 
         for insert, frame in ((_INSERT_QUARANTINE, rejects), (_INSERT_WARNINGS, warnings)):
             if len(frame):
-                issues = frame.assign(
-                    file_hash=file_hash, file_name=file_name, wave=wave, township=township
-                )
+                issues = frame.assign(file_hash=file_hash, file_name=file_name)
+                for column, of_file in (("wave", wave), ("township", township)):
+                    # a row's own township and wave, where cleaning knew them
+                    own = issues.get(column)
+                    issues[column] = of_file if own is None else own.fillna(of_file)
                 con.register("new_issues", issues)
                 con.execute(insert)
                 con.unregister("new_issues")

@@ -110,3 +110,91 @@ def test_township_from_the_filling_row_when_the_title_mentions_returning_home(
     [result] = ingest_paths([path], db=db).files
     assert (result.status, result.rows_loaded) == ("loaded", 2)
     assert [r["township"] for r in stats_rows(db)] == ["大渔镇"]
+
+
+def _townships(db):
+    return [(r["township"], r["wave"], r["outflow"], r["members_total"]) for r in stats_rows(db)]
+
+
+def test_each_sheet_title_speaks_for_its_own_rows(write_xlsx, isolated_env):
+    people = _people(3, {"所属乡镇": [None] * 3})  # no township column value: the titles decide
+    fanshan, mazhan = people[:2], people[2:]
+    path = write_xlsx(
+        "流动党员普查.xlsx",
+        {
+            "一": [["矾山镇流动党员普查登记表（2022年4月）"], HEADER, *fanshan],
+            "二": [["2023年8月马站镇流动党员普查登记表"], HEADER, *mazhan],
+        },
+    )
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected) == (3, 0)
+    assert _townships(db) == [("矾山镇", "2022-04", 2, None), ("马站镇", "2023-08", 1, None)]
+
+
+def test_county_workbook_totals_and_rejects_belong_to_each_rows_township(write_xlsx, isolated_env):
+    rows = _people(3, {"所属乡镇": ["矾山镇", "马站镇", "马站镇"]})
+    rows[2][HEADER.index("姓名")] = None  # rejected: a 马站镇 row
+    totals = [["所属乡镇", "支部名称", "党员总数"], ["矾山镇", "第一党支部", "35名"]]
+    totals += [["马站镇", "第一党支部", 30], ["马站镇", "第二党支部", "很多"]]
+    path = write_xlsx("2022-04_全县流动党员.xlsx", {"登记表": [HEADER, *rows], "支部情况": totals})
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected) == (2, 2)
+    assert _townships(db) == [("矾山镇", "2022-04", 1, 35), ("马站镇", "2022-04", 1, 30)]
+    assert _fetch(
+        db, "select township, excel_row, field, reason from quarantine order by 2, 3"
+    ) == [
+        ("马站镇", 4, "members_total", "党员总数应为非负整数"),
+        ("马站镇", 4, "name", "姓名为空"),
+    ]
+
+
+def test_header_repeated_under_each_branch_heading(write_xlsx, isolated_env):
+    header = [h for h in HEADER if h != "所在党支部"]
+    people = [[c for h, c in zip(HEADER, m, strict=True) if h != "所在党支部"] for m in _people(3)]
+    rows = [["莒溪村党支部"], header, *people[:2], [], ["天井村党支部"], header, people[2]]
+    path = write_xlsx("2022-04_莒溪镇.xlsx", {"Sheet1": rows})
+    db = isolated_env / "w.duckdb"
+    ingest_paths([path], db=db)
+    assert _fetch(db, "select branch, excel_row from members order by excel_row") == [
+        ("莒溪村党支部", 3),
+        ("莒溪村党支部", 4),
+        ("天井村党支部", 8),
+    ]
+
+
+def test_the_usual_header_word_wins_a_field_and_a_dues_remark_is_no_date(write_xlsx, isolated_env):
+    header = [*HEADER, "现居住地址", "党费缴纳情况"]
+    header[HEADER.index("流入地")] = "流入地"
+    rows = [[*m, "苍南县灵溪镇", "按时缴纳"] for m in _people(2)]
+    header.insert(3, header.pop(-2))  # 现居住地址 before 流入地
+    rows = [[*r[:3], r[-2], *r[3:-2], r[-1]] for r in rows]
+    path = write_xlsx("2022-04_灵溪镇.xlsx", {"Sheet1": [header, *rows]})
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected) == (2, 0)
+    assert stats_rows(db)[0]["scope"] == {"跨省": 2}  # 上海市闵行区, from 流入地
+    [(unmapped,)] = _fetch(db, "select unmapped_columns from source_files")
+    assert sorted(unmapped) == ["Sheet1:党费缴纳情况", "Sheet1:现居住地址"]
+
+
+def test_csv_cells_forced_to_text_keep_their_digits(tmp_path, isolated_env):
+    rows = _people(2)
+    lines = [",".join(HEADER)]
+    for row, forced in zip(rows, ['="{}"', "'{}"], strict=True):
+        row[HEADER.index("身份证号")] = forced.format(row[HEADER.index("身份证号")])
+        lines.append(",".join("" if v is None else str(v) for v in row))
+    path = tmp_path / "2022-04_灵溪镇.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected) == (2, 0)
+
+
+def test_blank_township_cells_are_named_in_the_rejection(write_xlsx, isolated_env):
+    rows = _people(2, {"所属乡镇": ["矾山镇", None]})
+    path = write_xlsx("流动党员_2022年4月.xlsx", {"Sheet1": [HEADER, *rows]})
+    [result] = ingest_paths([path], db=isolated_env / "w.duckdb").files
+    assert result.status == "rejected"
+    assert "“所属乡镇”列第3行为空" in result.error

@@ -102,6 +102,12 @@ def test_sheet_without_header_gives_no_table(write_xlsx):
         ("各乡镇（街道）流动党员汇总表", None, None),
         ("流动党员及返乡创业党员情况统计表 填报单位：中共苍南县大渔镇委员会", "大渔镇", None),
         ("古城镇返乡创业党员名册", "古城镇", None),
+        # a date, table number or 关于 before the name is not part of it
+        ("2023年8月矾山镇流动党员普查登记表", "矾山镇", "2023-08"),
+        ("2023年度矾山镇流动党员统计表", "矾山镇", None),
+        ("表一 矾山镇流动党员名册", "矾山镇", None),
+        ("二〇二三年八月矾山镇流动党员", "矾山镇", None),
+        ("关于矾山镇流动党员情况的报告", "矾山镇", None),
     ],
 )
 def test_township_and_wave_from_text(text, township, wave):
