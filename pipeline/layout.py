@@ -25,6 +25,7 @@ _NON_DATA_START = re.compile(
 )
 _SIGNATURE = re.compile(r"填表人|审核人|填报人[:：]|制表人")
 _TRIGGERS = set("合总小共注说备填审制负单联")
+_EXAMPLE_SHEET = re.compile(r"示例|样例|样表|范例|例表|填表说明|填写说明")
 _BRANCH_WORDS = re.compile(r"(党支部|支部|党总支|党小组|党委|村|社区|居委会)$")
 _GENERIC_SHEET = re.compile(
     r"^(sheet\d*|工作表\d*|流动党员.*|.*(普查|台账|登记|汇总|名单|明细|数据|统计).*)$", re.I
@@ -63,7 +64,7 @@ class ColumnMap:
 @dataclass
 class SheetTable:
     sheet: str
-    members: pd.DataFrame  # canonical columns + sheet, excel_row, sheet_branch
+    members: pd.DataFrame  # canonical columns + sheet, excel_row, sheet_branch/township/wave
     columns: list[ColumnMap]
     context_text: str  # title and filling rows above the header
 
@@ -313,6 +314,8 @@ def parse_workbook(sheets) -> Workbook:
     book = Workbook()
     totals = []
     for sheet in sheets:
+        if _EXAMPLE_SHEET.search(clean_text(sheet.name)):
+            continue  # the template's filled-in example (张三) is nobody
         table = read_table(sheet)
         if table is None:
             continue

@@ -170,3 +170,13 @@ def test_rows_of_spaces_are_blank_not_missing_names(write_xlsx):
     ]
     book = parse_workbook(read_sheets(write_xlsx("t.xlsx", {"s": rows})))
     assert book.tables[0].members["name"].tolist() == ["甲"]
+
+
+def test_a_template_example_sheet_is_not_read(write_xlsx):
+    header = ["序号", "姓名", "身份证号", "流出时间", "流入地"]
+    sheets = {
+        "填写示例": [header, [1, "张三", "33032719800101123X", "2021.3", "上海"]],
+        "登记表": [header, [1, "李四", "33032719850307123X", "2021.3", "杭州"]],
+    }
+    book = parse_workbook(read_sheets(write_xlsx("t.xlsx", sheets)))
+    assert [t.sheet for t in book.tables] == ["登记表"]
