@@ -33,7 +33,20 @@ _GENERIC_SHEET = re.compile(
 _WAVE_LABELLED = re.compile(r"普查(?:时间|批次|年月)?[:：]?\s*(\d{4})\s*[年.\-/]\s*(\d{1,2})")
 _WAVE_ANY = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*(?:年|[.\-/_])\s*(\d{1,2})(?!\d)")
 _WAVE_COMPACT = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(?:\d{2})?(?!\d)")
-_FILL_DATE = re.compile(r"(填报|填表|制表|报送|审核|打印|导出)(日期|时间)[:：]?[\d年月日.\-/]*")
+_FILL_DATE = re.compile(
+    r"(填报|填表|制表|报送|审核|打印|导出)(日期|时间)[:：]?[\d年月日.\-/]*"
+    r"|\d{4}[年.\-/]\d{1,2}[月.\-/]\d{1,2}日?(?:填报|填表|制表|报送|打印|导出)"
+)
+# A period ("2023年1-8月", "2022年9月至2023年8月") is counted up to its end: that is the wave.
+_RANGE_TO = r"\s*(?:-|~|～|—|至|到)\s*"
+_WAVE_PERIODS = (
+    re.compile(
+        r"\d{4}\s*[年.\-/]\s*\d{1,2}\s*(?:[月.\-/]\s*\d{1,2}\s*日?|月)?"
+        + _RANGE_TO
+        + r"(\d{4})\s*[年.\-/]\s*(\d{1,2})"
+    ),
+    re.compile(r"(\d{4})\s*年\s*\d{1,2}" + _RANGE_TO + r"(\d{1,2})\s*月"),
+)
 _TOWNSHIP = re.compile(r"([\u4e00-\u9fffA-Za-z]{1,10}?(?:街道|镇|乡))(?![镇乡])")
 _TOWNSHIP_PREFIX = re.compile(r"^(?:中共|中国共产党)?(?:[\u4e00-\u9fff]{1,6}?(?:省|市|县|区))*")
 # Words with 乡 in them that name no place: a title such as "流动党员及返乡创业党员情况统计表"
@@ -339,12 +352,14 @@ def parse_workbook(sheets) -> Workbook:
 
 
 def wave_from_text(text: str) -> str | None:
-    """`YYYY-MM` from a title, filling row or file name; a labelled 普查时间 wins.
+    """`YYYY-MM` from a title, filling row or file name; a period's end, then a labelled
+    普查时间, win.
 
-    The day a form was filled in (填报日期) is not the census wave, so it is ignored.
+    The day a form was filled in (填报日期, "2023年9月5日填报") is not the census wave, so it is
+    ignored.
     """
     text = _FILL_DATE.sub("", clean_text(text)) if text else ""
-    for pattern in (_WAVE_LABELLED, _WAVE_ANY, _WAVE_COMPACT):
+    for pattern in (*_WAVE_PERIODS, _WAVE_LABELLED, _WAVE_ANY, _WAVE_COMPACT):
         match = pattern.search(text)
         if match:
             year, month = int(match.group(1)), int(match.group(2))

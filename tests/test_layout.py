@@ -108,6 +108,11 @@ def test_sheet_without_header_gives_no_table(write_xlsx):
         ("表一 矾山镇流动党员名册", "矾山镇", None),
         ("二〇二三年八月矾山镇流动党员", "矾山镇", None),
         ("关于矾山镇流动党员情况的报告", "矾山镇", None),
+        # a period counts to its end; a fill date is not the wave
+        ("矾山镇流动党员统计表 统计时间：2023年1-8月", "矾山镇", "2023-08"),
+        ("2022年9月-2023年8月流动党员情况", None, "2023-08"),
+        ("2023年1月1日至2023年8月31日 马站镇", "马站镇", "2023-08"),
+        ("矾山镇流动党员普查表 2023年9月5日填报 矾山镇_2023-08", "矾山镇", "2023-08"),
     ],
 )
 def test_township_and_wave_from_text(text, township, wave):
