@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 _primed = threading.Event()
 
 # A made-up member; the ID is the check-digit example printed in GB 11643, nobody's number.
+# The sheet has an ordinary name: one called 示例 would be skipped as a template's example.
+SHEET_NAME = "登记表"
 _SHEET = [
     ["序号", "姓名", "性别", "出生年月", "身份证号", "所在党支部", "流出时间", "流入地",
      "流动范围", "从事职业", "联系电话", "最近联系时间", "联系状态", "是否返乡", "返乡时间"],
@@ -33,7 +35,7 @@ def prime(home_county: str) -> None:
     if _primed.is_set():
         return
     try:
-        book = parse_workbook([Sheet("示例", [list(row) for row in _SHEET])])
+        book = parse_workbook([Sheet(SHEET_NAME, [list(row) for row in _SHEET])])
         clean_census(
             book.tables[0].members,
             township="示例镇",

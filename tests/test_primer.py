@@ -12,7 +12,7 @@ from pipeline.transform import clean_census
 
 def test_the_priming_sheet_is_one_clean_member():
     # A sheet that lost its member to a reject would leave part of the row pipeline unprimed.
-    book = parse_workbook([Sheet("示例", [list(row) for row in primer._SHEET])])
+    book = parse_workbook([Sheet(primer.SHEET_NAME, [list(row) for row in primer._SHEET])])
     cleaned = clean_census(
         book.tables[0].members,
         township="示例镇",
