@@ -63,7 +63,8 @@ _PLAIN = "[0-9A-Za-z\u4e00-\u9fff]+"
 VECTOR_TEXT = {
     "name": {"spaces": "", "placeholders": True},
     "phone": {"spaces": "", "placeholders": True, "strip_prefix": "+86"},
-    "id_number": {"spaces": "", "placeholders": True, "upper": True},
+    # a leading apostrophe is how Excel users type digits as text
+    "id_number": {"spaces": "", "placeholders": True, "upper": True, "strip_prefix": "'"},
 }
 
 

@@ -380,6 +380,22 @@ def flow_scope(home_county_code: str, place: Place | None) -> str | None:
     return "县内" if dest_county == home else "市内跨县"
 
 
+# Destinations written relative to home, which no code table places: 本县, 县城, 本镇 … or 省外.
+_RELATIVE_SCOPES = (
+    (
+        re.compile(r"^(?:本县|县内|县城|县域|本镇|本乡|本村|本地|当地|镇内|乡内|村内|本街道)"),
+        "县内",
+    ),
+    (re.compile(r"^(?:省外|外省|出省)"), "跨省"),
+)
+
+
+def relative_scope(text: object) -> str | None:
+    """The flow scope a relative destination ("县内务工", "外省") states, or None."""
+    s = _normalize(text)
+    return next((scope for pattern, scope in _RELATIVE_SCOPES if pattern.match(s)), None)
+
+
 def province_short(name: str | None) -> str:
     """Label form of a province: 浙江省 -> 浙江, 新疆维吾尔自治区 -> 新疆, 香港特别行政区 -> 香港."""
     if not name:

@@ -110,6 +110,11 @@ def prepare(path: Path, digest: str, hash_id: Callable[[str], str], home_county:
     """Read → layout → clean one file. Raises FileRejected / ContextMissing for a bad file."""
     sheets = read_sheets(path, meanwhile=partial(prime, home_county))
     book = parse_workbook(sheets)
+    if not book.tables and book.branch_totals is not None:
+        raise FileRejected(
+            "文件只有“支部情况”表（党员总数），没有流动党员名单；"
+            "请把支部情况表与名单放在同一个工作簿中上传"
+        )
     if not book.tables:
         raise FileRejected(
             "未找到可识别的表头：表中应有“姓名”等列（如 姓名、身份证号、所在党支部、流出时间、流入地）"

@@ -26,6 +26,12 @@ _NON_DATA_START = re.compile(
 _SIGNATURE = re.compile(r"填表人|审核人|填报人[:：]|制表人")
 _TRIGGERS = set("合总小共注说备填审制负单联")
 _EXAMPLE_SHEET = re.compile(r"示例|样例|样表|范例|例表|填表说明|填写说明")
+_SUBTOTAL_END = re.compile(r"(小计|合计|总计|共计)$")
+# "一、城东村党支部", "（四）城北村", "城西村党支部（2人）", "城南社区党支部 共2人"
+_HEADING_NUMBER = re.compile(
+    r"^(?:[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十\d]+[、.．])"
+)
+_HEADING_COUNT = re.compile(r"[(（]?(?:共|计)?\d+(?:人|名)[)）]?$")
 _BRANCH_WORDS = re.compile(r"(党支部|支部|党总支|党小组|党委|村|社区|居委会)$")
 _GENERIC_SHEET = re.compile(
     r"^(sheet\d*|工作表\d*|流动党员.*|.*(普查|台账|登记|汇总|名单|明细|数据|统计).*)$", re.I
@@ -119,6 +125,28 @@ def find_header(rows: list[list[object]]) -> int | None:
     return best
 
 
+_COLUMN_NUMBER = re.compile(r"[(（]?(\d{1,2})[)）]?")
+
+
+def _is_column_numbers(row: list[object]) -> bool:
+    """A row numbering the columns under the header (1 2 3 … or (1) (2) …), as official forms do."""
+    cells = [cell for cell in row if _present(cell)]
+    numbers = []
+    for cell in cells:
+        if (
+            isinstance(cell, int | float)
+            and not isinstance(cell, bool)
+            and float(cell).is_integer()
+        ):
+            numbers.append(int(cell))
+            continue
+        found = _COLUMN_NUMBER.fullmatch(str(cell).strip())
+        if not found:
+            return False
+        numbers.append(int(found[1]))
+    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
 def _is_subheader(row: list[object]) -> bool:
     cells = [cell for cell in row if not is_blank(cell)]
     return bool(cells) and all(isinstance(cell, str) and is_header_word(cell) for cell in cells)
@@ -176,6 +204,8 @@ def map_columns(
             label = parent_text or (to_text(child) or "")
             mapped = map_header(label) if label else None
         result.append((label, mapped) if label or mapped else ("", None))
+    if sub is None:
+        result = _spread_merged_header(result, merged, header_index)
     # A second column for the same field is reported, not silently merged; the column with the
     # more usual header word keeps the field (流入地 over an earlier 现居住地址).
     best: dict[str, int] = {}
@@ -188,6 +218,27 @@ def map_columns(
         (label, mapped if mapped and best[mapped] == c else None)
         for c, (label, mapped) in enumerate(result)
     ]
+
+
+_DEST_PARTS = ("dest_province", "dest_city", "dest_county")
+
+
+def _spread_merged_header(result, merged, header_index: int) -> list[tuple[str, str | None]]:
+    """Columns under a header cell merged across them: 流入地 over 浙江省 | 杭州市 is read as
+    省 / 市 / 县 parts (their text is joined); any other header's extra columns are reported as
+    unmapped (kept with the row), never silently dropped."""
+    result = list(result)
+    for r0, c0, _r1, c1 in merged:
+        if r0 != header_index or c1 <= c0 or c0 >= len(result):
+            continue
+        label, field = result[c0]
+        span = range(c0, min(c1, len(result) - 1) + 1)
+        for k, c in enumerate(span):
+            if field == "destination" and len(span) <= len(_DEST_PARTS):
+                result[c] = (f"{label}({k + 1})", _DEST_PARTS[k])
+            elif k:
+                result[c] = (f"{label}({k + 1})", None)
+    return result
 
 
 def _present(value: object) -> bool:
@@ -213,9 +264,11 @@ def _is_non_data(
             _NON_DATA_START.match(clean_text(compact)) or _SIGNATURE.search(compact)
         ):
             return True
+    if isinstance(first, str) and _SUBTOTAL_END.search(clean_text(first)):
+        return True  # "二村党支部小计"
     if len(present) == 1:
         # A lone cell is a block heading or a note, unless it is a name in the name column.
-        return not (present[0] == name_col and not _BRANCH_WORDS.search(str(row[present[0]])))
+        return not (present[0] == name_col and branch_heading(row[present[0]]) is None)
     return False
 
 
@@ -228,10 +281,19 @@ def _heading_above(rows: list[list[object]], header_index: int) -> str | None:
         if not cells:
             continue
         text = clean_text(cells[0])
-        if len(cells) == 1 and _BRANCH_WORDS.search(text) and not re.search(r"党委$|[:：]", text):
-            return to_text(cells[0])
+        if len(cells) == 1 and not re.search(r"党委$|[:：]", text):
+            return branch_heading(cells[0])
         return None
     return None
+
+
+def branch_heading(value: object) -> str | None:
+    """The branch a lone heading cell names, without its list number or head count."""
+    text = to_text(value)
+    if not text:
+        return None
+    name = _HEADING_COUNT.sub("", _HEADING_NUMBER.sub("", text.strip())).strip()
+    return name if name and _BRANCH_WORDS.search(clean_text(name)) else None
 
 
 def branch_from_sheet_name(name: str) -> str | None:
@@ -259,6 +321,8 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
     merged = list(getattr(sheet, "merged", []) or [])
     mapping = map_columns(rows[header_index], sub, merged, header_index)
     data_start = header_index + (2 if sub is not None else 1)
+    if data_start < len(rows) and _is_column_numbers(rows[data_start]):
+        data_start += 1
     rows = fill_merged(rows, merged, data_start)
     context = " ".join(str(v) for r in rows[:header_index] for v in r if not is_blank(v))
     fields = [f for _, f in mapping]
@@ -297,8 +361,8 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
             keep[i] = False
             # A block heading names the branch below it; it may sit in the 序号 column.
             alone = present or ([seq_col] if seq_col is not None and _present(row[seq_col]) else [])
-            if len(alone) == 1 and _BRANCH_WORDS.search(clean_text(row[alone[0]])):
-                block[i] = to_text(row[alone[0]])
+            if len(alone) == 1:
+                block[i] = branch_heading(row[alone[0]])
     if name_col is not None and header_name not in (None, ""):
         keep &= matrix[:, name_col] != header_name  # the header repeated above a new block
     first_heading = _heading_above(rows, header_index)

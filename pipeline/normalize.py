@@ -86,6 +86,8 @@ def to_text(value: object) -> str | None:
 # exports) says nothing the census needs. It is cut off while the space still marks where the
 # date ends, before the spaces inside a date ("2019 年 3 月") are removed.
 _TIME_OF_DAY = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+# "2021年3月上旬", "3月底": the month is what the census needs.
+_PART_OF_MONTH = re.compile(r"月(?:上旬|中旬|下旬|初|底|末|份)$")
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
     re.compile(r"^(\d{4})[-/.年](\d{1,2})月?()$"),
@@ -125,7 +127,7 @@ def parse_date(value: object) -> date | None:
             return EXCEL_EPOCH + timedelta(days=int(number))
         raise ValueError("日期无法识别")
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    text = _SPACES.sub("", _TIME_OF_DAY.sub("", text))
+    text = _PART_OF_MONTH.sub("月", _SPACES.sub("", _TIME_OF_DAY.sub("", text)))
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -156,7 +158,7 @@ def normalize_id(value: object) -> str | None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError("身份证号以数字格式存储，后几位已丢失，请将该列设为文本后重新填写")
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).upper()
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).upper().removeprefix("'")
     if re.fullmatch(r"\d(\.\d+)?E\+\d+", text):
         raise ValueError("身份证号以科学计数法存储，后几位已丢失，请将该列设为文本后重新填写")
     return text
@@ -214,6 +216,9 @@ _YES = {
     "已回乡",
     "返乡",
     "回乡",
+    "已返乡创业",
+    "返乡创业",
+    "已回乡创业",
 }
 _NO = {
     "否",
@@ -281,11 +286,24 @@ _CONTACT = {
 }
 
 
+# Free wording: "失联（已上报）" is lost, "电话联系" or "偶尔联系" is in contact; "未联系" says
+# neither and stays for the schema to flag.
+_REMARK = re.compile(r"[(（][^()（）]*[)）]$")
+_LOST_WORDS = re.compile(r"失联|失去联系|联系不上|无法联系|未联系上|联系中断|断联")
+_IN_CONTACT = re.compile(r"^[^未不无没]*联系$")
+
+
 def normalize_contact_status(value: object) -> str | None:
     text = optional_text(value)
     if text is None:
         return None
-    return _CONTACT.get(_SPACES.sub("", text), text)
+    word = _SPACES.sub("", text)
+    if word in _CONTACT:
+        return _CONTACT[word]
+    word = _REMARK.sub("", word)
+    if _LOST_WORDS.search(word):
+        return "失联"
+    return "正常" if _IN_CONTACT.match(word) else text
 
 
 def lost_flag_status(value: object) -> str | None:
@@ -296,7 +314,17 @@ def lost_flag_status(value: object) -> str | None:
     return None if answer is None else ("失联" if answer else "正常")
 
 
-_GENDER = {"男": "男", "女": "女", "男性": "男", "女性": "女", "m": "男", "f": "女"}
+# 1 and 2 are the national code for sex (GB/T 2261.1).
+_GENDER = {
+    "男": "男",
+    "女": "女",
+    "男性": "男",
+    "女性": "女",
+    "m": "男",
+    "f": "女",
+    "1": "男",
+    "2": "女",
+}
 
 
 def normalize_gender(value: object) -> str | None:
@@ -325,6 +353,7 @@ _SCOPES = {
     "县(市、区)内": "县内",
     "县域内": "县内",
     "本县": "县内",
+    "外省": "跨省",
 }
 
 
@@ -339,6 +368,17 @@ def normalize_flow_scope(value: object) -> str | None:
 
 
 _COUNT_UNIT = re.compile(r"[人名个位]$")
+_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "〇": 0}
+
+
+def _chinese_count(text: str) -> int | None:
+    """一 … 九十九 as written in a register ("五", "十二", "二十", "两"), else None."""
+    if text and all(c in _DIGITS for c in text) and len(text) == 1:
+        return _DIGITS[text]
+    tens, ten, ones = text.partition("十")
+    if not ten or not all(c in _DIGITS for c in tens + ones) or len(tens) > 1 or len(ones) > 1:
+        return None
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
 
 
 def parse_count(value: object) -> float | None:
@@ -348,6 +388,9 @@ def parse_count(value: object) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     text = _COUNT_UNIT.sub("", _SPACES.sub("", unicodedata.normalize("NFKC", str(value))))
+    written = _chinese_count(text)
+    if written is not None:
+        return float(written)
     try:
         return float(text)
     except ValueError:

@@ -178,11 +178,11 @@ class CensusRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="return_date|return_after_outflow", ignore_na=False)
     def _return_order(cls, df: pd.DataFrame) -> Series[bool]:
-        return (
-            df["return_date"].isna()
-            | df["outflow_date"].isna()
-            | (df["return_date"] >= df["outflow_date"])
-        )
+        # By month: a return written "2022.5" (month precision, spec §2) after an outflow on
+        # 2022-05-20 is not before it.
+        returned = df["return_date"].dt.year * 12 + df["return_date"].dt.month
+        left = df["outflow_date"].dt.year * 12 + df["outflow_date"].dt.month
+        return df["return_date"].isna() | df["outflow_date"].isna() | (returned >= left)
 
     class Config:
         strict = "filter"  # lineage and free-text columns pass through untouched

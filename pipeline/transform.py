@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline import normalize as nz
 from pipeline.columnwise import VECTOR_TEXT, map_distinct, vector_text
-from pipeline.geo import flow_scope, resolve_many
+from pipeline.geo import flow_scope, relative_scope, resolve_many
 from pipeline.layout import township_from_text
 from pipeline.row_issues import (
     issue_frame,
@@ -230,7 +230,10 @@ def clean_census(
         return pd.Series(pd.array(values, dtype="str").take(codes), index=valid.index)
 
     valid["derived_scope"] = per_row(
-        [flow_scope(home_county, p) if p is not None else None for p in resolved]
+        [
+            (flow_scope(home_county, p) if p is not None else None) or relative_scope(text)
+            for p, text in zip(resolved, [*texts, None], strict=True)
+        ]
     )
     valid["resolved_as"] = per_row([p.label if p is not None else None for p in resolved])
     warnings = row_warnings(valid)

@@ -198,3 +198,27 @@ def test_blank_township_cells_are_named_in_the_rejection(write_xlsx, isolated_en
     [result] = ingest_paths([path], db=isolated_env / "w.duckdb").files
     assert result.status == "rejected"
     assert "“所属乡镇”列第3行为空" in result.error
+
+
+def test_a_return_in_the_month_of_departure_is_not_before_it(write_xlsx, isolated_env):
+    rows = _people(
+        2,
+        {
+            "流出时间": ["2021-05-20", "2021-05-20"],
+            "是否返乡": ["是", "是"],
+            "返乡时间": ["2021.5", "2021.4"],
+        },
+    )
+    path = write_xlsx("2022-04_灵溪镇.xlsx", {"Sheet1": [HEADER, *rows]})
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert _fetch(db, "select excel_row, field from quarantine") == [(3, "return_date")]
+
+
+def test_a_file_with_only_branch_totals_says_so(write_xlsx, isolated_env):
+    totals = [["支部名称", "党员总数"], ["第一党支部", 30]]
+    path = write_xlsx("2022-04_灵溪镇.xlsx", {"支部情况": totals})
+    [result] = ingest_paths([path], db=isolated_env / "w.duckdb").files
+    assert result.status == "rejected"
+    assert "只有“支部情况”表" in result.error

@@ -397,3 +397,18 @@ def test_million_values_with_two_thousand_distinct_is_fast():
 )
 def test_a_shared_short_name_is_the_one_in_the_home_city(text, home, expected):
     assert codes(resolve_destination(text, home)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        ("本县", "县内"),
+        ("县内务工", "县内"),
+        ("县城", "县内"),
+        ("外省", "跨省"),
+        ("省外", "跨省"),
+        ("杭州", None),
+    ],
+)
+def test_relative_destinations_state_a_scope(text, scope):
+    assert geo.relative_scope(text) == scope

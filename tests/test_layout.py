@@ -185,3 +185,32 @@ def test_a_template_example_sheet_is_not_read(write_xlsx):
     }
     book = parse_workbook(read_sheets(write_xlsx("t.xlsx", sheets)))
     assert [t.sheet for t in book.tables] == ["登记表"]
+
+
+def test_column_numbers_subtotals_and_numbered_headings_are_not_members(write_xlsx):
+    rows = [
+        ["序号", "姓名", "身份证号", "流出时间", "流入地"],
+        ["(1)", "(2)", "(3)", "(4)", "(5)"],
+        ["一、城东村党支部（2人）"],
+        [1, "甲", None, "2021.3", "杭州"],
+        [2, "乙", None, "2021.3", "杭州"],
+        [None, "城东村党支部小计", "2人"],
+        ["（二）城西村党支部 共1人"],
+        [1, "丙", None, "2021.3", "杭州"],
+    ]
+    [table] = parse_workbook(read_sheets(write_xlsx("n.xlsx", {"Sheet1": rows}))).tables
+    frame = table.members
+    assert frame["name"].tolist() == ["甲", "乙", "丙"]
+    assert frame["block_branch"].tolist() == ["城东村党支部", "城东村党支部", "城西村党支部"]
+
+
+def test_a_header_merged_over_columns_keeps_every_column(write_xlsx):
+    rows = [
+        ["姓名", "流入地", None, "备注", None],
+        ["甲", "浙江省", "杭州市", "务工", "已联系"],
+    ]
+    merges = {"Sheet1": ["B1:C1", "D1:E1"]}
+    [table] = parse_workbook(read_sheets(write_xlsx("m.xlsx", {"Sheet1": rows}, merges))).tables
+    frame = table.members
+    assert frame[["dest_province", "dest_city"]].iloc[0].tolist() == ["浙江省", "杭州市"]
+    assert frame["extra"].iloc[0] == {"备注(2)": "已联系"}

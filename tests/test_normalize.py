@@ -218,3 +218,39 @@ def test_lost_flag_is_a_contact_status(value, expected):
 def test_lost_flag_refuses_other_words():
     with pytest.raises(ValueError, match="应填“是”或“否”"):
         nz.lost_flag_status("不清楚")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("电话联系", "正常"),
+        ("微信联系", "正常"),
+        ("偶尔联系", "正常"),
+        ("失联（已上报）", "失联"),
+        ("联系不上了", "失联"),
+        ("未联系", "未联系"),  # says neither: left for the schema to flag
+    ],
+)
+def test_contact_status_free_wording(value, expected):
+    assert nz.normalize_contact_status(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("parse", "value", "expected"),
+    [
+        (nz.normalize_gender, 1, "男"),  # GB/T 2261.1 codes
+        (nz.normalize_gender, "2", "女"),
+        (nz.parse_count, "五", 5.0),
+        (nz.parse_count, "十二", 12.0),
+        (nz.parse_count, "二十", 20.0),
+        (nz.parse_count, "两", 2.0),
+        (nz.parse_count, "3名", 3.0),
+        (nz.parse_date, "2021年3月上旬", date(2021, 3, 1)),
+        (nz.parse_date, "2023年7月中旬", date(2023, 7, 1)),
+        (nz.parse_date, "2021年3月底", date(2021, 3, 1)),
+        (nz.normalize_id, "'33032719800101123X", "33032719800101123X"),
+        (nz.parse_bool, "已返乡创业", True),
+    ],
+)
+def test_more_field_wording(parse, value, expected):
+    assert parse(value) == expected
