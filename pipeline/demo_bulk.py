@@ -58,7 +58,7 @@ class Town:
 
 
 def township_names(n: int, seed: int) -> list[str]:
-    """n distinct township names (镇/乡) that `layout.township_from_text` reads back."""
+    """n distinct township names (镇/乡) that `context_hints.township_from_text` reads back."""
     stems = [a + b for a in _STEM_A for b in _STEM_B if a != b]
     if n > len(stems):
         raise ValueError(f"at most {len(stems)} townships")

@@ -21,8 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import config
+from pipeline.context_hints import township_from_text, wave_from_text
 from pipeline.identity import load_or_create_secret, make_id_hasher
-from pipeline.layout import Workbook, parse_workbook, township_from_text, wave_from_text
+from pipeline.layout import Workbook, parse_workbook
 from pipeline.models import build_models
 from pipeline.primer import prime
 from pipeline.readers import FileRejected, read_sheets

@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline import normalize as nz
+from pipeline import vocabulary as vocab
 from pipeline.columnwise import VECTOR_TEXT, map_distinct, vector_text
+from pipeline.context_hints import township_from_text
 from pipeline.geo import flow_scope, relative_scope, resolve_many
-from pipeline.layout import township_from_text
 from pipeline.row_issues import (
     issue_frame,
     issue_rows,
@@ -50,12 +51,12 @@ PARSERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(DATE_FIELDS, nz.parse_date),
     "id_number": nz.normalize_id,
     "jobs_created": nz.parse_count,
-    "gender": nz.normalize_gender,
-    "contact_status": nz.normalize_contact_status,
-    "lost_flag": nz.lost_flag_status,
-    "stated_flow_scope": nz.normalize_flow_scope,
-    "has_certificate": nz.parse_bool,
-    "returned": nz.parse_bool,
+    "gender": vocab.normalize_gender,
+    "contact_status": vocab.normalize_contact_status,
+    "lost_flag": vocab.lost_flag_status,
+    "stated_flow_scope": vocab.normalize_flow_scope,
+    "has_certificate": vocab.parse_bool,
+    "returned": vocab.parse_bool,
     "name": nz.normalize_name,
     "phone": nz.normalize_phone,
     **dict.fromkeys(TEXT_FIELDS, nz.optional_text),

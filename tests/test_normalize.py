@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from pipeline import normalize as nz
+from pipeline import vocabulary as vocab
 from pipeline.headers import map_header, map_part
 
 
@@ -67,7 +68,7 @@ def test_parse_date_refuses(value):
     ],
 )
 def test_parse_bool(value, expected):
-    assert nz.parse_bool(value) == expected
+    assert vocab.parse_bool(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ def test_parse_bool(value, expected):
     ],
 )
 def test_contact_status(value, expected):
-    assert nz.normalize_contact_status(value) == expected
+    assert vocab.normalize_contact_status(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -168,7 +169,7 @@ def test_placeholders_mean_empty_but_stay_no_for_yes_no(value):
     assert nz.optional_text(value) is None
     assert nz.parse_date(value) is None
     assert nz.parse_count(value) is None
-    assert nz.parse_bool("无") is False
+    assert vocab.parse_bool("无") is False
 
 
 def _with_check_digit(first17: str) -> str:
@@ -212,12 +213,12 @@ def test_mask_ids_agree_with_mask_id():
     [("是", "失联"), ("√", "失联"), ("否", "正常"), ("×", "正常"), ("无", "正常"), (None, None)],
 )
 def test_lost_flag_is_a_contact_status(value, expected):
-    assert nz.lost_flag_status(value) == expected
+    assert vocab.lost_flag_status(value) == expected
 
 
 def test_lost_flag_refuses_other_words():
     with pytest.raises(ValueError, match="应填“是”或“否”"):
-        nz.lost_flag_status("不清楚")
+        vocab.lost_flag_status("不清楚")
 
 
 @pytest.mark.parametrize(
@@ -232,14 +233,14 @@ def test_lost_flag_refuses_other_words():
     ],
 )
 def test_contact_status_free_wording(value, expected):
-    assert nz.normalize_contact_status(value) == expected
+    assert vocab.normalize_contact_status(value) == expected
 
 
 @pytest.mark.parametrize(
     ("parse", "value", "expected"),
     [
-        (nz.normalize_gender, 1, "男"),  # GB/T 2261.1 codes
-        (nz.normalize_gender, "2", "女"),
+        (vocab.normalize_gender, 1, "男"),  # GB/T 2261.1 codes
+        (vocab.normalize_gender, "2", "女"),
         (nz.parse_count, "五", 5.0),
         (nz.parse_count, "十二", 12.0),
         (nz.parse_count, "二十", 20.0),
@@ -249,7 +250,7 @@ def test_contact_status_free_wording(value, expected):
         (nz.parse_date, "2023年7月中旬", date(2023, 7, 1)),
         (nz.parse_date, "2021年3月底", date(2021, 3, 1)),
         (nz.normalize_id, "'33032719800101123X", "33032719800101123X"),
-        (nz.parse_bool, "已返乡创业", True),
+        (vocab.parse_bool, "已返乡创业", True),
     ],
 )
 def test_more_field_wording(parse, value, expected):
