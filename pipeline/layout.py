@@ -240,14 +240,12 @@ def _is_non_data(
 
 def _heading_above(rows: list[list[object]], header_index: int) -> str | None:
     """A branch heading on the last filled line above the header: the first block's branch when
-    the header repeats under each block's heading. Not a 党委 (a township title) nor a
-    "填报单位：…" line."""
+    the header repeats under each block's heading. Not a 党委 (a township's title)."""
     for row in reversed(rows[:header_index]):
         cells = [v for v in row if _present(v)]
         if not cells:
             continue
-        text = clean_text(cells[0])
-        if len(cells) == 1 and not re.search(r"党委$|[:：]", text):
+        if len(cells) == 1 and not clean_text(cells[0]).endswith("党委"):
             return branch_heading(cells[0])
         return None
     return None
@@ -258,6 +256,8 @@ def branch_heading(value: object) -> str | None:
     text = to_text(value)
     if not text:
         return None
+    # "第一支部：马站村党支部", "填报单位：莒溪村党支部": the name is after the label
+    text = re.split(r"[:：]", text)[-1]
     name = _HEADING_COUNT.sub("", _HEADING_NUMBER.sub("", text.strip())).strip()
     return name if name and _BRANCH_WORDS.search(clean_text(name)) else None
 
@@ -330,7 +330,11 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
             if len(alone) == 1:
                 block[i] = branch_heading(row[alone[0]])
     if name_col is not None and header_name not in (None, ""):
-        keep &= matrix[:, name_col] != header_name  # the header repeated above a new block
+        repeated = matrix[:, name_col] == header_name  # the header repeated above a new block
+        keep &= ~repeated
+        for i in np.flatnonzero(repeated[:-1]) + 1:  # and its column-number row
+            if _is_column_numbers(body[i]):
+                keep[i] = False
     first_heading = _heading_above(rows, header_index)
     if first_heading is not None and len(block) and block[0] is None:
         block[0] = first_heading

@@ -153,11 +153,20 @@ def test_column_numbers_subtotals_and_numbered_headings_are_not_members(write_xl
         [None, "城东村党支部小计", "2人"],
         ["（二）城西村党支部 共1人"],
         [1, "丙", None, "2021.3", "杭州"],
+        ["第三支部：城南社区党支部"],
+        ["序号", "姓名", "身份证号", "流出时间", "流入地"],  # the header again, numbered again
+        [1, 2, 3, 4, 5],
+        [1, "丁", None, "2021.3", "杭州"],
     ]
     [table] = parse_workbook(read_sheets(write_xlsx("n.xlsx", {"Sheet1": rows}))).tables
     frame = table.members
-    assert frame["name"].tolist() == ["甲", "乙", "丙"]
-    assert frame["block_branch"].tolist() == ["城东村党支部", "城东村党支部", "城西村党支部"]
+    assert frame["name"].tolist() == ["甲", "乙", "丙", "丁"]
+    assert frame["block_branch"].tolist() == [
+        "城东村党支部",
+        "城东村党支部",
+        "城西村党支部",
+        "城南社区党支部",
+    ]
 
 
 def test_a_header_merged_over_columns_keeps_every_column(write_xlsx):
