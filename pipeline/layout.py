@@ -285,8 +285,19 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
         else None
     )
     merged = list(getattr(sheet, "merged", []) or [])
-    mapping = map_columns(rows[header_index], sub, merged, header_index)
-    data_start = header_index + (2 if sub is not None else 1)
+    below = header_index + 2
+    if sub is not None and below < len(rows) and _is_subheader(rows[below]):
+        # Three header rows: the top one only groups columns (流出情况 over 流入地 over 省/市/县),
+        # and a cell merged down from it (姓名) stands in the middle row too.
+        middle = list(sub)
+        for r0, c0, r1, _c1 in merged:
+            if r0 == header_index and r1 > header_index and c0 < len(middle):
+                middle[c0] = middle[c0] if not is_blank(middle[c0]) else rows[header_index][c0]
+        mapping = map_columns(middle, rows[below], merged, header_index + 1)
+        data_start = below + 1
+    else:
+        mapping = map_columns(rows[header_index], sub, merged, header_index)
+        data_start = header_index + (2 if sub is not None else 1)
     if data_start < len(rows) and _is_column_numbers(rows[data_start]):
         data_start += 1
     rows = fill_merged(rows, merged, data_start)

@@ -179,3 +179,29 @@ def test_a_header_merged_over_columns_keeps_every_column(write_xlsx):
     frame = table.members
     assert frame[["dest_province", "dest_city"]].iloc[0].tolist() == ["浙江省", "杭州市"]
     assert frame["extra"].iloc[0] == {"备注(2)": "已联系"}
+
+
+def test_three_header_rows_with_a_grouping_row_on_top(write_xlsx):
+    rows = [
+        ["序号", "姓名", "性别", "身份证号", "流出情况", None, None, None, "返乡创业情况"],
+        [None, None, None, None, "流出时间", "流入地", None, None, "是否返乡"],
+        [None, None, None, None, None, "省", "市", "县(区)", None],
+        [1, "李二", "女", "33032719850315022X", "2020.5", "浙江省", "杭州市", "西湖区", "否"],
+    ]
+    merges = ["A1:A3", "B1:B3", "C1:C3", "D1:D3", "E1:H1", "E2:E3", "F2:H2", "I2:I3"]
+    book = parse_workbook(read_sheets(write_xlsx("g.xlsx", {"Sheet1": rows}, {"Sheet1": merges})))
+    [table] = book.tables
+    assert [c.field for c in table.columns] == [
+        "seq",
+        "name",
+        "gender",
+        "id_number",
+        "outflow_date",
+        "dest_province",
+        "dest_city",
+        "dest_county",
+        "returned",
+    ]
+    assert table.members[["name", "dest_city", "excel_row"]].values.tolist() == [
+        ["李二", "杭州市", 4]
+    ]
