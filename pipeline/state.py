@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -97,9 +98,24 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
     con.row_factory = sqlite3.Row
     con.execute("pragma busy_timeout = 10000")
     con.execute("pragma foreign_keys = on")
-    con.execute("pragma journal_mode = wal")
+    _use_wal(con)
     con.executescript(_SCHEMA)
     return con
+
+
+def _use_wal(con: sqlite3.Connection) -> None:
+    # Switching a fresh database to WAL needs it to itself, and SQLite answers "database is
+    # locked" at once instead of waiting (busy_timeout does not cover it): several first
+    # connections at the same moment (sign-ins, audit writes) retry until one has switched it.
+    for _ in range(200):
+        try:
+            if con.execute("pragma journal_mode").fetchone()[0] == "wal":
+                return
+            con.execute("pragma journal_mode = wal")
+            return
+        except sqlite3.OperationalError:
+            time.sleep(0.05)
+    con.execute("pragma journal_mode = wal")
 
 
 @contextmanager

@@ -99,10 +99,10 @@ def test_concurrent_writers_keep_every_entry_and_the_chain():
         for i in range(15):
             audit.record("sign_in", f"w{worker}", None, {"i": i})
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(audit.recent(1000)) == 60
+    assert len(audit.recent(1000)) == 120
     assert audit.verify_chain() is None
