@@ -6,6 +6,8 @@ Both paths apply the same rules (`pipeline.normalize`); they differ only in cost
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
 
 import numpy as np
@@ -52,6 +54,12 @@ def _typed(results: list[object], dtype: str | None):
     if dtype.startswith("datetime"):
         return pd.to_datetime(pd.Series(results, dtype=object)).astype(dtype).array
     return pd.array(results, dtype=dtype)
+
+
+def joined_text(parts: pd.DataFrame) -> pd.Series:
+    """Each row's text cells joined in column order (省 + 市 + 县); None where all are blank."""
+    filled = parts.fillna("")
+    return functools.reduce(operator.add, (filled[c] for c in filled.columns)).replace("", None)
 
 
 # Text that NFKC normalisation and trimming cannot change (CJK Unified Ideographs have no

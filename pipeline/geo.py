@@ -276,9 +276,12 @@ def _walk(
         pos += length
         if candidates is None:
             continue
-        local = [u for u in candidates if home_city and u.city == home_city]
-        if len(candidates) > 1 and len(local) == 1 and prov is None:
-            candidates = local  # "龙港" in a 苍南 register is the neighbour 龙港市, not 葫芦岛's
+        if len(candidates) > 1 and prov is None and home_city:
+            local = [u for u in candidates if u.city == home_city]
+            if len(local) == 1:
+                candidates = (
+                    local  # "龙港" in a 苍南 register is the neighbour 龙港市, not 葫芦岛's
+                )
         if len(candidates) > 1:
             prov = prov or _common(u.province for u in candidates)
             city = city or _common(u.city for u in candidates)

@@ -114,6 +114,7 @@ DESTINATION_PARTS: dict[str, tuple[str, ...]] = {
     "dest_city": ("市", "地市", "市(州)", "城市", "地级市"),
     "dest_county": ("县(区)", "县区", "区县", "县", "区", "县(市、区)", "县(市区)", "县市区"),
 }
+DEST_PARTS = tuple(DESTINATION_PARTS)  # province, city, county: the order their text is joined
 
 # Traditional characters: the shared table, plus 於 (left out there because 於 is also a
 # surname and place-name character; in a header it is always 于).

@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from pipeline.context_hints import township_from_text, wave_from_text
-from pipeline.headers import clean_text, header_rank, is_header_word, map_header, map_part
+from pipeline.headers import (
+    DEST_PARTS,
+    clean_text,
+    header_rank,
+    is_header_word,
+    map_header,
+    map_part,
+)
 from pipeline.normalize import is_blank, to_text
 
 HEADER_SCAN_ROWS = 30
@@ -186,9 +193,6 @@ def map_columns(
     ]
 
 
-_DEST_PARTS = ("dest_province", "dest_city", "dest_county")
-
-
 def _spread_merged_header(result, merged, header_index: int) -> list[tuple[str, str | None]]:
     """Columns under a header cell merged across them: 流入地 over 浙江省 | 杭州市 is read as
     省 / 市 / 县 parts (their text is joined); any other header's extra columns are reported as
@@ -200,8 +204,8 @@ def _spread_merged_header(result, merged, header_index: int) -> list[tuple[str, 
         label, field = result[c0]
         span = range(c0, min(c1, len(result) - 1) + 1)
         for k, c in enumerate(span):
-            if field == "destination" and len(span) <= len(_DEST_PARTS):
-                result[c] = (f"{label}({k + 1})", _DEST_PARTS[k])
+            if field == "destination" and len(span) <= len(DEST_PARTS):
+                result[c] = (f"{label}({k + 1})", DEST_PARTS[k])
             elif k:
                 result[c] = (f"{label}({k + 1})", None)
     return result
@@ -291,8 +295,13 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
         # and a cell merged down from it (姓名) stands in the middle row too.
         middle = list(sub)
         for r0, c0, r1, _c1 in merged:
-            if r0 == header_index and r1 > header_index and c0 < len(middle):
-                middle[c0] = middle[c0] if not is_blank(middle[c0]) else rows[header_index][c0]
+            if (
+                r0 == header_index
+                and r1 > header_index
+                and c0 < len(middle)
+                and is_blank(middle[c0])
+            ):
+                middle[c0] = rows[header_index][c0]
         mapping = map_columns(middle, rows[below], merged, header_index + 1)
         data_start = below + 1
     else:

@@ -203,7 +203,7 @@ _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两
 
 def _chinese_count(text: str) -> int | None:
     """一 … 九十九 as written in a register ("五", "十二", "二十", "两"), else None."""
-    if text and all(c in _DIGITS for c in text) and len(text) == 1:
+    if text in _DIGITS:
         return _DIGITS[text]
     tens, ten, ones = text.partition("十")
     if not ten or not all(c in _DIGITS for c in tens + ones) or len(tens) > 1 or len(ones) > 1:

@@ -13,7 +13,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline import normalize as nz
-from pipeline.columnwise import map_distinct
+from pipeline.columnwise import joined_text, map_distinct
+from pipeline.headers import DEST_PARTS
 from pipeline.schemas import FIELD_LABELS, QUARANTINE_COLUMNS, REASONS, CensusRows
 
 
@@ -60,10 +61,9 @@ def _written(raw: pd.DataFrame, field: str, rows: np.ndarray) -> pd.Series:
     """What the row says for `field`; a destination given in 省/市/县 columns is joined."""
     if field in raw.columns:
         return raw[field].take(rows)
-    parts = [c for c in ("dest_province", "dest_city", "dest_county") if c in raw.columns]
+    parts = [c for c in DEST_PARTS if c in raw.columns]
     if field == "destination" and parts:
-        text = raw[parts].take(rows).map(nz.to_text).fillna("").agg("".join, axis=1)
-        return text.replace("", None)
+        return joined_text(raw[parts].take(rows).map(nz.to_text))
     return pd.Series(None, index=rows, dtype=object)
 
 

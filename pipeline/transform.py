@@ -16,9 +16,10 @@ import pandas as pd
 
 from pipeline import normalize as nz
 from pipeline import vocabulary as vocab
-from pipeline.columnwise import VECTOR_TEXT, map_distinct, vector_text
+from pipeline.columnwise import VECTOR_TEXT, joined_text, map_distinct, vector_text
 from pipeline.context_hints import township_from_text
 from pipeline.geo import flow_scope, relative_scope, resolve_many
+from pipeline.headers import DEST_PARTS
 from pipeline.row_issues import (
     issue_frame,
     issue_rows,
@@ -114,14 +115,16 @@ def _township_name(value: object) -> str | None:
 
 def _same_townships(names: pd.Series, file_township: str | None) -> pd.Series:
     """A bare "矾山" is the file's one township starting with it (矾山镇), not a new township."""
-    known = {n for n in {*names.dropna().unique(), file_township} if n and n[-1] in "镇乡道"}
-    bare = {n: [k for k in known if k.startswith(n)] for n in names.dropna().unique()}
+    written = names.dropna().unique()
+    known = {n for n in {*written, file_township} if n and n[-1] in "镇乡道"}
+    bare = {n: [k for k in known if k.startswith(n)] for n in written}
     full = {n: found[0] for n, found in bare.items() if n not in known and len(found) == 1}
     return names.replace(full) if full else names
 
 
 def resolve_context(raw: pd.DataFrame, township: str | None, wave: str | None) -> pd.DataFrame:
-    """Per-row township and wave: the row's own column, else the file's title or name."""
+    """Per-row township and wave: the row's own column, else its sheet's title or name, else the
+    file's."""
     out = pd.DataFrame(index=raw.index)
     empty = pd.Series(None, index=raw.index, dtype="str")
     own_township = (
@@ -132,28 +135,21 @@ def resolve_context(raw: pd.DataFrame, township: str | None, wave: str | None) -
     own_wave = (
         map_distinct(raw["census_wave"], _wave_of, "str")[0] if "census_wave" in raw else empty
     )
-    sources = {
-        "township": (own_township, "sheet_township", township),
-        "wave": (own_wave, "sheet_wave", wave),
-    }
-    for field, (own, sheet_column, of_file) in sources.items():
-        if sheet_column in raw:
-            own = own.fillna(raw[sheet_column].astype("str"))
-        out[field] = own.fillna(of_file) if of_file else own
-    for field, column, missing in (
-        ("township", "township", "所属乡镇"),
-        ("wave", "census_wave", "普查时间"),
+    for field, own, of_file, column, label, hint in (
+        ("township", own_township, township, "township", "所属乡镇", "乡镇名称"),
+        ("wave", own_wave, wave, "census_wave", "普查时间", "年月（如2022-04）"),
     ):
+        if f"sheet_{field}" in raw:
+            own = own.fillna(raw[f"sheet_{field}"].astype("str"))
+        out[field] = own.fillna(of_file) if of_file else own
         blank = out[field].isna()
-        if not blank.any():
-            continue
-        where = (
-            f"表中“{missing}”列第{int(raw.loc[blank.idxmax(), 'excel_row'])}行为空"
-            if column in raw and "excel_row" in raw
-            else f"表中没有“{missing}”列"
-        )
-        hint = "乡镇名称" if field == "township" else "年月（如2022-04）"
-        raise ContextMissing(f"无法确定{missing}：{where}，标题和文件名中也没有{hint}")
+        if blank.any():
+            where = (
+                f"表中“{label}”列第{int(raw.loc[blank.idxmax(), 'excel_row'])}行为空"
+                if column in raw and "excel_row" in raw
+                else f"表中没有“{label}”列"
+            )
+            raise ContextMissing(f"无法确定{label}：{where}，标题和文件名中也没有{hint}")
     return out
 
 
@@ -189,9 +185,7 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def destination_text(parsed: pd.DataFrame) -> pd.Series:
-    parts = parsed[["dest_province", "dest_city", "dest_county"]].fillna("")
-    joined = (parts["dest_province"] + parts["dest_city"] + parts["dest_county"]).replace("", None)
-    return parsed["destination"].fillna(joined)
+    return parsed["destination"].fillna(joined_text(parsed[list(DEST_PARTS)]))
 
 
 def clean_census(
