@@ -37,7 +37,7 @@ demo: setup ## 若 data/raw 为空则生成演示数据，并入库
 
 run: demo ## 一键启动：安装、生成演示数据、打开看板（首次运行会打印一次管理员初始密码）
 	$(PY) -m pipeline users ensure-admin
-	$(PY) -m streamlit run dashboard/streamlit_app.py --server.port $(PORT)
+	$(PY) -m streamlit run dashboard/server.py --server.port $(PORT)
 
 test: setup ## 安装并运行全部测试
 	$(PY) -m pytest

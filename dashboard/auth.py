@@ -13,12 +13,18 @@ The contract other pages rely on (keep these names):
 Tests sign in either through the form (keys `sign_in_username`, `sign_in_password`,
 `sign_in_submit`) or, faster, by putting a token from `accounts.create_session(user)` into
 `census_token` before `AppTest.run()` (see `tests/test_access.py`).
+
+On the real server (`dashboard/server.py`, issue #12) the token lives in an HttpOnly cookie
+set by `dashboard.http_guard` after sign-in, and every rerun takes it from the cookie of the
+browser connected now: session state alone (what a stolen Streamlit session id would reach)
+signs nobody in. Served any other way, the app refuses to sign anyone in.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import http_guard
 from pipeline import accounts, config
 from pipeline.accounts import User
 from pipeline.passwords import AccountError
@@ -46,17 +52,50 @@ def _forget() -> None:
         st.session_state.pop(key, None)
 
 
+def _served() -> bool:
+    """A real Streamlit server (not AppTest, whose runtime is a stand-in)."""
+    try:
+        from streamlit import runtime
+        from streamlit.runtime import Runtime
+
+        return isinstance(runtime.get_instance(), Runtime)
+    except Exception:  # noqa: BLE001 — no runtime at all
+        return False
+
+
+def session_id() -> str | None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else None
+
+
+def token() -> str | None:
+    """The session token this rerun may act on: on the server, the cookie of the browser
+    connected now, and nothing else; under AppTest, session state."""
+    if http_guard.active():
+        found = http_guard.session_cookies(session_id()).get(http_guard.COOKIE)
+        return found if found else None
+    if _served():
+        return None  # started without the guard: nobody may sign in (see sign_in_page)
+    return st.session_state.get(TOKEN_KEY)
+
+
 def current() -> tuple[User, Scope] | None:
     """The signed-in user and scope, re-validated now; None when nobody is signed in."""
-    token = st.session_state.get(TOKEN_KEY)
-    if not token:
+    found = token()
+    was_signed_in = st.session_state.get(USER_KEY) is not None
+    if not found:
         _forget()
         return None
-    user = accounts.validate_session(token)
+    user = accounts.validate_session(found)
     if user is None:
         _forget()
-        st.session_state[_NOTICE_KEY] = "登录已过期或账号已被停用，请重新登录。"
+        if was_signed_in or not http_guard.active():
+            st.session_state[_NOTICE_KEY] = "登录已过期或账号已被停用，请重新登录。"
         return None
+    if http_guard.active():
+        st.session_state[TOKEN_KEY] = found  # for this rerun's code; never trusted on the next
     scope = accounts.scope_for(user)
     st.session_state[USER_KEY] = user
     st.session_state[SCOPE_KEY] = scope
@@ -105,6 +144,12 @@ def sign_in_page() -> None:
     with left:
         if notice:
             st.info(notice)
+        if _served() and not http_guard.active():
+            st.error(
+                "本系统须通过 `streamlit run dashboard/server.py` 启动（带登录保护）；"
+                "当前启动方式不能登录，请联系管理员。"
+            )
+            return
         with st.form("sign_in_form", clear_on_submit=True):
             st.subheader("登录")
             username = st.text_input(
@@ -134,15 +179,30 @@ def _attempt(username: str, password: str) -> None:
     if not result.ok:
         st.error(result.message)
         return
-    token = accounts.create_session(result.user, source=source)
+    new_token = accounts.create_session(result.user, source=source)
     # A new person at this browser tab: nothing of a previous session's selection stays.
     st.session_state.clear()
-    st.session_state[TOKEN_KEY] = token
+    if http_guard.active():
+        _bind_browser(new_token)
+        return
+    st.session_state[TOKEN_KEY] = new_token
     st.rerun()
 
 
+def _bind_browser(new_token: str) -> None:
+    """Send the browser to the guard, which sets the HttpOnly session cookie and sends it back;
+    the page loads again with the cookie on its websocket."""
+    url = f"{http_guard.BIND_PATH.lstrip('/')}?code={http_guard.offer_bind(new_token)}"
+    st.success("登录成功，正在进入系统……")
+    st.html(
+        f"<script>window.location.replace(new URL({url!r}, document.baseURI).href);</script>",
+        unsafe_allow_javascript=True,
+    )
+    st.markdown(f"如页面没有自动跳转，请[点击这里进入系统]({url})。")
+
+
 def sign_out() -> None:
-    accounts.expire_session(st.session_state.get(TOKEN_KEY))
+    accounts.expire_session(token())
     st.session_state.clear()
     st.session_state[_NOTICE_KEY] = "您已退出登录。"
     st.rerun()
@@ -197,7 +257,9 @@ def _password_form(*, forced: bool) -> None:
         st.error("新密码不能与当前密码相同。")
         return
     try:
-        result = accounts.change_password(who.username, old, new, source=client_source())
+        result = accounts.change_password(
+            who.username, old, new, source=client_source(), keep_token=token()
+        )
     except AccountError as exc:
         st.error(str(exc))
         return

@@ -90,21 +90,28 @@ def free_port() -> int:
 class Server:
     """`streamlit run` on a free loopback port, stopped on exit."""
 
-    def __init__(self, db: Path, port: int | None = None, log: Path | None = None):
+    def __init__(
+        self,
+        db: Path,
+        port: int | None = None,
+        log: Path | None = None,
+        env: dict[str, str] | None = None,
+    ):
         self.db, self.port = Path(db), port or free_port()
+        self.extra_env = dict(env or {})
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         # The server's own output, for when a page misbehaves; discarded unless asked for.
         self._log = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
 
     def __enter__(self) -> Server:
-        env = {**os.environ, "CENSUS_DB": str(self.db)}
+        env = {**os.environ, "CENSUS_DB": str(self.db), **self.extra_env}
         cmd = [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "dashboard" / "streamlit_app.py"),
+            str(ROOT / "dashboard" / "server.py"),
             "--server.port",
             str(self.port),
             "--server.address",
@@ -232,9 +239,14 @@ class Chromium:
         )
 
     def state(self, session: str) -> dict:
-        result = self.send(
-            "Runtime.evaluate", {"expression": _STATE_JS, "returnByValue": True}, session=session
-        )
+        try:
+            result = self.send(
+                "Runtime.evaluate",
+                {"expression": _STATE_JS, "returnByValue": True},
+                session=session,
+            )
+        except RuntimeError:  # between navigations
+            result = {}
         value = result.get("result", {}).get("value")
         if value is None:  # between navigations, or the page threw
             return {
@@ -284,9 +296,14 @@ class Chromium:
         return path
 
     def evaluate(self, session: str, expression: str):
-        result = self.send(
-            "Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session
-        )
+        try:
+            result = self.send(
+                "Runtime.evaluate",
+                {"expression": expression, "returnByValue": True},
+                session=session,
+            )
+        except RuntimeError:  # the page is navigating (sign-in reloads it once)
+            return None
         return result.get("result", {}).get("value")
 
     def type_into(self, session: str, selector: str, text: str) -> None:

@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import auth, exports, labels
+from dashboard import auth, exports, http_guard, labels
 from dashboard.chart_base import ChartContext, wave_label
 from dashboard.queries_base import Filters, for_scope, is_member_level, scoped
 from pipeline import accounts, config, models, warehouse
@@ -276,7 +276,7 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def download(
     where,
     label: str,
-    build: Callable[[], bytes],
+    build: Callable[[], bytes | tuple[bytes, int]],
     *,
     file_name: str,
     mime: str,
@@ -291,21 +291,41 @@ def download(
     rows. `what` is the file's title (scope, wave, chart), never a cell value.
 
     `member_level`: the file lists individual members; a role without
-    `may_export_member_rows` gets a note instead of the button."""
+    `may_export_member_rows` gets a note instead of the button. `build` may return
+    (bytes, rows) when only building tells how many rows the file holds (fix-lists).
+
+    On the server (`http_guard`), the click is honoured only from the browser holding this
+    session's cookie, and the file it builds may be fetched once, by that browser, soon."""
     who, granted, source = auth.user().username, auth.scope(), auth.client_source()
     if member_level and not granted.may_export_member_rows:
         where.caption(f"{granted.role_label}账号不能导出党员个人明细。")
         return
     fmt = file_name.rsplit(".", 1)[-1].lower()
     token = st.session_state.get(auth.TOKEN_KEY)
+    streamlit_session = auth.session_id()
 
     def data() -> bytes:
-        # Clicked maybe long after the page was drawn: the session must still be valid.
+        # Clicked maybe long after the page was drawn: the session must still be valid, and
+        # (on the server) the click must come from the browser that signed in, not from
+        # whoever holds the Streamlit session id now.
+        if http_guard.active():
+            cookie = http_guard.session_cookies(streamlit_session).get(http_guard.COOKIE)
+            if not token or cookie != token:
+                raise PermissionError("登录已过期，请重新登录后再下载")
         if accounts.validate_session(token) is None:
             raise PermissionError("登录已过期，请重新登录后再下载")
-        payload = build()
+        built = build()
+        payload, counted = built if isinstance(built, tuple) else (built, rows)
+        if http_guard.active():
+            http_guard.register_download(payload, mime, file_name, token)
         exports.record(
-            who, granted, what=what, fmt=fmt, rows=rows, member_level=member_level, source=source
+            who,
+            granted,
+            what=what,
+            fmt=fmt,
+            rows=counted,
+            member_level=member_level,
+            source=source,
         )
         return payload
 

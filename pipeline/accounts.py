@@ -237,18 +237,32 @@ def reset_password(
 
 
 def change_password(
-    username: str, old_password: str, new_password: str, *, source: str | None = None
+    username: str,
+    old_password: str,
+    new_password: str,
+    *,
+    source: str | None = None,
+    keep_token: str | None = None,
 ) -> AuthResult:
-    """The owner changes their own password; the old one is checked like a sign-in."""
+    """The owner changes their own password; the old one is checked like a sign-in.
+
+    Every session of the account ends (a second browser someone left signed in, or one holding
+    a stolen password), except `keep_token`: the session the change was made from."""
     result = authenticate(username, old_password, source=source)
     if not result.ok:
         return result
     check_password_strength(new_password, result.user.username)
-    with open_state() as con:
+    hashed = hash_password(new_password)
+    with open_state() as con, transaction(con):
         con.execute(
             "update users set password_hash = ?, must_change_password = 0, updated_at = ?"
             " where id = ?",
-            (hash_password(new_password), now_text(), result.user.id),
+            (hashed, now_text(), result.user.id),
+        )
+        con.execute(
+            "update sessions set ended_at = ? where user_id = ? and ended_at is null"
+            " and token_hash <> ?",
+            (time.time(), result.user.id, _token_hash(keep_token or "")),
         )
     audit.record("password_changed", result.user.username, scope_for(result.user), source=source)
     return AuthResult(True, get_user(result.user.username), "密码已修改")
@@ -321,8 +335,12 @@ def authenticate(
     now = time.time() if now is None else now
     name = normalize_username(username)[:64]
     keys = throttle.keys_for(name, source)
-    with open_state() as con:
+    # One transaction per attempt: the block is checked and the attempt counted (as a failure,
+    # until the password proves right) under one write lock, so parallel attempts queue here.
+    with open_state() as con, transaction(con):
         wait = throttle.blocked_for(con, keys, now)
+        if not wait:
+            earned = throttle.note_failure(con, keys, now, policy)
         row = None if wait else _row(con, name)
     if wait:
         audit.record(
@@ -338,8 +356,7 @@ def authenticate(
         audit.record("sign_in_failed", name, None, {"reason": "account_disabled"}, source=source)
         return AuthResult(False, None, "该账号已停用，请联系管理员")
     if not good:
-        with open_state() as con, transaction(con):
-            wait = throttle.note_failure(con, keys, now, policy)
+        wait = earned
         reason = "wrong_password" if row else "unknown_account"
         audit.record(
             "sign_in_failed",
@@ -354,7 +371,7 @@ def authenticate(
         return AuthResult(False, None, message, wait)
 
     with open_state() as con, transaction(con):
-        throttle.note_success(con, name)
+        throttle.note_success(con, name, source)
         con.execute("update users set last_sign_in_at = ? where id = ?", (now_text(), row["id"]))
         if needs_rehash(row["password_hash"]):
             # Parameters raised since this hash was made: upgrade it while we have the password.
@@ -428,22 +445,21 @@ def validate_session(token: str | None, *, now: float | None = None) -> User | N
 
 
 def expire_session(token: str | None, *, now: float | None = None) -> None:
-    """Sign out: the token stops working immediately."""
+    """Sign out: this token and every other open session of the same account stop working
+    at once (a browser left signed in elsewhere is signed out with it)."""
     if not isinstance(token, str):
         return
     now = time.time() if now is None else now
-    with open_state() as con:
+    with open_state() as con, transaction(con):
         row = con.execute(
-            "select u.username from sessions s join users u on u.id = s.user_id"
+            "select u.username, s.user_id from sessions s join users u on u.id = s.user_id"
             " where s.token_hash = ? and s.ended_at is null",
             (_token_hash(token),),
         ).fetchone()
         if row is None:
             return
-        con.execute(
-            "update sessions set ended_at = ? where token_hash = ?", (now, _token_hash(token))
-        )
-    audit.record("sign_out", row["username"])
+        ended = _end_sessions(con, row["user_id"], now)
+    audit.record("sign_out", row["username"], None, {"sessions_ended": ended})
 
 
 def expire_user_sessions(username: str, *, now: float | None = None) -> int:

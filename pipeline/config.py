@@ -49,6 +49,9 @@ class AuthPolicy:
     free_failures_per_source: int = 10  # higher: a township office shares one address
     base_delay_seconds: float = 2.0  # doubles with every further failure...
     max_delay_seconds: float = 900.0  # ...up to this: slowed down, never locked for good
+    # An address slows down, never shuts out: one office NAT holds every account of a township,
+    # so a burst from it may cost the others a few seconds, not a quarter of an hour.
+    max_source_delay_seconds: float = 8.0
     forget_failures_after_seconds: float = 3600.0  # a quiet hour clears the count
     session_hours: float = 8.0  # one working day
     session_idle_minutes: float = 30.0  # an unattended office PC signs itself out
@@ -68,6 +71,9 @@ def auth_policy() -> AuthPolicy:
         ),
         base_delay_seconds=float(env.get("CENSUS_LOGIN_BASE_DELAY", d.base_delay_seconds)),
         max_delay_seconds=float(env.get("CENSUS_LOGIN_MAX_DELAY", d.max_delay_seconds)),
+        max_source_delay_seconds=float(
+            env.get("CENSUS_LOGIN_MAX_SOURCE_DELAY", d.max_source_delay_seconds)
+        ),
         forget_failures_after_seconds=float(
             env.get("CENSUS_LOGIN_FORGET_AFTER", d.forget_failures_after_seconds)
         ),

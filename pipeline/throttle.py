@@ -7,6 +7,12 @@ count. Never a permanent lock: an attacker must not be able to shut an account o
 and the county has no helpdesk to unlock it.
 
 State is in the state database, so it holds across browser tabs, sessions and restarts.
+An attempt is counted *before* its password is checked, in the same transaction that checked
+the block (`accounts.authenticate` holds BEGIN IMMEDIATE around both), so parallel attempts
+cannot all slip through one open window; a correct password takes its count back.
+
+Per address the wait is capped low (`max_source_delay_seconds`): a burst from one address is
+slowed, but the other accounts behind the same office NAT are not locked out with it.
 """
 
 from __future__ import annotations
@@ -56,11 +62,8 @@ def note_failure(
             failures = row["failures"]
         failures += 1
         over = failures - _free(kind, policy)
-        delay = (
-            0.0
-            if over <= 0
-            else min(policy.base_delay_seconds * 2 ** min(over - 1, 30), policy.max_delay_seconds)
-        )
+        cap = policy.max_delay_seconds if kind == "account" else policy.max_source_delay_seconds
+        delay = 0.0 if over <= 0 else min(policy.base_delay_seconds * 2 ** min(over - 1, 30), cap)
         con.execute(
             "insert into login_throttle (key, failures, last_failure, blocked_until)"
             " values (?, ?, ?, ?) on conflict(key) do update set failures = excluded.failures,"
@@ -71,7 +74,12 @@ def note_failure(
     return wait
 
 
-def note_success(con: sqlite3.Connection, username: str) -> None:
-    # Only the account's count: one valid password must not wipe the record of an address
-    # that has been trying many other accounts.
+def note_success(con: sqlite3.Connection, username: str, source: str | None = None) -> None:
+    # The account's count goes; the address only gets back the one attempt counted up front:
+    # one valid password must not wipe the record of an address trying many other accounts.
     con.execute("delete from login_throttle where key = ?", (f"account:{username}",))
+    if source:
+        con.execute(
+            "update login_throttle set failures = max(failures - 1, 0) where key = ?",
+            (f"source:{source}",),
+        )

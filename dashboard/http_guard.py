@@ -1,0 +1,288 @@
+"""What the web server checks before Streamlit sees a request (issue #12).
+
+The dashboard runs as a `st.App` (`dashboard/server.py`) with this module's route and
+middleware in front of Streamlit's own:
+
+- **Browser binding.** A successful sign-in does not put the session token into Streamlit's
+  session state alone: the app hands the browser a one-time code and sends it to `/census/bind`,
+  which answers with the token in an HttpOnly, SameSite=Strict cookie and sends it back to the
+  app. Every rerun reads the token from that cookie (`st.context.cookies`, taken from the
+  websocket's own upgrade request), so a Streamlit session id read off the wire opens nothing
+  from a client that does not hold the cookie.
+- **Downloads.** Streamlit's `/media/` URLs are bearer URLs. Here a download answers only to the
+  browser holding the cookie of the session that built it, once, within `DOWNLOAD_TTL` seconds;
+  after that the bytes are deleted from Streamlit's media store. Other media need a live session.
+- **Uploads.** `/_stcore/upload_file/` takes bodies only from a signed-in account that may
+  upload, and only when its declared size is within `server.maxUploadSize`, so sessions that
+  never signed in hold no memory.
+- **Metrics.** `/_stcore/metrics` is not served (it has no sign-in of its own).
+
+Nothing here imports the app's pages; `pipeline.accounts` is the one judge of a token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from urllib.parse import parse_qs
+
+COOKIE = "census_session"
+BIND_PATH = "/census/bind"
+BIND_TTL = 60.0  # seconds a sign-in's one-time code stays good
+DOWNLOAD_TTL = 60.0  # seconds a built download may be fetched
+# Streamlit's frontend fetches a download's URL once to check it, then the browser fetches it
+# again to save it: two requests make one download.
+DOWNLOAD_FETCHES = 2
+
+_lock = threading.Lock()
+_active = False
+_binds: dict[str, tuple[str, float]] = {}  # one-time code → (session token, expiry)
+# media file id → {sha256 of the session token allowed to fetch it: [expiry, fetches left]}
+_downloads: dict[str, dict[str, list[float]]] = {}
+
+
+def install() -> None:
+    """Called by `dashboard/server.py`: from now on the app trusts only the cookie."""
+    global _active
+    _active = True
+
+
+def active() -> bool:
+    return _active
+
+
+def _digest(token: str | None) -> str:
+    return hashlib.sha256((token or "").encode("utf-8")).hexdigest()
+
+
+# ----------------------------------------------------------------------------- binding
+
+
+def offer_bind(token: str, *, now: float | None = None) -> str:
+    """A one-time code the browser exchanges at `BIND_PATH` for the session cookie."""
+    now = time.time() if now is None else now
+    code = secrets.token_urlsafe(24)
+    with _lock:
+        for stale in [c for c, (_, exp) in _binds.items() if exp <= now]:
+            del _binds[stale]
+        _binds[code] = (token, now + BIND_TTL)
+    return code
+
+
+def take_bind(code: str | None, *, now: float | None = None) -> str | None:
+    now = time.time() if now is None else now
+    with _lock:
+        found = _binds.pop(code or "", None)
+    if found is None or found[1] <= now:
+        return None
+    return found[0]
+
+
+def session_cookies(session_id: str | None) -> Mapping[str, str]:
+    """Cookies of the client connected *now* to a Streamlit session (its websocket's upgrade
+    request); empty when none is connected."""
+    if not session_id:
+        return {}
+    try:
+        from streamlit import runtime
+
+        client = runtime.get_instance().get_client(session_id)
+        context = getattr(client, "client_context", None) if client else None
+        return dict(context.cookies) if context is not None else {}
+    except Exception:  # noqa: BLE001 — no runtime, no client: no cookie
+        return {}
+
+
+# ----------------------------------------------------------------------------- downloads
+
+
+def register_download(
+    data: bytes, mimetype: str, filename: str, token: str, *, now: float | None = None
+) -> str:
+    """Note that the media file Streamlit is about to store for these bytes may be fetched
+    (`DOWNLOAD_FETCHES` requests, one download) soon by the browser holding `token`'s cookie.
+    Returns the media file id."""
+    from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+
+    now = time.time() if now is None else now
+    file_id = _calculate_file_id(data, mimetype, filename)
+    with _lock:
+        _downloads.setdefault(file_id, {})[_digest(token)] = [now + DOWNLOAD_TTL, DOWNLOAD_FETCHES]
+    return file_id
+
+
+def _delete_media(file_id: str) -> None:
+    try:
+        from streamlit import runtime
+
+        manager = runtime.get_instance().media_file_mgr
+        with manager._lock:
+            if file_id in manager._file_metadata:
+                manager._delete_file(file_id)
+    except Exception:  # noqa: BLE001 — already gone
+        pass
+
+
+def _claim_download(file_id: str, token: str | None, now: float) -> tuple[bool | None, bool]:
+    """(may fetch, last fetch) for this cookie. May fetch: True yes, False refuse, None not a
+    registered download. Downloads past their time are deleted from the media store here."""
+    expired: list[str] = []
+    last = False
+    with _lock:
+        for other, holders in _downloads.items():
+            for key in [k for k, (exp, _left) in holders.items() if exp <= now]:
+                del holders[key]
+            if not holders:
+                expired.append(other)
+        for other in expired:
+            _downloads.pop(other, None)
+        allowed = _downloads.get(file_id)
+        if allowed is None:
+            ok = False if file_id in expired else None
+        else:
+            grant = allowed.get(_digest(token))
+            ok = grant is not None
+            if grant is not None:
+                grant[1] -= 1
+                if grant[1] <= 0:
+                    del allowed[_digest(token)]
+                if not allowed:
+                    _downloads.pop(file_id, None)
+                    last = True
+    for gone in expired:
+        _delete_media(gone)
+    return ok, last
+
+
+# ----------------------------------------------------------------------------- ASGI
+
+
+def _cookies(scope) -> dict[str, str]:
+    from starlette.requests import cookie_parser
+
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            return cookie_parser(value.decode("latin-1"))
+    return {}
+
+
+def _user_for(token: str | None):
+    from pipeline import accounts
+
+    return accounts.validate_session(token) if token else None
+
+
+async def _respond(send, status: int, body: str, headers: list | None = None) -> None:
+    data = body.encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(data)).encode()),
+                (b"cache-control", b"no-store"),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})
+
+
+class Guard:
+    """Pure ASGI middleware (no body buffering): refuses before Streamlit reads anything."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from starlette.concurrency import run_in_threadpool
+
+        path = scope.get("path", "")
+        method = scope.get("method", "GET")
+        if path.rstrip("/").endswith("/_stcore/metrics"):
+            await _respond(send, 404, "未开放")
+            return
+        if path.endswith(BIND_PATH):
+            await self._bind(scope, send)
+            return
+        token = _cookies(scope).get(COOKIE)
+        if "/_stcore/upload_file/" in path and method in ("PUT", "POST"):
+            user = await run_in_threadpool(_user_for, token)
+            if user is None or not _may_upload(user):
+                await _respond(send, 403, "请先登录有上报权限的账号，再上传文件。")
+                return
+            if not _size_ok(scope):
+                await _respond(send, 413, _too_large_text())
+                return
+        elif "/media/" in path:
+            user = await run_in_threadpool(_user_for, token)
+            if user is None:
+                await _respond(send, 403, "下载链接只在登录的浏览器中有效，请在系统内重新下载。")
+                return
+            file_id = path.rsplit("/", 1)[-1].split(".", 1)[0]
+            claim, last = _claim_download(file_id, token, time.time())
+            if claim is False:
+                await _respond(send, 404, "下载链接已失效，请在系统内重新下载。")
+                return
+            if claim is True:
+                await self.app(scope, receive, send)
+                if last:
+                    _delete_media(file_id)  # downloaded: nothing lingers in the media store
+                return
+        await self.app(scope, receive, send)
+
+    async def _bind(self, scope, send) -> None:
+        code = (parse_qs(scope.get("query_string", b"").decode("latin-1")).get("code") or [""])[0]
+        token = take_bind(code)
+        root = path_root(scope.get("path", ""))
+        headers = [(b"location", root.encode("latin-1"))]
+        if token:
+            secure = "; Secure" if scope.get("scheme") == "https" else ""
+            cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
+            headers.append((b"set-cookie", cookie.encode("latin-1")))
+        await _respond(send, 303, "", headers)
+
+
+def path_root(path: str) -> str:
+    """The app's root under any `server.baseUrlPath`: '/x/census/bind' → '/x/'."""
+    return path[: -len(BIND_PATH)] + "/" if path.endswith(BIND_PATH) else "/"
+
+
+def _may_upload(user) -> bool:
+    from pipeline import accounts
+
+    return accounts.scope_for(user).may_upload and not user.must_change_password
+
+
+def _max_upload_bytes() -> int:
+    from streamlit import config
+
+    return int(config.get_option("server.maxUploadSize")) * 1024 * 1024
+
+
+def _size_ok(scope) -> bool:
+    """A declared length within the limit (a multipart envelope's few KB allowed); a body
+    without a declared length is refused rather than read to find out."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value) <= _max_upload_bytes() + 64 * 1024
+            except ValueError:
+                return False
+    return False
+
+
+def _too_large_text() -> str:
+    return f"文件超过 {_max_upload_bytes() // (1024 * 1024)} MB 的上传上限，请拆分后再上传。"
+
+
+def routes() -> list:
+    """Nothing to route: `Guard` answers `BIND_PATH` itself (under any base URL path)."""
+    return []
