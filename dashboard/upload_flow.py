@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import audit, config, uploads
-from pipeline.fixlist import FixlistError, fixlist_for
+from pipeline.fixlist import FixlistError, find_raw, fixlist_for, fixlist_name
+from pipeline.fixlist_scope import build_scoped_fixlist
 from pipeline.headers import SYNONYMS
 from pipeline.ingest import FileResult, ingest_paths
 from pipeline.schemas import FIELD_LABELS as SCHEMA_FIELD_LABELS
@@ -204,6 +205,24 @@ def confirm(
 def fixlist(db: Path | None, file_hash: str, raw_dir: Path | None = None) -> tuple[str, bytes]:
     """(download name, .xlsx) for a loaded file with rejects; FixlistError carries the reason."""
     return fixlist_for(db or config.db_path(), file_hash, raw_dir or config.raw_dir())
+
+
+def scoped_fixlist(
+    db: Path | None, file_hash: str, scope: Scope, raw_dir: Path | None = None
+) -> tuple[str, bytes, int]:
+    """(download name, .xlsx, member rows in it) as `scope` may have it: its townships' rows
+    only, personal fields as its role sees them (what every download from the app gets)."""
+    from pipeline.fixlist import load_problems
+
+    db = db or config.db_path()
+    digest, name, _problems = load_problems(db, file_hash)
+    raw = find_raw(digest, name, raw_dir or config.raw_dir())
+    if raw is None:
+        raise FixlistError(
+            f"在原始文件夹中找不到“{name}”的原件（可能已被移走或改动），无法生成问题清单"
+        )
+    data, rows = build_scoped_fixlist(db, digest, raw, scope)
+    return fixlist_name(name), data, rows
 
 
 # ------------------------------------------------------------------------------ display frames

@@ -286,6 +286,7 @@ def _rebuild(sheets: list[Sheet]):
                     cell.number_format = "yyyy-mm-dd"
                 elif isinstance(value, str):
                     cell.number_format = "@"  # keep ID and phone numbers as typed
+                    _as_text(cell)
         for r0, c0, r1, c1 in sheet.merged:
             ws.merge_cells(
                 start_row=r0 + sheet.first_row + 1,
@@ -297,6 +298,13 @@ def _rebuild(sheets: list[Sheet]):
         for c in range(1, width + 1):
             ws.column_dimensions[get_column_letter(c)].width = 14
     return book, titles
+
+
+def _as_text(cell) -> None:
+    """openpyxl stores any string starting with '=' as a live formula (HYPERLINK, DDE, …): a
+    township's cell goes back as the text it was, never as something Excel runs."""
+    if cell.data_type == "f":
+        cell.data_type = "s"
 
 
 def _cell_value(value: object) -> object:
@@ -338,6 +346,7 @@ def _apply(ws, plan: SheetPlan, *, width: int) -> None:
         for c in targets:
             _mark(ws.cell(row=row, column=c))
         note = ws.cell(row=row, column=col, value=plan.reasons.get(row, ""))
+        _as_text(note)
         _mark(note)
         note.alignment = Alignment(wrap_text=True, vertical="center")
 

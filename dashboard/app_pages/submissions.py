@@ -208,8 +208,11 @@ if may_fix and len(rejected):
             line.caption("原件不在原始文件夹中，无法生成问题清单")
             continue
 
-        def _build(digest=row.file_hash) -> bytes:
-            return upload_flow.fixlist(config.db_path(), digest, raw)[1]
+        def _build(digest=row.file_hash) -> tuple[bytes, int]:
+            # Only this account's townships, masked as its role sees members; the audit entry
+            # counts the rows the file holds, not the rejects.
+            _name, data, rows = upload_flow.scoped_fixlist(config.db_path(), digest, scope, raw)
+            return data, rows
 
         ui.download(
             line,
@@ -219,7 +222,6 @@ if may_fix and len(rejected):
             mime=XLSX,
             key=f"submissions_fixlist_{i}",
             what=f"问题清单：{row.file_name}",
-            rows=int(row.rows_rejected),
             member_level=True,
         )
 

@@ -32,29 +32,16 @@ if not scope.may_upload:
     st.stop()
 
 
-def _fixlists(done: flow.Confirmed) -> dict[str, tuple[str, bytes] | str]:
-    """uploaded name → (download name, .xlsx) or why none could be made; built once."""
-    out: dict[str, tuple[str, bytes] | str] = {}
+def _fixlists(done: flow.Confirmed) -> dict[str, tuple[str, bytes, int] | str]:
+    """uploaded name → (download name, .xlsx, rows in it) or why none could be made; built
+    once, as this account may have it (its townships, personal fields as its role sees them)."""
+    out: dict[str, tuple[str, bytes, int] | str] = {}
     for name, digest in done.fixlists.items():
         try:
-            out[name] = flow.fixlist(config.db_path(), digest)
+            out[name] = flow.scoped_fixlist(config.db_path(), digest, scope)
         except FixlistError as exc:
             out[name] = str(exc)
     return out
-
-
-def _recorded(name: str, payload: bytes, rows: int):
-    """The download's bytes, built on click and written to the audit log like every export."""
-
-    def data() -> bytes:
-        from dashboard import exports
-
-        exports.record(
-            username, scope, what=f"问题清单：{name}", fmt="xlsx", rows=rows, member_level=True
-        )
-        return payload
-
-    return data
 
 
 def _show_done(done: flow.Confirmed, fixes: dict) -> None:
@@ -72,19 +59,18 @@ def _show_done(done: flow.Confirmed, fixes: dict) -> None:
                 st.success(line)
         for name, why in done.skipped:
             st.warning(f"**{name}** 未保存、未入库：{why}")
-        rejected = {r.file: r.rows_rejected for r in done.results}
         for i, (name, fix) in enumerate(fixes.items()):
             if isinstance(fix, str):
                 st.warning(fix)
                 continue
-            st.download_button(
+            ui.download(
+                st,
                 f"下载问题清单：{name}",
-                data=_recorded(name, fix[1], rejected.get(name, 0)),
+                lambda fix=fix: (fix[1], fix[2]),
                 file_name=fix[0],
                 key=f"upload_fixlist_{i}",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                icon=":material/download:",
-                on_click="ignore",
+                what=f"问题清单：{name}",
                 help="原表中被拒收的行标红，并附“问题说明”列；乡镇改正后重新上报即可替换本版本",
             )
         if done.results:
