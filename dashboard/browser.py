@@ -158,6 +158,7 @@ class Chromium:
         self.binary = binary or shutil.which("chromium") or "/usr/bin/chromium"
         self.width, self.height = width, height
         self._ids = itertools.count(1)
+        self.events: list[dict] = []  # DevTools events seen while waiting for replies
 
     def __enter__(self) -> Chromium:
         self.profile = tempfile.mkdtemp(prefix="census-chromium-")
@@ -213,13 +214,15 @@ class Chromium:
         deadline = time.time() + timeout
         while time.time() < deadline:
             reply = json.loads(self.ws.recv(timeout=max(0.1, deadline - time.time())))
+            if "method" in reply and len(self.events) < 5000:
+                self.events.append(reply)
             if reply.get("id") == msg_id:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
         raise TimeoutError(method)
 
-    def open(self, url: str, height: int | None = None) -> str:
+    def open(self, url: str, height: int | None = None, *, network: bool = False) -> str:
         """A new tab at `url`. Its viewport height is fixed before loading: resizing a loaded
         Streamlit page leaves the sidebar mid-animation in screenshots."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -227,6 +230,8 @@ class Chromium:
             "sessionId"
         ]
         self.send("Page.enable", session=session)
+        if network:  # websocket frames and requests show up in `events`
+            self.send("Network.enable", session=session)
         self.resize(session, height or self.height)
         self.send("Page.navigate", {"url": url}, session=session)
         return session

@@ -21,10 +21,16 @@ CLEAR_ID = re.compile(r"\d{17}[\dXx]")
 
 
 def county_workbook(write_xlsx, folder):
+    # write_xlsx is conftest's fixture function; folder is where the raw file goes
     """Three 钱库镇 members (one with a bad ID), two of 灵溪镇, one workbook."""
     rows = [
         member(
-            1, "钱一鸣", id_number=valid_id("33032719800101001"), township=QK, phone="13811110001"
+            1,
+            "钱一鸣",
+            id_number=valid_id("33032719800101001"),
+            township=QK,
+            phone="13811110001",
+            status="失联",
         ),
         member(2, "钱二妹", id_number="330327198001011239", township=QK, phone="13811110002"),
         member(
