@@ -36,6 +36,9 @@ def map_distinct(
         except ValueError as exc:
             results.append(None)
             errors.append(str(exc))
+        except (ArithmeticError, TypeError):  # no cell value may abort a batch
+            results.append(None)
+            errors.append("无法识别的数值")
     codes = np.where(codes < 0, len(uniques), codes)  # the trailing None slot
     values = pd.Series(_typed(results + [None], dtype).take(codes), index=series.index)
     bad = [i for i, e in enumerate(errors) if e is not None]
@@ -70,7 +73,7 @@ _PLAIN = "[0-9A-Za-z\u4e00-\u9fff]+"
 # function for the rest (numbers, dates), so both paths apply the same rules.
 VECTOR_TEXT = {
     "name": {"spaces": "", "placeholders": True},
-    "phone": {"spaces": "", "placeholders": True, "strip_prefix": "+86"},
+    "phone": {"spaces": "", "placeholders": True},  # a country code is kept (+86…)
     # a leading apostrophe is how Excel users type digits as text
     "id_number": {"spaces": "", "placeholders": True, "upper": True, "strip_prefix": "'"},
 }

@@ -90,7 +90,14 @@ def collect_files(paths: Iterable[Path | str]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found += [p for p in path.rglob("*") if p.is_file() and not _ignored(p)]
+            # A link inside the folder that leads out of it is not part of the batch: the
+            # folder is what the analyst (or an upload) put there, nothing else on the disk.
+            root = path.resolve()
+            found += [
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not _ignored(p) and p.resolve().is_relative_to(root)
+            ]
         elif path.exists():
             found.append(path)
         else:

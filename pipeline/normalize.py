@@ -211,20 +211,32 @@ def _chinese_count(text: str) -> int | None:
     return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
 
 
+# A head count beyond this is no register's (and would not fit the warehouse's integers).
+MAX_COUNT = 1_000_000
+COUNT_RANGE = f"人数超出合理范围（应为 0 到 {MAX_COUNT} 之间的整数）"
+
+
+def _bounded(number: float) -> float:
+    if not math.isfinite(number) or abs(number) > MAX_COUNT:
+        raise ValueError(COUNT_RANGE)
+    return number
+
+
 def parse_count(value: object) -> float | None:
     """A head count such as 3, '3', '3人', '3名'; fractions and negatives pass through for the schema."""
     if is_placeholder(value):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        return _bounded(float(value))
     text = _COUNT_UNIT.sub("", _SPACES.sub("", unicodedata.normalize("NFKC", str(value))))
     written = _chinese_count(text)
     if written is not None:
         return float(written)
     try:
-        return float(text)
-    except ValueError:
+        number = float(text)
+    except (ValueError, OverflowError):
         raise ValueError("带动就业人数应为整数") from None
+    return _bounded(number)
 
 
 def normalize_phone(value: object) -> str | None:
@@ -235,17 +247,50 @@ def normalize_phone(value: object) -> str | None:
         return str(int(value))
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    return _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).removeprefix("+86")
+    return _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))  # +86 kept as written
 
 
 # Mobile, landline with area code, or a local landline without it.
 PHONE_PATTERN = r"1[3-9]\d{9}|0\d{9,11}|[2-9]\d{6,7}"
 PHONE_PROBLEM = "联系电话不是11位手机号或带区号的固定电话"
+# The separators a phone is written with, and China's country code in front (kept in the data).
+PHONE_SEPARATORS = r"[-()（）\s]"
+COUNTRY_CODE = r"^(?:\+|00)?86(?=1[3-9]\d{9}$)|^(?:\+|00)86"
+# What can be a phone at all: digits with separators, an optional + in front, an extension.
+PHONE_SHAPE = r"\+?[\d\-()（）\s]{3,24}(?:(?:转|分机|ext\.?|x)\d{1,6})?"
+PHONE_SHAPE_PROBLEM = "联系电话含有数字和分隔符以外的内容或位数过多，不是电话号码"
+
+
+def phone_digits(text: str) -> str:
+    """'+86 138-0000-0000' → '13800000000': what the pattern checks (the data keeps +86)."""
+    return re.sub(COUNTRY_CODE, "", re.sub(PHONE_SEPARATORS, "", text))
 
 
 def phone_problem(text: str) -> str | None:
-    digits = re.sub(r"[-()（）]", "", text)
-    return None if re.fullmatch(PHONE_PATTERN, digits) else PHONE_PROBLEM
+    return None if re.fullmatch(PHONE_PATTERN, phone_digits(text)) else PHONE_PROBLEM
+
+
+# Characters nobody sees: C0/C1 controls (NUL included), zero-width and bidirectional marks
+# (U+202E turns a name around on screen), the BOM, soft hyphens. Dropped from every text field.
+INVISIBLE = (
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
+def drop_invisible(series: pd.Series) -> pd.Series:
+    """A text column without invisible characters; a cell left empty becomes missing."""
+    text = series.dropna()
+    if text.empty:
+        return series
+    text = text.astype(str)
+    odd = text.str.contains(INVISIBLE, regex=True)
+    if not odd.any():
+        return series
+    cleaned = text[odd].str.replace(INVISIBLE, "", regex=True).str.strip()
+    out = series.copy()
+    out.loc[cleaned.index] = cleaned.where(cleaned != "", None)
+    return out
 
 
 def normalize_name(value: object) -> str | None:

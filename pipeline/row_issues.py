@@ -186,7 +186,13 @@ def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
             ),
         )
     )
-    phones = valid["phone"].dropna().astype(str).str.replace(r"[-()（）]", "", regex=True)
+    phones = (
+        valid["phone"]
+        .dropna()
+        .astype(str)
+        .str.replace(nz.PHONE_SEPARATORS, "", regex=True)
+        .str.replace(nz.COUNTRY_CODE, "", regex=True)
+    )
     odd_phone = ~phones.str.fullmatch(nz.PHONE_PATTERN)
     parts.append(
         issue_rows(phones.index[odd_phone], "phone", [nz.PHONE_PROBLEM] * int(odd_phone.sum()))

@@ -12,7 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.normalize import id_problem, id_problems
+from pipeline.normalize import PHONE_SHAPE, PHONE_SHAPE_PROBLEM, id_problem, id_problems
 
 EARLIEST = pd.Timestamp("1950-01-01")
 FLOW_SCOPES = ("跨省", "省内跨市", "市内跨县", "县内")
@@ -59,6 +59,8 @@ _YES_NO = ("是", "否")
 # for built-ins ("not_nullable", "isin(...)") and ours for custom checks.
 REASONS = {
     "name_required": lambda _v: "姓名为空",
+    "name_has_letter": lambda _v: "姓名中没有可见的文字",
+    "phone_shape": lambda _v: PHONE_SHAPE_PROBLEM,
     "id_valid": lambda v: id_problem(str(v)) or "身份证号无效",
     "id_unique": lambda _v: "同一乡镇同一普查批次中身份证号重复",
     "gender_vocab": _vocab_reason("gender", GENDERS),
@@ -101,6 +103,7 @@ class CensusRows(pa.DataFrameModel):
     wave: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}$")
     wave_end: Series[pd.Timestamp]
     name: Series[str] = pa.Field(nullable=True)
+    phone: Series[str] = pa.Field(nullable=True)
     id_number: Series[str] = pa.Field(nullable=True)
     gender: Series[str] = pa.Field(nullable=True)
     contact_status: Series[str] = pa.Field(nullable=True)
@@ -118,6 +121,15 @@ class CensusRows(pa.DataFrameModel):
     @pa.check("name", name="name_required", ignore_na=False)
     def _name(cls, s: Series[str]) -> Series[bool]:
         return s.notna() & (s.str.strip().fillna("") != "")
+
+    @pa.check("name", name="name_has_letter", ignore_na=False)
+    def _name_letter(cls, s: Series[str]) -> Series[bool]:
+        # "***", "·" or a lone punctuation mark is no one's name
+        return s.isna() | s.str.contains(r"[^\W\d_]", regex=True).fillna(True)
+
+    @pa.check("phone", name="phone_shape", ignore_na=False)
+    def _phone(cls, s: Series[str]) -> Series[bool]:
+        return s.isna() | s.str.fullmatch(PHONE_SHAPE, case=False).fillna(True)
 
     @pa.check("id_number", name="id_valid", ignore_na=False)
     def _id(cls, s: Series[str]) -> Series[bool]:

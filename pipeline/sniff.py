@@ -250,7 +250,9 @@ def _text_kind(head: bytes, complete: bool) -> str:
         if head.startswith(magic):
             raise FileRejected(NOT_SHEET.format(what=what))
     utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    if b"\x00" in head and not utf16:
+    # Binary files are full of NUL bytes; a register with a stray NUL in one cell is still text
+    # (the cell is cleaned field by field).
+    if not utf16 and head.count(b"\x00") > max(4, len(head) // 2000):
         raise FileRejected(NOT_SHEET.format(what=""))
     decoded = decode_text(head, final=complete)
     if decoded is None:

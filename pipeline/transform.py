@@ -178,6 +178,9 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         parsed[field] = values
         if len(errors):
             failures.append(issue_rows(errors.index, field, errors))
+    for field, dtype in PARSED_DTYPES.items():
+        if dtype == "str":  # NUL, control, zero-width and bidi characters: no field keeps them
+            parsed[field] = nz.drop_invisible(parsed[field])
     parsed["jobs_created"] = pd.to_numeric(parsed["jobs_created"]).astype(float)
     # A 联系状态 column, where there is one, says more than a 是否失联 column.
     parsed["contact_status"] = parsed["contact_status"].fillna(parsed.pop("lost_flag"))
