@@ -181,6 +181,10 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     for field, dtype in PARSED_DTYPES.items():
         if dtype == "str":  # NUL, control, zero-width and bidi characters: no field keeps them
             parsed[field] = nz.drop_invisible(parsed[field])
+    for field in ("has_certificate", "returned"):
+        # True/False, or the unknown word for the schema to name: when every cell holds an
+        # unknown word the column would otherwise come out typed as text (found by Hypothesis)
+        parsed[field] = parsed[field].astype(object)
     parsed["jobs_created"] = pd.to_numeric(parsed["jobs_created"]).astype(float)
     # A 联系状态 column, where there is one, says more than a 是否失联 column.
     parsed["contact_status"] = parsed["contact_status"].fillna(parsed.pop("lost_flag"))
