@@ -225,7 +225,11 @@ def _contained_main() -> None:
 
 
 def _read_csv(path: Path) -> list[Sheet]:
-    decoded = decode_text(path.read_bytes())
+    from pipeline.csv_guard import check_csv_width
+
+    data = path.read_bytes()
+    check_csv_width(data)  # a line of millions of cells is refused before it is parsed
+    decoded = decode_text(data)
     if decoded is None:
         raise FileRejected(BAD_ENCODING)
     text = decoded[0]
