@@ -312,3 +312,32 @@ def test_metrics_are_not_served(live):
     status, body = http(f"{server.url}/_stcore/metrics")
     assert status == 404 and b"session" not in body
     assert http(f"{server.url}/_stcore/health")[0] == 200
+
+
+# --------------------------------------------------------------------------- item 10
+
+
+def test_the_uploaders_size_error_is_in_chinese(live, chromium, tmp_path):
+    server, _env = live
+    user = _name("ana")
+    make_user(user, "analyst")
+    session = signed_in(chromium, server, user)
+    chromium.go_to(session, "upload", "数据上报")
+    big = tmp_path / "钱库镇_2022-04_太大.xlsx"
+    with open(big, "wb") as f:  # sparse: only its size matters to the browser's check
+        f.truncate(201 * 1024 * 1024)
+    doc = chromium.send("DOM.getDocument", session=session)["root"]["nodeId"]
+    node = chromium.send(
+        "DOM.querySelector",
+        {"nodeId": doc, "selector": "[data-testid='stFileUploaderDropzoneInput']"},
+        session=session,
+    )["nodeId"]
+    chromium.send("DOM.setFileInputFiles", {"nodeId": node, "files": [str(big)]}, session=session)
+    deadline = time.time() + 30
+    text = ""
+    while time.time() < deadline:
+        text = chromium.state(session)["text"]
+        if "上传上限" in text:
+            break
+        time.sleep(0.5)
+    assert "上传上限" in text and "or smaller" not in text, text[-500:]

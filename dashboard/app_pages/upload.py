@@ -141,6 +141,7 @@ if notice:
     st.info(notice)
 
 limit_mb = uploads.MAX_UPLOAD_BYTES / 1048576
+ui.chinese_upload_messages()
 files = st.file_uploader(
     "选择普查表（可一次选多个文件）",
     type=flow.ACCEPTED_TYPES,
