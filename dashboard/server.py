@@ -22,8 +22,17 @@ from dashboard import http_guard  # noqa: E402
 
 http_guard.install()
 
+
+def _chinese_error(exc: Exception) -> bool:
+    """An unexpected error in a page: a Chinese message instead of Streamlit's English one
+    (the details go to the server log only, never to the browser)."""
+    st.error("系统处理时出错，本次操作未完成。请刷新页面后重试；如仍出错，请联系管理员。")
+    return True
+
+
 app = st.App(
     Path(__file__).resolve().parent / "streamlit_app.py",
     routes=http_guard.routes(),
     middleware=[Middleware(http_guard.Guard)],
+    on_script_error=_chinese_error,
 )
