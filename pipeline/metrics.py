@@ -236,17 +236,24 @@ def help_text(key: str) -> str:
 
 def pct(num: float | int | None, den: float | int | None) -> float | None:
     """Share in percent, rounded half-up to 2 decimals exactly as the spec (195/957 → 20.38)."""
-    if num is None or not den or num != num or den != den:  # NaN != NaN
+    if num is None or den is None or _missing(num) or _missing(den) or not den:
         return None
     value = Decimal(str(num)) * 100 / Decimal(str(den))
     return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(value != value)  # NaN
+    except TypeError:  # pandas.NA refuses a truth value
+        return True
 
 
 def _get(row, key: str):
     if row is None:
         return None
     value = row.get(key) if hasattr(row, "get") else None
-    if value is None or value != value:  # NaN / NA
+    if value is None or _missing(value):
         return None
     try:
         return int(value) if float(value).is_integer() else value

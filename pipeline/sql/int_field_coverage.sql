@@ -3,7 +3,8 @@
 -- its unit did not carry is not reported for that unit (NULL, shown as 未填报), never zero.
 -- Evidence is the header map of the file that loaded the unit (the sheets its members came
 -- from); a file loaded without a header map (bulk loads, older warehouses) counts a field as
--- carried when any of the unit's members has a value in it.
+-- carried when any member row of the file has a value in it (a blank column in one branch
+-- of a file that has the column elsewhere is a column left blank, not a missing column).
 create or replace table int_field_coverage as
 with units_now as (
     select distinct
@@ -79,9 +80,7 @@ from_headers as (
 
 from_values as (
     select
-        wave,
-        township,
-        coalesce(nullif(trim(branch), ''), '未注明支部') as branch,
+        file_hash,
         bool_or(outflow_date is not null) as has_outflow_date,
         bool_or(contact_status is not null) as has_contact_status,
         bool_or(last_contact_date is not null) as has_last_contact_date,
@@ -112,7 +111,7 @@ final as (
         on u.wave = h.wave and u.township = h.township and u.branch = h.branch
         and u.file_hash in (select file_hash from mapped_files)
     left join from_values as v
-        on u.wave = v.wave and u.township = v.township and u.branch = v.branch
+        on u.file_hash = v.file_hash
         and u.file_hash not in (select file_hash from mapped_files)
     group by u.wave, u.township, u.branch
 )
