@@ -146,6 +146,7 @@ def rate_by_unit(
         message = f"{'、'.join(unreported)}未填报" if unreported else "所选范围暂无数据"
         return empty_figure(ctx, title, message)
     data["rate"] = _rates(data[numerator], data[denominator])
+    ranked = len(data)
     data = data.sort_values(["rate", "outflow"], ascending=[False, False]).head(top)
     top_y = max(float(data["rate"].max() or 0), reference or 0) * 1.3 or 1
     horizontal = len(data) > HORIZONTAL_AFTER
@@ -181,7 +182,7 @@ def rate_by_unit(
         )
         fig.data[0].showlegend = False
     note = "标注为比例及人数（失联人数/流出人数）；虚线为参照比例"
-    if len(data) > top:
+    if ranked > top:
         note += f"；显示比例最高的 {top} 个{unit_label}"
     if unreported:
         note += f"；未填报：{'、'.join(unreported[:10])}" + ("等" if len(unreported) > 10 else "")

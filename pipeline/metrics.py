@@ -269,7 +269,8 @@ def value(row, key: str) -> int | None:
 def base(row, key: str) -> int | None:
     """The outflow a count or rate is out of: the outflow of the units that reported it."""
     column = METRICS[key].base if key in METRICS and METRICS[key].base else None
-    if key == "outflow_share" or column is None:
+    if key == "outflow_share" or column is None or column not in row:
+        # a row without bases (built by hand, or before bases existed): outflow is the base
         return _get(row, "outflow")
     return _get(row, column)
 

@@ -52,7 +52,9 @@ class Totals:
     def rate(self, key: str) -> float | None:
         """A count's share of the outflow of the units that reported it (the catalogue's base)."""
         base = metrics.METRICS[key].base if key in metrics.METRICS else None
-        return pct(self[key], self[base] if base else self["outflow"])
+        den = self[base] if base else None
+        # rows written before bases existed carry the count with outflow as its base
+        return pct(self[key], self["outflow"] if den is None else den)
 
     def coverage(self, key: str) -> str:
         """'（5个乡镇填报）' when the count covers fewer units than the total holds."""
