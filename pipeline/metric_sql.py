@@ -82,14 +82,21 @@ def comparison_sql(where_sql: str) -> str:
             select c.township, c.branch, {pairs}
             from cur_rows as c
             inner join prev_rows as p on c.township = p.township and c.branch = p.branch
+            -- a branch with a register in one wave and only a summary line in the other did
+            -- not report in both: its members would read as a rise or a fall
+            where (c.registered > 0) = (p.registered > 0)
         ),
         only_current as (
             select township || '·' || branch as unit from cur_rows
-            where registered > 0 and (township, branch) not in (select (township, branch) from prev_rows)
+            where registered > 0 and (township, branch) not in (
+                select (township, branch) from prev_rows where registered > 0
+            )
         ),
         only_previous as (
             select township || '·' || branch as unit from prev_rows
-            where registered > 0 and (township, branch) not in (select (township, branch) from cur_rows)
+            where registered > 0 and (township, branch) not in (
+                select (township, branch) from cur_rows where registered > 0
+            )
         )
         select
             (select wave from prev) as prev_wave,
