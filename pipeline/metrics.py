@@ -294,8 +294,8 @@ def coverage(row, key: str, unit: str) -> str:
     count = RATE_OF.get(key, key)
     level = "townships" if unit == "乡镇" else "branches"
     covered, units = _get(row, f"{count}_{level}"), _get(row, level)
-    if covered is None or units is None or covered >= units:
-        return ""
+    if not covered or units is None or covered >= units:
+        return ""  # none covered: the figure itself reads 未填报
     return f"（{covered}个{unit}填报）"
 
 

@@ -51,9 +51,7 @@ def _pct(num, den) -> str:
 
 def _unit_fields(con) -> dict[tuple, set[str]]:
     """(wave, township, branch) → the canonical fields its registers carried."""
-    units = con.execute(
-        "select wave, township, branch, file_hash from units where is_current"
-    ).df()
+    units = con.execute("select wave, township, branch, file_hash from units where is_current").df()
     files = dict(con.execute("select file_hash, header_map from source_files").fetchall())
     members = con.execute(
         "select wave, township, branch, file_hash, sheet, outflow_date, contact_status,"
@@ -122,7 +120,11 @@ def independent(con, wave: str, township: str | None) -> dict:
         return pd.Series(ok, index=m.index)
 
     # partition of the follow-up list, each person once
-    rep_lost, rep_two, rep_stale = reported("lost_contact"), reported("two_nots"), reported("at_risk")
+    rep_lost, rep_two, rep_stale = (
+        reported("lost_contact"),
+        reported("two_nots"),
+        reported("at_risk"),
+    )
     first_lost = lost & rep_lost
     first_two = ~first_lost & flags.two_nots & rep_two
     first_stale = ~first_lost & ~first_two & stale & rep_stale
@@ -136,14 +138,16 @@ def independent(con, wave: str, township: str | None) -> dict:
         else:
             figures[fig], figures[fig + "_base"] = None, None
         by = flags.assign(hit=flags[fig] & rep, rep=rep).groupby("unit")
-        per_unit[fig] = {
-            u: (int(g.hit.sum()) if g.rep.any() else None) for u, g in by
-        }
+        per_unit[fig] = {u: (int(g.hit.sum()) if g.rep.any() else None) for u, g in by}
     figures["primary_lost"] = int(first_lost.sum()) if rep_lost.any() else None
     figures["primary_two_nots"] = int(first_two.sum()) if rep_two.any() else None
     figures["primary_stale"] = int(first_stale.sum()) if rep_stale.any() else None
     figures["follow_up"] = int((first_lost | first_two | first_stale).sum())
-    for fig, rate in (("lost_contact", "失联率"), ("certified", "持证率"), ("dual_managed", "双重管理")):
+    for fig, rate in (
+        ("lost_contact", "失联率"),
+        ("certified", "持证率"),
+        ("dual_managed", "双重管理"),
+    ):
         n = figures[fig]
         figures[rate] = UNREPORTED if n is None else _pct(n, figures[fig + "_base"])
     totals = con.execute(
