@@ -114,7 +114,8 @@ def test_every_page_for_a_township_and_a_branch(app):
 def test_lost_contact_page_lists_masked_members(app):
     _choose(app, wave="2022-04", township="xx镇")
     _visit(app, "app_pages/lost_contact.py")
-    assert _metrics(app)["失联"] == "9 人"
+    # the follow-up cards are the one-reason partition, named apart from the 失联 count
+    assert _metrics(app)["跟进原因：失联"] == "9 人"
     table = app.dataframe[0].value
     assert table["姓名"].str.fullmatch(r".\*+").all()
     assert table["联系电话"].str.contains(r"\*\*\*\*").all()
