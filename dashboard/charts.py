@@ -312,6 +312,7 @@ def risk_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.
     df: unit, lost_contact, at_risk, two_nots."""
     title = ctx.heading(f"各{unit_label}失联、失联风险与“两不管”党员（人）")
     cols = ["lost_contact", "at_risk", "two_nots"]
+    labels = [("lost_contact", "失联"), ("at_risk", "失联风险"), ("two_nots", "“两不管”")]
     if df.empty or df[cols].fillna(0).to_numpy().sum() == 0:
         return empty_figure(ctx, title, "所选范围内没有失联、失联风险或“两不管”党员")
     # A count a unit did not report has no bar and reads 未填报 (never 0).
@@ -323,8 +324,8 @@ def risk_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.
     fig = go.Figure()
     for col, name, color in [
         ("lost_contact", "失联", theme.RED),
-        ("at_risk", "失联风险（超180天未联系、尚未失联）", theme.ORANGE),
-        ("two_nots", "“两不管”（与前两项有重叠）", theme.GOLD),
+        ("at_risk", "失联风险", theme.ORANGE),
+        ("two_nots", "“两不管”", theme.GOLD),
     ]:
         fig.add_bar(
             x=data["unit"],
@@ -341,7 +342,14 @@ def risk_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.
     fig.update_yaxes(title_text="人数（人）", **count_range(peak))
     fig.update_xaxes(type="category", showgrid=False)
     note = (
-        "“两不管”：无流入地党组织且超过180天未联系，可同时是失联或失联风险党员；"
-        "失联风险：超过180天未联系、尚未失联"
+        "失联风险：超过180天未联系、尚未失联；“两不管”：无流入地党组织且超过180天未联系，"
+        "与失联、失联风险有重叠"
     )
+    gaps = [
+        f"{unit}（{'、'.join(name for col, name in labels if pd.isna(row[col]))}）"
+        for unit, row in zip(data["unit"], data.to_dict("records"), strict=True)
+        if any(pd.isna(row[col]) for col, _name in labels)
+    ]
+    if gaps:
+        note += "；未填报：" + "；".join(gaps[:6]) + ("等" if len(gaps) > 6 else "")
     return finalize(fig, ctx, title, height=400, note=note)

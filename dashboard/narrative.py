@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from dashboard.chart_base import fmt_pct, pct, wave_label
 from pipeline import metrics
+from pipeline.metric_sql import split_comparison
 from pipeline.metrics import NOT_REPORTED
 
 SCOPES = [
@@ -233,8 +234,17 @@ def _names(units) -> list[str]:
 
 
 def comparison_caption(row, prev_wave: str, limit: int = 8) -> str:
-    """What the changes are over, and what they leave out (branches only in one wave)."""
+    """What the changes are over, and what they leave out (branches only in one wave, and
+    figures no branch reported in both waves)."""
     text = f"变化均与{wave_label(prev_wave)}普查相比，按两次均报送的{int(row['branches'])}个支部计"
+    _cur, prev = split_comparison(row)
+    unpaired = [
+        metrics.name(rate)
+        for rate, count in metrics.RATE_OF.items()
+        if count in metrics.NULLABLE and _get(prev, count) is None
+    ]
+    if unpaired:
+        text += f"；{'、'.join(unpaired)}两次普查未均填报，不计变化"
     left_out = []
     for key, why in (("only_previous", "本次未报送"), ("only_current", "上次未报送")):
         names = _names(row.get(key))

@@ -103,6 +103,7 @@ def test_changes_compare_branches_present_in_both_waves(two_waves):
     assert cards["持证率"].delta is None and cards["流出党员"].delta == "+0 人"
     caption = narrative.comparison_caption(row, "2022-04")
     assert "按两次均报送的2个支部计" in caption
+    assert "双重管理占比、持证率两次普查未均填报，不计变化" in caption
     assert "甲镇·三支部（本次未报送）" in caption and "甲镇·四支部（上次未报送）" in caption
 
 
