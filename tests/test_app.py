@@ -102,7 +102,7 @@ def test_every_page_for_a_township_and_a_branch(app):
         _visit(app, page)
     _visit(app, "app_pages/returnees.py")
     metrics = _metrics(app)
-    assert metrics["返乡党员"] == "12 人" and metrics["创办企业（项目）"] == "6 个"
+    assert metrics["返乡党员"] == "12 人" and metrics["创办企业"] == "6 个"
     assert metrics["带动就业"] == "32 人"
     branch = app.selectbox(key="filter_branch").options[1]
     _choose(app, branch=branch)
