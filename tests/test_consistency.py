@@ -269,7 +269,10 @@ def app_surfaces(at, wave: str) -> dict[str, dict]:
     at.switch_page("app_pages/flows.py").run()
     assert not at.exception, [e.value for e in at.exception]
     surfaces["流向页图表"] = {"long_term": _bars(_figure(at, "flows_long_term"), "长期在外")}
-    for page in ("app_pages/returnees.py", "app_pages/quality.py", "app_pages/submissions.py"):
+    at.switch_page("app_pages/returnees.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    surfaces["返乡页"] = {"returnees": _metrics(at)["返乡党员"]}
+    for page in ("app_pages/quality.py", "app_pages/submissions.py"):
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
     return surfaces
