@@ -4,11 +4,11 @@ percentage rounding identical to the spec, and the layout finish."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 import plotly.graph_objects as go
 
 from dashboard import theme
+from pipeline import metrics
 
 SOURCE = "数据来源：流动党员普查数据库"
 
@@ -25,7 +25,7 @@ class ChartContext:
 
     scope: str = "全县"  # 苍南县 / xx镇 / xx镇·第一支部
     wave: str | None = None  # "2022-04"; None when a chart spans all waves
-    as_of: str | None = None  # last successful ingest, "2024-05-01 10:20"
+    as_of: str | None = None  # footnote only: last ingest of the wave, "2024-05-01 10:20"
 
     def heading(self, what: str, *, all_waves: bool = False) -> Title:
         title = Title(what)
@@ -37,9 +37,18 @@ class ChartContext:
         wave = "历次普查" if all_waves or not self.wave else f"{wave_label(self.wave)}普查"
         return f"{self.scope} · {wave}"
 
-    def caption(self) -> str:
-        tail = f"（截至 {self.as_of} 入库）" if self.as_of else ""
-        return f"{SOURCE}{tail}"
+    def stat_point(self, all_waves: bool = False) -> str:
+        """统计时点: the census wave, never the time of an ingest."""
+        if not self.wave:
+            return "统计时点：历次普查"
+        if all_waves:
+            return f"统计时点：历次普查（至{wave_label(self.wave)}普查）"
+        return f"统计时点：{wave_label(self.wave)}普查"
+
+    def caption(self, all_waves: bool = False) -> str:
+        """Source, 统计时点 (the census wave) and, as a footnote, when the data last changed."""
+        tail = f"；数据更新于 {self.as_of}" if self.as_of else ""
+        return f"{SOURCE}；{self.stat_point(all_waves)}{tail}"
 
 
 def wave_label(wave: str | None) -> str:
@@ -54,11 +63,9 @@ def wave_label(wave: str | None) -> str:
 
 
 def pct(num: float | int | None, den: float | int | None) -> float | None:
-    """Share in percent, rounded half-up to 2 decimals exactly as the spec (195/957 → 20.38)."""
-    if num is None or not den:
-        return None
-    value = Decimal(str(num)) * 100 / Decimal(str(den))
-    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    """Share in percent, rounded half-up to 2 decimals exactly as the spec (195/957 → 20.38):
+    the catalogue's one rounding, so the dashboard and the report never differ by a rounding."""
+    return metrics.pct(num, den)
 
 
 def fmt_pct(value: float | None) -> str:
@@ -92,7 +99,7 @@ def finalize(
         ),
         height=height,
     )
-    lines = [note, ctx.caption()] if note else [ctx.caption()]
+    lines = [note, ctx.caption(all_waves)] if note else [ctx.caption(all_waves)]
     fig.update_layout(margin=dict(b=72 + 16 * len(lines)))
     fig.add_annotation(
         text="<br>".join(lines),

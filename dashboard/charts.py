@@ -129,17 +129,24 @@ def rate_by_unit(
     numerator: str,
     what: str,
     reference: float | None,
+    denominator: str = "outflow",
     reference_label: str = "全县",
     top: int = 25,
     color: str = theme.RED,
 ) -> go.Figure:
     """A rate per unit (e.g. lost-contact rate) with the overall rate as a dashed reference.
-    df: unit, outflow, <numerator>."""
+    df: unit, outflow, <numerator>[, <denominator>]. A unit whose numerator is NULL did not
+    report the field: no bar (never 0.00%), named in the note as 未填报."""
     title = ctx.heading(f"各{unit_label}{what}（%）")
-    data = df[df["outflow"] > 0].copy()
+    if denominator not in df:
+        denominator = "outflow"
+    unreported = df.loc[(df["outflow"] > 0) & df[numerator].isna(), "unit"].astype(str).tolist()
+    data = df[(df["outflow"] > 0) & df[numerator].notna()].copy()
     if data.empty:
-        return empty_figure(ctx, title)
-    data["rate"] = _rates(data[numerator], data["outflow"])
+        message = f"{'、'.join(unreported)}未填报" if unreported else "所选范围暂无数据"
+        return empty_figure(ctx, title, message)
+    data["rate"] = _rates(data[numerator], data[denominator])
+    ranked = len(data)
     data = data.sort_values(["rate", "outflow"], ascending=[False, False]).head(top)
     top_y = max(float(data["rate"].max() or 0), reference or 0) * 1.3 or 1
     horizontal = len(data) > HORIZONTAL_AFTER
@@ -151,7 +158,7 @@ def rate_by_unit(
         data["rate"].tolist(),
         text=[
             f"{fmt_pct(r)}{sep}{int(n)}/{int(o)}"
-            for r, n, o in zip(data["rate"], data[numerator], data["outflow"], strict=True)
+            for r, n, o in zip(data["rate"], data[numerator], data[denominator], strict=True)
         ],
         color=color,
         hover="%{x}：%{y:.2f}%<extra></extra>",
@@ -175,8 +182,10 @@ def rate_by_unit(
         )
         fig.data[0].showlegend = False
     note = "标注为比例及人数（失联人数/流出人数）；虚线为参照比例"
-    if len(df[df["outflow"] > 0]) > top:
+    if ranked > top:
         note += f"；显示比例最高的 {top} 个{unit_label}"
+    if unreported:
+        note += f"；未填报：{'、'.join(unreported[:10])}" + ("等" if len(unreported) > 10 else "")
     return finalize(fig, ctx, title, height=height, note=note)
 
 
@@ -194,7 +203,9 @@ def trend(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
             f"{lab}<br>（{int(n)}个乡镇）" for lab, n in zip(labels, data["townships"], strict=True)
         ]
         note = "各批次报送乡镇数不同，人数不宜直接比较"
-    rates = _rates(data["lost_contact"], data["outflow"])
+    # the rate's base is the outflow of the units that reported a contact status
+    base = data["lost_contact_base"] if "lost_contact_base" in data else data["outflow"]
+    rates = _rates(pd.to_numeric(data["lost_contact"], errors="coerce"), base)
     fig = go.Figure()
     fig.add_bar(
         x=labels,
@@ -215,7 +226,7 @@ def trend(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
         mode="lines+markers+text",
         line=dict(color=theme.RED, width=2.5),
         marker=dict(size=8),
-        text=[fmt_pct(r) for r in rates],
+        text=["未填报" if r is None else fmt_pct(r) for r in rates],
         textposition="top center",
         hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
     )
@@ -300,32 +311,45 @@ def risk_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.
     """失联, 失联风险 (>180 days, not yet lost) and 两不管 per unit.
     df: unit, lost_contact, at_risk, two_nots."""
     title = ctx.heading(f"各{unit_label}失联、失联风险与“两不管”党员（人）")
-    if df.empty or df[["lost_contact", "at_risk", "two_nots"]].to_numpy().sum() == 0:
+    cols = ["lost_contact", "at_risk", "two_nots"]
+    labels = [("lost_contact", "失联"), ("at_risk", "失联风险"), ("two_nots", "“两不管”")]
+    if df.empty or df[cols].fillna(0).to_numpy().sum() == 0:
         return empty_figure(ctx, title, "所选范围内没有失联、失联风险或“两不管”党员")
+    # A count a unit did not report has no bar and reads 未填报 (never 0).
     data = (
-        df.assign(total=df["lost_contact"] + df["at_risk"])
+        df.assign(total=df["lost_contact"].fillna(0) + df["at_risk"].fillna(0))
         .sort_values("total", ascending=False)
         .head(25)
     )
     fig = go.Figure()
     for col, name, color in [
         ("lost_contact", "失联", theme.RED),
-        ("at_risk", "失联风险（超180天未联系，含两不管）", theme.ORANGE),
-        ("two_nots", "两不管", theme.GOLD),
+        ("at_risk", "失联风险", theme.ORANGE),
+        ("two_nots", "“两不管”", theme.GOLD),
     ]:
         fig.add_bar(
             x=data["unit"],
-            y=data[col],
+            y=data[col].astype(float).tolist(),
             name=name,
             marker_color=color,
-            text=data[col],
+            text=["未填报" if pd.isna(v) else int(v) for v in data[col]],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{x} " + name + "：%{y} 人<extra></extra>",
         )
     fig.update_layout(barmode="group", bargap=bar_gap(len(data) * 2))
-    peak = data[["lost_contact", "at_risk", "two_nots"]].to_numpy().max()
+    peak = data[cols].fillna(0).to_numpy().max()
     fig.update_yaxes(title_text="人数（人）", **count_range(peak))
     fig.update_xaxes(type="category", showgrid=False)
-    note = "“两不管”：无流入地党组织且超过180天未联系；失联风险含“两不管”"
+    note = (
+        "失联风险：超过180天未联系、尚未失联；“两不管”：无流入地党组织且超过180天未联系，"
+        "与失联、失联风险有重叠"
+    )
+    gaps = [
+        f"{unit}（{'、'.join(name for col, name in labels if pd.isna(row[col]))}）"
+        for unit, row in zip(data["unit"], data.to_dict("records"), strict=True)
+        if any(pd.isna(row[col]) for col, _name in labels)
+    ]
+    if gaps:
+        note += "；未填报：" + "；".join(gaps[:6]) + ("等" if len(gaps) > 6 else "")
     return finalize(fig, ctx, title, height=400, note=note)

@@ -370,6 +370,7 @@ def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -
     if df.empty or df["outflow"].sum() == 0:
         return empty_figure(ctx, title)
     data = df.sort_values("outflow", ascending=False)
+    data = data.assign(long_term=pd.to_numeric(data["long_term"], errors="coerce"))
     short = data["outflow"] - data["long_term"]
     shares = [pct(lt, o) for lt, o in zip(data["long_term"], data["outflow"], strict=True)]
     fig = go.Figure()
@@ -391,7 +392,11 @@ def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -
         x=data["unit"],
         y=data["outflow"],
         mode="text",
-        text=[fmt_pct(s) for s in shares],
+        # a unit without a 流出时间 column: no split, 未填报 (never 0.00%)
+        text=[
+            "未填报" if pd.isna(lt) else fmt_pct(s)
+            for lt, s in zip(data["long_term"], shares, strict=True)
+        ],
         textposition="top center",
         showlegend=False,
         hoverinfo="skip",

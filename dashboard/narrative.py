@@ -1,16 +1,20 @@
-"""KPI values and the report paragraph, computed from one row of `metrics_by_wave`.
+"""KPI values and the report paragraph, computed from one row of `metrics_by_wave` (and the
+comparison row of `wave_comparison`).
 
 Pure functions so the wording can be tested against the spec's seed figures
 ("现有流出党员195名，占党员总数的20.38%，其中跨省流动党员40名，占流动党员总数的20.51%").
+Names, help texts and rates come from the one catalogue, `pipeline.metrics`; a figure a unit
+did not report is 未填报, never 0, and a rollup names how many units it covers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from dashboard.chart_base import fmt_pct, pct, wave_label
+from pipeline import metrics
+from pipeline.metric_sql import split_comparison
+from pipeline.metrics import NOT_REPORTED
 
 SCOPES = [
     ("scope_cross_province", "跨省"),
@@ -35,27 +39,17 @@ class Kpi:
         return self.delta is not None and self.delta.lstrip("+-").startswith(("0 ", "0.00 "))
 
 
-def _get(row: pd.Series | dict | None, key: str):
-    if row is None:
-        return None
-    value = row.get(key) if isinstance(row, dict) else row.get(key, None)
-    return None if value is None or pd.isna(value) else value
+def _get(row, key: str):
+    return metrics.value(row, key)
 
 
 def outflow_share(row) -> float | None:
     """Outflow over members_total, using only outflow of units that gave a total."""
-    counted = _get(row, "outflow_counted")
-    if counted is None and _get(row, "members_total") is not None:
-        counted = _get(row, "outflow")
-    return pct(counted, _get(row, "members_total"))
-
-
-def _rate(row, key: str) -> float | None:
-    return pct(_get(row, key), _get(row, "outflow"))
+    return metrics.rate(row, "outflow_share")
 
 
 def _count_delta(cur, prev, key: str, unit: str) -> str | None:
-    if prev is None or _get(cur, key) is None or _get(prev, key) is None:
+    if prev is None or cur is None or _get(cur, key) is None or _get(prev, key) is None:
         return None
     diff = int(_get(cur, key)) - int(_get(prev, key))
     return f"{diff:+d} {unit}"
@@ -67,42 +61,112 @@ def _rate_delta(cur_value: float | None, prev_value: float | None) -> str | None
     return f"{cur_value - prev_value:+.2f} 个百分点"
 
 
-def kpis(cur, prev=None) -> list[Kpi]:
-    """The eight overview cards, each with its change against the previous wave."""
-    share, pshare = outflow_share(cur), outflow_share(prev) if prev is not None else None
-    rates = {
-        k: (_rate(cur, k), _rate(prev, k) if prev is not None else None)
-        for k in ("lost_contact", "dual_managed", "certified")
-    }
+def rate_text(row, key: str) -> str:
+    """A rate as shown: 12.34%, 未填报 when no unit reported its field, — with no base."""
+    count = metrics.RATE_OF.get(key, key)
+    if key != "outflow_share" and metrics.METRICS[key].fields and _get(row, count) is None:
+        return NOT_REPORTED
+    return fmt_pct(metrics.rate(row, key))
 
-    def count(label, key, unit, help_text, tone="normal"):
-        value = _get(cur, key)
-        delta = _count_delta(cur, prev, key, unit)
-        return Kpi(label, f"{int(value or 0):,} {unit}", delta, help_text, tone)
 
-    def rate(label, key, help_text, tone="normal"):
-        value, before = rates[key]
-        return Kpi(label, fmt_pct(value), _rate_delta(value, before), help_text, tone)
+def count_text(row, key: str, unit: str) -> str:
+    value = _get(row, key)
+    if value is None and metrics.METRICS[key].fields:
+        return NOT_REPORTED
+    return f"{int(value or 0):,} {unit}"
+
+
+def kpis(cur, prev=None, cur_common=None, unit: str = "乡镇") -> list[Kpi]:
+    """The eight overview cards. Changes compare `cur_common` (this wave over the units
+    present in both waves) with `prev` (the previous wave over the same units); without
+    `cur_common` the change is taken against `cur` itself. `unit` (乡镇 or 支部) is what a
+    partly reported rate's coverage is counted in."""
+    common = cur_common if cur_common is not None else cur
+
+    def label(name: str, key: str) -> str:
+        return name + metrics.coverage(cur, key, unit)
+
+    def count(key, unit_word, tone="normal"):
+        m = metrics.METRICS[key]
+        delta = _count_delta(common, prev, key, unit_word)
+        return Kpi(label(m.name, key), count_text(cur, key, unit_word), delta, m.help, tone)
+
+    def rate(key, tone="normal"):
+        m = metrics.METRICS[key]
+        delta = None
+        if prev is not None:
+            delta = _rate_delta(metrics.rate(common, key), metrics.rate(prev, key))
+        return Kpi(label(m.name, key), rate_text(cur, key), delta, m.help, tone)
 
     return [
-        count("流出党员", "outflow", "人", "登记在册且未返乡的党员", tone="off"),
-        Kpi(
-            "流出党员占比",
-            fmt_pct(share),
-            _rate_delta(share, pshare),
-            "流出党员 ÷ 党员总数（支部情况表）；未报送党员总数的单位不计入",
-            "off",
-        ),
-        rate("失联率", "lost_contact", "联系状态为失联的流出党员 ÷ 流出党员", tone="inverse"),
-        rate("双重管理占比", "dual_managed", "已纳入流入地党组织管理的流出党员 ÷ 流出党员"),
-        rate("持证率", "certified", "持《流动党员活动证》的流出党员 ÷ 流出党员"),
-        count("返乡党员", "returnees", "人", "已返乡的党员"),
-        count("创办企业", "enterprises", "个", "返乡党员创办的企业或创业项目"),
-        count("带动就业", "jobs_created", "人", "返乡创业带动就业人数合计"),
+        count("outflow", "人", tone="off"),
+        rate("outflow_share", tone="off"),
+        rate("lost_contact_rate", tone="inverse"),
+        rate("dual_managed_rate"),
+        rate("certificate_rate"),
+        count("returnees", "人"),
+        count("enterprises", "个"),
+        count("jobs_created", "人"),
     ]
 
 
-def paragraph(cur, scope: str, wave: str | None, prev=None, prev_wave: str | None = None) -> str:
+def _share(row, key: str) -> str:
+    return fmt_pct(metrics.rate(row, key))
+
+
+def contact_sentence(row, unit: str = "乡镇") -> str:
+    """失联, 失联风险 and 两不管 in words; 其中 only for the true subset (两不管 members are all
+    among the 失联 and 失联风险 members together)."""
+    lost, risk, two = (_get(row, k) for k in ("lost_contact", "at_risk", "two_nots"))
+    parts = []
+    if lost is None:
+        parts.append(f"失联党员{NOT_REPORTED}（未填报联系状态）")
+    else:
+        parts.append(
+            f"失联党员{lost}名{metrics.coverage(row, 'lost_contact', unit)}，"
+            f"失联率{_share(row, 'lost_contact_rate')}"
+        )
+    if risk is None:
+        parts.append(f"失联风险党员{NOT_REPORTED}（未填报最近联系时间）")
+    else:
+        parts.append(
+            f"超过180天未联系、尚未失联的失联风险党员{risk}名"
+            f"{metrics.coverage(row, 'at_risk', unit)}"
+        )
+    text = "；".join(parts)
+    if two is None:
+        return text + f"；“两不管”党员{NOT_REPORTED}（未填报流入地党组织）。"
+    cover = metrics.coverage(row, "two_nots", unit)
+    if lost is not None and risk is not None and not cover:
+        return text + f"；失联及失联风险党员共{lost + risk}名，其中“两不管”党员{two}名。"
+    return text + f"；“两不管”党员{two}名{cover}（与失联、失联风险党员有重叠）。"
+
+
+def manage_sentence(row, unit: str = "乡镇") -> str:
+    bits = []
+    for count_key, rate_key, words, rate_word in (
+        ("dual_managed", "dual_managed_rate", "纳入流入地党组织双重管理", "占"),
+        ("certified", "certificate_rate", "持流动党员活动证", "持证率"),
+    ):
+        n = _get(row, count_key)
+        if n is None:
+            field = metrics.FIELD_LABELS[metrics.METRICS[count_key].fields[0]]
+            bits.append(f"{words}{NOT_REPORTED}（未填报{field}）")
+        else:
+            cover = metrics.coverage(row, count_key, unit)
+            bits.append(f"{words}{n}名{cover}，{rate_word}{_share(row, rate_key)}")
+    return "；".join(bits) + "。"
+
+
+def paragraph(
+    cur,
+    scope: str,
+    wave: str | None,
+    prev=None,
+    prev_wave: str | None = None,
+    cur_common=None,
+    unit: str = "乡镇",
+) -> str:
     """A paragraph in the style of a township census report."""
     outflow = int(_get(cur, "outflow") or 0)
     share = outflow_share(cur)
@@ -127,20 +191,16 @@ def paragraph(cur, scope: str, wave: str | None, prev=None, prev_wave: str | Non
     if unknown:
         scope_bits.append(f"另有{unknown}名流入地不详")
     text = parts[0] + "，" + "；".join(scope_bits) + "。"
-    long_term = int(_get(cur, "long_term") or 0)
-    text += f"长期在外（一年以上）党员{long_term}名，占{fmt_pct(pct(long_term, outflow))}。"
-    lost = int(_get(cur, "lost_contact") or 0)
-    text += (
-        f"失联党员{lost}名，失联率{fmt_pct(pct(lost, outflow))}；"
-        f"超过180天未联系的失联风险党员{int(_get(cur, 'at_risk') or 0)}名，"
-        f"其中“两不管”党员{int(_get(cur, 'two_nots') or 0)}名。"
-    )
-    dual = int(_get(cur, "dual_managed") or 0)
-    cert = int(_get(cur, "certified") or 0)
-    text += (
-        f"纳入流入地党组织双重管理{dual}名，占{fmt_pct(pct(dual, outflow))}；"
-        f"持流动党员活动证{cert}名，持证率{fmt_pct(pct(cert, outflow))}。"
-    )
+    long_term = _get(cur, "long_term")
+    if long_term is None:
+        text += f"长期在外（一年以上）党员{NOT_REPORTED}（未填报流出时间）。"
+    else:
+        text += (
+            f"长期在外（一年以上）党员{long_term}名{metrics.coverage(cur, 'long_term', unit)}，"
+            f"占{_share(cur, 'long_term')}。"
+        )
+    text += contact_sentence(cur, unit)
+    text += manage_sentence(cur, unit)
     returnees = int(_get(cur, "returnees") or 0)
     if returnees:
         text += (
@@ -148,14 +208,49 @@ def paragraph(cur, scope: str, wave: str | None, prev=None, prev_wave: str | Non
             f"带动就业{int(_get(cur, 'jobs_created') or 0)}人。"
         )
     if prev is not None and prev_wave:
-        diff = outflow - int(_get(prev, "outflow") or 0)
-        move = "增加" if diff > 0 else "减少" if diff < 0 else "持平"
-        change = f"{move}{abs(diff)}名" if diff else "持平"
-        text += f"与{wave_label(prev_wave)}普查相比（按两次均报送的单位计），流出党员{change}"
-        before, now = _rate(prev, "lost_contact"), _rate(cur, "lost_contact")
-        if before is not None and now is not None:
-            d = now - before
-            trend = "上升" if d > 0 else "下降" if d < 0 else "持平"
-            text += f"，失联率{trend}" + (f"{abs(d):.2f}个百分点" if d else "")
-        text += "。"
+        text += change_sentence(cur_common if cur_common is not None else cur, prev, prev_wave)
+    return text
+
+
+def change_sentence(cur_common, prev, prev_wave: str) -> str:
+    """The change since the previous census, over the branches present in both waves."""
+    diff = int(_get(cur_common, "outflow") or 0) - int(_get(prev, "outflow") or 0)
+    move = "增加" if diff > 0 else "减少" if diff < 0 else "持平"
+    change = f"{move}{abs(diff)}名" if diff else "持平"
+    text = f"与{wave_label(prev_wave)}普查相比（按两次均报送的支部计），流出党员{change}"
+    before = metrics.rate(prev, "lost_contact_rate")
+    now = metrics.rate(cur_common, "lost_contact_rate")
+    if before is not None and now is not None:
+        d = round(now - before, 2)
+        trend = "上升" if d > 0 else "下降" if d < 0 else "持平"
+        text += f"，失联率{trend}" + (f"{abs(d):.2f}个百分点" if d else "")
+    return text + "。"
+
+
+def _names(units) -> list[str]:
+    if units is None or (not isinstance(units, (list, tuple)) and not hasattr(units, "__len__")):
+        return []
+    return [str(u) for u in units]
+
+
+def comparison_caption(row, prev_wave: str, limit: int = 8) -> str:
+    """What the changes are over, and what they leave out (branches only in one wave, and
+    figures no branch reported in both waves)."""
+    text = f"变化均与{wave_label(prev_wave)}普查相比，按两次均报送的{int(row['branches'])}个支部计"
+    _cur, prev = split_comparison(row)
+    unpaired = [
+        metrics.name(rate)
+        for rate, count in metrics.RATE_OF.items()
+        if count in metrics.NULLABLE and _get(prev, count) is None
+    ]
+    if unpaired:
+        text += f"；{'、'.join(unpaired)}两次普查未均填报，不计变化"
+    left_out = []
+    for key, why in (("only_previous", "本次未报送"), ("only_current", "上次未报送")):
+        names = _names(row.get(key))
+        if names:
+            shown = "、".join(names[:limit]) + (f"等{len(names)}个" if len(names) > limit else "")
+            left_out.append(f"{shown}（{why}）")
+    if left_out:
+        text += "；未计入：" + "；".join(left_out)
     return text

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from dashboard.queries_base import Filters, mask_name_sql, mask_phone_sql, member_level, where
-from pipeline import models
+from pipeline import metric_sql, models
 
 __all__ = ["Filters"]
 
@@ -20,7 +20,6 @@ __all__ = ["Filters"]
 COUNT_COLUMNS = list(models.COUNT_COLUMNS)
 # Branch as the marts spell it, for queries that read member rows directly.
 _BRANCH = "coalesce(nullif(trim(branch), ''), '未注明支部')"
-_SUMS = ",\n".join(f"sum({c})::bigint as {c}" for c in COUNT_COLUMNS)
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
@@ -49,10 +48,9 @@ def branches(con, f: Filters) -> pd.DataFrame:
 
 
 def as_of(con, f: Filters) -> pd.DataFrame:
-    """Time of the last file that changed the warehouse (within the user's townships)."""
-    w, p = where(
-        f, wave=False, township=False, branch=False, extra="status in ('loaded', 'replaced')"
-    )
+    """Time of the last file that changed the warehouse (within the user's townships, and the
+    chosen wave when one is given): the "数据更新于" footnote under the census wave."""
+    w, p = where(f, township=False, branch=False, extra="status in ('loaded', 'replaced')")
     return _df(
         con,
         f"select max(ingested_at) as as_of, count(distinct file_hash) as files from ingest_log {w}",
@@ -63,60 +61,52 @@ def as_of(con, f: Filters) -> pd.DataFrame:
 # --- metrics --------------------------------------------------------------------------------
 
 
-# Shares need the denominator per township: members_total is summed over the township's
-# branches when a summary was given, and outflow of townships without one is left out of
-# the county's outflow share (outflow_counted) instead of diluting it.
-def _rollup(group: str, where_sql: str, source: str = "mart_branch_wave") -> str:
-    return f"""
-        with t as (
-            select wave, township, sum(members_total)::bigint as members_total, {_SUMS}
-            from {source} {where_sql}
-            group by wave, township
-        )
-        select {group},
-               sum(members_total)::bigint as members_total,
-               sum(outflow) filter (where members_total is not null)::bigint as outflow_counted,
-               count(distinct township) as townships,
-               {", ".join(f"sum({c})::bigint as {c}" for c in COUNT_COLUMNS)}
-        from t group by {group} order by {group}
-    """
-
-
 def metrics_by_wave(con, f: Filters) -> pd.DataFrame:
-    """Every §5 count per wave for the selection (township/branch honoured, all waves):
-    feeds KPI deltas and the trend chart."""
+    """Every §5 count per wave for the selection (township/branch honoured, all waves), with
+    how many townships and branches each possibly-unreported count covers: feeds the KPI
+    cards, the summary and the trend chart."""
     w, p = where(f, wave=False)
-    return _df(con, _rollup("wave", w), p)
+    return _df(con, metric_sql.rollup_sql("wave", w), p)
+
+
+def wave_comparison(con, f: Filters) -> pd.DataFrame:
+    """One row: the chosen wave against the previous one over the branches present in both
+    (`cur_*`, `prev_*`; each count only where both waves reported it), and the branches left
+    out (`only_current`, `only_previous`). No row's figures when there is no earlier wave."""
+    w, p = where(f, wave=False)
+    return _df(con, metric_sql.comparison_sql(w), [*p, f.wave, f.wave])
 
 
 def metrics_previous_comparable(con, f: Filters) -> pd.DataFrame:
-    """The previous wave's metrics over the townships that also reported in the chosen
-    wave, so "change since last census" compares like with like when a township has not
-    submitted yet. Empty when there is no earlier wave."""
-    w, p = where(f, wave=False)
-    source = f"""(
-        with base as (select * from mart_branch_wave {w}),
-        prev as (select max(wave) as wave from base where wave < ?)
-        select * from base
-        where wave = (select wave from prev)
-          and township in (select township from base where wave = ?)
-    )"""
-    return _df(con, _rollup("wave", "", source=source), [*p, f.wave, f.wave])
+    """The previous wave's side of `wave_comparison` (empty when there is no earlier wave)."""
+    row = wave_comparison(con, f)
+    if row.empty or row["prev_wave"].isna().all():
+        return pd.DataFrame()
+    _cur, prev = metric_sql.split_comparison(row.iloc[0])
+    return pd.DataFrame([{**prev, "wave": row["prev_wave"].iloc[0]}])
 
 
 def metrics_by_township(con, f: Filters) -> pd.DataFrame:
     """Every §5 count per township for the chosen wave."""
     w, p = where(f)
-    return _df(con, _rollup("township", w), p)
+    return _df(con, metric_sql.rollup_sql("township", w), p)
 
 
 def metrics_by_branch(con, f: Filters) -> pd.DataFrame:
     """Every §5 count per branch for the chosen wave (and township)."""
     w, p = where(f)
+    return _df(con, metric_sql.rollup_sql("township, branch", w), p)
+
+
+def follow_up_counts(con, f: Filters) -> pd.DataFrame:
+    """The follow-up list's partition (each person once, under their first reason), summed
+    from mart_branch_wave, so the cards count everyone, not the first 500 listed."""
+    w, p = where(f)
     sql = f"""
-        select township, branch, sum(members_total)::bigint as members_total, {_SUMS}
+        select sum(primary_lost)::bigint as primary_lost,
+               sum(primary_two_nots)::bigint as primary_two_nots,
+               sum(primary_stale)::bigint as primary_stale
         from mart_branch_wave {w}
-        group by township, branch order by township, branch
     """
     return _df(con, sql, p)
 
@@ -210,26 +200,25 @@ def follow_up(con, f: Filters) -> pd.DataFrame:
     for roles that may see them: a township following up its own members)."""
     name = "name" if f.show_personal_data else mask_name_sql("name")
     phone = "phone" if f.show_personal_data else mask_phone_sql("phone")
-    w, p = where(f, extra="not coalesce(is_returned, false)", branch_expr=_BRANCH)
+    w, p = where(
+        f,
+        extra="g.is_out and g.primary_reason is not null",
+        township_expr="m.township",
+        wave_expr="m.wave",
+        branch_expr="g.branch",
+    )
     sql = f"""
-        with m as (
-            select township, {_BRANCH} as branch, name, gender, phone, id_masked,
-                   case when dest_city is null or dest_city = dest_province then dest_province
-                        else dest_province || dest_city end as destination,
-                   destination_text, outflow_date, last_contact_date, contact_status, inflow_org,
-                   date_diff('day', last_contact_date, wave_end) as days_since_contact,
-                   last_contact_date is null
-                       or date_diff('day', last_contact_date, wave_end) > 180 as stale
-            from stg_members {w}
-        ),
-        flagged as (
-            select *,
-                case
-                    when contact_status = '失联' then '失联'
-                    when stale and nullif(trim(inflow_org), '') is null then '两不管'
-                    when stale then '超180天未联系'
-                end as reason
-            from m
+        with flagged as (
+            select m.township, g.branch, m.name, m.gender, m.phone, m.id_masked,
+                   case when m.dest_city is null or m.dest_city = m.dest_province then m.dest_province
+                        else m.dest_province || m.dest_city end as destination,
+                   m.destination_text, m.outflow_date, m.last_contact_date,
+                   date_diff('day', m.last_contact_date, m.wave_end) as days_since_contact,
+                   -- the one-reason partition, defined once in int_member_flags
+                   g.primary_reason as reason
+            from stg_members as m
+            inner join int_member_flags as g on m.member_row = g.member_row
+            {w}
         )
         select township, branch, {name} as name, gender, {phone} as phone, id_masked,
                coalesce(nullif(destination, ''), destination_text) as destination,

@@ -137,3 +137,64 @@ def rejected_files(con, f: Filters) -> pd.DataFrame:
         order by township, loaded_at desc
     """
     return _df(con, sql, p)
+
+
+def branch_changes(con, f: Filters) -> pd.DataFrame:
+    """Per township that submitted for `f.wave`: its previous wave with data, the branches
+    that reported then and are missing now (`missing`), and the branches new this wave
+    (`added`). A township "has submitted" while one of its branches has not: said here."""
+    w, p = where(f, wave=False, branch=False)
+    branch = "coalesce(nullif(trim(branch), ''), '未注明支部')"
+    sql = f"""
+        with scoped as (
+            select distinct wave, township, {branch} as branch
+            from units {w} {"and" if w else "where"} is_current
+        ),
+        cur as (select * from scoped where wave = ?),
+        prev_wave as (
+            select township, max(wave) as prev_wave from scoped
+            where wave < ? and township in (select township from cur)
+            group by township
+        ),
+        prev as (
+            select s.* from scoped s
+            join prev_wave pw on s.township = pw.township and s.wave = pw.prev_wave
+        )
+        select pw.township, pw.prev_wave,
+               (select list(branch order by branch) from prev p
+                where p.township = pw.township
+                  and p.branch not in (select branch from cur c where c.township = pw.township))
+                   as missing,
+               (select list(branch order by branch) from cur c
+                where c.township = pw.township
+                  and c.branch not in (select branch from prev p where p.township = pw.township))
+                   as added
+        from prev_wave pw
+        order by pw.township
+    """
+    return _df(con, sql, [*p, f.wave, f.wave])
+
+
+def field_gaps(con, f: Filters) -> pd.DataFrame:
+    """Units of `f.wave` whose registers did not carry a field some figure needs: one row per
+    township and field, with how many of its branches lack it (their figure is 未填报)."""
+    w, p = where(f, branch=False)
+    sql = f"""
+        with gaps as (
+            select township, branch, field
+            from int_field_coverage
+            unpivot (carried for field in (
+                has_outflow_date, has_contact_status, has_last_contact_date,
+                has_inflow_org, has_certificate))
+            {w} {"and" if w else "where"} not carried
+        ),
+        sizes as (
+            select township, count(*)::bigint as branches
+            from int_field_coverage {w} group by township
+        )
+        select g.township, g.field, count(*)::bigint as missing_branches, s.branches
+        from gaps g join sizes s using (township)
+        group by g.township, g.field, s.branches
+        order by g.township, g.field
+    """
+    return _df(con, sql, [*p, *p])

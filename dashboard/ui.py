@@ -26,7 +26,7 @@ import streamlit as st
 from dashboard import auth, exports, http_guard, labels
 from dashboard.chart_base import ChartContext, wave_label
 from dashboard.queries_base import Filters, for_scope, is_member_level, scoped
-from pipeline import accounts, config, models, warehouse
+from pipeline import accounts, config, metrics, models, warehouse
 from pipeline.scope import Scope
 
 ALL_TOWNSHIPS = "全县"
@@ -253,7 +253,10 @@ def sidebar(granted: Scope) -> Filters:
     st.session_state[_FILTERS_KEY] = filters
     as_of = run(queries.as_of, scope)
     stamp = as_of["as_of"].iloc[0] if len(as_of) else None
-    st.sidebar.caption(f"数据截至：{_fmt_time(stamp)}\n\n数据库：{config.db_path().name}")
+    st.sidebar.caption(
+        f"统计时点：{wave_label(wave)}普查\n\n数据更新于：{_fmt_time(stamp)}\n\n"
+        f"数据库：{config.db_path().name}"
+    )
     return filters
 
 
@@ -286,11 +289,30 @@ def for_export(df: pd.DataFrame, columns: list[str], unit: str) -> pd.DataFrame:
     return df[columns].rename(columns={"unit": unit})
 
 
+def not_reported(df: pd.DataFrame) -> pd.DataFrame:
+    """A table as exported/shown: a count a unit did not report reads 未填报, never blank or 0."""
+    out = df.copy()
+    for col in out.columns:
+        if col in metrics.NULLABLE and out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), metrics.NOT_REPORTED)
+    return out
+
+
+def with_stat_point(df: pd.DataFrame, f: Filters | None = None) -> pd.DataFrame:
+    """An exported table states its 统计时点 (the census wave) unless it has a wave column."""
+    f = f or current_filters()
+    if "wave" in df.columns or not f.wave or "统计时点" in df.columns:
+        return df
+    return df.assign(**{"统计时点": f"{wave_label(f.wave)}普查"})
+
+
 def context(f: Filters | None = None) -> ChartContext:
     from dashboard import queries
 
     f = f or current_filters()
-    as_of = run(queries.as_of, Filters(allowed_townships=f.allowed_townships))
+    # The footnote: when this wave's data last changed (an upload for another wave does not
+    # move it); the 统计时点 itself is the census wave.
+    as_of = run(queries.as_of, Filters(wave=f.wave, allowed_townships=f.allowed_townships))
     stamp = as_of["as_of"].iloc[0] if len(as_of) else None
     return ChartContext(
         scope=scope_label(f),
@@ -386,8 +408,18 @@ def chart(fig: go.Figure, data: pd.DataFrame, *, key: str, name: str) -> None:
     """A chart with PNG / CSV / Excel downloads under it, all built only when clicked, so
     a page with ten charts renders no images up front."""
     st.plotly_chart(fig, key=f"chart_{key}", theme=None, config=_PLOTLY_CONFIG)
-    table = labels.chinese(data)
+    table = labels.chinese(with_stat_point(not_reported(data)))
     title = fig.layout.title.text or name
+    footnote = next(
+        (
+            a.text.split("<br>")[-1]
+            for a in fig.layout.annotations or ()
+            if "统计时点" in (a.text or "")
+        ),
+        None,
+    )
+    if footnote:
+        title = f"{title}（{footnote.split('；', 1)[-1]}）"
     row = st.container(horizontal=True, gap="small")
     rows = len(table)
     download(
@@ -444,7 +476,7 @@ def table(
 ) -> None:
     """A data table with CSV / Excel downloads. `member_rows`: one row per member (a name
     list), exported only by roles with `may_export_member_rows`."""
-    shown = labels.chinese(_readable(data))
+    shown = labels.chinese(_readable(not_reported(data)))
     # Short tables get their natural height; long ones scroll inside `height`.
     fit = 38 + 35 * max(len(shown), 1)
     st.dataframe(

@@ -130,6 +130,14 @@ def _print_summary(report) -> None:
     print("合计：" + "，".join(f"{STATUS_LABELS[s]} {n} 个" for s, n in counts.items() if n))
 
 
+def _count(value) -> int | None:
+    return None if value is None or value != value else int(value)  # NaN != NaN
+
+
+def _shown(value: int | None) -> str:
+    return "未填报" if value is None else str(value)
+
+
 def stats_rows(db: Path) -> list[dict]:
     """One dict per township and wave, exactly the shape spec §6 fixes."""
     from pipeline.warehouse import connect_readonly
@@ -149,8 +157,9 @@ def stats_rows(db: Path) -> list[dict]:
                 "members_total": None if total is None or total != total else int(total),
                 "outflow": int(rec["outflow"]),
                 "scope": {k: int(rec[c]) for k, c in SCOPE_COLUMNS.items() if rec[c]},
-                "long_term": int(rec["long_term"]),
-                "lost_contact": int(rec["lost_contact"]),
+                # null when the township's registers had no such column (not reported)
+                "long_term": _count(rec["long_term"]),
+                "lost_contact": _count(rec["lost_contact"]),
                 "returnees": int(rec["returnees"]),
                 "enterprises": int(rec["enterprises"]),
                 "jobs_created": int(rec["jobs_created"]),
@@ -173,7 +182,7 @@ def _stats(args) -> int:
         scope = "，".join(f"{k}{v}" for k, v in r["scope"].items())
         print(
             f"{r['township']} {r['wave']}：流出党员 {r['outflow']} 名（占党员总数 {share}；{scope}），"
-            f"长期在外 {r['long_term']}，失联 {r['lost_contact']}，返乡 {r['returnees']}，"
+            f"长期在外 {_shown(r['long_term'])}，失联 {_shown(r['lost_contact'])}，返乡 {r['returnees']}，"
             f"创业 {r['enterprises']}，带动就业 {r['jobs_created']} 人"
         )
     return 0

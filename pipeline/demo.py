@@ -285,6 +285,9 @@ def _render(seed: int) -> list[tuple[FileSpec, list[Row], dict[str, int] | None,
         town = towns[spec.township]
         rows = file_rows(spec, town, pp)
         totals = town.totals[spec.wave] if spec.summary else None
+        if totals and spec.missing_branches:
+            gone = set(town.branches[-spec.missing_branches :])
+            totals = {b: n for b, n in totals.items() if b not in gone}
         sheets = build_sheets(spec, rows, totals)
         finish_plants(rows, named_sheets=not spec.fmt.startswith("csv"))
         out.append((spec, rows, totals, sheets))

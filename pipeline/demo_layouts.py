@@ -89,10 +89,10 @@ def file_specs() -> list[FileSpec]:
         _cols("序号", "seq", "姓  名", "name", "性 别", "gender", "出生年月", "birth", " 身份证号码", "id",
               "所在支部", "branch", "外出时间", "outflow", "现居住地", "dest", "从事行业", "occupation",
               "联系电话 ", "phone", "最近联系时间", "last_contact", "联系状态", "status",
-              "是否持证", "certificate", "是否返乡", "returned", "返乡时间", "return_date",
+              "是否返乡", "returned", "返乡时间", "return_date",
               "创业项目", "enterprise", "带动就业人数（人）", "jobs"),
         "标题行 + 填报单位（盖章）/填报日期行，表头含多余空格和全角括号，日期 2021/3/15（部分全角数字），是否 √/×，"
-        "合计、注释、签名行；支部情况表",
+        "合计、注释、签名行；支部情况表；无持证列、无流入地党组织列（持证率、双重管理未填报）",
         title="马站镇流动党员普查表",
         fill_row="填报单位（盖章）：中共马站镇委员会        填报日期：2022年4月28日",
         order="shuffle", total_row=True, notes=("注：本表所列为截至2022年4月底仍在外或已返乡的流动党员。",),
@@ -153,8 +153,9 @@ def file_specs() -> list[FileSpec]:
               "手机号码", "phone", "联系情况", "status", "最近联系时间", "last_contact",
               "是否持流动党员证", "certificate", "是否回乡", "returned", "回乡时间", "return_date",
               "创办企业", "enterprise", "创业行业", "industry", "吸纳就业人数", "jobs"),
-        "每个支部一张表（无标题、无支部列，乡镇和月份只在文件名里），日期 2021.03，持证 有/无；支部情况表",
-        per_branch=True, summary=True, outflow_style="dot_month", day_style="iso", birth_style="dot_month",
+        "每个支部一张表（无标题、无支部列，乡镇和月份只在文件名里），日期 2021.03，持证 有/无；支部情况表；"
+        "上次普查报送过的最后一个支部本次缺报",
+        per_branch=True, missing_branches=1, summary=True, outflow_style="dot_month", day_style="iso", birth_style="dot_month",
         cert_yes_no=("有", "无"), lost_words=("无法联系",), bad=("missing_name", "future_contact"),
     ))  # fmt: skip
     specs.append(FileSpec(

@@ -90,6 +90,9 @@ def file_rows(spec: FileSpec, town, pp) -> list[Row]:
     """The register of one township-wave as this file lists it, with planted rows."""
     rng, end = pp.rng, _wave_end(spec.wave)
     members = town.registers[spec.wave]
+    if spec.missing_branches:
+        gone = set(town.branches[-spec.missing_branches :])
+        members = [m for m in members if m.branch not in gone]
     if "returned" not in spec.fields:  # a register without return columns lists only those away
         members = [m for m in members if not m.returned]
     rows = [Row(dataclasses.replace(m)) for m in members]

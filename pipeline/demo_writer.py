@@ -67,6 +67,8 @@ class FileSpec:
     vocab_field: str = "status"
     vocab_word: str = "待核实"
     warn: tuple[str, ...] = ()
+    # The township's last N branches did not submit this wave (register and summary sheet).
+    missing_branches: int = 0
 
     @property
     def fields(self) -> set[str]:

@@ -32,7 +32,11 @@ TABLES = {
     "members": ("one row per current member per census wave", ("wave", "dest_province_code")),
     "branch_totals": ("one row per current branch summary line", ("wave",)),
     "units": ("one row per current (wave, township, branch) unit", ("wave",)),
+    # the header maps: which fields each unit's registers carried (a missing one is 未填报)
+    "source_files": ("one row per accepted file, with its header map", ("wave",)),
 }
+# tables without a history flag: every row is exported
+_ALL_ROWS = {"source_files"}
 MANIFEST = "manifest.json"
 
 
@@ -66,12 +70,13 @@ def _write(db: Path, folder: Path) -> dict:
         for table, (grain, partitions) in TABLES.items():
             target = folder / table
             # The target path is bound like any value; partition columns are code constants.
+            current = "" if table in _ALL_ROWS else "where is_current"
             con.execute(
-                f"copy (select * from {table} where is_current) to ? "
+                f"copy (select * from {table} {current}) to ? "
                 f"(format parquet, compression zstd, partition_by ({', '.join(partitions)}))",
                 [str(target)],
             )
-            [(rows,)] = con.execute(f"select count(*) from {table} where is_current").fetchall()
+            [(rows,)] = con.execute(f"select count(*) from {table} {current}").fetchall()
             tables[table] = {"grain": grain, "partition_by": list(partitions), "rows": rows}
     finally:
         con.close()

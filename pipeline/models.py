@@ -1,4 +1,6 @@
-"""Build the analytics models: every `sql/stg_*.sql`, then every `sql/mart_*.sql`, sorted."""
+"""Build the analytics models: every `sql/stg_*.sql`, then every `sql/int_*.sql` (intermediate
+models the marts share: which fields each unit reported, per-member flags), then every
+`sql/mart_*.sql`, each layer sorted."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import duckdb
 from pipeline.config import SQL_DIR
 
 # The additive counts of mart_branch_wave: any grouping (township, county) is their sum, and
-# every rate is computed after summing.
+# every rate is computed after summing. A count may be NULL for a branch whose register did
+# not carry its field (not reported): sums skip it, and stay NULL when no branch reported.
 COUNT_COLUMNS = (
     "registered",
     "outflow",
@@ -25,6 +28,15 @@ COUNT_COLUMNS = (
     "dual_managed",
     "two_nots",
     "certified",
+    "primary_lost",
+    "primary_two_nots",
+    "primary_stale",
+    "long_term_base",
+    "lost_contact_base",
+    "at_risk_base",
+    "dual_managed_base",
+    "two_nots_base",
+    "certified_base",
     "returnees",
     "enterprises",
     "jobs_created",
@@ -32,7 +44,7 @@ COUNT_COLUMNS = (
 
 
 def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
-    return sorted(sql_dir.glob("stg_*.sql")) + sorted(sql_dir.glob("mart_*.sql"))
+    return [path for layer in ("stg", "int", "mart") for path in sorted(sql_dir.glob(f"{layer}_*.sql"))]
 
 
 def models_fingerprint(sql_dir: Path = SQL_DIR) -> str:

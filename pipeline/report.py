@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.chart_base import ChartContext
-from pipeline import config
+from pipeline import config, metric_sql
 from pipeline.report_charts import render_png, report_figures
 from pipeline.report_docx import (
     add_body,
@@ -28,6 +28,7 @@ from pipeline.report_text import (
     TABLE_COLUMNS,
     Scope,
     Totals,
+    comparison_totals,
     sections,
     table_rows,
     title,
@@ -50,6 +51,7 @@ class ReportData:
     unit_label: str
     townships: list[tuple[str, Totals]]
     history: list[tuple[str, Totals]]  # one per wave up to the report's
+    current_compared: Totals | None = None  # this wave over the branches also in the previous
 
 
 def county_name(full: str = config.HOME_COUNTY_NAME) -> str:
@@ -110,22 +112,15 @@ def _load(con, wave: str, township: str | None) -> ReportData:
         who = township or "全县"
         known = "、".join(waves) if waves else "无"
         raise ReportError(f"{who}没有 {wave} 的普查数据（已有批次：{known}）")
-    names = [r["township"] for r in rows]
-    # The previous wave compared over the same townships, so a township that has not yet
-    # submitted does not read as a fall in the county's numbers.
-    (prev_wave,) = con.execute(
-        "select max(wave) from mart_township_wave where wave < ? and list_contains(?, township)",
-        [wave, names],
-    ).fetchone()
-    prev_rows = (
-        _records(
-            con,
-            "select * from mart_township_wave where wave = ? and list_contains(?, township)",
-            [prev_wave, names],
-        )
-        if prev_wave
-        else []
+    # The previous wave compared over the branches present in both waves (each count only
+    # where both reported it): the same comparison the dashboard makes.
+    compared = _records(
+        con,
+        metric_sql.comparison_sql("where township = ?" if township else ""),
+        [*extra, wave, wave],
     )
+    prev_wave = compared[0]["prev_wave"] if compared and compared[0]["branches"] else None
+    cur_common, prev_side = metric_sql.split_comparison(compared[0]) if prev_wave else (None, None)
     history_rows = _records(
         con, f"select * from mart_township_wave where wave <= ?{town}", [wave, *extra]
     )
@@ -159,7 +154,7 @@ def _load(con, wave: str, township: str | None) -> ReportData:
             )""",
             [wave, *extra],
         ),
-        as_of=_as_of(con),
+        as_of=_as_of(con, wave),
     )
     townships = _by(rows, "township")
     units, unit_label = townships, "乡镇"
@@ -173,12 +168,13 @@ def _load(con, wave: str, township: str | None) -> ReportData:
     return ReportData(
         scope,
         totals(rows),
-        totals(prev_rows) if prev_rows else None,
+        comparison_totals(prev_side) if prev_side else None,
         prev_wave,
         units,
         unit_label,
         townships,
         _by(history_rows, "wave"),
+        comparison_totals(cur_common) if cur_common else None,
     )
 
 
@@ -186,9 +182,12 @@ def _scalar(con, sql: str, params: list) -> int:
     return int(con.execute(sql, params).fetchone()[0] or 0)
 
 
-def _as_of(con) -> str | None:
+def _as_of(con, wave: str) -> str | None:
+    """When this wave's data last changed: a footnote under the 统计时点 (the census wave)."""
     (when,) = con.execute(
         "select max(ingested_at) from ingest_log where status in ('loaded', 'replaced')"
+        " and (wave = ? or wave is null)",
+        [wave],
     ).fetchone()
     return when.strftime("%Y年%m月%d日 %H:%M") if when else None
 
@@ -201,14 +200,16 @@ def build_report(db_path: Path | str, wave: str, township: str | None = None) ->
     data = load_report_data(db_path, wave, township)
     doc = new_document()
     add_title(doc, title(data.scope))
-    ctx = ChartContext(scope=data.scope.name, wave=wave)
+    ctx = ChartContext(scope=data.scope.name, wave=wave, as_of=data.scope.as_of)
     figures = report_figures(ctx, data.current, data.units, data.unit_label, data.history)
     # Each chart follows the section that discusses it.
     placement: dict[str, list] = {}
     for fig in figures:
         placement.setdefault(fig.section, []).append(fig)
     number = 0
-    for section in sections(data.scope, data.current, data.previous, data.previous_wave):
+    for section in sections(
+        data.scope, data.current, data.previous, data.previous_wave, data.current_compared
+    ):
         doc.add_heading(section.heading, level=1)
         for text in section.paragraphs:
             add_body(doc, text)
@@ -219,7 +220,8 @@ def build_report(db_path: Path | str, wave: str, township: str | None = None) ->
         doc,
         "说明：流出党员指登记在册且尚未返乡的党员；流出党员占比＝流出党员÷党员总数（支部情况表）；"
         "流动范围各项占比以流出党员总数为分母；长期在外指截至普查月末外出满365天；"
-        "失联率＝联系状态为失联的流出党员÷流出党员；百分比保留两位小数（四舍五入）。",
+        "失联率＝联系状态为失联的流出党员÷流出党员；“未填报”指报送的表格中没有该项所需的列，"
+        "不计为0，也不计入比例和变化；百分比保留两位小数（四舍五入）。",
         size=10.5,
     )
     _appendix(doc, data)

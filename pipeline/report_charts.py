@@ -51,8 +51,11 @@ def unit_frame(units: list[tuple[str, Totals]]) -> pd.DataFrame:
 def trend_frame(history: list[tuple[str, Totals]]) -> pd.DataFrame:
     """wave, outflow, lost_contact, townships — for `charts.trend`."""
     return pd.DataFrame(
-        [(wave, t["outflow"], t["lost_contact"], len(t.townships)) for wave, t in history],
-        columns=["wave", "outflow", "lost_contact", "townships"],
+        [
+            (wave, t["outflow"], t["lost_contact"], t["lost_contact_base"], len(t.townships))
+            for wave, t in history
+        ],
+        columns=["wave", "outflow", "lost_contact", "lost_contact_base", "townships"],
     )
 
 

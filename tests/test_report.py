@@ -86,8 +86,8 @@ def test_change_against_previous_wave():
         for s in sections(scope, totals([SEED_ROW]), totals([before]), "2021-10")
         for p in s.paragraphs
     )
-    assert "与2021年10月普查相比，流出党员减少5名" in text
-    assert "失联率4.62%，较2021年10月普查（10.00%）下降5.38个百分点" in text
+    assert "与2021年10月普查相比（按两次均报送的支部计），流出党员减少5名" in text
+    assert "失联率4.62%，较2021年10月普查（按两次均报送的支部计，10.00%）下降5.38个百分点" in text
 
 
 def test_names_and_order():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth, charts, queries, ui
-from dashboard.chart_base import pct
+from pipeline import metrics
 
 f = ui.current_filters()
 ctx = ui.context(f)
@@ -23,7 +23,7 @@ else:
     ref_rows = ui.run(queries.metrics_by_wave, f.with_(branch=None))
     ref_label = f"{f.township}"
 ref = ref_rows[ref_rows["wave"] == f.wave]
-reference = pct(ref["lost_contact"].sum(), ref["outflow"].sum()) if len(ref) else None
+reference = metrics.rate(ref.iloc[0], "lost_contact_rate") if len(ref) else None
 unit = ui.unit_label(f)
 
 st.subheader("失联率")
@@ -33,6 +33,7 @@ ui.chart(
         ui.context(f.with_(branch=None)),
         unit_label=unit,
         numerator="lost_contact",
+        denominator="lost_contact_base",
         what="流出党员失联率",
         reference=reference,
         reference_label=f"{ref_label}平均",
@@ -96,14 +97,23 @@ else:
         "失联、“两不管”及超过180天未联系的流出党员；姓名、电话已脱敏，身份证号仅保留前6位和后4位。"
         "最多显示500人。"
     )
+# The cards count everyone on the list (not only the first 500 shown), each person once.
+split = ui.run(queries.follow_up_counts, f)
+split_row = split.iloc[0] if len(split) else None
+st.markdown(f"**重点跟进人数（{metrics.PARTITION_LABEL}）**")
+cols = st.columns(3)
+for col, key in zip(cols, ["primary_lost", "primary_two_nots", "primary_stale"], strict=True):
+    n = metrics.value(split_row, key)
+    col.metric(
+        metrics.name(key),
+        metrics.NOT_REPORTED if n is None else f"{n} 人",
+        help=metrics.help_text(key),
+        border=True,
+    )
 people = ui.run(queries.follow_up, f)
 if people.empty:
     st.success("所选范围内没有需要重点跟进的流出党员。")
 else:
-    counts = people["reason"].value_counts()
-    cols = st.columns(3)
-    for col, reason in zip(cols, ["失联", "两不管", "超180天未联系"], strict=True):
-        col.metric(reason, f"{int(counts.get(reason, 0))} 人", border=True)
     ui.table(
         people,
         key="follow_up",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, narrative, queries, ui
 from dashboard.chart_base import wave_label
+from pipeline import metric_sql
 
 f = ui.current_filters()
 ctx = ui.context(f)
@@ -19,20 +21,25 @@ if current.empty:
     )
     st.stop()
 cur = current.iloc[0]
-# Previous wave over the same townships only: a township that has not submitted yet must
-# not read as a drop in outflow.
-comparable = ui.run(queries.metrics_previous_comparable, f)
-prev = comparable.iloc[0] if len(comparable) else None
-prev_wave = str(prev["wave"]) if prev is not None else None
+unit = ui.unit_label(f)
+coverage_unit = "乡镇" if f.level == "county" else "支部"
+# Changes are over the branches present in both waves (each rate only where both waves
+# reported its field): a branch that has not submitted yet must not read as a drop.
+comparison = ui.run(queries.wave_comparison, f)
+cmp_row = comparison.iloc[0] if len(comparison) else None
+prev_wave = None
+if cmp_row is not None and not pd.isna(cmp_row["prev_wave"]) and int(cmp_row["branches"]):
+    prev_wave = str(cmp_row["prev_wave"])
+cur_common, prev = metric_sql.split_comparison(cmp_row) if prev_wave else (None, None)
 if f.level == "county":
     seen = len(ui.run(queries.townships, f))
     if int(cur["townships"]) < seen:
         st.info(
             f"{wave_label(f.wave)}普查已有 {int(cur['townships'])} 个乡镇报送（历次共出现 {seen} 个），"
-            "全县数字只含已报送乡镇；与上次普查的比较只计两次均报送的乡镇。详见“数据质量”页。"
+            "全县数字只含已报送乡镇；与上次普查的比较只计两次均报送的支部。详见“数据质量”页。"
         )
 
-cards = narrative.kpis(cur, prev)
+cards = narrative.kpis(cur, prev, cur_common, unit=coverage_unit)
 for row_start in (0, 4):
     cols = st.columns(4)
     for col, kpi in zip(cols, cards[row_start : row_start + 4], strict=True):
@@ -47,13 +54,14 @@ for row_start in (0, 4):
             delta_arrow="off" if kpi.unchanged else "auto",
         )
 if prev_wave:
-    towns = f"（{int(prev['townships'])} 个乡镇）" if f.level == "county" else ""
-    st.caption(f"变化均与{wave_label(prev_wave)}普查相比，按两次均报送的单位计{towns}")
+    st.caption(narrative.comparison_caption(cmp_row, prev_wave))
 else:
     st.caption("所选范围此前没有普查，暂无变化对比")
 
 st.subheader("普查情况摘要")
-text = narrative.paragraph(cur, ui.scope_label(f), f.wave, prev, prev_wave)
+text = narrative.paragraph(
+    cur, ui.scope_label(f), f.wave, prev, prev_wave, cur_common, unit=coverage_unit
+)
 with st.container(border=True):
     st.markdown(text)
 ui.download(
@@ -66,7 +74,6 @@ ui.download(
     what=f"{ui.scope_label(f)}_{f.wave}_普查摘要",
 )
 
-unit = ui.unit_label(f)
 units = ui.run(queries.metrics_by_township if f.level == "county" else queries.metrics_by_branch, f)
 units = units.rename(columns={"township" if f.level == "county" else "branch": "unit"})
 left, right = st.columns(2)

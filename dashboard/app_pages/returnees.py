@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, charts_returnee, queries, ui
+from pipeline import metrics
 
 f = ui.current_filters()
 ctx = ui.context(f)
@@ -13,16 +14,16 @@ ui.page_header("返乡创业", f)
 totals = ui.run(queries.metrics_by_wave, f)
 cur = totals[totals["wave"] == f.wave]
 cols = st.columns(3)
-for col, (key, label, unit) in zip(
-    cols,
-    [
-        ("returnees", "返乡党员", "人"),
-        ("enterprises", "创办企业（项目）", "个"),
-        ("jobs_created", "带动就业", "人"),
-    ],
-    strict=True,
+# the catalogue's names and ⓘ help: the same figure is called the same on every page
+for col, (key, unit) in zip(
+    cols, [("returnees", "人"), ("enterprises", "个"), ("jobs_created", "人")], strict=True
 ):
-    col.metric(label, f"{int(cur[key].sum()) if len(cur) else 0} {unit}", border=True)
+    col.metric(
+        metrics.name(key),
+        f"{int(cur[key].sum()) if len(cur) else 0} {unit}",
+        help=metrics.help_text(key),
+        border=True,
+    )
 
 unit = ui.unit_label(f)
 by_unit = ui.run(

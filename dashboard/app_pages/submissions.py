@@ -10,7 +10,7 @@ from dashboard import queries_submissions as q
 from dashboard import ui, upload_flow
 from dashboard.chart_base import wave_label
 from dashboard.queries_base import for_scope
-from pipeline import config
+from pipeline import config, metrics
 from pipeline.fixlist import find_raw, fixlist_name
 from pipeline.report import ReportError, build_report, county_name
 from pipeline.restore import RestoreError, restore_version
@@ -55,6 +55,12 @@ f = for_scope(scope, wave=wave)
 st.caption(f"范围：{scope.label} ｜ 普查批次：{wave_label(wave)}")
 
 
+def _names(values) -> list[str]:
+    if values is None or isinstance(values, float) or values is pd.NA:
+        return []
+    return [str(v) for v in values]
+
+
 def _when(value) -> str:
     if value is None or pd.isna(value):
         return "—"
@@ -70,10 +76,44 @@ cols = st.columns(3)
 cols[0].metric("本批次已上报乡镇", f"{len(submitted)} 个", border=True)
 cols[1].metric("未上报乡镇", f"{len(missing)} 个", border=True)
 cols[2].metric("历次出现过的乡镇", f"{len(status)} 个", border=True)
+# A township counts as submitted while one of its branches may not have: said per township.
+changes = ui.run(q.branch_changes, f)
+branch_flags = []
+for row in changes.itertuples():
+    gone, new = _names(row.missing), _names(row.added)
+    if gone:
+        branch_flags.append(
+            f"{row.township}：{wave_label(row.prev_wave)}普查报送过的{'、'.join(gone)}"
+            f"本次未报送（{len(gone)}个支部缺报）"
+        )
+    if new:
+        branch_flags.append(
+            f"{row.township}：本次新增{'、'.join(new)}（{wave_label(row.prev_wave)}普查未报送）"
+        )
 if len(missing):
     st.warning(f"{wave_label(wave)}普查尚未收到以下乡镇的上报：" + "、".join(missing["township"]))
+elif branch_flags:
+    st.info(f"{wave_label(wave)}普查：历次出现过的乡镇均已上报，但有支部与上次普查不一致（见下）。")
 else:
     st.success(f"{wave_label(wave)}普查：历次出现过的乡镇均已上报。")
+for flag in branch_flags:
+    if "缺报" in flag:
+        st.warning(flag, icon="⚠️")
+    else:
+        st.info(flag)
+if branch_flags:
+    st.caption("与上次普查的比较只计两次均报送的支部；缺报或新增的支部不计入变化。")
+gaps = ui.run(q.field_gaps, f)
+for row in gaps.itertuples():
+    field = metrics.FIELD_LABELS.get(row.field.removeprefix("has_")) or metrics.FIELD_LABELS.get(
+        row.field, row.field
+    )
+    which = "" if row.missing_branches >= row.branches else f"{row.missing_branches}个支部"
+    st.warning(
+        f"{row.township}{which}报送的表格没有“{field}”列：相关指标记为{metrics.NOT_REPORTED}，"
+        "不计为0，也不计入比例。",
+        icon="📝",
+    )
 shown = status.assign(submitted=status["submitted"].map({True: "是", False: "否"})).rename(
     columns={
         "submitted": "本批次已上报",

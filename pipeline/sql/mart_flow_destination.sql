@@ -1,21 +1,22 @@
 -- grain: one row per wave, township, branch, flow scope, destination province and city
 -- Outflow members only (not returned). Scope is '未知' when the destination is missing or
--- could not be resolved, as in spec §5; province/city are NULL then.
+-- could not be resolved, as in spec §5; province/city are NULL then. Long-term and 失联 are
+-- the member tests of int_member_flags, NULL for a branch whose register lacked the field.
 create or replace table mart_flow_destination as
 with outflow as (
     select
-        wave,
-        township,
-        coalesce(nullif(trim(branch), ''), '未注明支部') as branch,
-        coalesce(flow_scope, '未知') as scope,
-        dest_province_code as province_code,
-        dest_province as province,
-        dest_city as city,
-        outflow_date is not null
-            and date_diff('day', outflow_date, wave_end) >= 365 as is_long_term,
-        contact_status = '失联' as is_lost
-    from stg_members
-    where not coalesce(is_returned, false)
+        g.wave,
+        g.township,
+        g.branch,
+        coalesce(m.flow_scope, '未知') as scope,
+        m.dest_province_code as province_code,
+        m.dest_province as province,
+        m.dest_city as city,
+        g.is_long_term,
+        g.is_lost
+    from int_member_flags as g
+    inner join stg_members as m on g.member_row = m.member_row
+    where g.is_out
 ),
 
 final as (
@@ -28,8 +29,9 @@ final as (
         province,
         city,
         count(*) as outflow,
-        count(*) filter (where is_long_term) as long_term,
-        count(*) filter (where is_lost) as lost_contact
+        case when count(is_long_term) > 0 then count(*) filter (where is_long_term) end
+            as long_term,
+        case when count(is_lost) > 0 then count(*) filter (where is_lost) end as lost_contact
     from outflow
     group by all
 )
