@@ -87,6 +87,7 @@ RULES_BY_CODE = {rule.code: rule for rule in DUTY_RULES}
 RULE_NAMES = {rule.code: rule.name for rule in DUTY_RULES}
 NOT_ASSESSED = "未填报"
 
+
 def rules_fingerprint() -> bytes:
     """Part of the models' fingerprint: a warehouse built with other thresholds is stale."""
     return repr(DUTY_RULES).encode()
@@ -102,4 +103,3 @@ def write_rules(con: duckdb.DuckDBPyConnection) -> None:
         "insert into duty_rules values (?, ?, ?, ?, ?, ?, ?, ?)",
         [list(astuple(rule)) for rule in DUTY_RULES],
     )
-
