@@ -28,6 +28,7 @@ outflow as (
         m.last_contact_date,
         m.dues_paid_through,
         nullif(trim(m.inflow_org), '') as inflow_org,
+        h.host_row is not null as host_confirmed,
         m.has_certificate,
         c.carries_contact_status,
         c.carries_dues,
@@ -37,6 +38,7 @@ outflow as (
     from members as m
     inner join mart_duty_coverage as c
         on c.file_hash = m.file_hash and c.sheet is not distinct from m.sheet
+    left join mart_check_host as h on h.member_row = m.rowid
     where m.is_current and not coalesce(m.is_returned, false)
 ),
 
@@ -94,7 +96,8 @@ two_nots as (
         *,
         'two_nots' as rule,
         carries_inflow_org and carries_last_contact as assessed,
-        inflow_org is null
+        -- no host: none named in the register and no host register lists the member
+        inflow_org is null and not host_confirmed
             and (last_contact_date is null
                 or date_diff('day', last_contact_date, wave_end) > two_nots_days) as is_due,
         cast(last_contact_date + to_days(two_nots_days + 1) as date) as due_date
