@@ -93,9 +93,8 @@ def duty_members(con, f: Filters) -> pd.DataFrame:
 
 @member_level
 def duty_branch_sheet(con, f: Filters) -> pd.DataFrame:
-    """One branch's whole duty list, for its secretary's download (no cap)."""
-    if not (f.township and f.branch):
-        raise ValueError("按支部下载须先指定乡镇和支部")
+    """The whole duty list of the selection, uncapped: the page selects one branch, for its
+    secretary's download."""
     return _df(con, *_list_sql(f, limit=False))
 
 
