@@ -241,3 +241,16 @@ def test_the_demo_registers_plant_the_stated_mismatches(tmp_path):
         ).fetchall()
     )
     assert totals == expected["roster_totals"]
+
+
+def test_homonyms_never_pair_up_by_name(write_xlsx, tmp_path):
+    # Two census members 甲九 born the same month; the roster lists a 甲九 under a third ID:
+    # a name match cannot say which one, so both stay 不在册.
+    twins = [census_row(11, "甲九", birth="19900303"), census_row(12, "甲九", birth="19900315")]
+    roster = [[1, "甲九", "男", idn(13, "19900320"), "第一党支部", "正式党员", "2010.7"]]
+    folder = tmp_path / "raw"
+    write_xlsx("2022-04_宜山镇_普查.xlsx", {"流动党员": [[*HEADER, "流入地党组织"], *[[*r[:5], "宜山镇", *r[6:]] for r in twins]]}, folder=folder)  # fmt: skip
+    write_xlsx("宜山镇党员名册_2022-04.xlsx", {"名册": [ROSTER_HEADER, *roster]}, folder=folder)
+    ingest_paths([folder], db=tmp_path / "census.duckdb")
+    con = warehouse.connect_readonly(tmp_path / "census.duckdb")
+    assert lists(con) == {"不在册": [("甲九", None), ("甲九", None)]}
