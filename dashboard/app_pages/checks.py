@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import auth, queries_check, ui
@@ -63,17 +64,30 @@ totals = counts.groupby("list")["persons"].sum()
 cols = st.columns(len(queries_check.LISTS))
 for col, name in zip(cols, queries_check.LISTS, strict=True):
     col.metric(name, f"{int(totals.get(name, 0))} 人", border=True, help=MEANING[name])
+ROSTER_LISTS = ("不在册", "名册身份证号不符")
+NO_ROSTER = "无名册"
 if not counts.empty:
     wide = (
         counts.pivot_table(index="township", columns="list", values="persons", aggfunc="sum")
         .reindex(columns=[c for c in queries_check.LISTS if c in set(counts["list"])])
         .fillna(0)
         .astype(int)
-        .reset_index()
-        .rename(columns={"township": "乡镇"})
     )
+    # A township without a roster was not checked against one: not zero (shown 无名册; -1
+    # keeps the column sortable, the grid draws a missing value as "None").
+    rostered = set(given.loc[given["kind"] == "党员名册", "unit"])
+    for column in ROSTER_LISTS:
+        if column in wide:
+            wide.loc[~wide.index.isin(rostered), column] = -1
+    wide = wide.reset_index().rename(columns={"township": "乡镇"})
     wide.columns.name = None
-    st.dataframe(wide, hide_index=True, width="stretch")
+    numbers = [c for c in wide.columns if c != "乡镇"]
+    st.dataframe(
+        wide.style.format(lambda v: NO_ROSTER if v < 0 else f"{v:.0f}", subset=numbers),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(f"“{NO_ROSTER}”：该乡镇本批次没有报送党员名册，未做在册核对。")
 
 st.subheader("支部党员总数来源")
 denominators = ui.run(queries_check.roster_totals, f)
@@ -81,7 +95,10 @@ if denominators.empty:
     st.caption("所选范围没有支部情况表，也没有党员名册。")
 else:
     st.caption("有支部情况表的用支部情况表；没有的用党员名册人数作为流出占比的分母。")
-    st.dataframe(denominators.rename(columns=LABELS), hide_index=True, width="stretch")
+    shown = denominators.copy()
+    for column in ("members_total_sheet", "members_total_roster", "probationary_roster"):
+        shown[column] = shown[column].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}")
+    st.dataframe(shown.rename(columns=LABELS), hide_index=True, width="stretch")
 
 st.subheader("核对名单")
 scope = auth.scope()

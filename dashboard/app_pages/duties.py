@@ -75,32 +75,44 @@ def _wide(long: pd.DataFrame, index: list[str]) -> pd.DataFrame:
     return wide.rename(columns={"township": "乡镇", "branch": "党支部"})
 
 
+def _counts(table: pd.DataFrame, key: str) -> None:
+    """A unit × duty table: sortable numbers, 未填报 (not a blank, not 0) where not assessed.
+
+    The grid draws any missing value as "None" whatever the styler says, so a not-assessed
+    cell holds -1 (sorting below every count) and shows 未填报."""
+    counts = [c for c in table.columns if c not in ("乡镇", "党支部")]
+    data = table.fillna({c: -1 for c in counts})
+    st.dataframe(
+        data.style.format(lambda v: NOT_ASSESSED if v < 0 else f"{v:.0f}", subset=counts),
+        key=key,
+        hide_index=True,
+        width="stretch",
+    )
+
+
 by_branch = ui.run(queries_duty.duty_by_branch, f)
-number = st.column_config.NumberColumn(format="%d")
-blank_note = f"空白表示该单位台账未填报此项（{NOT_ASSESSED}），不是0。点击列名可排序。"
+blank_note = f"“{NOT_ASSESSED}”表示该单位台账没有此项栏目，无法核查，不是0。点击列名可排序。"
 if f.level == "county":
     st.subheader("各乡镇督办事项")
     per_town = by_branch.groupby(["township", "rule", "rule_name", "rule_order"], as_index=False)[
         ["outflow", "assessed", "due"]
     ].sum()
     town_table = _wide(per_town, ["township"])
-    st.dataframe(town_table, key="duty_towns", hide_index=True, width="stretch")
+    _counts(town_table, "duty_towns")
 st.subheader("各支部督办事项")
 branch_table = _wide(by_branch, ["township", "branch"])
 if f.level != "county":
     branch_table = branch_table.drop(columns=["乡镇"])
-st.dataframe(
-    branch_table,
-    key="duty_branches",
-    hide_index=True,
-    width="stretch",
-    column_config={c: number for c in branch_table.columns if c not in ("乡镇", "党支部")},
-)
+_counts(branch_table, "duty_branches")
 st.caption(blank_note)
 ui.download(
     st,
     "下载支部督办统计（Excel）",
-    lambda: exports.to_xlsx(branch_table, sheet="支部督办统计", title="各支部督办事项"),
+    lambda: exports.to_xlsx(
+        branch_table.astype(object).where(branch_table.notna(), NOT_ASSESSED),
+        sheet="支部督办统计",
+        title="各支部督办事项",
+    ),
     file_name=f"{ui.scope_label(f)}_{f.wave}_支部督办统计.xlsx",
     mime=_XLSX,
     key="duty_branches_xlsx",
