@@ -34,9 +34,15 @@ hosts as (
 ),
 
 matched as (
-    select c.*, x.host_row, x.host_match, x.roster_given, x.roster_row, x.roster_match
+    select
+        c.*,
+        x.host_row,
+        x.host_match,
+        coalesce(x.roster_given, false) as roster_given,
+        x.roster_row,
+        x.roster_match
     from census as c
-    inner join mart_check_host as x on x.member_row = c.member_row
+    left join mart_check_host as x on x.member_row = c.member_row
 ),
 
 -- hosts that sent a register for the wave, by every name they go by
@@ -52,7 +58,7 @@ with_host as (
         h.host_org,
         h.phone as host_phone,
         h.reported_date,
-        exists (
+        m.inflow_org is not null and m.host_row is null and exists (
             select 1 from host_names as n
             where n.wave = m.wave
                 and (n.host_name = m.inflow_org

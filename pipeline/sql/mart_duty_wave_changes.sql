@@ -34,14 +34,24 @@ later as (
         member_key,
         bool_or(coalesce(is_returned, false)) as is_returned
     from members
-    where is_current
+    where is_current and member_key in (select member_key from prev)
     group by township, wave, member_key
 ),
 
+-- whether the later wave could assess the rule at all, only for duties that went away
 later_assessed as (
-    select township, wave, member_key, rule, bool_or(assessed) as assessed
+    select
+        township,
+        wave,
+        member_key,
+        bool_or(assessed_lost_contact) as lost_contact,
+        bool_or(assessed_dues_unpaid) as dues_unpaid,
+        bool_or(assessed_no_contact) as no_contact,
+        bool_or(assessed_two_nots) as two_nots,
+        bool_or(assessed_no_certificate) as no_certificate
     from mart_duty_due
-    group by township, wave, member_key, rule
+    where member_key in (select member_key from prev)
+    group by township, wave, member_key
 ),
 
 matched as (
@@ -90,7 +100,16 @@ final as (
             when m.due_now then null
             when l.member_key is null then '本次未登记'
             when l.is_returned then '已返乡'
-            when not coalesce(a.assessed, false) then '本次未填报'
+            when not coalesce(
+                case m.rule
+                    when 'lost_contact' then a.lost_contact
+                    when 'dues_unpaid' then a.dues_unpaid
+                    when 'no_contact' then a.no_contact
+                    when 'two_nots' then a.two_nots
+                    else a.no_certificate
+                end,
+                false
+            ) then '本次未填报'
             else '已整改'
         end as cleared_how,
         m.prev_due_date,
@@ -105,7 +124,6 @@ final as (
         on l.township = m.township and l.wave = m.wave and l.member_key = m.member_key
     left join later_assessed as a
         on a.township = m.township and a.wave = m.wave and a.member_key = m.member_key
-        and a.rule = m.rule
 )
 
 select * from final
