@@ -28,7 +28,7 @@ from pipeline.models import build_models
 from pipeline.primer import prime
 from pipeline.readers import FileRejected, read_sheets
 from pipeline.registers import RegisterRejected, clean_register, register_kind
-from pipeline.registers_store import load_register
+from pipeline.registers_store import load_register, register_township
 from pipeline.transform import ContextMissing, clean_branch_totals, clean_census
 from pipeline.warehouse import (
     duplicates_elsewhere,
@@ -303,9 +303,7 @@ def _load_register(con, path: Path, digest: str, hash_id, book: Workbook, kind: 
         status,
         len(clean.rows),
         len(set(zip(clean.rejects["sheet"], clean.rejects["excel_row"], strict=True))),
-        township=clean.rows["township"].mode().iat[0]
-        if clean.rows["township"].notna().any()
-        else None,
+        township=register_township(clean),
         wave=clean.wave,
     )
 

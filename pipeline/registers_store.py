@@ -12,7 +12,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from pipeline.registers import CleanRegister
+from pipeline.registers import ROSTER, CleanRegister
 
 SCHEMA = """
 create table if not exists register_rows (
@@ -27,6 +27,13 @@ create table if not exists register_units (
     replaced_at timestamp, replaced_by varchar, is_current boolean
 );
 """
+
+
+def register_township(clean: CleanRegister) -> str | None:
+    """The township a register file belongs to: a roster's; a host register lists several
+    townships' members and belongs to none (it is no township's census submission)."""
+    towns = clean.rows["township"].dropna()
+    return towns.mode().iat[0] if clean.kind == ROSTER and len(towns) else None
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -80,13 +87,12 @@ def load_register(
             con.register("new_issues", issues)
             con.execute("insert into quarantine by name select * from new_issues")
             con.unregister("new_issues")
-        township = clean.rows["township"].mode()
         con.execute(
             "insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 file_hash,
                 file_name,
-                township.iat[0] if len(township) else None,
+                register_township(clean),
                 clean.wave,
                 now,
                 sheets,
