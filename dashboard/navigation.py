@@ -18,6 +18,7 @@ from pipeline.scope import Scope
 HERE = Path(__file__).resolve().parent
 
 ANALYSIS = "分析"
+DUTY = "督办与核对"
 WORK = "报送与质量"
 ADMIN = "管理"
 ACCOUNT = "账号"
@@ -47,6 +48,11 @@ _AGGREGATE = [
         "app_pages/lost_contact.py", "失联", ":material/person_search:", "lost-contact", ANALYSIS
     ),
     PageSpec("app_pages/returnees.py", "返乡创业", ":material/storefront:", "returnees", ANALYSIS),
+]
+# Issue #17: counts for every role; member rows only where the scope allows (checked on the page).
+_DUTY = [
+    PageSpec("app_pages/duties.py", "督办", ":material/assignment_late:", "duties", DUTY),
+    PageSpec("app_pages/checks.py", "核对", ":material/compare_arrows:", "checks", DUTY),
 ]
 _QUALITY = PageSpec("app_pages/quality.py", "数据质量", ":material/fact_check:", "quality", WORK)
 # Written in parallel by the upload work (issue #4): listed only once the files exist.
@@ -89,7 +95,8 @@ FORCED_PASSWORD = PageSpec(
 # after signing in; a signed-in user without the page gets a refusal in Chinese, never
 # Streamlit's English "Page not found".
 ALL_URL_PATHS = [
-    spec.url_path for spec in [*_AGGREGATE, _QUALITY, _UPLOAD, _SUBMISSIONS, _ACCOUNTS, _PASSWORD]
+    spec.url_path
+    for spec in [*_AGGREGATE, *_DUTY, _QUALITY, _UPLOAD, _SUBMISSIONS, _ACCOUNTS, _PASSWORD]
 ]
 REFUSED_TITLE = "无权访问"
 
@@ -101,6 +108,7 @@ def _exists(spec: PageSpec) -> bool:
 def pages_for(scope: Scope) -> list[PageSpec]:
     """The pages this scope may use, in navigation order."""
     pages = list(_AGGREGATE)
+    pages += [spec for spec in _DUTY if _exists(spec)]
     if scope.may_upload and _exists(_UPLOAD):
         pages.append(_UPLOAD)
     if scope.may_see_quality and _exists(_SUBMISSIONS):

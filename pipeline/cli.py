@@ -196,6 +196,11 @@ def _demo(args) -> int:
     if args.if_empty and any(p.is_file() and not p.name.startswith(".") for p in out.iterdir()):
         print(f"{out} 中已有普查表，不生成演示数据")
         return 0
+    from pipeline.demo_registers import generate_registers
+
     paths = generate(out)
-    print(f"已在 {out} 生成 {len(paths)} 个演示普查表")
+    registers = generate_registers(out)  # issue #17: a roster and a host register to check
+    print(
+        f"已在 {out} 生成 {len(paths)} 个演示普查表，另有党员名册和流入地党组织报到名单 {len(registers)} 份"
+    )
     return 0

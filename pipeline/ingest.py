@@ -27,6 +27,8 @@ from pipeline.layout import Workbook, parse_workbook
 from pipeline.models import build_models
 from pipeline.primer import prime
 from pipeline.readers import FileRejected, read_sheets
+from pipeline.registers import RegisterRejected, clean_register, register_kind
+from pipeline.registers_store import load_register, register_township
 from pipeline.transform import ContextMissing, clean_branch_totals, clean_census
 from pipeline.warehouse import (
     duplicates_elsewhere,
@@ -114,10 +116,19 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def prepare(path: Path, digest: str, hash_id: Callable[[str], str], home_county: str) -> Prepared:
+def read_book(path: Path, home_county: str) -> Workbook:
+    return parse_workbook(read_sheets(path, meanwhile=partial(prime, home_county)))
+
+
+def prepare(
+    path: Path,
+    digest: str,
+    hash_id: Callable[[str], str],
+    home_county: str,
+    book: Workbook | None = None,
+) -> Prepared:
     """Read → layout → clean one file. Raises FileRejected / ContextMissing for a bad file."""
-    sheets = read_sheets(path, meanwhile=partial(prime, home_county))
-    book = parse_workbook(sheets)
+    book = book if book is not None else read_book(path, home_county)
     if not book.tables and book.branch_totals is not None:
         raise FileRejected(
             "文件只有“支部情况”表（党员总数），没有流动党员名单；"
@@ -238,8 +249,12 @@ def _process(con, path: Path, digest: str, hash_id, home_county: str, now: datet
     if is_known_file(con, digest):
         return FileResult(path.name, "unchanged")
     try:
-        prepared = prepare(path, digest, hash_id, home_county)
-    except (FileRejected, ContextMissing) as exc:
+        book = read_book(path, home_county)
+        kind = register_kind(book)
+        if kind is not None:  # a roster or host register (issue #17), not a census
+            return _load_register(con, path, digest, hash_id, book, kind, now)
+        prepared = prepare(path, digest, hash_id, home_county, book)
+    except (FileRejected, ContextMissing, RegisterRejected) as exc:
         return FileResult(path.name, "rejected", error=getattr(exc, "reason", None) or str(exc))
     except Exception as exc:  # one file's surprise must not stop the batch
         if os.environ.get("CENSUS_DEBUG"):
@@ -275,6 +290,28 @@ def _process(con, path: Path, digest: str, hash_id, home_county: str, now: datet
         wave=prepared.wave,
         unmapped=prepared.book.unmapped,
         warnings=len(prepared.warnings),
+    )
+
+
+def _load_register(con, path: Path, digest: str, hash_id, book: Workbook, kind: str, now):
+    clean = clean_register(book, kind, file_stem=path.stem, hash_id=hash_id)
+    status = load_register(
+        con,
+        clean,
+        file_name=path.name,
+        file_hash=digest,
+        sheets=[t.sheet for t in book.tables],
+        unmapped=[],
+        header_map=_header_map(book),
+        now=now,
+    )
+    return FileResult(
+        path.name,
+        status,
+        len(clean.rows),
+        len(set(zip(clean.rejects["sheet"], clean.rejects["excel_row"], strict=True))),
+        township=register_township(clean),
+        wave=clean.wave,
     )
 
 

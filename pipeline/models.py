@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline import duty_rules, registers_store
 from pipeline.config import SQL_DIR
 
 # The additive counts of mart_branch_wave: any grouping (township, county) is their sum, and
@@ -53,6 +54,7 @@ def models_fingerprint(sql_dir: Path = SQL_DIR) -> str:
     for path in model_files(sql_dir):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    digest.update(duty_rules.rules_fingerprint())
     return digest.hexdigest()[:16]
 
 
@@ -68,6 +70,8 @@ def built_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
 def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
     """Run each model file and stamp the warehouse; returns the model names in build order."""
     built = []
+    duty_rules.write_rules(con)  # the duty models read their thresholds from this table
+    registers_store.create_schema(con)  # the check models read the registers, loaded or not
     for path in model_files(sql_dir):
         con.execute(path.read_text(encoding="utf-8"))
         built.append(path.stem)

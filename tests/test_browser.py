@@ -70,7 +70,10 @@ def test_a_viewer_signs_in_and_sees_aggregates_only(samples_db):
     make_user("leader", "viewer")
     out = ROOT / "screenshots"
     states = browser.capture(samples_db[0], out, "leader", PASSWORD, prefix="viewer_")
-    assert set(states["nav"]["links"]) == {"", "flows", "lost-contact", "returnees", "password"}
+    assert set(states["nav"]["links"]) == {
+        *("", "flows", "lost-contact", "returnees", "password"),
+        *("duties", "checks"),  # issue #17: counts only for a viewer
+    }
     for slug in ("overview", "flows", "lost-contact", "returnees"):
         _check(states, slug, out, "viewer_")
     lost = states["lost-contact"]["text"]
