@@ -208,39 +208,30 @@ def follow_up(con, f: Filters) -> pd.DataFrame:
     """Members needing follow-up (失联, at risk, 两不管). Names and phone numbers are masked
     in SQL, so clear values never leave the database, unless `f.show_personal_data` (set only
     for roles that may see them: a township following up its own members)."""
-    name = "name" if f.show_personal_data else mask_name_sql("name")
-    phone = "phone" if f.show_personal_data else mask_phone_sql("phone")
-    w, p = where(f, extra="not coalesce(is_returned, false)", branch_expr=_BRANCH)
+    name = "m.name" if f.show_personal_data else mask_name_sql("m.name")
+    phone = "m.phone" if f.show_personal_data else mask_phone_sql("m.phone")
+    # Who needs follow-up, why and in which order is decided once per ingest (mart_follow_up);
+    # the page picks its 500 there and reads only their details from the members.
+    w, p = where(f)
     sql = f"""
-        with m as (
-            select township, {_BRANCH} as branch, name, gender, phone, id_masked,
-                   case when dest_city is null or dest_city = dest_province then dest_province
-                        else dest_province || dest_city end as destination,
-                   destination_text, outflow_date, last_contact_date, contact_status, inflow_org,
-                   date_diff('day', last_contact_date, wave_end) as days_since_contact,
-                   last_contact_date is null
-                       or date_diff('day', last_contact_date, wave_end) > 180 as stale
-            from stg_members {w}
-        ),
-        flagged as (
-            select *,
-                case
-                    when contact_status = '失联' then '失联'
-                    when stale and nullif(trim(inflow_org), '') is null then '两不管'
-                    when stale then '超180天未联系'
-                end as reason
-            from m
+        with picked as (
+            select member_row, branch, reason, reason_rank, days_since_contact
+            from mart_follow_up {w}
+            order by reason_rank, days_since_contact desc nulls first, township, branch
+            limit 500
         )
-        select township, branch, {name} as name, gender, {phone} as phone, id_masked,
-               coalesce(nullif(destination, ''), destination_text) as destination,
-               strftime(outflow_date, '%Y-%m') as outflow_date,
-               strftime(last_contact_date, '%Y-%m-%d') as last_contact_date,
-               days_since_contact, reason
-        from flagged
-        where reason is not null
-        order by case reason when '失联' then 0 when '两不管' then 1 else 2 end,
-                 days_since_contact desc nulls first, township, branch
-        limit 500
+        select m.township, c.branch, {name} as name, m.gender, {phone} as phone, m.id_masked,
+               coalesce(
+                   nullif(case when m.dest_city is null or m.dest_city = m.dest_province
+                               then m.dest_province else m.dest_province || m.dest_city end, ''),
+                   m.destination_text
+               ) as destination,
+               strftime(m.outflow_date, '%Y-%m') as outflow_date,
+               strftime(m.last_contact_date, '%Y-%m-%d') as last_contact_date,
+               c.days_since_contact, c.reason
+        from picked as c
+        inner join stg_members as m on m.member_row = c.member_row
+        order by c.reason_rank, c.days_since_contact desc nulls first, m.township, c.branch
     """
     return _df(con, sql, p)
 
