@@ -100,6 +100,7 @@ class _Renderer:
 
 
 _renderer: _Renderer | None = None
+_exit_hook: list[bool] = []
 
 
 def chromium_path() -> str | None:
@@ -121,6 +122,13 @@ def _start() -> None:
             "未找到 Chromium 浏览器，无法导出图片（请安装 Debian 的 chromium 软件包）"
         )
     _renderer = _Renderer(path)
+    if not _exit_hook:
+        # Chromium is a child process: close it with the interpreter, as Kaleido's own sync
+        # server did, so no browser outlives a CLI run or a dashboard restart. Registered with
+        # threading, whose exit hooks run before concurrent.futures refuses new work: the
+        # browser's close needs a worker thread (atexit hooks come too late for that).
+        threading._register_atexit(shutdown)  # noqa: SLF001
+        _exit_hook.append(True)
 
 
 def _stop() -> None:
