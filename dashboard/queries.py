@@ -183,10 +183,11 @@ def transitions(con, f: Filters) -> pd.DataFrame:
     """Member status changes from each township's previous census into the chosen wave."""
     w, p = where(f)
     sql = f"""
-        select transition, count(*)::bigint as members,
+        select transition, sum(members)::bigint as members,
                string_agg(distinct prev_wave, '、' order by prev_wave) as prev_waves,
-               count(*) filter (where match_method = '姓名+出生年月+支部')::bigint as matched_by_name
-        from mart_member_transitions {w}
+               coalesce(sum(members) filter (where match_method = '姓名+出生年月+支部'), 0)::bigint
+                   as matched_by_name
+        from mart_transition_counts {w}
         group by transition
     """
     return _df(con, sql, p)
@@ -196,8 +197,8 @@ def transitions_by_wave(con, f: Filters) -> pd.DataFrame:
     """Regained vs newly lost per wave, for the trend of contact work."""
     w, p = where(f, wave=False)
     sql = f"""
-        select wave, transition, count(*)::bigint as members
-        from mart_member_transitions {w}
+        select wave, transition, sum(members)::bigint as members
+        from mart_transition_counts {w}
         group by wave, transition order by wave
     """
     return _df(con, sql, p)
