@@ -7,18 +7,20 @@ workbook writer never turns a string into a formula or link. `record()` writes e
 to the audit log (`ui.download` calls it when the file is built).
 
 PNG rendering uses Kaleido 1.x with the system Chromium. One browser is started per
-process and kept warm (Kaleido's sync server); starting Chromium per image costs ~4 s.
+process and kept warm (`_Renderer`); starting Chromium per image costs ~4 s.
 MathJax is disabled so the render page loads nothing from the network, and plotly.js comes
 from the installed plotly package, not a CDN.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import shutil
 import threading
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -30,7 +32,75 @@ PNG_WIDTH = 1100
 PNG_SCALE = 2
 
 _lock = threading.Lock()
-_started = False
+_RENDER_TIMEOUT_SECONDS = 60
+
+
+class _Renderer:
+    """One Chromium with one Kaleido tab, kept open on its own event loop in a daemon thread.
+
+    Kaleido reloads its tab after every image, before the caller gets the bytes: that reload
+    (plotly.js parsed again, 0.25-0.35 s on this machine) was most of a warm export. Here the
+    bytes go back as soon as they exist and the reload runs while the user looks at them; the
+    next export waits for the tab only if it comes back sooner than that.
+    """
+
+    def __init__(self, path: str) -> None:
+        import asyncio
+
+        import kaleido
+
+        class _ReloadAfterReturn(kaleido.Kaleido):
+            async def _return_kaleido_tab(self, tab) -> None:  # Kaleido's hook, see above
+                task = asyncio.create_task(_reload_then_return(self, tab))
+                self._pending_reloads.add(task)
+                task.add_done_callback(self._pending_reloads.discard)
+
+        async def _reload_then_return(k, tab) -> None:
+            try:
+                await tab.reload()
+            finally:
+                # A tab whose reload failed goes back anyway: its next render fails, and
+                # to_png restarts the browser, rather than every later export waiting forever.
+                await k.tabs_ready.put(tab)
+
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="png-renderer", daemon=True
+        )
+        self._thread.start()
+
+        async def _open():
+            k = _ReloadAfterReturn(n=1, mathjax=False, path=path, timeout=_RENDER_TIMEOUT_SECONDS)
+            k._pending_reloads = set()
+            await k.open()
+            return k
+
+        try:
+            self._kaleido = self._call(_open())
+        except BaseException:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            raise
+
+    def _call(self, coroutine, timeout: float = _RENDER_TIMEOUT_SECONDS + 30):
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def render(self, spec: dict, opts: dict) -> bytes:
+        return self._call(self._kaleido.calc_fig(spec, opts=opts))
+
+    def close(self) -> None:
+        try:
+            self._call(self._kaleido.close(), timeout=30)
+        except Exception:  # noqa: BLE001 — a dead browser is already closed
+            pass
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+
+
+_renderer: _Renderer | None = None
+_exit_hook: list[bool] = []
 
 
 def chromium_path() -> str | None:
@@ -45,22 +115,33 @@ def chromium_path() -> str | None:
 
 
 def _start() -> None:
-    global _started
-    import kaleido
-
+    global _renderer
     path = chromium_path()
     if path is None:
         raise RuntimeError(
             "未找到 Chromium 浏览器，无法导出图片（请安装 Debian 的 chromium 软件包）"
         )
-    kaleido.start_sync_server(n=1, mathjax=False, path=path, timeout=60, silence_warnings=True)
-    _started = True
+    _renderer = _Renderer(path)
+    if not _exit_hook:
+        # Chromium is a child process: close it with the interpreter, as Kaleido's own sync
+        # server did, so no browser outlives a CLI run or a dashboard restart. Registered with
+        # threading, whose exit hooks run before concurrent.futures refuses new work: the
+        # browser's close needs a worker thread (atexit hooks come too late for that).
+        threading._register_atexit(shutdown)  # noqa: SLF001
+        _exit_hook.append(True)
+
+
+def _stop() -> None:
+    global _renderer
+    if _renderer is not None:
+        renderer, _renderer = _renderer, None
+        renderer.close()
 
 
 def warm() -> bool:
     """Start the render browser in the background so the first download is fast."""
     with _lock:
-        if not _started:
+        if _renderer is None:
             try:
                 _start()
             except Exception:  # noqa: BLE001 — exports degrade; the dashboard must still load
@@ -68,42 +149,57 @@ def warm() -> bool:
     return True
 
 
-def _render(fig: go.Figure, width: int, height: int, scale: int) -> bytes:
-    import kaleido
+_PACKED_KEYS = ("x", "y")
+_PACK_FROM = 1000  # points; shorter lists cost less as JSON text than as a typed array
 
+
+def _packed(values):
+    """A long list of coordinates as plotly.js's typed-array form ({dtype, bdata}): the map's
+    44,000 boundary points travel as 0.35 MB of base64 instead of 1.8 MB of decimal text that
+    Python must format and Chromium must parse. Gaps (None, which separate the rings of a
+    province) become NaN, which plotly.js reads as the same gap."""
+    if not isinstance(values, list | tuple) or len(values) < _PACK_FROM:
+        return values
+    try:
+        array = np.array([np.nan if v is None else v for v in values], dtype="f8")
+    except (TypeError, ValueError):
+        return values  # text categories stay as they are
+    return {"dtype": "f8", "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
+
+
+def _render(fig: go.Figure, width: int, height: int, scale: int) -> bytes:
     opts = dict(format="png", width=width, height=height, scale=scale)
-    return kaleido.calc_fig_sync(fig.to_dict(), opts=opts)
+    # The figure's own JSON form, read once and not copied (to_dict() deep-copies every point
+    # of the map); long coordinate lists are packed, the rest is sent as it is.
+    data = [
+        {k: _packed(v) if k in _PACKED_KEYS else v for k, v in trace.items()}
+        for trace in fig._data  # noqa: SLF001
+    ]
+    return _renderer.render({"data": data, "layout": fig._layout}, opts)  # noqa: SLF001
 
 
 def to_png(
     fig: go.Figure, *, width: int = PNG_WIDTH, height: int | None = None, scale: int = PNG_SCALE
 ) -> bytes:
-    """PNG bytes at 2x for print. Serialised: Kaleido's sync server answers one call at a time
-    through a shared queue, so concurrent sessions must not interleave."""
+    """PNG bytes at 2x for print. Serialised: one warm tab renders one image at a time, so
+    concurrent sessions queue rather than interleave."""
     theme.register()
     height = height or int(fig.layout.height or 450)
     with _lock:
-        if not _started:
+        if _renderer is None:
             _start()
         try:
             return _render(fig, width, height, scale)
         except Exception:
             # A crashed browser: restart once and retry, then give up loudly.
-            import kaleido
-
-            kaleido.stop_sync_server(silence_warnings=True)
+            _stop()
             _start()
             return _render(fig, width, height, scale)
 
 
 def shutdown() -> None:
-    global _started
     with _lock:
-        if _started:
-            import kaleido
-
-            kaleido.stop_sync_server(silence_warnings=True)
-            _started = False
+        _stop()
 
 
 def to_csv(df: pd.DataFrame) -> bytes:

@@ -173,10 +173,11 @@ def transitions(con, f: Filters) -> pd.DataFrame:
     """Member status changes from each township's previous census into the chosen wave."""
     w, p = where(f)
     sql = f"""
-        select transition, count(*)::bigint as members,
+        select transition, sum(members)::bigint as members,
                string_agg(distinct prev_wave, '、' order by prev_wave) as prev_waves,
-               count(*) filter (where match_method = '姓名+出生年月+支部')::bigint as matched_by_name
-        from mart_member_transitions {w}
+               coalesce(sum(members) filter (where match_method = '姓名+出生年月+支部'), 0)::bigint
+                   as matched_by_name
+        from mart_transition_counts {w}
         group by transition
     """
     return _df(con, sql, p)
@@ -186,8 +187,8 @@ def transitions_by_wave(con, f: Filters) -> pd.DataFrame:
     """Regained vs newly lost per wave, for the trend of contact work."""
     w, p = where(f, wave=False)
     sql = f"""
-        select wave, transition, count(*)::bigint as members
-        from mart_member_transitions {w}
+        select wave, transition, sum(members)::bigint as members
+        from mart_transition_counts {w}
         group by wave, transition order by wave
     """
     return _df(con, sql, p)
@@ -198,38 +199,30 @@ def follow_up(con, f: Filters) -> pd.DataFrame:
     """Members needing follow-up (失联, at risk, 两不管). Names and phone numbers are masked
     in SQL, so clear values never leave the database, unless `f.show_personal_data` (set only
     for roles that may see them: a township following up its own members)."""
-    name = "name" if f.show_personal_data else mask_name_sql("name")
-    phone = "phone" if f.show_personal_data else mask_phone_sql("phone")
-    w, p = where(
-        f,
-        extra="g.is_out and g.primary_reason is not null",
-        township_expr="m.township",
-        wave_expr="m.wave",
-        branch_expr="g.branch",
-    )
+    name = "m.name" if f.show_personal_data else mask_name_sql("m.name")
+    phone = "m.phone" if f.show_personal_data else mask_phone_sql("m.phone")
+    # Who needs follow-up, why and in which order is decided once per ingest (mart_follow_up);
+    # the page picks its 500 there and reads only their details from the members.
+    w, p = where(f)
     sql = f"""
-        with flagged as (
-            select m.township, g.branch, m.name, m.gender, m.phone, m.id_masked,
-                   case when m.dest_city is null or m.dest_city = m.dest_province then m.dest_province
-                        else m.dest_province || m.dest_city end as destination,
-                   m.destination_text, m.outflow_date, m.last_contact_date,
-                   date_diff('day', m.last_contact_date, m.wave_end) as days_since_contact,
-                   -- the one-reason partition, defined once in int_member_flags
-                   g.primary_reason as reason
-            from stg_members as m
-            inner join int_member_flags as g on m.member_row = g.member_row
-            {w}
+        with picked as (
+            select member_row, branch, reason, reason_rank, days_since_contact
+            from mart_follow_up {w}
+            order by reason_rank, days_since_contact desc nulls first, township, branch
+            limit 500
         )
-        select township, branch, {name} as name, gender, {phone} as phone, id_masked,
-               coalesce(nullif(destination, ''), destination_text) as destination,
-               strftime(outflow_date, '%Y-%m') as outflow_date,
-               strftime(last_contact_date, '%Y-%m-%d') as last_contact_date,
-               days_since_contact, reason
-        from flagged
-        where reason is not null
-        order by case reason when '失联' then 0 when '两不管' then 1 else 2 end,
-                 days_since_contact desc nulls first, township, branch
-        limit 500
+        select m.township, c.branch, {name} as name, m.gender, {phone} as phone, m.id_masked,
+               coalesce(
+                   nullif(case when m.dest_city is null or m.dest_city = m.dest_province
+                               then m.dest_province else m.dest_province || m.dest_city end, ''),
+                   m.destination_text
+               ) as destination,
+               strftime(m.outflow_date, '%Y-%m') as outflow_date,
+               strftime(m.last_contact_date, '%Y-%m-%d') as last_contact_date,
+               c.days_since_contact, c.reason
+        from picked as c
+        inner join stg_members as m on m.member_row = c.member_row
+        order by c.reason_rank, c.days_since_contact desc nulls first, m.township, c.branch
     """
     return _df(con, sql, p)
 

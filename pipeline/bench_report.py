@@ -20,6 +20,7 @@ def render(
     seconds: float,
     when: datetime,
     ratio: dict | None = None,
+    floors: dict | None = None,
 ) -> str:
     sizes = [r["rows"] for r in results]
     lines = [
@@ -42,6 +43,7 @@ def render(
         "(`pipeline/bulk.py`: the same `clean_census` validation and `load_file`, cleaning on "
         "both cores, models built once).",
         "",
+        *(_floors_section(floors, results) if floors else []),
         "## Ingest",
         "",
         "| member rows | path | townships | branches | files | ingest time | rows/s | peak memory | warehouse on disk |",
@@ -149,3 +151,53 @@ def _ratio_section(r: dict) -> list[str]:
         f"Floor: ingest within {r['max_ratio']:.0f}× the raw read and peak memory under "
         f"{r['max_peak'] / 2**30:.0f} GiB: {'met' if met else 'missed'}.",
     ]
+
+
+def _floors_section(figures: dict, results: list[dict]) -> list[str]:
+    """Issue 18's floors (`python -m pipeline.bench_floors`), the pages at the largest size."""
+    from pipeline.bench_floors import lines
+
+    big = max(results, key=lambda r: r["rows"]) if results else None
+    p95 = max(t["p95_ms"] for t in big["pages"].values()) if big and big.get("pages") else None
+    runs, cpu = figures["runs"], figures["cpu_runs"]
+
+    def each(key: str) -> str:
+        return (
+            " / ".join(f"{w:.2f}" for w in runs[key])
+            + " (CPU "
+            + " / ".join(f"{c:.2f}" for c in cpu[key])
+            + ")"
+        )
+
+    out = [
+        "## Speed floors (issue 18)",
+        "",
+        "Whole processes timed from outside (interpreter start, imports, work, exit), the runs of "
+        f"one round alternating; medians of {figures['repeats']} rounds. CPU seconds (the process "
+        "and its children) are given beside wall seconds: on a machine shared with other work "
+        "they show what wall time alone cannot. Reads are fastexcel (calamine) into Arrow, every "
+        f"sheet; the batch is the same {figures['rows']:,} members as {figures['files']} township "
+        "files. PNG: warm export of each chart with Chromium kept warm, a pause between "
+        f"downloads ({figures['png']['pause_s']:.0f} s) as a user makes one.",
+        "",
+        "| what | measured (median) | floor | |",
+        "|---|---|---|---|",
+    ]
+    rows = lines(figures, p95)
+    for what, measured, floor, met in rows:
+        out.append(f"| {what} | {measured} | {floor} | {'met' if met else '**missed**'} |")
+    if p95 is not None:
+        out[-1] = out[-1].replace("1000 万人", f"{big['rows']:,} 人")
+    out += [
+        "",
+        "Every run, wall (CPU) seconds: "
+        + "; ".join(f"{key} {each(key)}" for key in runs)
+        + "; PNG warm ms: "
+        + "; ".join(
+            f"{chart} {' / '.join(f'{t:.0f}' for t in ts)}"
+            for chart, ts in figures["png"]["warm_runs_ms"].items()
+        )
+        + ".",
+        "",
+    ]
+    return out

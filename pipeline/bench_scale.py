@@ -144,7 +144,9 @@ def _child(mode: str, *args: str, env: dict[str, str], timeout: float = 3600) ->
 # --- one size -------------------------------------------------------------------------------
 
 
-def measure(rows: int, work: Path, env: dict[str, str], repeats: int, log) -> dict:
+def measure(
+    rows: int, work: Path, env: dict[str, str], repeats: int, log, app_probe: bool = True
+) -> dict:
     mode, townships = SIZES.get(rows, ("bulk", max(20, min(1500, rows // 6000))))
     raw, db = work / f"raw-{rows}", work / f"census-{rows}.duckdb"
     shutil.rmtree(raw, ignore_errors=True)
@@ -170,6 +172,8 @@ def measure(rows: int, work: Path, env: dict[str, str], repeats: int, log) -> di
     kaleido = _child("kaleido", str(db), env=env)
     log(f"  PNG 导出：冷启动 {kaleido['cold_ms']:.0f} ms，热 {kaleido['warm_ms']:.0f} ms")
     try:
+        if not app_probe:
+            raise RuntimeError("未测（--no-app）")
         app = _child("app", str(db), env=env, timeout=900)
         log(f"  看板进程内存（访问全部页面后）：{app['rss_bytes'] / 2**20:,.0f} MiB")
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
@@ -217,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ratio", type=Path, help="python -m pipeline.bench --json 的结果，一并写入"
     )
+    parser.add_argument(
+        "--no-app", action="store_true", help="不测看板进程内存（省去启动 Streamlit 与浏览器）"
+    )
+    parser.add_argument(
+        "--floors", type=Path, help="python -m pipeline.bench_floors --json 的结果，一并写入"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -242,7 +252,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for rows in (int(s) for s in args.sizes.split(",")):
             results.append(
-                measure(rows, work, env, args.repeats, lambda line: print(line, flush=True))
+                measure(
+                    rows,
+                    work,
+                    env,
+                    args.repeats,
+                    lambda line: print(line, flush=True),
+                    app_probe=not args.no_app,
+                )  # fmt: skip
             )
     finally:
         if not args.keep:
@@ -253,8 +270,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.ratio and args.ratio.exists()
         else None
     )
+    speed = (
+        json.loads(args.floors.read_text(encoding="utf-8"))
+        if args.floors and args.floors.exists()
+        else None
+    )
     args.out.write_text(render(machine(), results, misses, time.perf_counter() - started,
-                               datetime.now(), ratio), encoding="utf-8")  # fmt: skip
+                               datetime.now(), ratio, speed), encoding="utf-8")  # fmt: skip
     print(f"已写入 {args.out}（用时 {(time.perf_counter() - started) / 60:.1f} 分钟）")
     for miss in misses:
         print(f"未达标：{miss}")

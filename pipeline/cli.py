@@ -140,15 +140,17 @@ def _shown(value: int | None) -> str:
 
 def stats_rows(db: Path) -> list[dict]:
     """One dict per township and wave, exactly the shape spec §6 fixes."""
-    from pipeline.warehouse import connect_readonly
+    # duckdb alone: this is the command analysts script against, and pandas' import would
+    # cost more than the whole command (issue 18).
+    from pipeline.duckdb_settings import connect, fetch_records
 
-    con = connect_readonly(db)
+    con = connect(db, read_only=True)
     try:
-        frame = con.execute("select * from mart_township_wave order by township, wave").fetchdf()
+        records = fetch_records(con, "select * from mart_township_wave order by township, wave")
     finally:
         con.close()
     rows = []
-    for rec in frame.to_dict("records"):
+    for rec in records:
         total = rec["members_total"]
         rows.append(
             {

@@ -21,11 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-# Nothing in this project may reach for the network; extensions are never installed or loaded.
-DUCKDB_CONFIG = {
-    "autoinstall_known_extensions": "false",
-    "autoload_known_extensions": "false",
-}
+from pipeline.duckdb_settings import DUCKDB_CONFIG, connect  # noqa: F401  (re-exported)
 
 WAL_LIMIT = "16MB"  # DuckDB's default; what matters is that commits past it skip the WAL
 
@@ -68,10 +64,6 @@ create table if not exists warnings (
     excel_row integer, field varchar, column_label varchar, value varchar, reason varchar
 );
 """
-
-
-def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
 
 
 def connect_readonly(path: Path | str) -> duckdb.DuckDBPyConnection:
