@@ -112,7 +112,7 @@ def _ingest(args) -> int:
 
 def _print_summary(report) -> None:
     for f in report.files:
-        line = f"{STATUS_LABELS[f.status]:<6} {f.file}"
+        line = f"{STATUS_LABELS[f.status]:<6} {f.file}" + ("【需核对】" if f.needs_review else "")
         if f.status in ("loaded", "replaced"):
             line += (
                 f"（{f.township} {f.wave}：入库 {f.rows_loaded} 行，问题行 {f.rows_rejected} 行）"
@@ -126,6 +126,8 @@ def _print_summary(report) -> None:
             )
         if f.unmapped:
             print(f"       未识别的列（已原样保存，未参与统计）：{'、'.join(f.unmapped)}")
+        for notice in f.notices:
+            print(f"       {notice}")
     counts = {s: sum(f.status == s for f in report.files) for s in STATUS_LABELS}
     print("合计：" + "，".join(f"{STATUS_LABELS[s]} {n} 个" for s, n in counts.items() if n))
 

@@ -69,6 +69,7 @@ class Workbook:
     tables: list[SheetTable] = field(default_factory=list)
     branch_totals: pd.DataFrame | None = None  # branch, members_total, sheet, excel_row
     context_text: str = ""
+    footer_text: str = ""  # rows below the members (signatures, 填报时间)
     hidden_sheets: list[str] = field(default_factory=list)  # not read: not part of the submission
     skipped_sheets: list[str] = field(default_factory=list)  # visible, but no register in them
 
@@ -402,6 +403,11 @@ def read_table(
             for i in rows_kept
         ]
     frame.attrs["dittos"] = fill_dittos(frame, [f for _, f in keep_cols])
+    # below the last member: signature and filling rows (填报时间：…), for the wave if need be
+    last = int(rows_kept[-1]) + 1 if len(rows_kept) else 0
+    frame.attrs["footer"] = " ".join(
+        str(v) for r in body[last : last + 10] for v in r if _present(v)
+    )
     frame["excel_row"] = rows_kept + data_start + offset
     frame["block_branch"] = block_branch[rows_kept]
     frame["sheet"] = sheet.name
@@ -427,6 +433,9 @@ def parse_workbook(sheets, chosen: dict[str, str] | None = None) -> Workbook:
             continue
         kind, frame, columns, context = table
         filled = frame.attrs.pop("dittos", {})
+        book.footer_text = " ".join(
+            t for t in (book.footer_text, frame.attrs.pop("footer", "")) if t
+        )
         book.context_text = " ".join(t for t in (book.context_text, context) if t)
         # A sheet's own title, else its name, speaks for its rows before the file's does:
         # a workbook may hold one sheet per township or per census wave.
