@@ -16,9 +16,9 @@ import unicodedata
 
 import pandas as pd
 
-# 〃 (U+3003), ″ (double prime), 〞〝, ASCII and curly quotes, 々 (iteration mark), as one
+# 〃 (U+3003), ″ (double prime; NFKC makes it two primes ′′), 〞〝, ASCII and curly quotes, 々 (iteration mark), as one
 # mark or several ("〃 〃"); the words 同上 / 同前 / 同上行, optionally repeated or closed by 。
-_DITTO = re.compile(r'^(?:[〃″〞〝"“”々]+|(?:同上行?|同前|同上面|同上栏)+)[。.]?$')
+_DITTO = re.compile(r'^(?:[〃″′〞〝"“”々]+|(?:同上行?|同前|同上面|同上栏)+)[。.]?$')
 # Identity columns are never copied from the row above: each member has their own.
 NOT_FILLED = frozenset({"name", "id_number", "phone", "seq", "gender", "birth_date"})
 
