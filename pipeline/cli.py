@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline import cli_export  # Parquet export for scale-out (issue #6)
 
     cli_export.add_parser(sub)
+    from pipeline import cli_mappings  # analysts' kept column choices (issue #14)
+
+    cli_mappings.add_parser(sub)
     return parser
 
 
@@ -72,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         from pipeline import cli_export
 
         return cli_export.run(args)
+    if args.command == "mappings":
+        from pipeline import cli_mappings
+
+        return cli_mappings.run(args)
     if args.command in ("report", "watch"):
         from pipeline import cli_tools
 
