@@ -114,10 +114,15 @@ def test_a_correction_for_one_ditto_branch_replaces_that_branch_only(write_xlsx,
         [2, "乙", IDS[1], "〃", "2021.3", "上海"],
         [3, "丙", IDS[2], "城西村党支部", "2021.3", "上海"],
     ]
-    fix = [[1, "甲", IDS[0], "城东村党支部", "2021.3", "杭州"], [2, "乙", IDS[1], "〃", "2021.3", "杭州"]]
+    fix = [  # the correction spells the branch out
+        [1, "甲", IDS[0], "城东村党支部", "2021.3", "杭州"],
+        [2, "乙", IDS[1], "城东村党支部", "2021.3", "杭州"],
+    ]
     db = isolated_env / "w.duckdb"
     ingest_paths([write_xlsx("2022-04_灵溪镇_a.xlsx", {"名单": [header, *first]})], db=db)
-    [result] = ingest_paths([write_xlsx("2022-04_灵溪镇_b.xlsx", {"名单": [header, *fix]})], db=db).files
+    [result] = ingest_paths(
+        [write_xlsx("2022-04_灵溪镇_b.xlsx", {"名单": [header, *fix]})], db=db
+    ).files
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("replaced", 2, 0)
     assert _fetch(db, "select count(*) from members where is_current") == [(3,)]
 
@@ -291,7 +296,15 @@ def test_a_named_wave_wins_over_the_filling_date(register, isolated_env):
 
 
 def test_a_file_whose_figures_look_wrong_is_marked_for_review(register, isolated_env, capsys):
-    header = ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "现在在哪儿干活的地方", "外出地址信息"]
+    header = [
+        "序号",
+        "姓名",
+        "身份证号",
+        "所在党支部",
+        "流出时间",
+        "现在在哪儿干活的地方",
+        "外出地址信息",
+    ]
     rows = [
         [1, "甲", IDS[0], "1", "2021.3", "义乌", "火星"],
         [2, "乙", IDS[1], "城东村党支部", "不记得", "上海", "月球"],
