@@ -30,8 +30,13 @@ def _counted(text: str) -> int:
     return (int(_DIGIT[tens]) if tens else 1) * 10 + (int(_DIGIT[ones]) if ones else 0)
 
 
+# Words around a date that do not change it: 约2021年3月, 2021年3月左右, 2021.3（春节后）
+_HEDGES = re.compile(r"^(?:约|大约|大概|估计)|(?:左右|前后|许)$|[(（][^()（）]*[)）]$")
+
+
 def date_text(text: str) -> str:
     """The digits form of a date wording (spaces already removed), or the text unchanged."""
+    text = _HEDGES.sub("", text.replace("。", "."))
     start = _RUNNING.sub("", text)
     if start and start != text and re.search(r"\d|[〇一二三四五六七八九]", start):
         text = start

@@ -133,6 +133,20 @@ def _is_column_numbers(row: list[object]) -> bool:
     return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
+# What a template writes under its header to say how to fill a column: (必填), （18位）,
+# 如2021.03, 填“是”或“否”, 格式：年月; and an example row 例：张三 / 示例.
+_INSTRUCTION = re.compile(
+    r"^[(（【\[].*[)）】\]]$|^(如|例|例如|格式|必填|选填|填写|请填|填“|可填|示例|样例)"
+)
+
+
+def _is_instruction_row(row: list[object]) -> bool:
+    cells = [cell for cell in row if _present(cell)]
+    return len(cells) >= 2 and all(
+        isinstance(cell, str) and _INSTRUCTION.match(cell.strip()) for cell in cells
+    )
+
+
 def _is_subheader(row: list[object]) -> bool:
     cells = [cell for cell in row if not is_blank(cell)]
     return bool(cells) and all(isinstance(cell, str) and is_header_word(cell) for cell in cells)
@@ -341,6 +355,8 @@ def read_table(
         data_start = header_index + (2 if sub is not None else 1)
     if data_start < len(rows) and _is_column_numbers(rows[data_start]):
         data_start += 1
+    while data_start < len(rows) and _is_instruction_row(rows[data_start]):
+        data_start += 1  # a template's 填写要求 row: (必填) | (18位) | (如2021.03)
     rows = fill_merged(rows, merged, data_start)
     context = " ".join(str(v) for r in rows[:header_index] for v in r if not is_blank(v))
     fields = [f for _, f in mapping]

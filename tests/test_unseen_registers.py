@@ -202,6 +202,8 @@ DATE_FORMS = [
     ("2019.8～至今", date(2019, 8, 1)),
     ("2023年10月至今", date(2023, 10, 1)),
     ("2020年12月起", date(2020, 12, 1)),
+    ("约2018年5月", date(2018, 5, 1)),
+    ("2017.6（春节后）", date(2017, 6, 1)),
 ]
 
 
@@ -345,3 +347,14 @@ def test_a_healthy_file_has_no_notices(register, isolated_env, capsys):
     path = register("2022-04_灵溪镇_流动党员普查", [header, *rows])
     assert main(["ingest", str(path), "--db", str(isolated_env / "w.duckdb"), "--json"]) == 0
     assert "notices" not in json.loads(capsys.readouterr().out)["files"][0]
+
+
+def test_a_template_instruction_row_under_the_header_is_nobody(register, isolated_env):
+    rows = [
+        ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地"],
+        [None, "（必填）", "（18位）", "（全称）", "如2021.03", "（省市县）"],
+        [1, "甲", IDS[0], "城东村党支部", "2021.3", "上海"],
+    ]
+    path = register("2022-04_灵溪镇_流动党员普查", rows)
+    [result] = ingest_paths([path], db=isolated_env / "w.duckdb").files
+    assert (result.rows_loaded, result.rows_rejected) == (1, 0)
