@@ -31,11 +31,12 @@ _DATE_FAILURE = re.compile(r"日期无法识别|日期不存在")
 # holding one of them probably carries figures the file's totals need.
 _LOOKS_LIKE = (
     ("id_number", re.compile(r"身份|证件")),
+    ("inflow_org", re.compile(r"流入地.*党组织|双重管理|纳入.*管理")),
     ("branch", re.compile(r"支部|党组织|总支")),
     ("destination", re.compile(r"流入|去向|外出地|现居|务工地|工作地|居住")),
     ("outflow_date", re.compile(r"(流出|外出|离开).*(时|日|年|月)")),
     ("has_certificate", re.compile(r"持证|活动证|党员证")),
-    ("contact_status", re.compile(r"失联|联系|联络")),
+    ("contact_status", re.compile(r"失联|联系状态|联系情况|联络")),
     ("returned", re.compile(r"返乡|回乡|回流")),
     ("enterprise", re.compile(r"创业|创办|企业")),
     ("jobs_created", re.compile(r"就业")),

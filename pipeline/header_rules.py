@@ -29,6 +29,10 @@ _BOOK_MARKS = re.compile(r"[《》〈〉<>\"'“”‘’「」『』]")
 # English words (bilingual templates: 姓名 Name, 身份证号 ID No.), and the marks around them.
 _ENGLISH = re.compile(r"[A-Za-z][A-Za-z.'/&-]*")
 _DECORATION = re.compile(r"[\s*★☆※△▲●◆■□#＃:：;；,，.。、/\\|_~～!！?？·・-]+")
+# Numbered headers of official forms: 1.姓名, (2)性别, ③身份证号, 四、流出时间
+_NUMBERED = re.compile(
+    r"^\s*(?:[(（]?[0-9一二三四五六七八九十]{1,2}[)）.、．]|[①-⑳])\s*(?=[\u4e00-\u9fff])"
+)
 # Explanations after the header word: 流出时间(年月) is bracketed, but also 流出时间如2021.03
 _TRAILING_NOTE = re.compile(r"(?<=.)(例如|如|格式为?|请填写?|必填|选填).*$")
 
@@ -55,6 +59,7 @@ def header_key(text: object) -> str:
     while previous != word:  # nested or repeated notes: 流入地(省)(必填)
         previous, word = word, _BRACKETED.sub("", word)
     word = _BOOK_MARKS.sub("", word)
+    word = _NUMBERED.sub("", word)
     if chinese:
         word = _ENGLISH.sub("", word)
     word = _DECORATION.sub("", word)
@@ -96,7 +101,9 @@ HEADER_RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
         (
             "inflow_org",
             r"^(流入地?|接收|接转|现居住地|现居地|居住地|务工地|外出地|所在地|驻外|异地|流动)"
-            r"(的)?(所在|接收)?(党组织|党支部|党委|党总支|流动党员党组织|党组织名称)",
+            r"(的)?(所在|接收)?(党组织|党支部|党委|党总支|流动党员党组织|党组织名称)"
+            # the yes/no form of the same fact: 是否纳入流入地党组织管理, 双重管理
+            r"|^是否.*(流入地|现居住地|务工地).*(党组织|管理)|双重管理|双管",
         ),
         (
             "branch",
@@ -112,7 +119,8 @@ HEADER_RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
         ("dues_paid_through", r"党费.*(至|到|截至|截止)|党费(缴纳|交纳|缴交)?(年月|月份|时间)$"),
         (
             "outflow_date",
-            r"(流出|外出|离乡|离开|流动|务工|外出务工|离家|出去)(的)?(起始|开始)?(时间|日期|年月|年份)",
+            r"(流出|外出|离乡|离开|流动|务工|外出务工|离家|出去)(务工|经商|务工经商|就业|学习)?"
+            r"(的)?(起始|开始)?(时间|日期|年月|年份)",
         ),
         # the destination and its parts ----------------------------------------------------------
         ("stated_flow_scope", r"流动(范围|类型|区域)|(流出|外出)范围"),
@@ -122,7 +130,8 @@ HEADER_RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
         (
             "destination",
             r"^" + _DIRECTION + _PLACE_NOUN + r"(省市县区?|省市县|详细地址|具体地址|名称)?$"
-            r"|^(外出|流入|流向|现居住?|务工|外出务工|工作)(的)?(地|地点|地址|地区|去向|单位地址)"
+            r"|^(外出|流入|流向|现居住?|务工|外出务工|工作)(务工|经商|务工经商|就业|学习|生活)?"
+            r"(的)?(地|地点|地址|地区|去向|单位地址)"
             r"|^(现居住地|现住址|现居住地址|居住地址|外出去向|去向|流向地|流入地)",
         ),
         (

@@ -266,6 +266,17 @@ SPELLINGS = [
     ("支部书记", None),
     ("所属党委", None),
     ("已返乡", "returned"),
+    # numbered headers of official forms; national-system wordings
+    ("1.姓名", "name"),
+    ("③身份证号", "id_number"),
+    ("四、流出时间", "outflow_date"),
+    ("12.联系电话", "phone"),
+    ("外出务工经商地点", "destination"),
+    ("外出务工经商时间", "outflow_date"),
+    ("是否纳入流入地党组织管理", "inflow_org"),
+    ("双重管理情况", "inflow_org"),
+    ("外出流向", "destination"),
+    ("流动党员活动证号", None),
 ]
 
 
@@ -293,6 +304,8 @@ def test_header_spelling(header, field):
         ("区县", "dest_county"),
         ("县（市、区）", "dest_county"),
         ("县 区", "dest_county"),
+        ("市(地、州、盟)", "dest_city"),
+        ("县(市、区、旗)", "dest_county"),
     ],
 )
 def test_destination_parts_under_a_two_level_header(child, field):

@@ -358,3 +358,22 @@ def test_a_template_instruction_row_under_the_header_is_nobody(register, isolate
     path = register("2022-04_灵溪镇_流动党员普查", rows)
     [result] = ingest_paths([path], db=isolated_env / "w.duckdb").files
     assert (result.rows_loaded, result.rows_rejected) == (1, 0)
+
+
+def test_numbered_headers_and_a_yes_no_dual_management_column(register, isolated_env):
+    header = ["1.序号", "2.姓名", "3.身份证号", "4.所在党支部", "5.外出务工经商时间",
+              "6.外出务工经商地点", "7.是否纳入流入地党组织管理"]  # fmt: skip
+    rows = [
+        [1, "甲", IDS[0], "城东村党支部", "2021.3", "上海", "是"],
+        [2, "乙", IDS[1], "城东村党支部", "2021.3", "上海", "否"],
+        [3, "丙", IDS[2], "城东村党支部", "2021.3", "上海", "x"],
+    ]
+    path = register("2022-04_灵溪镇_流动党员普查", [header, *rows])
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.unmapped) == (3, [])
+    assert _fetch(db, "select inflow_org, dest_province from members order by excel_row") == [
+        ("是", "上海市"),
+        (None, "上海市"),
+        (None, "上海市"),
+    ]
