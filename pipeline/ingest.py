@@ -167,7 +167,8 @@ def prepare(
     book = parse_workbook(sheets)
     township, wave, sources = _context(book, path.stem, chosen)
     columns = choices.for_township(township or _first_township(book))
-    if columns:  # the township's kept column choices: read the sheets again with them
+    if any(header_key(c.label) in columns for c in book.columns):
+        # the township's kept column choices name a column here: lay the sheets out again
         book = parse_workbook(sheets, {k: (None if f == IGNORE else f) for k, f in columns.items()})
     if not book.tables and book.branch_totals is not None:
         raise FileRejected(

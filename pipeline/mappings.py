@@ -10,13 +10,17 @@ every change is audited; an admin lists and removes them.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass, field
 
-from pipeline import audit
+from pipeline import audit, config
 from pipeline.header_rules import header_key
 from pipeline.schemas import FIELD_LABELS
 from pipeline.scope import Scope
 from pipeline.state import now_text, open_state, transaction
+
+log = logging.getLogger(__name__)
 
 IGNORE = "ignore"  # "this column is no census field": kept with the row, no longer flagged
 
@@ -67,7 +71,19 @@ def _ready(con) -> None:
 
 
 def load() -> Choices:
+    """Every kept choice. No state database yet means none (and creates nothing); one that
+    cannot be read is logged and treated as none, so an ingest never fails on it."""
     out = Choices()
+    if not config.state_db_path().exists():
+        return out
+    try:
+        return _load(out)
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("analysts' column choices could not be read: %s", type(exc).__name__)
+        return Choices()
+
+
+def _load(out: Choices) -> Choices:
     with open_state() as con:
         _ready(con)
         for r in con.execute("select township, header_key, field from column_mappings"):
