@@ -71,14 +71,18 @@ class Workbook:
     context_text: str = ""
     footer_text: str = ""  # rows below the members (signatures, 填报时间)
     hidden_sheets: list[str] = field(default_factory=list)  # not read: not part of the submission
+    example_sheets: list[str] = field(default_factory=list)  # 填表说明, 示例: nobody in them
     skipped_sheets: list[str] = field(default_factory=list)  # visible, but no register in them
 
     @property
     def notices(self) -> list[str]:
-        hidden = [
-            f"隐藏的工作表“{name}”未读取（隐藏表不属于本次上报）" for name in self.hidden_sheets
+        """Every sheet not read, and why; then what reading the others changed."""
+        return [
+            *(f"隐藏的工作表“{n}”未读取（隐藏表不属于本次上报）" for n in self.hidden_sheets),
+            *(f"工作表“{n}”是填表说明或示例，未读取" for n in self.example_sheets),
+            *(f"工作表“{n}”中没有可识别的表头，未读取" for n in self.skipped_sheets),
+            *(n for table in self.tables for n in table.notices),
         ]
-        return hidden + [n for table in self.tables for n in table.notices]
 
     @property
     def columns(self) -> list[ColumnMap]:
@@ -442,6 +446,7 @@ def parse_workbook(sheets, chosen: dict[str, str] | None = None) -> Workbook:
             book.hidden_sheets.append(sheet.name)
             continue
         if _EXAMPLE_SHEET.search(clean_text(sheet.name)):
+            book.example_sheets.append(sheet.name)
             continue  # the template's filled-in example (张三) is nobody
         table = read_table(sheet, chosen)
         if table is None:

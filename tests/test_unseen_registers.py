@@ -148,6 +148,8 @@ def test_a_hidden_sheet_is_not_read_and_is_named(tmp_path, isolated_env):
     for name, rows, hidden in (
         ("台账", _register_rows("灵溪镇2023年8月流动党员普查表", 2), False),
         ("旧表(勿删)", _register_rows("灵溪镇2022年4月流动党员普查表", 3, 2), True),
+        ("填表说明", [["1. 姓名填写全名"], ["2. 身份证号填写18位"]], False),
+        ("备忘", [["下周一前报送"]], False),
     ):
         sheet = book.add_worksheet(name)
         for r, row in enumerate(rows):
@@ -159,7 +161,11 @@ def test_a_hidden_sheet_is_not_read_and_is_named(tmp_path, isolated_env):
     [result] = ingest_paths([path], db=db).files
     assert (result.status, result.wave, result.rows_loaded) == ("loaded", "2023-08", 2)
     assert result.hidden_sheets == ["旧表(勿删)"]
-    assert any("“旧表(勿删)”未读取" in n for n in result.notices)
+    assert result.notices == [
+        "隐藏的工作表“旧表(勿删)”未读取（隐藏表不属于本次上报）",
+        "工作表“填表说明”是填表说明或示例，未读取",
+        "工作表“备忘”中没有可识别的表头，未读取",
+    ]
     assert _fetch(db, "select distinct wave, sheet from members") == [("2023-08", "台账")]
 
 

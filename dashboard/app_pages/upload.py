@@ -68,6 +68,13 @@ def _show_done(done: flow.Confirmed, fixes: dict) -> None:
                 line += f"，入库 {result.rows_loaded} 行，拒收 {result.rows_rejected} 行"
             if result.status == "rejected":
                 st.error(f"{line}：{result.error}")
+            elif result.needs_review:
+                st.warning(
+                    f"{line}。**需核对**："
+                    + "；".join(
+                        n.removeprefix("需核对：") for n in result.notices if n.startswith("需核对")
+                    )
+                )
             else:
                 st.success(line)
         for name, why in done.skipped:
