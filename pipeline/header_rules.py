@@ -91,7 +91,7 @@ HEADER_RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
     for field, pattern in (
         # identity ---------------------------------------------------------------------------
         ("seq", r"^(序号|编号|序|顺序号|排序|no)$"),
-        ("name", r"^(流动|流出|外出)?(党员)?(姓名|名字)$|^姓名"),
+        ("name", r"^(流动|流出|外出)?(党员)?(姓名|名字)$"),
         ("id_number", r"身份证|身份号码|证件号|身份号"),
         ("gender", r"^性别"),
         ("birth_date", r"^出生(年月日?|日期|时间|年份)?$|^生日$"),
@@ -161,10 +161,14 @@ _NOT_FIELD = {
 }
 
 
+# "姓名：张三", "联系电话：138…": a label with its value (a filling row, a member's card), no header
+_LABELLED_VALUE = re.compile(r"[:：]\s*[^\s)）]")
+
+
 def field_by_rule(text: object) -> str | None:
     """The canonical field a header names by its meaning-bearing words, or None."""
     key = header_key(text)
-    if not key or len(key) > MAX_HEADER_CHARS:
+    if not key or len(key) > MAX_HEADER_CHARS or _LABELLED_VALUE.search(str(text)):
         return None
     if re.fullmatch(_DIRECTION + _PLACE_NOUN + "?", key) or re.fullmatch(
         _DIRECTION + _PLACE_NOUN + "?(所在)?", key

@@ -277,6 +277,10 @@ SPELLINGS = [
     ("双重管理情况", "inflow_org"),
     ("外出流向", "destination"),
     ("流动党员活动证号", None),
+    # a label with its value is a filling row or a member's card, not a header
+    ("姓名：张三", None),
+    ("联系电话：13800001111", None),
+    ("填报时间：2022年4月30日", None),
 ]
 
 
