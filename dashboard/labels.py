@@ -84,6 +84,8 @@ COLUMN_LABELS = {
     "last_wave": "最近报送批次",
     "submitted": "本批次已报送",
     "branches": "本批次支部数",
+    "needs_review": "类别",
+    "notice": "说明",
 }
 
 STATUS_LABELS = {

@@ -105,3 +105,22 @@ def completeness(con, f: Filters) -> pd.DataFrame:
     """
     # Placeholders in text order: the scope inside the CTE first, then the chosen wave.
     return _df(con, sql, [*p_any, chosen, chosen, chosen])
+
+
+def file_notices(con, f: Filters) -> pd.DataFrame:
+    """Notices of the files behind the current data (需核对 reasons, skipped hidden sheets,
+    waves taken from the filling date), one row per notice. Files only: no personal data."""
+    present = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'file_notices'"
+    ).fetchone()[0]
+    if not present:  # a warehouse from before notices were kept
+        return pd.DataFrame(columns=["file_name", "township", "wave", "needs_review", "notice"])
+    w, p = where(f, branch=False, township_expr="s.township", wave_expr="s.wave")
+    sql = f"""
+        select s.file_name, s.township, s.wave,
+               starts_with(n.notice, '需核对') as needs_review, n.notice
+        from file_notices n join source_files s using (file_hash)
+        {w}
+        order by needs_review desc, s.township, s.wave, s.file_name, n.position
+    """
+    return _df(con, sql, p)

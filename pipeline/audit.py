@@ -34,6 +34,8 @@ EVENTS = {
     "password_changed": "修改密码",
     "role_changed": "变更角色",
     "admin_bootstrap": "首次运行创建管理员",
+    "mapping_saved": "保存列映射或批次设置",
+    "mapping_removed": "删除列映射或批次设置",
 }
 
 _GENESIS = "0" * 64

@@ -15,6 +15,7 @@ import zlib
 
 from pipeline import config
 from pipeline.sniff import CORRUPT, NOT_SHEET, FileRejected, check_zip_budget, check_zip_directory
+from pipeline.xlsx_formats import decimal_styles, sheet_parts, styled_cell_pattern
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # Sheet XML as calamine sees it: an element whose local name is `c` is a cell, placed at its
@@ -46,13 +47,16 @@ _READ = 32 * 1024
 _PIECE = 256 * 1024
 
 
-def scan_xlsx_cells(data: bytes) -> bool:
+def scan_xlsx_cells(data: bytes, formats: dict | None = None) -> bool:
     """Bound every sheet's cell range in an xlsx's bytes before calamine allocates it.
 
     Raises FileRejected for a zip bomb, a corrupt part, or a sheet (or workbook) spanning more
     than MAX_SHEET_CELLS from A1. Returns False when some cell is written in a way the scan
     cannot place (no `r`, a namespace prefix, odd attributes): the caller must then read the
     file in a contained process.
+
+    `formats`, when given, is filled with {sheet name: {(row, col): decimals}} for the cells
+    whose number format shows two or more decimals (see `xlsx_formats`), found in the same pass.
     """
     limit = config.MAX_SHEET_CELLS
     total, regular = 0, True
@@ -64,10 +68,14 @@ def scan_xlsx_cells(data: bytes) -> bool:
         check_zip_budget(infos)
         if not any(info.filename == "xl/workbook.xml" for info in infos):
             raise FileRejected(NOT_SHEET.format(what=""))
+        styled, parts = _decimal_cells(raw, infos) if formats is not None else (None, {})
         for info in infos:
             if info.is_dir() or info.file_size == 0:
                 continue
-            rows, cols, plain = _scan_part(raw, info)
+            cells = {} if styled is not None and info.filename in parts else None
+            rows, cols, plain = _scan_part(raw, info, styled if cells is not None else None, cells)
+            if cells:
+                formats[parts[info.filename]] = cells
             regular = regular and plain
             if rows * cols > limit:
                 raise FileRejected(
@@ -85,12 +93,40 @@ def scan_xlsx_cells(data: bytes) -> bool:
     return regular
 
 
-def _scan_part(raw, info: zipfile.ZipInfo) -> tuple[int, int, bool]:
-    """(max row, max column, all cells plain) of one zip part, streamed."""
+Styled = tuple[re.Pattern, dict[int, int]]  # cells styled with 2+ decimals, style → decimals
+
+
+def _decimal_cells(raw, infos) -> tuple[Styled | None, dict[str, str]]:
+    """(the styled cells' pattern and decimals, sheet part → sheet name), or (None, {})."""
+    names = {info.filename: info for info in infos}
+    needed = ("xl/styles.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    if not all(n in names for n in needed):
+        return None, {}
+    styles, book, rels = (b"".join(p for p, _ in _inflate(raw, names[n])) for n in needed)
+    places = decimal_styles(styles)
+    pattern = styled_cell_pattern(places)
+    if pattern is None:
+        return None, {}
+    return (pattern, places), sheet_parts(book, rels)
+
+
+def _collect_styled(styled: Styled, data: bytes, found: dict) -> None:
+    pattern, places = styled
+    for col, row, style in pattern.findall(data):
+        found[(int(row) - 1, column_number(col) - 1)] = places[int(style)]
+
+
+def _scan_part(
+    raw, info: zipfile.ZipInfo, styled: Styled | None = None, decimals: dict | None = None
+) -> tuple[int, int, bool]:
+    """(max row, max column, all cells plain) of one zip part, streamed; cells matching
+    `styled` are put into `decimals` as (row, col) → decimals on the way."""
     box, exact, max_row, max_col, carry = None, False, 0, 0, b""
     for piece, final in _inflate(raw, info):
         data = carry + piece
         carry = b"" if final else data[-_TAIL:]
+        if styled is not None:
+            _collect_styled(styled, data, decimals)
         if box is None and not exact:
             found = _DIMENSION.search(data)
             dim = (int(found[2]), column_number(found[1])) if found else (0, 0)

@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline import cli_export  # Parquet export for scale-out (issue #6)
 
     cli_export.add_parser(sub)
+    from pipeline import cli_mappings  # analysts' kept column choices (issue #14)
+
+    cli_mappings.add_parser(sub)
     return parser
 
 
@@ -72,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         from pipeline import cli_export
 
         return cli_export.run(args)
+    if args.command == "mappings":
+        from pipeline import cli_mappings
+
+        return cli_mappings.run(args)
     if args.command in ("report", "watch"):
         from pipeline import cli_tools
 
@@ -112,7 +119,7 @@ def _ingest(args) -> int:
 
 def _print_summary(report) -> None:
     for f in report.files:
-        line = f"{STATUS_LABELS[f.status]:<6} {f.file}"
+        line = f"{STATUS_LABELS[f.status]:<6} {f.file}" + ("【需核对】" if f.needs_review else "")
         if f.status in ("loaded", "replaced"):
             line += (
                 f"（{f.township} {f.wave}：入库 {f.rows_loaded} 行，问题行 {f.rows_rejected} 行）"
@@ -126,6 +133,8 @@ def _print_summary(report) -> None:
             )
         if f.unmapped:
             print(f"       未识别的列（已原样保存，未参与统计）：{'、'.join(f.unmapped)}")
+        for notice in f.notices:
+            print(f"       {notice}")
     counts = {s: sum(f.status == s for f in report.files) for s in STATUS_LABELS}
     print("合计：" + "，".join(f"{STATUS_LABELS[s]} {n} 个" for s, n in counts.items() if n))
 

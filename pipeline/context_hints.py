@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from pipeline.headers import clean_text
+from pipeline.normalize import parse_date
 
 _WAVE_LABELLED = re.compile(r"普查(?:时间|批次|年月)?[:：]?\s*(\d{4})\s*[年.\-/]\s*(\d{1,2})")
 _WAVE_ANY = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*(?:年|[.\-/_])\s*(\d{1,2})(?!\d)")
@@ -61,6 +62,29 @@ def wave_from_text(text: str) -> str | None:
             year, month = int(match.group(1)), int(match.group(2))
             if 1950 <= year <= 2100 and 1 <= month <= 12:
                 return f"{year:04d}-{month:02d}"
+    return None
+
+
+# The date a form was filled in, labelled or followed by 填报: the wave when nothing else names it.
+_FILL_LABELLED = re.compile(
+    r"(?:填报|填表|制表|报送|统计)(?:日期|时间)[:：]?([0-9〇○零一二三四五六七八九十年月日号.\-/]{5,})"
+)
+_FILL_TRAILING = re.compile(
+    r"([0-9〇○零一二三四五六七八九十年月日号.\-/]{5,}?)(?:填报|填表|制表|报送)"
+)
+
+
+def fill_wave_from_text(text: str) -> str | None:
+    """`YYYY-MM` of the filling date (填报时间：2022年4月30日 → 2022-04), or None."""
+    text = clean_text(text) if text else ""
+    for pattern in (_FILL_LABELLED, _FILL_TRAILING):
+        for match in pattern.finditer(text):
+            try:
+                filled = parse_date(match.group(1))
+            except ValueError:
+                continue
+            if filled is not None and 1950 <= filled.year <= 2100:
+                return f"{filled.year:04d}-{filled.month:02d}"
     return None
 
 

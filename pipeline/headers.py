@@ -5,6 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.header_rules import (
+    RULE_RANK,
+    bracket_level,
+    destination_level,
+    field_by_rule,
+    header_key,
+)
 from pipeline.traditional import T2S
 
 # Canonical field → the header words seen in the field (simplified Chinese, no spaces).
@@ -139,7 +146,10 @@ _PART_BY_WORD = _index(DESTINATION_PARTS)
 
 
 def map_header(text: object) -> str | None:
-    """The canonical field a single header cell names, or None."""
+    """The canonical field a single header cell names, or None.
+
+    The synonym table first (the usual words, exactly), then the same with the header's
+    decorations removed (`header_key`), then the rules (`HEADER_RULES`) on what is left."""
     if text is None:
         return None
     word = clean_text(text)
@@ -148,7 +158,11 @@ def map_header(text: object) -> str | None:
     if word in _FIELD_BY_WORD:
         return _FIELD_BY_WORD[word]
     stripped = _HINT.sub("", word)
-    return _FIELD_BY_WORD.get(stripped) if stripped != word else None
+    if stripped != word and stripped in _FIELD_BY_WORD:
+        found = _FIELD_BY_WORD[stripped]
+        # 流入地(省) is the province part of the place, 流入地(必填) the whole place
+        return (bracket_level(text) or found) if found == "destination" else found
+    return field_by_rule(text)
 
 
 _RANK_BY_WORD = {clean_text(w): i for words in SYNONYMS.values() for i, w in enumerate(words)}
@@ -158,7 +172,9 @@ def header_rank(text: object) -> int:
     """How usual a header word is for its field: 0 for the spec's own word (流入地), more for
     the synonyms after it (现居住地址). Of two columns naming one field, the usual word wins."""
     word = clean_text(text) if text is not None else ""
-    return _RANK_BY_WORD.get(word, _RANK_BY_WORD.get(_HINT.sub("", word), 0))
+    if word in _RANK_BY_WORD or _HINT.sub("", word) in _RANK_BY_WORD:
+        return _RANK_BY_WORD.get(word, _RANK_BY_WORD.get(_HINT.sub("", word), 0))
+    return RULE_RANK  # a spelling only a rule recognised: the listed words win over it
 
 
 def map_part(parent_field: str | None, child: object) -> str | None:
@@ -166,8 +182,12 @@ def map_part(parent_field: str | None, child: object) -> str | None:
     if child is None:
         return None
     word = clean_text(child)
-    if parent_field == "destination" and word in _PART_BY_WORD:
-        return _PART_BY_WORD[word]
+    if parent_field == "destination":
+        if word in _PART_BY_WORD:
+            return _PART_BY_WORD[word]
+        level = destination_level(header_key(child))
+        if level:
+            return level
     return map_header(child)
 
 
@@ -176,4 +196,8 @@ def is_header_word(text: object) -> bool:
     if text is None:
         return False
     word = clean_text(text)
-    return bool(word) and (word in _PART_BY_WORD or map_header(text) is not None)
+    return bool(word) and (
+        word in _PART_BY_WORD
+        or destination_level(header_key(text)) is not None
+        or map_header(text) is not None
+    )

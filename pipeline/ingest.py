@@ -21,9 +21,13 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import config
-from pipeline.context_hints import township_from_text, wave_from_text
+from pipeline.context_hints import fill_wave_from_text, township_from_text, wave_from_text
+from pipeline.file_health import REVIEW, health_notices
+from pipeline.header_rules import header_key
 from pipeline.identity import load_or_create_secret, make_id_hasher
 from pipeline.layout import Workbook, parse_workbook
+from pipeline.mappings import IGNORE, Choices
+from pipeline.mappings import load as load_choices
 from pipeline.models import build_models
 from pipeline.primer import prime
 from pipeline.readers import FileRejected, read_sheets
@@ -35,6 +39,7 @@ from pipeline.warehouse import (
     is_known_file,
     load_file,
     log_ingest,
+    save_notices,
     write_transaction,
 )
 
@@ -55,6 +60,15 @@ class FileResult:
     file_hash: str | None = None
     unmapped: list[str] = field(default_factory=list)
     warnings: int = 0
+    notices: list[str] = field(default_factory=list)  # what the analyst should know (spec §6)
+    township_from: str | None = None  # where the township was read: 标题, 文件名, 分析员指定 …
+    wave_from: str | None = None
+    hidden_sheets: list[str] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> bool:
+        """需核对: the file loaded, but something about its figures looks wrong."""
+        return any(n.startswith(REVIEW) for n in self.notices)
 
 
 @dataclass
@@ -67,7 +81,11 @@ class IngestReport:
 
     def to_json(self) -> str:
         keys = ("file", "status", "rows_loaded", "rows_rejected", "error")
-        files = [{k: asdict(f)[k] for k in keys} for f in self.files]
+        # spec §6: the keys above never change; `notices` is there when there is something to say
+        files = [
+            {k: asdict(f)[k] for k in keys} | ({"notices": f.notices} if f.notices else {})
+            for f in self.files
+        ]
         return json.dumps({"files": files}, ensure_ascii=False)
 
 
@@ -85,6 +103,9 @@ class Prepared:
     rejects: pd.DataFrame
     warnings: pd.DataFrame
     rows_rejected: int
+    notices: list[str] = field(default_factory=list)
+    township_from: str | None = None
+    wave_from: str | None = None
 
 
 def collect_files(paths: Iterable[Path | str]) -> list[Path]:
@@ -116,8 +137,36 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_book(path: Path, home_county: str) -> Workbook:
-    return parse_workbook(read_sheets(path, meanwhile=partial(prime, home_county)))
+def read_book(path: Path, home_county: str) -> tuple[list, Workbook]:
+    """(sheets, their layout): the sheets are kept so an analyst's column choices can lay them
+    out again without reading the file twice."""
+    sheets = read_sheets(path, meanwhile=partial(prime, home_county))
+    return sheets, parse_workbook(sheets)
+
+
+def _context(book: Workbook, stem: str, chosen: dict) -> tuple[str | None, str | None, dict]:
+    """(township, wave, where each came from) for the file as a whole.
+
+    The analyst's choice, else the titles, else the file name; the wave last from the filling
+    date (填报时间：2022年4月30日), which the file's notices then mention."""
+    sources: dict[str, str | None] = {"township": None, "wave": None}
+    township = chosen.get("township")
+    if township:
+        sources["township"] = "分析员指定"
+    elif township := township_from_text(book.context_text):
+        sources["township"] = "标题"
+    elif township := township_from_text(stem):
+        sources["township"] = "文件名"
+    wave = chosen.get("wave")
+    if wave:
+        sources["wave"] = "分析员指定"
+    elif wave := wave_from_text(book.context_text):
+        sources["wave"] = "标题"
+    elif wave := wave_from_text(stem):
+        sources["wave"] = "文件名"
+    elif wave := fill_wave_from_text(f"{book.context_text} {book.footer_text}"):
+        sources["wave"] = "填报时间"
+    return township, wave, sources
 
 
 def prepare(
@@ -125,10 +174,18 @@ def prepare(
     digest: str,
     hash_id: Callable[[str], str],
     home_county: str,
-    book: Workbook | None = None,
+    choices: Choices | None = None,
+    read: tuple[list, Workbook] | None = None,
 ) -> Prepared:
     """Read → layout → clean one file. Raises FileRejected / ContextMissing for a bad file."""
-    book = book if book is not None else read_book(path, home_county)
+    choices = choices or Choices()
+    chosen = choices.files.get(digest, {})
+    sheets, book = read if read is not None else read_book(path, home_county)
+    township, wave, sources = _context(book, path.stem, chosen)
+    columns = choices.for_township(township or _first_township(book))
+    if any(header_key(c.label) in columns for c in book.columns):
+        # the township's kept column choices name a column here: lay the sheets out again
+        book = parse_workbook(sheets, {k: (None if f == IGNORE else f) for k, f in columns.items()})
     if not book.tables and book.branch_totals is not None:
         raise FileRejected(
             "文件只有“支部情况”表（党员总数），没有流动党员名单；"
@@ -138,10 +195,13 @@ def prepare(
         raise FileRejected(
             "未找到可识别的表头：表中应有“姓名”等列（如 姓名、身份证号、所在党支部、流出时间、流入地）"
         )
-    township = township_from_text(book.context_text) or township_from_text(path.stem)
-    wave = wave_from_text(book.context_text) or wave_from_text(path.stem)
     labels = {c.field: c.label for c in reversed(book.columns) if c.field}
     raw = pd.concat([t.members for t in book.tables], ignore_index=True)
+    # The analyst's township or wave is the file's, whatever its sheets or rows say.
+    if chosen.get("township"):
+        raw = raw.drop(columns=["township", "sheet_township"], errors="ignore")
+    if chosen.get("wave"):
+        raw = raw.drop(columns=["census_wave", "sheet_wave"], errors="ignore")
     cleaned = clean_census(
         raw, township=township, wave=wave, home_county=home_county, hash_id=hash_id, labels=labels
     )
@@ -168,6 +228,13 @@ def prepare(
             else rejects
         )
         rows_rejected += len(total_rejects)
+    notices = book.notices
+    if sources["wave"] == "填报时间" and len(members) and (members["wave"] == wave).any():
+        notices.append(f"表中没有注明普查批次，已按填报时间取 {wave}；如不对，请在上传试算中指定")
+    ignored = {k for k, f in columns.items() if f == IGNORE}
+    notices += health_notices(
+        book, raw, members, rejects, labels, ignored=lambda label: header_key(label) in ignored
+    )
     return Prepared(
         path.name,
         digest,
@@ -179,7 +246,22 @@ def prepare(
         rejects,
         cleaned.warnings,
         rows_rejected,
+        notices,
+        sources["township"],
+        sources["wave"],
     )
+
+
+def _first_township(book: Workbook) -> str | None:
+    """A county workbook's township, when only its sheets or rows name one."""
+    for table in book.tables:
+        named = table.members.get("sheet_township")
+        if named is not None and named.notna().any():
+            return named.dropna().iat[0]
+        own = table.members.get("township")
+        if own is not None and own.notna().any():
+            return township_from_text(str(own.dropna().iat[0])) or str(own.dropna().iat[0])
+    return None
 
 
 def _header_map(book: Workbook) -> str:
@@ -204,6 +286,7 @@ def ingest_paths(
     home_county = home_county or config.HOME_COUNTY_CODE
     uploaded_by = uploaded_by or _os_user()
     run_id = uuid.uuid4().hex[:12]
+    choices = load_choices()  # the analysts' kept decisions, read once for the batch
     report = IngestReport()
     with write_transaction(db) as con:
         # Appending a file's rows is fastest on one DuckDB thread (measured: half the time at
@@ -215,7 +298,7 @@ def ingest_paths(
         con.execute("begin transaction")
         for path in files:
             now = datetime.now()
-            result = _ingest_one(con, path, hash_id, home_county, now)
+            result = _ingest_one(con, path, hash_id, home_county, now, choices)
             log_ingest(
                 con,
                 run_id=run_id,
@@ -239,26 +322,30 @@ def ingest_paths(
     return report
 
 
-def _ingest_one(con, path: Path, hash_id, home_county: str, now: datetime) -> FileResult:
+def _ingest_one(
+    con, path: Path, hash_id, home_county: str, now: datetime, choices: Choices | None = None
+) -> FileResult:
     try:
         data = path.read_bytes()
     except OSError:
         return FileResult(path.name, "rejected", error="无法读取该文件（权限不足或文件已被移走）")
     digest = file_hash(data)
-    result = _process(con, path, digest, hash_id, home_county, now)
+    result = _process(con, path, digest, hash_id, home_county, now, choices)
     result.file_hash = digest
     return result
 
 
-def _process(con, path: Path, digest: str, hash_id, home_county: str, now: datetime) -> FileResult:
+def _process(
+    con, path: Path, digest: str, hash_id, home_county: str, now: datetime, choices=None
+) -> FileResult:
     if is_known_file(con, digest):
         return FileResult(path.name, "unchanged")
     try:
-        book = read_book(path, home_county)
-        kind = register_kind(book)
+        read = read_book(path, home_county)
+        kind = register_kind(read[1])
         if kind is not None:  # a roster or host register (issue #17), not a census
-            return _load_register(con, path, digest, hash_id, book, kind, now)
-        prepared = prepare(path, digest, hash_id, home_county, book)
+            return _load_register(con, path, digest, hash_id, read[1], kind, now)
+        prepared = prepare(path, digest, hash_id, home_county, choices, read)
     except (FileRejected, ContextMissing, RegisterRejected) as exc:
         return FileResult(path.name, "rejected", error=getattr(exc, "reason", None) or str(exc))
     except Exception as exc:  # one file's surprise must not stop the batch
@@ -287,6 +374,7 @@ def _process(con, path: Path, digest: str, hash_id, home_county: str, now: datet
         now=now,
         own_transaction=False,
     )
+    save_notices(con, digest, prepared.notices)
     return FileResult(
         path.name,
         status,
@@ -296,6 +384,10 @@ def _process(con, path: Path, digest: str, hash_id, home_county: str, now: datet
         wave=prepared.wave,
         unmapped=prepared.book.unmapped,
         warnings=len(prepared.warnings),
+        notices=prepared.notices,
+        township_from=prepared.township_from,
+        wave_from=prepared.wave_from,
+        hidden_sheets=prepared.book.hidden_sheets,
     )
 
 

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.context_hints import township_from_text, wave_from_text
+from pipeline.dittos import fill_dittos
+from pipeline.header_rules import header_key
 from pipeline.headers import (
     DEST_PARTS,
     clean_text,
@@ -59,6 +61,7 @@ class SheetTable:
     members: pd.DataFrame  # canonical columns + sheet, excel_row, sheet_branch/township/wave
     columns: list[ColumnMap]
     context_text: str  # title and filling rows above the header
+    notices: list[str] = field(default_factory=list)  # what the analyst should know
 
 
 @dataclass
@@ -66,6 +69,20 @@ class Workbook:
     tables: list[SheetTable] = field(default_factory=list)
     branch_totals: pd.DataFrame | None = None  # branch, members_total, sheet, excel_row
     context_text: str = ""
+    footer_text: str = ""  # rows below the members (signatures, 填报时间)
+    hidden_sheets: list[str] = field(default_factory=list)  # not read: not part of the submission
+    example_sheets: list[str] = field(default_factory=list)  # 填表说明, 示例: nobody in them
+    skipped_sheets: list[str] = field(default_factory=list)  # visible, but no register in them
+
+    @property
+    def notices(self) -> list[str]:
+        """Every sheet not read, and why; then what reading the others changed."""
+        return [
+            *(f"隐藏的工作表“{n}”未读取（隐藏表不属于本次上报）" for n in self.hidden_sheets),
+            *(f"工作表“{n}”是填表说明或示例，未读取" for n in self.example_sheets),
+            *(f"工作表“{n}”中没有可识别的表头，未读取" for n in self.skipped_sheets),
+            *(n for table in self.tables for n in table.notices),
+        ]
 
     @property
     def columns(self) -> list[ColumnMap]:
@@ -120,6 +137,20 @@ def _is_column_numbers(row: list[object]) -> bool:
     return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
+# What a template writes under its header to say how to fill a column: (必填), （18位）,
+# 如2021.03, 填“是”或“否”, 格式：年月; and an example row 例：张三 / 示例.
+_INSTRUCTION = re.compile(
+    r"^[(（【\[].*[)）】\]]$|^(如|例|例如|格式|必填|选填|填写|请填|填“|可填|示例|样例)"
+)
+
+
+def _is_instruction_row(row: list[object]) -> bool:
+    cells = [cell for cell in row if _present(cell)]
+    return len(cells) >= 2 and all(
+        isinstance(cell, str) and _INSTRUCTION.match(cell.strip()) for cell in cells
+    )
+
+
 def _is_subheader(row: list[object]) -> bool:
     cells = [cell for cell in row if not is_blank(cell)]
     return bool(cells) and all(isinstance(cell, str) and is_header_word(cell) for cell in cells)
@@ -150,9 +181,14 @@ def fill_merged(
 
 
 def map_columns(
-    header: list[object], sub: list[object] | None, merged, header_index: int
+    header: list[object],
+    sub: list[object] | None,
+    merged,
+    header_index: int,
+    chosen: dict[str, str] | None = None,
 ) -> list[tuple[str, str | None]]:
-    """(label, field) per column; a two-level header joins parent and child."""
+    """(label, field) per column; a two-level header joins parent and child. `chosen`
+    (header key → field) is what an analyst decided for columns the rules leave unmapped."""
     parents = list(header)
     if sub is not None:
         for r0, c0, _r1, c1 in merged:
@@ -179,18 +215,28 @@ def map_columns(
         result.append((label, mapped) if label or mapped else ("", None))
     if sub is None:
         result = _spread_merged_header(result, merged, header_index)
+    if chosen:
+        result = [
+            (label, chosen.get(header_key(label), mapped) if label else mapped)
+            for label, mapped in result
+        ]
     # A second column for the same field is reported, not silently merged; the column with the
     # more usual header word keeps the field (流入地 over an earlier 现居住地址).
     best: dict[str, int] = {}
     for c, (label, mapped) in enumerate(result):
         if mapped and (
-            mapped not in best or header_rank(label) < header_rank(result[best[mapped]][0])
+            mapped not in best or _rank(label, chosen) < _rank(result[best[mapped]][0], chosen)
         ):
             best[mapped] = c
     return [
         (label, mapped if mapped and best[mapped] == c else None)
         for c, (label, mapped) in enumerate(result)
     ]
+
+
+def _rank(label: str, chosen: dict[str, str] | None) -> int:
+    """An analyst's choice outranks every word the machine knows."""
+    return -1 if chosen and header_key(label) in chosen else header_rank(label)
 
 
 def _spread_merged_header(result, merged, header_index: int) -> list[tuple[str, str | None]]:
@@ -273,8 +319,12 @@ def branch_from_sheet_name(name: str) -> str | None:
     return to_text(name)
 
 
-def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
-    """('members'|'totals', frame, columns, context) for one sheet, or None when it has no table."""
+def read_table(
+    sheet, chosen: dict[str, str] | None = None
+) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
+    """('members'|'totals', frame, columns, context) for one sheet, or None when it has no table.
+
+    `chosen` maps header keys to fields an analyst chose for columns the rules do not know."""
     rows = sheet.rows
     header_index = find_header(rows)
     if header_index is None:
@@ -302,13 +352,15 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
                 and is_blank(middle[c0])
             ):
                 middle[c0] = rows[header_index][c0]
-        mapping = map_columns(middle, rows[below], merged, header_index + 1)
+        mapping = map_columns(middle, rows[below], merged, header_index + 1, chosen)
         data_start = below + 1
     else:
-        mapping = map_columns(rows[header_index], sub, merged, header_index)
+        mapping = map_columns(rows[header_index], sub, merged, header_index, chosen)
         data_start = header_index + (2 if sub is not None else 1)
     if data_start < len(rows) and _is_column_numbers(rows[data_start]):
         data_start += 1
+    while data_start < len(rows) and _is_instruction_row(rows[data_start]):
+        data_start += 1  # a template's 填写要求 row: (必填) | (18位) | (如2021.03)
     rows = fill_merged(rows, merged, data_start)
     context = " ".join(str(v) for r in rows[:header_index] for v in r if not is_blank(v))
     fields = [f for _, f in mapping]
@@ -370,23 +422,41 @@ def read_table(sheet) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
             {label: to_text(body[i][c]) for c, label in extra_cols if _present(body[i][c])} or None
             for i in rows_kept
         ]
+    frame.attrs["dittos"] = fill_dittos(frame, [f for _, f in keep_cols])
+    # below the last member: signature and filling rows (填报时间：…), for the wave if need be
+    last = int(rows_kept[-1]) + 1 if len(rows_kept) else 0
+    frame.attrs["footer"] = " ".join(
+        str(v) for r in body[last : last + 10] for v in r if _present(v)
+    )
     frame["excel_row"] = rows_kept + data_start + offset
     frame["block_branch"] = block_branch[rows_kept]
     frame["sheet"] = sheet.name
     return kind, frame, columns, context
 
 
-def parse_workbook(sheets) -> Workbook:
-    """Every sheet's table; raises nothing, an empty result means no recognisable header."""
+def parse_workbook(sheets, chosen: dict[str, str] | None = None) -> Workbook:
+    """Every sheet's table; raises nothing, an empty result means no recognisable header.
+
+    Hidden sheets (a stale copy, last year's register) are not part of the submission: they
+    are named in the book's notices and never read. `chosen`: see `read_table`."""
     book = Workbook()
     totals = []
     for sheet in sheets:
+        if getattr(sheet, "hidden", False):
+            book.hidden_sheets.append(sheet.name)
+            continue
         if _EXAMPLE_SHEET.search(clean_text(sheet.name)):
+            book.example_sheets.append(sheet.name)
             continue  # the template's filled-in example (张三) is nobody
-        table = read_table(sheet)
+        table = read_table(sheet, chosen)
         if table is None:
+            book.skipped_sheets.append(sheet.name)
             continue
         kind, frame, columns, context = table
+        filled = frame.attrs.pop("dittos", {})
+        book.footer_text = " ".join(
+            t for t in (book.footer_text, frame.attrs.pop("footer", "")) if t
+        )
         book.context_text = " ".join(t for t in (book.context_text, context) if t)
         # A sheet's own title, else its name, speaks for its rows before the file's does:
         # a workbook may hold one sheet per township or per census wave.
@@ -396,7 +466,18 @@ def parse_workbook(sheets) -> Workbook:
             totals.append(frame)
         else:
             frame["sheet_branch"] = branch_from_sheet_name(sheet.name)
-            book.tables.append(SheetTable(sheet.name, frame, columns, context))
+            book.tables.append(
+                SheetTable(sheet.name, frame, columns, context, _ditto_notices(filled, columns))
+            )
     if totals:
         book.branch_totals = pd.concat(totals, ignore_index=True)
     return book
+
+
+def _ditto_notices(filled: dict[str, int], columns: list[ColumnMap]) -> list[str]:
+    labels = {c.field: c.label for c in columns if c.field}
+    return [
+        f"工作表“{columns[0].sheet}”的“{labels.get(f, f)}”列有 {n} 个“〃”或“同上”，已按上一行填写"
+        for f, n in filled.items()
+        if n
+    ]

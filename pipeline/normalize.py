@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from pipeline.date_forms import date_text
+
 EXCEL_EPOCH = date(1899, 12, 30)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -127,7 +129,7 @@ def parse_date(value: object) -> date | None:
             return EXCEL_EPOCH + timedelta(days=int(number))
         raise ValueError("日期无法识别")
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    text = _PART_OF_MONTH.sub("月", _SPACES.sub("", _TIME_OF_DAY.sub("", text)))
+    text = _PART_OF_MONTH.sub("月", date_text(_SPACES.sub("", _TIME_OF_DAY.sub("", text))))
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:

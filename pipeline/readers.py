@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
+from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from pipeline import config
 from pipeline.cell_guard import column_letters, scan_xlsx_cells
@@ -35,6 +35,7 @@ from pipeline.sniff import (
     decode_text,
     detect_format,
 )
+from pipeline.xlsx_formats import show_decimals
 
 __all__ = ["FileRejected", "Sheet", "detect_format", "read_sheets"]
 
@@ -69,6 +70,7 @@ class Sheet:
     rows: list[list[object]]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     first_row: int = 0
+    hidden: bool = False  # hidden or very hidden in the workbook: named, never read (no rows)
 
 
 def read_sheets(path, *, meanwhile: Callable[[], None] | None = None) -> list[Sheet]:
@@ -85,8 +87,9 @@ def read_sheets(path, *, meanwhile: Callable[[], None] | None = None) -> list[Sh
         else:
             # One read: the bytes the guard checked are the bytes calamine gets.
             data = path.read_bytes()
-            if kind == "xlsx" and scan_xlsx_cells(data):
-                sheets = _read_workbook(io.BytesIO(data), meanwhile)
+            formats: dict = {}
+            if kind == "xlsx" and scan_xlsx_cells(data, formats):
+                sheets = _read_workbook(io.BytesIO(data), meanwhile, formats)
             else:
                 sheets = _read_contained(data, path.name)
     except FileRejected:
@@ -96,10 +99,18 @@ def read_sheets(path, *, meanwhile: Callable[[], None] | None = None) -> list[Sh
     except Exception:
         log.warning("unexpected error reading %s", path, exc_info=True)
         raise FileRejected(UNREADABLE) from None
-    sheets = [sheet for sheet in sheets if _has_content(sheet.rows)]
-    if not sheets:
-        raise FileRejected(NO_DATA)
+    sheets = [sheet for sheet in sheets if sheet.hidden or _has_content(sheet.rows)]
+    if not any(not sheet.hidden for sheet in sheets):
+        raise FileRejected(_only_hidden(sheets) if sheets else NO_DATA)
     return sheets
+
+
+def _only_hidden(sheets: list[Sheet]) -> str:
+    names = "、".join(f"“{sheet.name}”" for sheet in sheets)
+    return (
+        f"文件中只有隐藏的工作表（{names}），隐藏的工作表不读取；"
+        "如其中就是要上报的名单，请在 Excel 或 WPS 中取消隐藏后再上传"
+    )
 
 
 def _has_content(rows: list[list[object]]) -> bool:
@@ -110,7 +121,9 @@ def _has_content(rows: list[list[object]]) -> bool:
     )
 
 
-def _read_workbook(source, meanwhile: Callable[[], None] | None = None) -> list[Sheet]:
+def _read_workbook(
+    source, meanwhile: Callable[[], None] | None = None, formats: dict | None = None
+) -> list[Sheet]:
     """calamine on a binary file object: only for bytes a guard has bounded, or in the child.
 
     Never from_path: calamine picks the format from the extension, and analysts' extensions lie.
@@ -122,6 +135,9 @@ def _read_workbook(source, meanwhile: Callable[[], None] | None = None) -> list[
         for index, meta in enumerate(book.sheets_metadata):
             if meta.typ != SheetTypeEnum.WorkSheet:
                 continue  # chart and dialog sheets hold no cells
+            if meta.visible != SheetVisibleEnum.Visible:
+                sheets.append(Sheet(meta.name, [], hidden=True))  # a stale copy: never read
+                continue
             if meanwhile is not None and helper is None:
                 helper = threading.Thread(target=meanwhile, name="while-calamine-parses")
                 helper.start()
@@ -136,6 +152,8 @@ def _read_workbook(source, meanwhile: Callable[[], None] | None = None) -> list[
                     f"（上限合计 {config.MAX_SHEET_CELLS:,} 个单元格），为安全起见未打开"
                 )
             rows = sheet.to_python(skip_empty_area=False)
+            if formats and meta.name in formats:
+                show_decimals(rows, formats[meta.name])  # 2023.1 shown as 2023.10 is October
             sheets.append(Sheet(meta.name, rows, _clip_merges(sheet.merged_cell_ranges, rows)))
         return sheets
     except FileRejected:
@@ -202,7 +220,7 @@ def _read_contained(data: bytes, label: str) -> list[Sheet]:
         raise FileRejected(CRASHED) from None
     if status == "rejected":
         raise FileRejected(payload)
-    return [Sheet(name, rows, merged) for name, rows, merged in payload]
+    return [Sheet(name, rows, merged, hidden=hidden) for name, rows, merged, hidden in payload]
 
 
 def _contained_main() -> None:
@@ -217,7 +235,7 @@ def _contained_main() -> None:
         pass
     try:
         sheets = _read_workbook(io.BytesIO(sys.stdin.buffer.read()))
-        result = ("ok", [(s.name, s.rows, s.merged) for s in sheets])
+        result = ("ok", [(s.name, s.rows, s.merged, s.hidden) for s in sheets])
     except FileRejected as exc:
         result = ("rejected", exc.reason)
     sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))

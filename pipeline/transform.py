@@ -48,6 +48,16 @@ TEXT_FIELDS = (
     "dest_city",
     "dest_county",
 )
+# A yes/no form of 流入地党组织 (是否纳入流入地党组织管理): a "no" is no organisation, while any
+# other word (是, an organisation's name) says the member is managed where they live.
+_NO_ORGANISATION = frozenset({"否", "未", "未纳入", "没有", "不是", "×", "✕", "✗", "x", "n", "no"})
+
+
+def inflow_org_text(value: object) -> str | None:
+    text = nz.optional_text(value)
+    return None if text is not None and text.lower() in _NO_ORGANISATION else text
+
+
 PARSERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(DATE_FIELDS, nz.parse_date),
     "id_number": nz.normalize_id,
@@ -61,6 +71,7 @@ PARSERS: dict[str, Callable[[object], object]] = {
     "name": nz.normalize_name,
     "phone": nz.normalize_phone,
     **dict.fromkeys(TEXT_FIELDS, nz.optional_text),
+    "inflow_org": inflow_org_text,
 }
 
 # How each parsed field is typed; the rest stay Python objects (是/否 fields are True/False,

@@ -59,6 +59,9 @@ create table if not exists quarantine (
     file_hash varchar, file_name varchar, wave varchar, township varchar, sheet varchar,
     excel_row integer, field varchar, column_label varchar, value varchar, reason varchar
 );
+create table if not exists file_notices (
+    file_hash varchar, position integer, notice varchar
+);
 create table if not exists warnings (
     file_hash varchar, file_name varchar, wave varchar, township varchar, sheet varchar,
     excel_row integer, field varchar, column_label varchar, value varchar, reason varchar
@@ -283,6 +286,15 @@ def load_file(
             [file_hash, file_name, township, wave, now, sheets, unmapped, header_map],
         )
         return "replaced" if replaced else "loaded"
+
+
+def save_notices(con: duckdb.DuckDBPyConnection, file_hash: str, notices: list[str]) -> None:
+    """What the analyst should know about a loaded file (需核对 reasons, skipped sheets)."""
+    if notices:
+        con.executemany(
+            "insert into file_notices values (?, ?, ?)",
+            [[file_hash, i, text] for i, text in enumerate(notices)],
+        )
 
 
 def log_ingest(

@@ -48,6 +48,22 @@ with st.expander(f"被重新报送替换的历史版本（{len(replaced)} 个支
     )
     ui.table(replaced, key="replaced_units", name="历史版本")
 
+st.subheader("需核对的文件")
+notices = ui.run(queries_quality.file_notices, f)
+review = notices[notices["needs_review"].astype(bool)]
+if review.empty:
+    st.success("所选范围内没有需核对的文件。")
+else:
+    st.warning(
+        f"{review['file_name'].nunique()} 个文件已入库，但统计数字可能不准，请核对（原因见下表）。"
+    )
+if len(notices):
+    shown = notices.assign(
+        needs_review=notices["needs_review"].map({True: "需核对", False: "说明"}),
+        notice=notices["notice"].str.removeprefix("需核对："),
+    )
+    ui.table(shown, key="file_notices", name=f"{f.wave}_文件说明", height=260)
+
 st.subheader("拒收行（隔离区）")
 reasons = ui.run(queries_quality.quarantine_summary, f)
 if reasons.empty:

@@ -55,6 +55,13 @@ def _show_done(done: flow.Confirmed, fixes: dict) -> None:
                 line += f"，入库 {result.rows_loaded} 行，拒收 {result.rows_rejected} 行"
             if result.status == "rejected":
                 st.error(f"{line}：{result.error}")
+            elif result.needs_review:
+                st.warning(
+                    f"{line}。**需核对**："
+                    + "；".join(
+                        n.removeprefix("需核对：") for n in result.notices if n.startswith("需核对")
+                    )
+                )
             else:
                 st.success(line)
         for name, why in done.skipped:
@@ -84,6 +91,8 @@ def _show_preview(i: int, preview) -> None:
         st.markdown(f"#### {r.file}　·　{status}")
         if r.status == "rejected":
             st.error(f"整表拒收：{r.error}")
+            if r.file_hash and "无法确定" in (r.error or ""):
+                _context_form(i, preview, expanded=True)
             return
         if r.status == "unchanged":
             st.info("与已入库的版本内容完全相同，确认后不会重复入库。")
@@ -99,6 +108,9 @@ def _show_preview(i: int, preview) -> None:
             )
         elif preview.before is not None:
             st.info("该乡镇本批次已有其他支部的数据，本文件为新增支部。")
+        for line in flow.guessed(preview):
+            st.caption(line)
+        _notices(r.notices)
         branches = "、".join(preview.branches) if preview.branches else "—"
         st.markdown(f"**党支部（{len(preview.branches)} 个）**：{branches}")
         if preview.after is not None:
@@ -110,6 +122,10 @@ def _show_preview(i: int, preview) -> None:
                 key=f"upload_headline_{i}",
                 height=flow.fit_height(headline, 600),
             )
+        unmapped = flow.unmapped_columns(preview)
+        if unmapped:
+            _column_form(i, preview, unmapped)
+        _context_form(i, preview, expanded=False)
         with st.expander("表头识别：原表列名 → 字段", expanded=False):
             headers = flow.header_table(preview)
             st.dataframe(
@@ -133,12 +149,113 @@ def _show_preview(i: int, preview) -> None:
                 )
 
 
+def _notices(notices: list[str]) -> None:
+    review = [n for n in notices if n.startswith("需核对")]
+    other = [n for n in notices if not n.startswith("需核对")]
+    if review:
+        st.warning(
+            "**需核对**：本文件可以入库，但以下情况可能使统计数字不准：\n\n"
+            + "\n".join(f"- {n.removeprefix('需核对：')}" for n in review)
+        )
+    if other:
+        st.info("\n".join(f"- {n}" for n in other))
+
+
+def _decided(message: str) -> None:
+    """A choice was kept: compute the dry run again with it."""
+    st.session_state.pop(_PENDING, None)
+    st.session_state[_NOTICE] = message
+    st.rerun()
+
+
+def _column_form(i: int, preview, unmapped: list[dict]) -> None:
+    r = preview.result
+    names = list(flow.CHOICE_LABELS)
+    with st.container(border=True):
+        st.markdown(f"**未识别的列（{len(unmapped)} 个）**：已原样保存，未参与统计。")
+        st.caption(
+            f"如某列就是某个字段，请在下面指定；将为{r.township or '该乡镇'}保存，"
+            "该乡镇以后上报的文件会自动按此识别。"
+        )
+        picks = {}
+        for j, column in enumerate(unmapped):
+            picks[column["column"]] = st.selectbox(
+                f"“{column['column']}”（工作表“{column['sheet']}”）对应字段",
+                [None, *names],
+                format_func=lambda k: "（不指定）" if k is None else flow.CHOICE_LABELS[k],
+                key=f"upload_map_{i}_{j}",
+            )
+        if st.button("保存列映射并重新试算", key=f"upload_map_save_{i}", icon=":material/save:"):
+            chosen = {c: f for c, f in picks.items() if f}
+            if not chosen:
+                st.warning("请先为至少一列选择字段。")
+                return
+            try:
+                for column, field_name in chosen.items():
+                    flow.choose_column(preview, column, field_name, actor=username, scope=scope)
+            except (PermissionError, ValueError) as exc:
+                st.error(str(exc))
+                return
+            saved = "、".join(f"“{c}”→{flow.CHOICE_LABELS[f]}" for c, f in chosen.items())
+            _decided(f"已保存列映射：{saved}（{r.township}以后的文件将自动按此识别）。已重新试算。")
+
+
+def _context_form(i: int, preview, expanded: bool) -> None:
+    r = preview.result
+    with st.expander("指定乡镇或普查批次", expanded=expanded):
+        st.caption("只对这个文件有效；留空的项目仍按表格内容识别。")
+        cols = st.columns(2)
+        township = cols[0].text_input(
+            "乡镇", value="", placeholder=r.township or "如 钱库镇", key=f"upload_township_{i}"
+        )
+        wave = cols[1].text_input(
+            "普查批次（YYYY-MM）",
+            value="",
+            placeholder=r.wave or "如 2022-04",
+            key=f"upload_wave_{i}",
+        )
+        if st.button("保存并重新试算", key=f"upload_context_save_{i}", icon=":material/save:"):
+            if not township.strip() and not wave.strip():
+                st.warning("请填写乡镇或普查批次。")
+                return
+            try:
+                flow.choose_context(
+                    preview, township=township, wave=wave, actor=username, scope=scope
+                )
+            except (PermissionError, ValueError) as exc:
+                st.error(str(exc))
+                return
+            _decided("已保存该文件的乡镇/普查批次设置。已重新试算。")
+
+
+def _kept_mappings() -> None:
+    kept = flow.kept_columns(scope)
+    if kept.empty:
+        return
+    with st.expander(f"已保存的列映射（{len(kept)} 条）"):
+        st.dataframe(kept, hide_index=True, key="upload_kept_mappings")
+        if not scope.may_manage_accounts:
+            st.caption("如需删除，请联系县委组织部管理员。")
+            return
+        row = st.container(horizontal=True, gap="small")
+        chosen = row.selectbox(
+            "删除编号", kept["编号"].tolist(), key="upload_forget_id", label_visibility="collapsed"
+        )
+        if row.button("删除该映射", key="upload_forget", icon=":material/delete:"):
+            flow.forget_column(int(chosen), actor=username, scope=scope)
+            st.session_state.pop(_PENDING, None)
+            st.session_state[_NOTICE] = f"已删除列映射（编号 {chosen}）。"
+            st.rerun()
+
+
 done = st.session_state.get(_DONE)
 if done is not None:
     _show_done(*done)
 notice = st.session_state.pop(_NOTICE, None)
 if notice:
     st.info(notice)
+
+_kept_mappings()
 
 limit_mb = uploads.MAX_UPLOAD_BYTES / 1048576
 ui.chinese_upload_messages()
