@@ -402,6 +402,7 @@ def _load_register(con, path: Path, digest: str, hash_id, book: Workbook, kind: 
         unmapped=[],
         header_map=_header_map(book),
         now=now,
+        own_transaction=False,  # the batch's one transaction (see ingest_paths)
     )
     return FileResult(
         path.name,

@@ -50,10 +50,13 @@ def load_register(
     unmapped: list[str],
     header_map: str,
     now: datetime,
+    own_transaction: bool = True,
 ) -> str:
-    """Load one cleaned register file in one transaction; 'loaded' or 'replaced'."""
+    """Load one cleaned register file in one transaction; 'loaded' or 'replaced'.
+    `own_transaction=False` when the caller's transaction covers the whole batch."""
     create_schema(con)
-    con.execute("begin transaction")
+    if own_transaction:
+        con.execute("begin transaction")
     try:
         keys = [[clean.kind, clean.wave, unit] for unit in clean.units]
         replaced = 0
@@ -100,8 +103,10 @@ def load_register(
                 header_map,
             ],
         )
-        con.execute("commit")
+        if own_transaction:
+            con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        if own_transaction:
+            con.execute("rollback")
         raise
     return "replaced" if replaced else "loaded"
