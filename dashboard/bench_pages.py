@@ -28,7 +28,7 @@ from dashboard.queries_base import Filters
 UNITS = object()
 _SIDEBAR = [q.waves, q.townships, q.branches, q.as_of]
 PAGE_QUERIES = {
-    "总览": [*_SIDEBAR, q.metrics_by_wave, q.metrics_previous_comparable, UNITS, q.scope_counts],
+    "总览": [*_SIDEBAR, q.metrics_by_wave, q.wave_comparison, UNITS, q.scope_counts],
     "流向": [
         *_SIDEBAR,
         q.province_counts,
@@ -44,6 +44,7 @@ PAGE_QUERIES = {
         q.metrics_by_wave,
         q.transitions,
         q.transitions_by_wave,
+        q.follow_up_counts,
         q.follow_up,
     ],
     "返乡创业": [

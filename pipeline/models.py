@@ -45,7 +45,9 @@ COUNT_COLUMNS = (
 
 
 def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
-    return [path for layer in ("stg", "int", "mart") for path in sorted(sql_dir.glob(f"{layer}_*.sql"))]
+    return [
+        path for layer in ("stg", "int", "mart") for path in sorted(sql_dir.glob(f"{layer}_*.sql"))
+    ]
 
 
 def models_fingerprint(sql_dir: Path = SQL_DIR) -> str:

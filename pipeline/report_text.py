@@ -318,7 +318,8 @@ def _shown(value: int | None) -> str:
 
 
 def _shown_rate(t: Totals, key: str) -> str:
-    return NOT_REPORTED if t[key] is None else fmt_pct(t.rate(key))
+    """A rate cell: 未填报, or the rate and, for a partly reported total, its coverage."""
+    return NOT_REPORTED if t[key] is None else fmt_pct(t.rate(key)) + t.coverage(key)
 
 
 # Appendix table: (header, value of a row's Totals) in column order.
@@ -365,4 +366,5 @@ def totals_of(parts: list[Totals]) -> Totals:
         townships_with_total=sum(t.townships_with_total for t in parts),
         covered={c: sum(t[c] is not None for t in parts) for c in NULLABLE_COUNTS},
         units=len(parts),
+        unit_word=parts[0].unit_word if len(parts) == 1 else "乡镇",
     )
