@@ -53,12 +53,15 @@ def _forget() -> None:
 
 
 def _served() -> bool:
-    """A real Streamlit server (not AppTest, whose runtime is a stand-in)."""
+    """A real Streamlit server (not AppTest, whose runtime is a mock with Runtime's spec)."""
     try:
+        from unittest.mock import NonCallableMock
+
         from streamlit import runtime
         from streamlit.runtime import Runtime
 
-        return isinstance(runtime.get_instance(), Runtime)
+        found = runtime.get_instance()
+        return isinstance(found, Runtime) and not isinstance(found, NonCallableMock)
     except Exception:  # noqa: BLE001 — no runtime at all
         return False
 
