@@ -383,3 +383,24 @@ def test_numbered_headers_and_a_yes_no_dual_management_column(register, isolated
         (None, "上海市"),
         (None, "上海市"),
     ]
+
+
+def test_fields_worded_as_a_question_or_an_act(register, isolated_env):
+    header = ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地", "是否返乡",
+              "返乡时间", "是否返乡创业", "发放流动党员活动证"]  # fmt: skip
+    rows = [
+        [1, "甲", IDS[0], "城东村党支部", "2021.3", "上海", "是", "2022.1", "是", "已发放"],
+        [2, "乙", IDS[1], "城东村党支部", "2021.3", "上海", "是", "2022.1", "否", "未领取"],
+        [3, "丙", IDS[2], "城东村党支部", "2021.3", "上海", "否", None, "否", "无证"],
+    ]
+    path = register("2022-04_灵溪镇_流动党员普查", [header, *rows])
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected, result.unmapped) == (3, 0, [])
+    assert _fetch(db, "select enterprise, has_certificate from members order by excel_row") == [
+        ("是", True),
+        (None, False),
+        (None, False),
+    ]
+    [stats] = stats_rows(db)
+    assert (stats["returnees"], stats["enterprises"]) == (2, 1)
