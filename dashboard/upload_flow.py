@@ -9,6 +9,7 @@ the warehouse.
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,6 +235,15 @@ SOURCE_TEXT = {
     "文件名": "取自文件名（请核对）",
     "填报时间": "取自填报时间（请核对）",
 }
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~])")
+
+
+def plain(text: object) -> str:
+    """Text from a file (a header, a sheet name) shown as itself, never as Markdown: a header
+    written as ![](http://…) must not make the analyst's browser fetch anything."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def unmapped_columns(preview: FilePreview) -> list[dict]:

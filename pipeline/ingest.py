@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import config
+from pipeline import config, value_vote
 from pipeline.context_hints import fill_wave_from_text, township_from_text, wave_from_text
 from pipeline.file_health import REVIEW, health_notices
 from pipeline.header_rules import header_key
@@ -205,6 +205,18 @@ def prepare(
     cleaned = clean_census(
         raw, township=township, wave=wave, home_county=home_county, hash_id=hash_id, labels=labels
     )
+    wrong = value_vote.contradicted(book.columns, raw, cleaned.rejects, set(columns))
+    if wrong:  # the values outvote a header rule: clean again without the misread column
+        raw = value_vote.keep_as_unmapped(raw, book.columns, wrong)
+        labels = {f: label for f, label in labels.items() if f not in wrong}
+        cleaned = clean_census(
+            raw,
+            township=township,
+            wave=wave,
+            home_county=home_county,
+            hash_id=hash_id,
+            labels=labels,
+        )
     members = cleaned.members
     if len(members):
         township = (
@@ -228,12 +240,17 @@ def prepare(
             else rejects
         )
         rows_rejected += len(total_rejects)
-    notices = book.notices
+    notices = book.notices + value_vote.notices(wrong)
     if sources["wave"] == "填报时间" and len(members) and (members["wave"] == wave).any():
         notices.append(f"表中没有注明普查批次，已按填报时间取 {wave}；如不对，请在上传试算中指定")
     ignored = {k for k, f in columns.items() if f == IGNORE}
     notices += health_notices(
-        book, raw, members, rejects, labels, ignored=lambda label: header_key(label) in ignored
+        book,
+        raw,
+        members,
+        rejects,
+        labels,
+        ignored=lambda label: header_key(label) in ignored or label in wrong.values(),
     )
     return Prepared(
         path.name,

@@ -18,6 +18,7 @@ from pipeline import normalize as nz
 from pipeline import vocabulary as vocab
 from pipeline.columnwise import VECTOR_TEXT, joined_text, map_distinct, vector_text
 from pipeline.context_hints import township_from_text
+from pipeline.field_wording import certificate_held, name_or_no
 from pipeline.geo import flow_scope, relative_scope, resolve_many
 from pipeline.headers import DEST_PARTS
 from pipeline.row_issues import (
@@ -48,16 +49,6 @@ TEXT_FIELDS = (
     "dest_city",
     "dest_county",
 )
-# A yes/no form of 流入地党组织 (是否纳入流入地党组织管理): a "no" is no organisation, while any
-# other word (是, an organisation's name) says the member is managed where they live.
-_NO_ORGANISATION = frozenset({"否", "未", "未纳入", "没有", "不是", "×", "✕", "✗", "x", "n", "no"})
-
-
-def inflow_org_text(value: object) -> str | None:
-    text = nz.optional_text(value)
-    return None if text is not None and text.lower() in _NO_ORGANISATION else text
-
-
 PARSERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(DATE_FIELDS, nz.parse_date),
     "id_number": nz.normalize_id,
@@ -66,12 +57,14 @@ PARSERS: dict[str, Callable[[object], object]] = {
     "contact_status": vocab.normalize_contact_status,
     "lost_flag": vocab.lost_flag_status,
     "stated_flow_scope": vocab.normalize_flow_scope,
-    "has_certificate": vocab.parse_bool,
     "returned": vocab.parse_bool,
     "name": nz.normalize_name,
     "phone": nz.normalize_phone,
     **dict.fromkeys(TEXT_FIELDS, nz.optional_text),
-    "inflow_org": inflow_org_text,
+    # fields a rule-recognised header may word as a question or an act (field_wording.py)
+    "inflow_org": name_or_no,
+    "enterprise": name_or_no,
+    "has_certificate": certificate_held,
 }
 
 # How each parsed field is typed; the rest stay Python objects (是/否 fields are True/False,

@@ -383,3 +383,45 @@ def test_numbered_headers_and_a_yes_no_dual_management_column(register, isolated
         (None, "上海市"),
         (None, "上海市"),
     ]
+
+
+def test_fields_worded_as_a_question_or_an_act(register, isolated_env):
+    header = ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地", "是否返乡",
+              "返乡时间", "是否返乡创业", "发放流动党员活动证"]  # fmt: skip
+    rows = [
+        [1, "甲", IDS[0], "城东村党支部", "2021.3", "上海", "是", "2022.1", "是", "已发放"],
+        [2, "乙", IDS[1], "城东村党支部", "2021.3", "上海", "是", "2022.1", "否", "未领取"],
+        [3, "丙", IDS[2], "城东村党支部", "2021.3", "上海", "否", None, "否", "无证"],
+    ]
+    path = register("2022-04_灵溪镇_流动党员普查", [header, *rows])
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected, result.unmapped) == (3, 0, [])
+    assert _fetch(db, "select enterprise, has_certificate from members order by excel_row") == [
+        ("是", True),
+        (None, False),
+        (None, False),
+    ]
+    [stats] = stats_rows(db)
+    assert (stats["returnees"], stats["enterprises"]) == (2, 1)
+
+
+def test_values_outvote_a_header_rule_but_not_the_usual_word(register, isolated_env):
+    header = ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地", "联系时间"]
+    rows = [
+        [i + 1, f"党员{i}", IDS[i], "城东村党支部", "2021.3", "上海", text]
+        for i, text in enumerate(["每月一次", "电话联系", "微信", "2022.3"])
+    ]
+    path = register("2022-04_灵溪镇_流动党员普查", [header, *rows])
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected) == (4, 0)
+    assert result.unmapped and result.unmapped[0].endswith(":联系时间")
+    assert any("“联系时间”列按表头像是“最近联系时间”，但多数内容不是" in n for n in result.notices)
+    extra = _fetch(db, "select extra from members order by excel_row")
+    assert json.loads(extra[0][0]) == {"联系时间": "每月一次"}  # kept with the row
+
+    header[-1] = "最近联系时间"  # the usual word: its bad values are the rows' problem
+    path = register("2022-04_灵溪镇_流动党员普查2", [header, *rows])
+    [result] = ingest_paths([path], db=isolated_env / "v.duckdb").files
+    assert (result.rows_loaded, result.rows_rejected) == (1, 3)

@@ -207,3 +207,13 @@ def test_the_cli_lists_and_removes_kept_mappings(capsys):
     assert main(["mappings", "remove", str(mapping_id)]) == 0
     assert mappings.list_columns() == []
     assert main(["mappings", "remove", str(mapping_id)]) == 1
+
+
+def test_a_header_written_as_markdown_is_shown_as_text(raw):
+    """A header is the file's text: shown as itself, it cannot make the browser fetch an image."""
+    header = [*HEADER[:5], "![x](http://example.invalid/a.png)"]
+    rows = [[1, "甲", valid_id("33032719800101123"), "城东村党支部", "2021.3", "上海"]]
+    name = "2022-04_灵溪镇_流动党员普查.xlsx"
+    at = _upload(_page(), [(name, _xlsx([header, *rows]), "application/octet-stream")])
+    [label] = [s.label for s in at.selectbox if s.key == "upload_map_0_0"]
+    assert label.startswith(r"“\!\[x\]\(http://example\.invalid/a\.png\)”")

@@ -59,7 +59,9 @@ def _show_done(done: flow.Confirmed, fixes: dict) -> None:
                 st.warning(
                     f"{line}。**需核对**："
                     + "；".join(
-                        n.removeprefix("需核对：") for n in result.notices if n.startswith("需核对")
+                        flow.plain(n.removeprefix("需核对："))
+                        for n in result.notices
+                        if n.startswith("需核对")
                     )
                 )
             else:
@@ -155,10 +157,10 @@ def _notices(notices: list[str]) -> None:
     if review:
         st.warning(
             "**需核对**：本文件可以入库，但以下情况可能使统计数字不准：\n\n"
-            + "\n".join(f"- {n.removeprefix('需核对：')}" for n in review)
+            + "\n".join(f"- {flow.plain(n.removeprefix('需核对：'))}" for n in review)
         )
     if other:
-        st.info("\n".join(f"- {n}" for n in other))
+        st.info("\n".join(f"- {flow.plain(n)}" for n in other))
 
 
 def _decided(message: str) -> None:
@@ -180,7 +182,7 @@ def _column_form(i: int, preview, unmapped: list[dict]) -> None:
         picks = {}
         for j, column in enumerate(unmapped):
             picks[column["column"]] = st.selectbox(
-                f"“{column['column']}”（工作表“{column['sheet']}”）对应字段",
+                f"“{flow.plain(column['column'])}”（工作表“{flow.plain(column['sheet'])}”）对应字段",
                 [None, *names],
                 format_func=lambda k: "（不指定）" if k is None else flow.CHOICE_LABELS[k],
                 key=f"upload_map_{i}_{j}",
@@ -196,7 +198,9 @@ def _column_form(i: int, preview, unmapped: list[dict]) -> None:
             except (PermissionError, ValueError) as exc:
                 st.error(str(exc))
                 return
-            saved = "、".join(f"“{c}”→{flow.CHOICE_LABELS[f]}" for c, f in chosen.items())
+            saved = "、".join(
+                f"“{flow.plain(c)}”→{flow.CHOICE_LABELS[f]}" for c, f in chosen.items()
+            )
             _decided(f"已保存列映射：{saved}（{r.township}以后的文件将自动按此识别）。已重新试算。")
 
 
