@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import duty_rules, registers_store
+from pipeline import duty_rules, registers_store, warehouse
 from pipeline.config import SQL_DIR
 
 # The additive counts of mart_branch_wave: any grouping (township, county) is their sum, and
@@ -73,7 +73,10 @@ def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> lis
     """Run each model file and stamp the warehouse; returns the model names in build order."""
     built = []
     duty_rules.write_rules(con)  # the duty models read their thresholds from this table
-    registers_store.create_schema(con)  # the check models read the registers, loaded or not
+    # The duty and check models read source_files and the registers, which a warehouse rebuilt
+    # from a Parquet export (or never given a register) lacks: empty tables then.
+    warehouse.create_schema(con)
+    registers_store.create_schema(con)
     for path in model_files(sql_dir):
         con.execute(path.read_text(encoding="utf-8"))
         built.append(path.stem)

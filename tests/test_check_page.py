@@ -15,6 +15,18 @@ from pipeline.demo_registers import register_manifest
 CHECKS = "app_pages/checks.py"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def close_app_connections():
+    """The app keeps its warehouse connection open in this process; close it after these
+    tests, or a later plain duckdb.connect to the same file refuses the other configuration."""
+    yield
+    from dashboard import ui
+
+    ui._connection.clear()
+    while ui._open:
+        ui._close(ui._open.pop())
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory):
     from pipeline.demo import generate

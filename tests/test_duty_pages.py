@@ -17,6 +17,18 @@ from pipeline import audit
 DUTIES = "app_pages/duties.py"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def close_app_connections():
+    """The app keeps its warehouse connection open in this process; close it after these
+    tests, or a later plain duckdb.connect to the same file refuses the other configuration."""
+    yield
+    from dashboard import ui
+
+    ui._connection.clear()
+    while ui._open:
+        ui._close(ui._open.pop())
+
+
 @pytest.fixture
 def samples_app(samples_db, monkeypatch):
     monkeypatch.setenv("CENSUS_DB", str(samples_db[0]))
