@@ -19,6 +19,7 @@ import pandas as pd
 from pipeline import audit, config, mappings, uploads
 from pipeline.fixlist import FixlistError, find_raw, fixlist_for, fixlist_name
 from pipeline.fixlist_scope import build_scoped_fixlist
+from pipeline.header_rules import header_key
 from pipeline.headers import SYNONYMS
 from pipeline.ingest import FileResult, ingest_paths
 from pipeline.schemas import FIELD_LABELS as SCHEMA_FIELD_LABELS
@@ -247,11 +248,15 @@ def plain(text: object) -> str:
 
 
 def unmapped_columns(preview: FilePreview) -> list[dict]:
-    """Columns of the file no field was found for: {sheet, column}, in the file's order."""
+    """Columns of the file no field was found for: {sheet, column}, in the file's order;
+    not those an analyst already declared no census field for this township."""
+    kept = mappings.load().for_township(preview.result.township)
     return [
         {"sheet": h.get("sheet"), "column": h.get("column")}
         for h in preview.header_map
-        if not h.get("field") and h.get("column")
+        if not h.get("field")
+        and h.get("column")
+        and kept.get(header_key(h["column"])) != mappings.IGNORE
     ]
 
 

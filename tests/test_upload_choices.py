@@ -217,3 +217,16 @@ def test_a_header_written_as_markdown_is_shown_as_text(raw):
     at = _upload(_page(), [(name, _xlsx([header, *rows]), "application/octet-stream")])
     [label] = [s.label for s in at.selectbox if s.key == "upload_map_0_0"]
     assert label.startswith(r"“\!\[x\]\(http://example\.invalid/a\.png\)”")
+
+
+def test_a_column_declared_no_field_is_no_longer_asked_about(raw, isolated_env):
+    header = [*HEADER[:6], "回乡与否"]  # looks like 是否返乡: flagged 需核对 until decided
+    rows = [[1, "甲", valid_id("33032719800101123"), "城东村党支部", "2021.3", "上海", "x"]]
+    files = [("2022-04_灵溪镇_流动党员普查.xlsx", _xlsx([header, *rows]))]
+    [preview] = upload_flow.dry_run(files)
+    assert any("“回乡与否”列像是“是否返乡”" in n for n in preview.result.notices)
+    assert [c["column"] for c in upload_flow.unmapped_columns(preview)] == [ODD, "回乡与否"]
+    mappings.save_column("灵溪镇", "回乡与否", mappings.IGNORE, "分析员甲")
+    [preview] = upload_flow.dry_run(files)
+    assert not any("回乡与否" in n for n in preview.result.notices)
+    assert [c["column"] for c in upload_flow.unmapped_columns(preview)] == [ODD]
