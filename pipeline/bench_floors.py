@@ -145,6 +145,7 @@ def measure(work: Path, repeats: int, log) -> dict:
     )  # fmt: skip
     medians = {k: _median(v) for k, v in runs.items()}
     return {
+        "load_average": os.getloadavg(),
         "rows": ROWS,
         "files": files,
         "repeats": repeats,

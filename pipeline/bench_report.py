@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 
@@ -178,7 +179,15 @@ def _floors_section(figures: dict, results: list[dict]) -> list[str]:
         "they show what wall time alone cannot. Reads are fastexcel (calamine) into Arrow, every "
         f"sheet; the batch is the same {figures['rows']:,} members as {figures['files']} township "
         "files. PNG: warm export of each chart with Chromium kept warm, a pause between "
-        f"downloads ({figures['png']['pause_s']:.0f} s) as a user makes one.",
+        f"downloads ({figures['png']['pause_s']:.0f} s) as a user makes one."
+        + (
+            " Load average when the floors were measured (1/5/15 min, "
+            f"{os.cpu_count()} cores): "
+            + " / ".join(f"{x:.1f}" for x in figures["load_average"])
+            + "."
+            if figures.get("load_average")
+            else ""
+        ),
         "",
         "| what | measured (median) | floor | |",
         "|---|---|---|---|",
