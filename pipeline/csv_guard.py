@@ -17,8 +17,8 @@ MAX_CSV_COLUMNS = 16_384  # Excel's column limit (XFD): no register is wider
 _DELIMITERS = b",\t;|"
 _PIECE = 4 * 1024 * 1024
 WIDE_LINE = (
-    "CSV 文件第 {line} 行有超过 {limit:,} 列（超过 Excel 的列数上限），不是普查表，"
-    "为安全起见未读取；请检查文件后另存为 .xlsx 再上传"
+    "表格范围过大（CSV 文件第 {line} 行超过 {limit:,} 列，超过 Excel 的列数上限），"
+    "为安全起见未读取；请检查文件，拆分或另存为 .xlsx 后再上传"
 )
 
 
