@@ -104,6 +104,8 @@ else:
     cols = st.columns(3)
     for col, reason in zip(cols, ["失联", "两不管", "超180天未联系"], strict=True):
         col.metric(reason, f"{int(counts.get(reason, 0))} 人", border=True)
+    # The reason first: at 1400 px the last of eleven columns is off screen.
+    people = people[["reason", *(c for c in people.columns if c != "reason")]]
     ui.table(
         people,
         key="follow_up",
