@@ -264,7 +264,7 @@ def province_map(
     return finalize(fig, ctx, title, height=640, note=note)
 
 
-def _place_labels(geo, counts: dict[str, int], home, shade, class_of, *, top: int = 8):
+def _place_labels(geo, counts: dict[str, int], home, shade, class_of, *, top: int = 12):
     """Positions for the largest destinations' labels that overlap neither each other nor
     the home star: at the province's centre when free, else the first free spot around it."""
     (x0, x1), (y0, y1) = geo.main_range
@@ -475,7 +475,7 @@ def horizontal_units(units) -> bool:
 def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.Figure:
     """Long-term (≥365 days) vs shorter absence per township or branch, each bar labelled with
     its long-term count and share. df: unit, outflow, long_term."""
-    title = ctx.heading(f"长期在外（≥365天）流出党员（按{unit_label}，人，%）")
+    title = ctx.heading(f"各{unit_label}长期在外流出党员（人，%）")  # fits a half-width chart
     if df.empty or df["outflow"].sum() == 0:
         return empty_figure(ctx, title)
     top = 30
@@ -505,7 +505,7 @@ def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -
             fig.add_bar(
                 x=units, y=values, hovertemplate="%{x} " + name + "：%{y} 人<extra></extra>", **bar
             )
-    note = "柱端数字为长期在外人数及其占流出党员的比例"
+    note = "长期在外：截至普查月末外出满365天；柱端数字为长期在外人数及其占流出党员的比例"
     if len(df[df["outflow"] > 0]) > top:
         note += f"；显示流出人数最多的 {top} 个{unit_label}"
     if horizontal:
