@@ -387,3 +387,26 @@ def test_cli_writes_the_report(samples_db, tmp_path):
     assert missing.returncode == 2
     assert "没有 2030-01 的普查数据" in missing.stderr
     assert not (tmp_path / "x.docx").exists()
+
+
+@needs_office
+def test_a_caption_never_leaves_its_figure_at_a_page_break(tmp_path):
+    """A figure that just fits at the foot of a page, its caption not: both go over."""
+    from PIL import Image
+
+    from pipeline.report_docx import add_body, add_picture, new_document
+
+    doc = new_document()
+    for i in range(8):  # eight lines of the 22 on a page
+        add_body(doc, f"第{i + 1}行正文。")
+    png = io.BytesIO()
+    Image.new("RGB", (1560, 1400), "white").save(png, format="PNG")  # 156 × 140 mm on the page
+    add_picture(doc, png.getvalue(), "图1　测试图")
+    out = io.BytesIO()
+    doc.save(out)
+    pdf = _pdf(out.getvalue(), tmp_path)
+    pages = ["".join(p.split()) for p in _pages(pdf)]
+    [caption_page] = [n for n, page in enumerate(pages, 1) if "图1测试图" in page]
+    assert _image_pages(pdf) == [caption_page]
+    assert caption_page == 2  # the figure went over with its caption
+    assert "—1—" in pages[0] and "—2—" in pages[1]
