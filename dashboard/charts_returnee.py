@@ -101,7 +101,7 @@ def industries(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
         title_text="个数 / 人数",
         **count_range(data[["enterprises", "jobs_created"]].max().max(), 1.3),
     )
-    return finalize(fig, ctx, title, height=max(320, 110 + 44 * len(data)))
+    return finalize(fig, ctx, title, height=max(340, 120 + 56 * len(data)))  # labels apart
 
 
 def since_return(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
