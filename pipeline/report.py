@@ -156,9 +156,9 @@ def _load(con, wave: str, township: str | None, access: AccessScope | None) -> R
         prev_wave = str(row["wave"])
         prev_unit_frame = by_unit(con, f.with_(wave=prev_wave))
         previous_units = dict(_unit_totals(prev_unit_frame, unit_name))
-        before = {r["township"]: r for r in _rows(prev_unit_frame)}
-        shared = [t for t in towns if t in before]
-        given = {r["township"] for r in before.values() if r.get("members_total") is not None}
+        before = _rows(prev_unit_frame)
+        shared = [t for t in towns if t in {r["township"] for r in before}]
+        given = {r["township"] for r in before if r.get("members_total") is not None}
         prev = from_row(row, shared, sum(1 for t in shared if t in given))
     branch_frame = queries.metrics_by_branch(con, f)
     branches = _unit_totals(
