@@ -168,9 +168,9 @@ def rate_by_unit(
     if reference is not None:
         line = dict(color=theme.INK, width=1.2, dash="dash")
         if horizontal:
-            fig.add_vline(x=reference, line=line)
+            fig.add_vline(x=reference, line=line, layer="below")  # under the labels
         else:
-            fig.add_hline(y=reference, line=line)
+            fig.add_hline(y=reference, line=line, layer="below")
         # Named in the legend rather than on the line, where it would collide with bar labels.
         fig.add_scatter(
             x=[None],
