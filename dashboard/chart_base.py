@@ -87,6 +87,14 @@ def finalize(
     """Title, subtitle (scope and wave), source caption and size in one place, so every
     chart reads the same on screen and pasted into a report."""
     all_waves = getattr(title, "all_waves", False)
+    top = 108 + LEGEND_ROW * (legend_rows(fig) - 1)
+    if legend_rows(fig):
+        # Under the subtitle, whatever the chart's height: a legend placed relative to the
+        # plot grows upwards into the subtitle when it wraps.
+        fig.update_layout(
+            legend=dict(yref="container", y=1 - 64 / height, yanchor="top"),
+            margin=dict(t=top),
+        )
     fig.update_layout(
         template=theme.TEMPLATE_NAME,
         title=dict(
@@ -99,15 +107,18 @@ def finalize(
         ),
         height=height,
     )
-    lines = [note, ctx.caption(all_waves)] if note else [ctx.caption(all_waves)]
-    fig.update_layout(margin=dict(b=72 + 16 * len(lines)))
+    caption = wrap_lines(ctx.caption(all_waves))
+    lines = wrap_lines(note) + caption if note else caption
+    # Wrapped category labels under the plot take a line each: the notes go below them.
+    below = 56 + 16 * max(tick_lines(fig) - 1, 0)
+    fig.update_layout(margin=dict(b=below + 16 + 16 * len(lines)))
     fig.add_annotation(
         text="<br>".join(lines),
         xref="paper",
         yref="paper",
         x=0,
         y=0,
-        yshift=-(56 + 16 * len(lines)),
+        yshift=-(below + 16 * len(lines)),
         xanchor="left",
         yanchor="bottom",
         align="left",
@@ -115,6 +126,81 @@ def finalize(
         font=dict(size=11, color=theme.GREY),
     )
     return fig
+
+
+# Notes and the source line are annotations, which never wrap by themselves: at 11 px a
+# half-width chart at 1400 px holds about 40 characters per line.
+NOTE_CHARS = 38
+LEGEND_ROW = 22
+# A half-width chart at 1400 px: the narrowest a legend has to fit in.
+LEGEND_WIDTH = 520
+
+
+def _width(text: str) -> float:
+    """Display width in CJK characters (Latin letters and digits count half)."""
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
+
+
+def wrap_lines(text: str | None, width: int = NOTE_CHARS) -> list[str]:
+    """A note split into lines of at most `width` characters, preferably after ；or ，."""
+    if not text:
+        return []
+    lines: list[str] = []
+    for part in text.split("<br>"):
+        while _width(part) > width:
+            cut = 0
+            taken = 0.0
+            for i, ch in enumerate(part):
+                taken += _width(ch)
+                if taken > width:
+                    break
+                if ch in "；，、）":
+                    cut = i + 1
+            if cut < width * 0.5:  # no good break: cut at the width
+                cut = max(1, i)
+            lines.append(part[:cut])
+            part = part[cut:]
+        if part:
+            lines.append(part)
+    return lines
+
+
+def wrap_label(text: str, width: int = 4) -> str:
+    """A category label for a vertical bar, wrapped into lines of `width` characters, so
+    branch names stand level instead of slanting over the notes."""
+    text = str(text)
+    if len(text) <= width + 1:
+        return text
+    return "<br>".join(text[i : i + width] for i in range(0, len(text), width))
+
+
+def tick_lines(fig: go.Figure) -> int:
+    """How many lines the longest category label on the x axis takes."""
+    most = 1
+    for trace in fig.data:
+        if getattr(trace, "orientation", None) == "h" or trace.type not in ("bar", "scatter"):
+            continue
+        for value in () if trace.x is None else trace.x:
+            if isinstance(value, str):
+                most = max(most, value.count("<br>") + 1)
+    return most
+
+
+def legend_rows(fig: go.Figure) -> int:
+    """Rows a horizontal legend takes at LEGEND_WIDTH px (0: no legend shown)."""
+    names = [
+        t.name for t in fig.data if t.name and t.showlegend is not False and t.type != "sankey"
+    ]
+    legend = fig.layout.legend
+    if not names or fig.layout.showlegend is False or legend.orientation == "v":
+        return 0
+    rows, used = 1, 0.0
+    for name in names:
+        item = 40 + 13 * _width(name)
+        if used and used + item > LEGEND_WIDTH:
+            rows, used = rows + 1, 0.0
+        used += item
+    return rows
 
 
 def empty_figure(ctx: ChartContext, title: str, message: str = "所选范围暂无数据") -> go.Figure:
@@ -160,3 +246,53 @@ def count_range(max_value: float, headroom: float = 1.25, *, integer: bool = Tru
 def bar_gap(n: int) -> float:
     """Gap between bar groups: a lone bar should not fill the whole chart."""
     return min(0.85, max(0.3, 1 - 0.14 * n))
+
+
+# The narrowest plot a horizontal ranking gets: the right column of 流向 at 1400 px.
+NARROW_PLOT_PX = 250
+
+
+def bar_labels(
+    values: list[float],
+    labels: list[str],
+    colors: list[str] | None = None,
+    *,
+    plot_px: int = NARROW_PLOT_PX,
+    outside_only: bool = False,
+) -> tuple[list[str], dict, list[str]]:
+    """Where each horizontal bar's label goes so none is cut at the chart's right edge:
+    inside the bar (at its end) when it fits there, else just outside; the value axis
+    reaches far enough that every outside label fits even at `plot_px`.
+    Returns (textposition per bar, x-axis settings, inside text colour per bar)."""
+    peak = max([float(v or 0) for v in values] or [0]) or 1.0
+    need = [8 + 13 * _width(str(label)) for label in labels]
+    top = peak * 1.08
+    positions = ["outside"] * len(values)
+    for _ in range(6):
+        grown = False
+        for i, value in enumerate(values):
+            bar = float(value or 0) / top * plot_px
+            if bar >= need[i] + 6 and not outside_only:
+                positions[i] = "inside"
+                continue
+            positions[i] = "outside"
+            room = plot_px - need[i] - 4
+            if room > 0 and bar + need[i] + 4 > plot_px:
+                top = max(top, float(value) * plot_px / room)
+                grown = True
+        if not grown:
+            break
+    inside = [
+        INK_ON_LIGHT if c and c.upper() in LIGHT_FILLS else "white"
+        for c in (colors or [None] * len(values))
+    ]
+    step = nice_step(top)
+    return (
+        positions,
+        dict(range=[0, top], dtick=max(1, round(step)) if step >= 1 else step, tick0=0),
+        inside,
+    )
+
+
+INK_ON_LIGHT = theme.INK
+LIGHT_FILLS = {theme.BLUE_LIGHT.upper(), theme.GREY_LIGHT.upper(), "#D9D9D9"}

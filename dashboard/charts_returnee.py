@@ -6,7 +6,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
-from dashboard.chart_base import ChartContext, bar_gap, count_range, empty_figure, finalize
+from dashboard.chart_base import (
+    ChartContext,
+    bar_gap,
+    count_range,
+    empty_figure,
+    finalize,
+    wrap_label,
+)
 
 # column, legend name, unit, colour, y axis: returnees and enterprises on the left axis,
 # jobs (larger numbers) on the right.
@@ -25,11 +32,12 @@ def returnees_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -
     if df.empty or df["returnees"].sum() == 0:
         return empty_figure(ctx, title, "所选范围内暂无返乡党员")
     data = df[df["returnees"] > 0].sort_values("returnees", ascending=False).head(25)
+    units = [wrap_label(u) for u in data["unit"]]  # level, not slanted over the notes
     fig = go.Figure()
     # Bars on two y axes overlap unless they share an alignment group with distinct offsets.
     for column, name, unit, color, yaxis in _UNIT_BARS:
         fig.add_bar(
-            x=data["unit"],
+            x=units,
             y=data[column],
             name=name,
             yaxis=yaxis,
@@ -52,7 +60,7 @@ def returnees_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -
             showgrid=False,
             **count_range(data["jobs_created"].max(), 1.3),
         ),
-        xaxis=dict(type="category", showgrid=False),
+        xaxis=dict(type="category", showgrid=False, tickangle=0),
     )
     return finalize(fig, ctx, title, height=400)
 
@@ -93,7 +101,7 @@ def industries(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
         title_text="个数 / 人数",
         **count_range(data[["enterprises", "jobs_created"]].max().max(), 1.3),
     )
-    return finalize(fig, ctx, title, height=max(320, 110 + 44 * len(data)))
+    return finalize(fig, ctx, title, height=max(340, 120 + 56 * len(data)))  # labels apart
 
 
 def since_return(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:

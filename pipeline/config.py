@@ -95,3 +95,45 @@ MAX_SHEET_CELLS = int(os.environ.get("CENSUS_MAX_SHEET_CELLS", str(30_000_000)))
 # Metric thresholds (spec §5).
 LONG_TERM_DAYS = 365
 AT_RISK_DAYS = 180
+
+
+# --- the leaders' report (issue #16) -----------------------------------------------------------
+
+
+def report_issuer(scope_name: str, is_county: bool) -> str:
+    """The issuing body printed above the date at the end of the report (发文机关署名).
+    `CENSUS_REPORT_ISSUER` overrides it for county reports, `CENSUS_TOWNSHIP_ISSUER` (with
+    {township} as placeholder) for township reports."""
+    if is_county:
+        return os.environ.get("CENSUS_REPORT_ISSUER") or f"中共{scope_name}委组织部"
+    template = os.environ.get("CENSUS_TOWNSHIP_ISSUER") or "中共{township}委员会"
+    return template.replace("{township}", scope_name)
+
+
+def township_order() -> list[str] | None:
+    """The county's own township order for report tables (`CENSUS_TOWNSHIP_ORDER`, names
+    separated by 、 or commas); None: townships by outflow, largest first."""
+    text = os.environ.get("CENSUS_TOWNSHIP_ORDER", "").strip()
+    if not text:
+        return None
+    names = [n.strip() for n in text.replace("，", ",").replace("、", ",").split(",")]
+    return [n for n in names if n] or None
+
+
+@dataclass(frozen=True)
+class BaseMap:
+    """A standard base map an administrator configured: a GeoJSON of provinces and its
+    approval number (审图号). Without one, no map leaves the app in a report or package."""
+
+    path: Path
+    approval: str  # e.g. GS(2019)1822号
+
+
+def base_map() -> BaseMap | None:
+    """`CENSUS_BASE_MAP` (GeoJSON file) and `CENSUS_BASE_MAP_APPROVAL` (审图号), both needed."""
+    path = os.environ.get("CENSUS_BASE_MAP", "").strip()
+    approval = os.environ.get("CENSUS_BASE_MAP_APPROVAL", "").strip()
+    if not path or not approval:
+        return None
+    found = Path(path).expanduser()
+    return BaseMap(found, approval) if found.is_file() else None

@@ -1,100 +1,58 @@
-"""The report's charts: the dashboard's own pure builders fed from metric rows, rendered to PNG.
+"""The report's charts: the dashboard's own charts of the selection (`dashboard.chart_package`),
+made ready for print and rendered to PNG.
 
-Reusing `dashboard.charts` keeps the Word report and the dashboard showing the same picture.
-Rendering goes through `dashboard.exports.to_png` (Kaleido with the system Chromium, MathJax
-off, plotly.js from the installed package, Noto Sans CJK SC through the chart theme).
+Reusing the dashboard's builders keeps the Word report and the dashboard showing the same
+picture. In the document each image is followed by its numbered caption (图1　…), so the
+image itself carries no title or subtitle: the caption would repeat it. Every number sits
+on the chart (no hover on paper). Rendering goes through `dashboard.exports.to_png`
+(Kaleido with the system Chromium, Noto Sans CJK SC through the chart theme).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
 
-import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import charts
-from dashboard.chart_base import ChartContext
-from pipeline.report_text import SCOPES, Totals
-
-# Narrower than the dashboard's export: at 16 cm on an A4 page an 820 px chart keeps its
+# Narrower than the dashboard's export: at 15.6 cm on an A4 page an 820 px chart keeps its
 # 13 px labels at about 7.5 pt, still readable in print.
 PNG_WIDTH = 820
 PNG_SCALE = 2
-MAX_UNITS = 12
-SCOPE_LABELS = dict(SCOPES) | {"scope_unknown": "未知"}
+
+# The charts the report carries, by the pages' keys, in the order the text discusses them.
+REPORT_KEYS = (
+    "overview_scope",
+    "overview_units",
+    "flows_long_term",
+    "flows_map",
+    "flows_provinces",
+    "flows_cities",
+    "lost_rate",
+    "lost_risk",
+    "overview_trend",
+    "ret_units",
+)
 
 
-@dataclass(frozen=True)
-class Figure:
-    caption: str
-    figure: go.Figure
-    section: str  # heading number ("二") of the report section the chart illustrates
-
-
-def scope_frame(cur: Totals) -> pd.DataFrame:
-    """scope, outflow — the frame `charts.scope_breakdown` takes; empty scopes left out."""
-    rows = [(label, cur[key]) for key, label in SCOPE_LABELS.items() if cur[key]]
-    return pd.DataFrame(rows, columns=["scope", "outflow"])
-
-
-def unit_frame(units: list[tuple[str, Totals]]) -> pd.DataFrame:
-    """unit, outflow, members_total, long_term, lost_contact — for the by-unit charts."""
-    return pd.DataFrame(
-        [
-            (name, t["outflow"], t.members_total, t["long_term"], t["lost_contact"])
-            for name, t in units
-        ],
-        columns=["unit", "outflow", "members_total", "long_term", "lost_contact"],
+def for_print(fig: go.Figure) -> go.Figure:
+    """The figure without its title and subtitle (the Word caption names it), the plot
+    moved up into the space they took; legends stay, under the top edge."""
+    out = copy.deepcopy(fig)
+    shows_legend = (
+        any((t.showlegend is not False) and t.name for t in out.data)
+        and out.layout.showlegend is not False
     )
-
-
-def trend_frame(history: list[tuple[str, Totals]]) -> pd.DataFrame:
-    """wave, outflow, lost_contact, townships — for `charts.trend`."""
-    return pd.DataFrame(
-        [
-            (wave, t["outflow"], t["lost_contact"], t["lost_contact_base"], len(t.townships))
-            for wave, t in history
-        ],
-        columns=["wave", "outflow", "lost_contact", "lost_contact_base", "townships"],
-    )
-
-
-def report_figures(
-    ctx: ChartContext,
-    cur: Totals,
-    units: list[tuple[str, Totals]],
-    unit_label: str,
-    history: list[tuple[str, Totals]],
-) -> list[Figure]:
-    """The key charts, in the order the text discusses them. Pure: no rendering here."""
-    figures = [Figure("流出党员流动范围构成", charts.scope_breakdown(scope_frame(cur), ctx), "二")]
-    if len(units) > 1:
-        # On a printed page the bar labels stay legible for about fifteen units.
-        frame = unit_frame(units).sort_values(["outflow", "unit"], ascending=[False, True])
-        top = frame.head(MAX_UNITS)
-        tail = f"（流出人数前{MAX_UNITS}个{unit_label}）" if len(frame) > MAX_UNITS else ""
-        figures.append(
-            Figure(
-                f"各{unit_label}流出党员人数及占比{tail}",
-                charts.outflow_by_unit(top, ctx, unit_label=unit_label),
-                "二",
-            )
-        )
-        figures.append(
-            Figure(
-                f"各{unit_label}长期在外党员{tail}",
-                charts.long_term_by_unit(top, ctx, unit_label=unit_label),
-                "二",
-            )
-        )
-    if len(history) > 1:
-        figures.append(
-            Figure("历次普查流出党员人数与失联率", charts.trend(trend_frame(history), ctx), "三")
-        )
-    return figures
+    is_map = out.layout.yaxis.scaleanchor == "x"
+    top = 44 if shows_legend and not is_map else 16
+    out.update_layout(title=dict(text="", subtitle=dict(text="")), margin=dict(t=top))
+    if shows_legend and not is_map:
+        out.update_layout(legend=dict(yref="container", y=0.995, yanchor="top"))
+    height = int(out.layout.height or 420)
+    out.update_layout(height=max(240, height - (80 if top < 100 else 0)))
+    return out
 
 
 def render_png(figure: go.Figure) -> bytes:
     from dashboard import exports
 
-    return exports.to_png(figure, width=PNG_WIDTH, scale=PNG_SCALE)
+    return exports.to_png(for_print(figure), width=PNG_WIDTH, scale=PNG_SCALE)

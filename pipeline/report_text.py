@@ -1,164 +1,86 @@
 """The written analysis of the leaders' report: metric rows in, Chinese paragraphs out. Pure.
 
-Rows are dicts with the columns of `mart_township_wave`. Percentages go through the
-dashboard's `pct` (Decimal, half-up, 2 decimals: 195/957 → 20.38%), so the report and the
-dashboard can never disagree by a rounding.
+Rows are dicts with the columns of the dashboard's metric queries (`metrics_by_wave`,
+`metrics_by_township`, `metrics_by_branch`). Percentages go through the dashboard's `pct`
+(Decimal, half-up, 2 decimals: 195/957 → 20.38%), so the report and the dashboard can never
+disagree by a rounding. The data model is `report_model`, the drafted 存在问题 / 下步建议
+`report_draft`, the tables `report_tables` (re-exported here: one import for the report).
+
+Sections are returned unnumbered; `numbered()` numbers them in reading order (一、 / （一）),
+so extra sections handed in by other features (e.g. a 督办 paragraph, `extra_section`) take
+their place without renumbering anything by hand.
 """
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 from dashboard.chart_base import fmt_pct, wave_label
-from pipeline import metrics, models
-from pipeline.metrics import NOT_REPORTED, pct
-
-COUNT_COLUMNS = models.COUNT_COLUMNS
-NULLABLE_COUNTS = metrics.NULLABLE
-SCOPES = (
-    ("scope_cross_province", "跨省"),
-    ("scope_cross_city", "省内跨市"),
-    ("scope_cross_county", "市内跨县"),
-    ("scope_within_county", "县内"),
+from pipeline.report_draft import problems_section, suggestions_section, worst_units  # noqa: F401
+from pipeline.report_model import (  # noqa: F401  (re-exported)
+    COUNT_COLUMNS,
+    DRAFT_NOTE,
+    NOT_REPORTED,
+    SCOPES,
+    Scope,
+    Section,
+    Totals,
+    census_point,
+    count_cover,
+    count_text,
+    extra_section,
+    from_row,
+    numbered,
+    rate_cover,
+    rate_text,
+    share_of,
+    stat_point,
+    totals,
+)
+from pipeline.report_tables import (  # noqa: F401  (re-exported)
+    COMPARISON_HEADERS,
+    TABLE_COLUMNS,
+    change_headers,
+    change_rows,
+    comparison_rows,
+    order_units,
+    table_rows,
+    totals_of,
 )
 
+# Every change against the previous census is over the branches present in both waves
+# (metric_sql.comparison_sql), and says so.
+COMPARED = "按两次均报送的支部计"
 
-@dataclass(frozen=True)
-class Totals:
-    """Metric counts summed over townships. members_total only over townships that gave one,
-    and outflow_counted is the outflow of exactly those townships: the share's numerator.
-    A count no township reported (its register field missing) is None, never 0; `covered`
-    says how many of `units` (乡镇, or 支部 for one township) each such count covers."""
-
-    counts: dict[str, int | None]
-    members_total: int | None
-    outflow_counted: int
-    townships: tuple[str, ...]
-    townships_with_total: int
-    covered: dict[str, int] = field(default_factory=dict)
-    units: int = 0
-    unit_word: str = "乡镇"
-
-    def __getitem__(self, key: str) -> int | None:
-        value = self.counts.get(key, 0)
-        return value
-
-    @property
-    def outflow_share(self) -> float | None:
-        return pct(self.outflow_counted, self.members_total)
-
-    def rate(self, key: str) -> float | None:
-        """A count's share of the outflow of the units that reported it (the catalogue's base)."""
-        base = metrics.METRICS[key].base if key in metrics.METRICS else None
-        den = self[base] if base else None
-        # rows written before bases existed carry the count with outflow as its base
-        return pct(self[key], self["outflow"] if den is None else den)
-
-    def coverage(self, key: str) -> str:
-        """'（5个乡镇填报）' when the count covers fewer units than the total holds."""
-        if key not in self.covered or self[key] is None or self.covered[key] >= self.units:
-            return ""
-        return f"（{self.covered[key]}个{self.unit_word}填报）"
-
-
-def _int(value) -> int | None:
-    return None if value is None or value != value else int(value)  # NaN != NaN
-
-
-def _sum(values: list[int | None]) -> int | None:
-    known = [v for v in values if v is not None]
-    return sum(known) if known else None
-
-
-def totals(rows: Iterable[dict]) -> Totals:
-    rows = list(rows)
-    counts = {
-        c: _sum([_int(r.get(c)) for r in rows])
-        if c in NULLABLE_COUNTS or c.endswith("_base")
-        else sum(_int(r.get(c)) or 0 for r in rows)
-        for c in COUNT_COLUMNS
-    }
-    with_total = [r for r in rows if _int(r.get("members_total")) is not None]
-    if len(rows) == 1 and "branches" in rows[0]:
-        # one township: coverage is counted in its branches
-        row = rows[0]
-        covered = {c: _int(row.get(f"{c}_branches")) or 0 for c in NULLABLE_COUNTS}
-        units, word = _int(row.get("branches")) or 0, "支部"
-    else:
-        covered = {c: sum(_int(r.get(c)) is not None for r in rows) for c in NULLABLE_COUNTS}
-        units, word = len(rows), "乡镇"
-    return Totals(
-        counts=counts,
-        members_total=sum(_int(r["members_total"]) for r in with_total) if with_total else None,
-        outflow_counted=sum(_int(r.get("outflow")) or 0 for r in with_total),
-        townships=tuple(sorted({r["township"] for r in rows if r.get("township")})),
-        townships_with_total=len(with_total),
-        covered=covered,
-        units=units,
-        unit_word=word,
-    )
-
-
-def comparison_totals(row: dict) -> Totals:
-    """One side of `metric_sql.comparison_sql` (the compared branches) as Totals."""
-    counts = {c: _int(row.get(c)) for c in COUNT_COLUMNS}
-    total = _int(row.get("members_total"))
-    return Totals(
-        counts=counts,
-        members_total=total,
-        outflow_counted=_int(row.get("outflow_counted")) or 0,
-        townships=(),
-        townships_with_total=0,
-    )
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What the report covers, as read from the warehouse."""
-
-    name: str  # 苍南县 or xx镇
-    wave: str
-    is_county: bool
-    branches: int
-    files: int
-    rejected_rows: int
-    as_of: str | None = None
-
-
-@dataclass
-class Section:
-    heading: str
-    paragraphs: list[str] = field(default_factory=list)
-
-
-def _month_end(wave: str) -> str:
-    year, month = (int(x) for x in wave.split("-")[:2])
-    return f"{year}年{month}月{calendar.monthrange(year, month)[1]}日"
+# ------------------------------------------------------------------------------ wording
 
 
 def title(scope: Scope) -> str:
-    return f"{scope.name}流动党员普查分析报告（{wave_label(scope.wave)}）"
+    return f"关于{scope.name}{wave_label(scope.wave)}流动党员普查情况的报告"
 
 
-def _share_of(n: int, total: int) -> str:
-    return fmt_pct(pct(n, total))
+def lead(scope: Scope) -> list[str]:
+    who = "全县各乡镇（街道）" if scope.is_county else scope.name
+    return [
+        f"根据流动党员管理工作安排，{wave_label(scope.wave)}对{who}流动党员开展了集中普查。"
+        "现将普查情况报告如下。",
+        stat_point(scope.wave, scope.as_of),
+    ]
 
 
 def scope_section(scope: Scope, cur: Totals) -> Section:
     where = f"{scope.name}{len(cur.townships)}个乡镇（街道）" if scope.is_county else scope.name
     back = f"（其中已返乡{cur['returnees']}名）" if cur["returnees"] else ""
     text = (
-        f"本报告依据{wave_label(scope.wave)}流动党员普查数据，范围为{where}的{scope.branches}个党支部，"
-        f"共{scope.files}份普查表，登记流动党员{cur['registered']}名{back}。"
+        f"本次普查范围为{where}的{scope.branches}个党支部，共收到普查表{scope.files}份，"
+        f"登记流动党员{cur['registered']}名{back}。"
     )
     if scope.is_county and len(cur.townships) <= 12:
         text += f"报送乡镇：{'、'.join(cur.townships)}。"
     n = len(cur.townships)
     if cur.members_total is None:
         text += "各单位均未报送支部党员总数，暂不计算流出党员占党员总数的比例。"
-    elif cur.townships_with_total < n:
+    elif scope.is_county and cur.townships_with_total < n:
         text += (
             f"其中{cur.townships_with_total}个乡镇报送了支部党员总数（合计{cur.members_total}名），"
             "流出党员占比按这些乡镇计算。"
@@ -170,10 +92,7 @@ def scope_section(scope: Scope, cur: Totals) -> Section:
             f"另有{scope.rejected_rows}行登记数据因信息有误未能入库，已生成问题清单退回更正，"
             "不计入本报告统计。"
         )
-    paragraphs = [text]
-    stat = f"统计时点：{wave_label(scope.wave)}普查（截至{_month_end(scope.wave)}）"
-    paragraphs.append(stat + (f"；数据更新于{scope.as_of}。" if scope.as_of else "。"))
-    return Section("一、普查范围", paragraphs)
+    return Section("普查范围", [text], key="scope")
 
 
 def outflow_section(
@@ -183,28 +102,28 @@ def outflow_section(
     prev_wave: str | None,
     cur_common: Totals | None = None,
 ) -> Section:
-    outflow = cur["outflow"]
+    outflow = cur.n("outflow")
     text = f"{scope.name}现有流出党员{outflow}名"
     share = cur.outflow_share
     if share is None:
         text += "（未报送党员总数，暂不计算占比）"
     else:
         text += f"，占党员总数的{fmt_pct(share)}"
-        if cur.townships_with_total < len(cur.townships):
+        if scope.is_county and cur.townships_with_total < len(cur.townships):
             text += f"（按报送了党员总数的{cur.townships_with_total}个乡镇计）"
     if outflow == 0:
-        return Section("二、流出党员基本情况", [text + "。"])
+        return Section("流出党员总体情况", [text + "。"], key="outflow")
     bits = []
     for i, (key, label) in enumerate(SCOPES):
-        n = cur[key]
+        n = cur.n(key)
         if i == 0:
-            bits.append(f"其中{label}流动党员{n}名，占流动党员总数的{_share_of(n, outflow)}")
+            bits.append(f"其中{label}流动党员{n}名，占流动党员总数的{share_of(n, outflow)}")
         else:
-            bits.append(f"{label}流动党员{n}名，占{_share_of(n, outflow)}")
+            bits.append(f"{label}流动党员{n}名，占{share_of(n, outflow)}")
     if cur["scope_unknown"]:
         bits.append(
             f"另有{cur['scope_unknown']}名流入地不详或无法识别，"
-            f"占{_share_of(cur['scope_unknown'], outflow)}"
+            f"占{share_of(cur['scope_unknown'], outflow)}"
         )
     text += "，" + "；".join(bits) + "。"
     long_term = cur["long_term"]
@@ -217,10 +136,14 @@ def outflow_section(
         )
     if prev is not None and prev_wave:
         common = cur_common if cur_common is not None else cur
-        diff = (common["outflow"] or 0) - (prev["outflow"] or 0)
+        before, now = prev.n("outflow"), common.n("outflow")
+        diff = now - before
         move = f"增加{diff}名" if diff > 0 else f"减少{-diff}名" if diff < 0 else "持平"
-        second += f"与{wave_label(prev_wave)}普查相比（按两次均报送的支部计），流出党员{move}。"
-    return Section("二、流出党员基本情况", [text, second])
+        second += (
+            f"与{wave_label(prev_wave)}普查相比（{COMPARED}），流出党员{move}"
+            f"（{before}名→{now}名）。"
+        )
+    return Section("流出党员总体情况", [text, second], key="outflow")
 
 
 def _points(now: float | None, before: float | None) -> str:
@@ -230,24 +153,98 @@ def _points(now: float | None, before: float | None) -> str:
     return f"{'上升' if d > 0 else '下降'}{abs(d):.2f}个百分点"
 
 
+def comparison_section(
+    cur: Totals, prev: Totals | None, prev_wave: str | None, cur_common: Totals | None = None
+) -> Section:
+    """The changes against the previous census, over the branches present in both waves
+    (`cur_common`); a count either wave did not report is left out, not read as 0."""
+    if prev is None or not prev_wave:
+        return Section(
+            "与上次普查对比",
+            ["此前没有可比的普查数据，本次普查作为今后比较的基数。"],
+            key="compare",
+        )
+    common = cur_common if cur_common is not None else cur
+    moves = []
+    for key, label in (
+        ("outflow", "流出党员"),
+        ("long_term", "长期在外党员"),
+        ("lost_contact", "失联党员"),
+    ):
+        if common[key] is None or prev[key] is None:
+            continue
+        d = common[key] - prev[key]
+        moves.append(
+            f"{label}{'增加' if d > 0 else '减少' if d < 0 else '持平'}"
+            + (f"{abs(d)}名" if d else "")
+        )
+    rates = []
+    for key, label in (("lost_contact", "失联率"), ("certified", "持证率")):
+        now, before = common.rate(key), prev.rate(key)
+        if common[key] is not None and prev[key] is not None and None not in (now, before):
+            rates.append(f"{label}由{fmt_pct(before)}变为{fmt_pct(now)}，{_points(now, before)}")
+    text = (
+        f"与{wave_label(prev_wave)}普查相比（{COMPARED}），"
+        + "，".join(moves + rates)
+        + "（详见表1）。"
+    )
+    return Section("与上次普查对比", [text], key="compare")
+
+
+def destination_section(
+    scope: Scope,
+    cur: Totals,
+    provinces: Sequence[tuple[str, int]],
+    cities: Sequence[tuple[str, int]],
+    home_province: str,
+) -> Section:
+    """Where members went: provinces (home province apart), then the leading cities.
+    provinces/cities: (name, outflow), largest first, as the destination queries return them."""
+    outflow = cur.n("outflow")
+    if not outflow or not provinces:
+        return Section("流向分布", ["所选范围内暂无可定位流入地的流出党员。"], key="destination")
+    located = sum(n for _p, n in provinces)
+    home = sum(n for p, n in provinces if p == home_province)
+    away = [(p, n) for p, n in provinces if p != home_province]
+    text = f"从流入省份看，{scope.name}流出党员分布在{len(provinces)}个省（区、市）。"
+    if home:
+        text += f"留在{home_province}的{home}名，占流出党员的{share_of(home, outflow)}；"
+    if away:
+        out_n = located - home
+        lead_ = "、".join(f"{p}（{n}名，占{share_of(n, outflow)}）" for p, n in away[:3])
+        text += f"流入省外的{out_n}名，占{share_of(out_n, outflow)}，主要流入{lead_}。"
+    else:
+        text = text.rstrip("；") + "，无流入省外的党员。"
+    unknown = outflow - located
+    if unknown > 0:
+        text += f"另有{unknown}名流入地不详或未能识别到省份。"
+    paragraphs = [text]
+    if cities:
+        top = list(cities[:5])
+        top_n = sum(n for _c, n in top)
+        listing = "、".join(f"{c}（{n}名，占{share_of(n, outflow)}）" for c, n in top)
+        paragraphs.append(
+            f"从流入城市看，流出党员最多的{len(top)}个城市依次为{listing}，"
+            f"合计{top_n}名，占流出党员的{share_of(top_n, outflow)}。"
+        )
+    return Section("流向分布", paragraphs, key="destination")
+
+
 def contact_section(
     cur: Totals, prev: Totals | None, prev_wave: str | None, cur_common: Totals | None = None
 ) -> Section:
-    outflow = cur["outflow"]
+    outflow = cur.n("outflow")
     lost = cur["lost_contact"]
     common = cur_common if cur_common is not None else cur
     if lost is None:
         text = f"失联党员{NOT_REPORTED}（各单位未填报联系状态）"
     else:
-        text = (
-            f"失联党员{lost}名{cur.coverage('lost_contact')}，"
-            f"失联率{fmt_pct(cur.rate('lost_contact'))}"
-        )
+        text = f"失联党员{count_cover(cur, 'lost_contact')}，失联率{rate_text(cur, 'lost_contact')}"
         before = prev.rate("lost_contact") if prev is not None else None
         now = common.rate("lost_contact")
         if before is not None and now is not None:
             text += (
-                f"，较{wave_label(prev_wave)}普查（按两次均报送的支部计，{fmt_pct(before)}）"
+                f"，较{wave_label(prev_wave)}普查（{COMPARED}，{fmt_pct(before)}）"
                 f"{_points(now, before)}"
             )
         elif outflow:
@@ -258,15 +255,15 @@ def contact_section(
         if risk is None:
             text += f"失联风险党员{NOT_REPORTED}（未填报最近联系时间）"
         else:
-            text += f"超过180天未联系、尚未列为失联的党员{risk}名{cur.coverage('at_risk')}" + (
+            text += f"超过180天未联系、尚未列为失联的党员{count_cover(cur, 'at_risk')}" + (
                 "，存在失联风险，需尽快联系核实" if risk else ""
             )
         if two is None:
             text += f"；“两不管”党员{NOT_REPORTED}（未填报流入地党组织）。"
         else:
             text += (
-                f"；既未纳入流入地党组织管理、又超过180天未联系的“两不管”党员{two}名"
-                f"{cur.coverage('two_nots')}（与失联、失联风险党员有重叠）。"
+                "；既未纳入流入地党组织管理、又超过180天未联系的“两不管”党员"
+                f"{count_cover(cur, 'two_nots')}（与失联、失联风险党员有重叠）。"
             )
     manage = ""
     if outflow:
@@ -276,24 +273,24 @@ def contact_section(
             ("certified", "持《流动党员活动证》", "持证率"),
         ):
             if cur[key] is None:
-                bits.append(f"{words}{NOT_REPORTED}")
+                # the rate is named too: a reader looks for 持证率 and finds 未填报, not 0.00%
+                rate = f"，{rate_word}{NOT_REPORTED}" if rate_word == "持证率" else ""
+                bits.append(f"{words}{NOT_REPORTED}{rate}")
             else:
-                bits.append(
-                    f"{words}{cur[key]}名{cur.coverage(key)}，{rate_word}{fmt_pct(cur.rate(key))}"
-                )
+                bits.append(f"{words}{count_cover(cur, key)}，{rate_word}{rate_text(cur, key)}")
         manage = "；".join(bits) + "。"
-    return Section("三、联系与管理", [p for p in (text, manage) if p])
+    return Section("联系与管理", [p for p in (text, manage) if p], key="contact")
 
 
 def returnee_section(cur: Totals) -> Section:
     returnees = cur["returnees"]
     if not returnees:
-        return Section("四、返乡创业", ["本次普查登记的党员中暂无返乡党员。"])
+        return Section("返乡创业", ["本次普查登记的党员中暂无返乡党员。"], key="returnee")
     text = (
-        f"已返乡党员{returnees}名，其中返乡创办企业（创业项目）{cur['enterprises']}个，"
-        f"带动就业{cur['jobs_created']}人。"
+        f"已返乡党员{returnees}名，其中返乡创办企业（创业项目）{count_text(cur['enterprises'], '个')}，"
+        f"带动就业{count_text(cur['jobs_created'], '人')}。"
     )
-    return Section("四、返乡创业", [text])
+    return Section("返乡创业", [text], key="returnee")
 
 
 def sections(
@@ -302,69 +299,42 @@ def sections(
     prev: Totals | None = None,
     prev_wave: str | None = None,
     cur_common: Totals | None = None,
+    *,
+    provinces: Sequence[tuple[str, int]] = (),
+    cities: Sequence[tuple[str, int]] = (),
+    home_province: str = "",
+    units: Sequence[tuple[str, Totals]] = (),
+    unit_label: str = "乡镇",
+    branches: Sequence[tuple[str, Totals]] = (),
+    extra: Sequence[Section] = (),
 ) -> list[Section]:
-    """Every analysis section in reading order. Changes compare `cur_common` (this wave over
-    the branches present in both waves) with `prev`."""
+    """Every section in reading order. Changes compare `cur_common` (this wave over the
+    branches present in both waves) with `prev`. `extra`: sections other features add (e.g. a
+    short 督办 paragraph from `extra_section`), placed after 返乡创业 and before 存在问题."""
+    basics = Section(
+        "基本情况",
+        children=[
+            scope_section(scope, cur),
+            outflow_section(scope, cur, prev, prev_wave, cur_common),
+            comparison_section(cur, prev, prev_wave, cur_common),
+        ],
+    )
     return [
-        scope_section(scope, cur),
-        outflow_section(scope, cur, prev, prev_wave, cur_common),
+        basics,
+        destination_section(scope, cur, provinces, cities, home_province),
         contact_section(cur, prev, prev_wave, cur_common),
         returnee_section(cur),
+        *extra,
+        problems_section(scope, cur, units, unit_label, branches or units),
+        suggestions_section(scope, cur, units, unit_label, branches or units),
     ]
 
 
-def _shown(value: int | None) -> str:
-    return NOT_REPORTED if value is None else str(value)
-
-
-def _shown_rate(t: Totals, key: str) -> str:
-    """A rate cell: 未填报, or the rate and, for a partly reported total, its coverage."""
-    return NOT_REPORTED if t[key] is None else fmt_pct(t.rate(key)) + t.coverage(key)
-
-
-# Appendix table: (header, value of a row's Totals) in column order.
-TABLE_COLUMNS: tuple[tuple[str, object], ...] = (
-    ("党员总数", lambda t: "—" if t.members_total is None else str(t.members_total)),
-    ("流出党员", lambda t: str(t["outflow"])),
-    ("占党员总数", lambda t: fmt_pct(t.outflow_share)),
-    ("跨省", lambda t: str(t["scope_cross_province"])),
-    ("省内跨市", lambda t: str(t["scope_cross_city"])),
-    ("市内跨县", lambda t: str(t["scope_cross_county"])),
-    ("县内", lambda t: str(t["scope_within_county"])),
-    ("流入地不详", lambda t: str(t["scope_unknown"])),
-    ("长期在外", lambda t: _shown(t["long_term"])),
-    ("失联", lambda t: _shown(t["lost_contact"])),
-    ("失联率", lambda t: _shown_rate(t, "lost_contact")),
-    ("持证率", lambda t: _shown_rate(t, "certified")),
-    ("返乡", lambda t: str(t["returnees"])),
-    ("创业", lambda t: str(t["enterprises"])),
-    ("带动就业", lambda t: str(t["jobs_created"])),
+NOTES = (
+    "说明：流出党员指登记在册且尚未返乡的党员；流出党员占比＝流出党员÷党员总数（支部情况表）；"
+    "流动范围各项占比以流出党员总数为分母；长期在外指截至普查月末外出满365天；"
+    "失联率＝联系状态为失联的流出党员÷填报联系状态的单位的流出党员；"
+    "“两不管”指未纳入流入地党组织管理且超过180天未联系；"
+    "“未填报”指报送的表格中没有该项所需的列，不计为0，也不计入比例和变化；"
+    "与上次普查比较均按两次均报送的支部计；百分比保留两位小数（四舍五入）。"
 )
-
-
-def table_rows(units: list[tuple[str, Totals]], total_label: str | None) -> list[list[str]]:
-    """One row per unit, plus a total row when there is more than one unit."""
-    rows = [[name, *(fn(t) for _h, fn in TABLE_COLUMNS)] for name, t in units]
-    if total_label and len(units) > 1:
-        merged = totals_of([t for _n, t in units])
-        rows.append([total_label, *(fn(merged) for _h, fn in TABLE_COLUMNS)])
-    return rows
-
-
-def totals_of(parts: list[Totals]) -> Totals:
-    with_total = [t for t in parts if t.members_total is not None]
-    return Totals(
-        counts={
-            c: _sum([t[c] for t in parts])
-            if c in NULLABLE_COUNTS or c.endswith("_base")
-            else sum(t[c] or 0 for t in parts)
-            for c in COUNT_COLUMNS
-        },
-        members_total=sum(t.members_total for t in with_total) if with_total else None,
-        outflow_counted=sum(t.outflow_counted for t in parts),
-        townships=tuple(sorted({n for t in parts for n in t.townships})),
-        townships_with_total=sum(t.townships_with_total for t in parts),
-        covered={c: sum(t[c] is not None for t in parts) for c in NULLABLE_COUNTS},
-        units=len(parts),
-        unit_word=parts[0].unit_word if len(parts) == 1 else "乡镇",
-    )

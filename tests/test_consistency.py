@@ -197,8 +197,9 @@ def _bars(fig: dict, name_start: str | None = None) -> dict[str, float | None]:
             import numpy as np
 
             values = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+        # vertical bars wrap long unit names over lines (<br>): the unit is the name itself
         return {
-            str(u): (None if v is None or v != v else float(v))
+            str(u).replace("<br>", ""): (None if v is None or v != v else float(v))
             for u, v in zip(units, list(values), strict=True)
         }
     raise AssertionError(f"no bar trace {name_start!r}")

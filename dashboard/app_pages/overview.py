@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, narrative, queries, ui
+from dashboard import charts, narrative, queries, report_block, ui
 from dashboard.chart_base import wave_label
 from pipeline import metric_sql
 
@@ -99,3 +99,6 @@ ui.chart(
     key="overview_trend",
     name=f"{ctx.scope}_历次普查趋势",
 )
+
+# The Word report and every chart of the selection in one ZIP, for every role (issue #16).
+report_block.render(f)
