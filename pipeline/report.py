@@ -23,6 +23,7 @@ from dashboard.chart_base import ChartContext, wave_label
 from dashboard.chart_package import analysis_charts
 from dashboard.queries_base import Filters, scoped
 from pipeline import config, metric_sql
+from pipeline.duty_text import duty_paragraph
 from pipeline.report_charts import REPORT_KEYS, render_png
 from pipeline.report_docx import (
     add_body,
@@ -46,6 +47,7 @@ from pipeline.report_text import (
     change_headers,
     change_rows,
     comparison_rows,
+    extra_section,
     from_row,
     lead,
     numbered,
@@ -323,6 +325,16 @@ _TOPIC_SECTION = {
 }
 
 
+def duty_section(db_path: Path | str, wave: str, township: str | None) -> Section:
+    """督办事项: each duty rule's count for the report's scope (one township, or the county)."""
+    con = connect_readonly(db_path)
+    try:
+        text = duty_paragraph(con, wave, [township] if township else None)
+    finally:
+        con.close()
+    return extra_section("督办事项", [text])
+
+
 def build_report(
     db_path: Path | str,
     wave: str,
@@ -333,8 +345,10 @@ def build_report(
     issued: date | None = None,
 ) -> bytes:
     """The report as .docx bytes. Raises ReportError when the wave (or township) has no data
-    or the account may not report on it. `extra`: sections other features add (督办 …)."""
+    or the account may not report on it. `extra`: sections other features add; the duty
+    paragraph (督办事项, issue #17) is always one of them."""
     data = load_report_data(db_path, wave, township, access)
+    extra = (duty_section(db_path, wave, township), *extra)
     scope = data.scope
     doc = new_document()
     add_title(doc, title(scope))

@@ -120,6 +120,8 @@ def test_seed_report_has_the_figures_and_the_charts(seed_report):
         assert figure in text, figure
     assert "统计时点：2022年4月普查（截至2022年4月30日）" in text
     assert "数据截至" not in text
+    # the duty paragraph (issue #17) is part of every report, counted for the report's scope
+    assert "督办事项" in text and "本次普查共有" in text and "失联满6个月" in text
     assert (
         "60个党支部" in text
     )  # branches from the summary sheet count, not only those with members
