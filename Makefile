@@ -51,11 +51,11 @@ BENCH := .bench
 bench: setup ## 性能基准（不是测试）：入库速度与内存、各页面查询耗时；10万/100万/1000万行规模写入 docs/benchmarks.md
 	@# Each step prints whether its floors are met; a miss must not skip the steps after it.
 	rm -rf $(BENCH) && mkdir -p $(BENCH)
-	-$(PY) -m pipeline.bench_floors --json $(BENCH)/floors.json  # issue 18: each ratio against its floor
+	-$(PY) -m pipeline.bench.floors --json $(BENCH)/floors.json  # issue 18: each ratio against its floor
 	$(PY) -m pipeline demo --out $(BENCH)/raw > /dev/null
 	CENSUS_SECRET_FILE=$(BENCH)/secret.key $(PY) -m pipeline ingest $(BENCH)/raw --db $(BENCH)/demo.duckdb > /dev/null
 	-$(PY) -m dashboard.bench_pages --db $(BENCH)/demo.duckdb --scale 1000000
-	-$(PY) -m pipeline.bench_scale --floors $(BENCH)/floors.json  # 10万/100万/1000万行：入库、页面、内存、导出，连同速度底线写入 docs/benchmarks.md
+	-$(PY) -m pipeline.bench.scale --floors $(BENCH)/floors.json  # 10万/100万/1000万行：入库、页面、内存、导出，连同速度底线写入 docs/benchmarks.md
 
 lint: setup ## ruff 检查
 	.venv/bin/ruff check .

@@ -2,11 +2,11 @@
 
 The contract other pages rely on (keep these names):
 
-- `st.session_state["census_token"]`: the session token from `pipeline.accounts.create_session`.
+- `st.session_state["census_token"]`: the session token from `pipeline.access.accounts.create_session`.
   It is the only thing the app trusts: every rerun re-validates it (`validate_session`), so an
   expired, idle, signed-out or disabled session ends at the next click.
-- `st.session_state["census_user"]`: the `pipeline.accounts.User`, and
-  `st.session_state["census_scope"]`: its `pipeline.scope.Scope`. Both are *derived* from the
+- `st.session_state["census_user"]`: the `pipeline.access.accounts.User`, and
+  `st.session_state["census_scope"]`: its `pipeline.access.scope.Scope`. Both are *derived* from the
   validated token on every rerun (a role change applies at once); writing them without a valid
   token signs nobody in.
 
@@ -25,10 +25,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import http_guard
-from pipeline import accounts, config
-from pipeline.accounts import User
-from pipeline.passwords import AccountError
-from pipeline.scope import Scope
+from pipeline import config
+from pipeline.access import accounts
+from pipeline.access.accounts import User
+from pipeline.access.passwords import AccountError
+from pipeline.access.scope import Scope
 
 TOKEN_KEY = "census_token"
 USER_KEY = "census_user"

@@ -3,7 +3,7 @@ queries within 300 ms, median, on a 1,000,000-member warehouse).
 
     python -m dashboard.bench_pages --db FILE [--repeats 7] [--json]
 
-`PAGE_QUERIES` lists what each page runs, so `make bench` (pipeline/bench.py) can call
+`PAGE_QUERIES` lists what each page runs, so `make bench` (pipeline/bench/ratio.py) can call
 `time_pages()` too. `--scale N` first writes a copy of the warehouse with its members
 replicated to about N rows (more townships and branches) and rebuilds the marts.
 """
@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from dashboard import queries as q
-from dashboard import queries_quality as qq
-from dashboard.queries_base import Filters
+from pipeline.queries import analysis as q
+from pipeline.queries import quality as qq
+from pipeline.queries.base import Filters
 
 # Page → queries it runs (sidebar queries included on every page). `UNITS` stands for the
 # per-unit breakdown: by township in the county view, by branch once a township is chosen.
@@ -87,7 +87,7 @@ def _views(con) -> list[Filters]:
 
 def time_pages(db: Path, repeats: int = 7) -> dict[str, dict[str, float]]:
     """Median and max milliseconds per page (all its queries, both views, no cache)."""
-    from pipeline import warehouse
+    from pipeline.warehouse import store as warehouse
 
     con = warehouse.connect_readonly(db)
     try:
@@ -111,7 +111,8 @@ def scale_copy(db: Path, rows: int, out: Path) -> Path:
     """A copy of `db` whose current members are replicated to about `rows`: copy k lands
     in township '<name><k mod 6>' (a county's couple of dozen townships, each larger) with
     its own ID hashes, so marts and transitions do real work."""
-    from pipeline import models, warehouse
+    from pipeline.warehouse import models
+    from pipeline.warehouse import store as warehouse
 
     shutil.copyfile(db, out)
     con = warehouse.connect(out)

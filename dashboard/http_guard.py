@@ -17,7 +17,7 @@ middleware in front of Streamlit's own:
   never signed in hold no memory.
 - **Metrics.** `/_stcore/metrics` is not served (it has no sign-in of its own).
 
-Nothing here imports the app's pages; `pipeline.accounts` is the one judge of a token.
+Nothing here imports the app's pages; `pipeline.access.accounts` is the one judge of a token.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def _cookies(scope) -> dict[str, str]:
 
 
 def _user_for(token: str | None):
-    from pipeline import accounts
+    from pipeline.access import accounts
 
     return accounts.validate_session(token) if token else None
 
@@ -256,7 +256,7 @@ def path_root(path: str) -> str:
 
 
 def _may_upload(user) -> bool:
-    from pipeline import accounts
+    from pipeline.access import accounts
 
     return accounts.scope_for(user).may_upload and not user.must_change_password
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.scope import Scope
+from pipeline.access.scope import Scope
 
 HERE = Path(__file__).resolve().parent
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, exports, ui
-from dashboard.chart_base import ChartContext, wave_label
-from dashboard.chart_package import analysis_charts, package
-from dashboard.queries_base import Filters, scoped
+from dashboard import auth, ui
 from pipeline import config
-from pipeline.report import ReportError, build_report, county_name
-from pipeline.warehouse import connect_readonly
+from pipeline.charts import export as exports
+from pipeline.charts.base import ChartContext, wave_label
+from pipeline.charts.package import analysis_charts, package
+from pipeline.queries.base import Filters, scoped
+from pipeline.reports.word import ReportError, build_report, county_name
+from pipeline.warehouse.store import connect_readonly
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _REPORT = "overview_report"  # (key, file name, bytes) of the last report built

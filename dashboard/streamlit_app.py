@@ -19,8 +19,9 @@ if str(ROOT) not in sys.path:
 import duckdb  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from dashboard import auth, exports, navigation, ui  # noqa: E402
+from dashboard import auth, navigation, ui  # noqa: E402
 from dashboard.navigation import PageSpec  # noqa: E402
+from pipeline.charts import export as exports  # noqa: E402
 
 st.set_page_config(page_title="流动党员普查分析", page_icon="📊", layout="wide")
 

@@ -23,11 +23,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import auth, exports, http_guard, labels
-from dashboard.chart_base import ChartContext, wave_label
-from dashboard.queries_base import Filters, for_scope, is_member_level, scoped
-from pipeline import accounts, config, metrics, models, warehouse
-from pipeline.scope import Scope
+from dashboard import auth, http_guard
+from pipeline import config
+from pipeline.access import accounts
+from pipeline.access.scope import Scope
+from pipeline.charts import export as exports
+from pipeline.charts import labels
+from pipeline.charts.base import ChartContext, wave_label
+from pipeline.queries.base import Filters, for_scope, is_member_level, scoped
+from pipeline.warehouse import metrics, models
+from pipeline.warehouse import store as warehouse
 
 ALL_TOWNSHIPS = "全县"
 ALL_BRANCHES = "全部支部"
@@ -206,7 +211,7 @@ def empty_state(message: str | None = None) -> None:
 def sidebar(granted: Scope) -> Filters:
     """The global filters, built on the user's scope; every page reads them through
     `current_filters()`. A township account's township is fixed."""
-    from dashboard import queries
+    from pipeline.queries import analysis as queries
 
     scope = for_scope(granted)
     st.sidebar.markdown("### 筛选条件")
@@ -307,7 +312,7 @@ def with_stat_point(df: pd.DataFrame, f: Filters | None = None) -> pd.DataFrame:
 
 
 def context(f: Filters | None = None) -> ChartContext:
-    from dashboard import queries
+    from pipeline.queries import analysis as queries
 
     f = f or current_filters()
     # The footnote: when this wave's data last changed (an upload for another wave does not

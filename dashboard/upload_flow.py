@@ -2,7 +2,7 @@
 
 Files come in as (name, bytes) pairs, exactly what the browser sent. Nothing is written to
 data/raw/ or the warehouse until `confirm`: the dry run copies the uploads into a private
-temporary folder and runs `pipeline.uploads.preview`, which ingests into a throwaway copy of
+temporary folder and runs `pipeline.intake.uploads.preview`, which ingests into a throwaway copy of
 the warehouse.
 """
 
@@ -16,16 +16,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import audit, config, mappings, uploads
-from pipeline.fixlist import FixlistError, find_raw, fixlist_for, fixlist_name
-from pipeline.fixlist_scope import build_scoped_fixlist
-from pipeline.header_rules import header_key
-from pipeline.headers import SYNONYMS
-from pipeline.ingest import FileResult, ingest_paths
-from pipeline.schemas import FIELD_LABELS as SCHEMA_FIELD_LABELS
-from pipeline.scope import Scope
-from pipeline.uploads import FilePreview, UploadRefused
-from pipeline.warehouse import warehouse_version
+from pipeline import config
+from pipeline.access import audit
+from pipeline.access.scope import Scope
+from pipeline.clean.schemas import FIELD_LABELS as SCHEMA_FIELD_LABELS
+from pipeline.ingest.batch import FileResult, ingest_paths
+from pipeline.ingest.fixlist import FixlistError, find_raw, fixlist_for, fixlist_name
+from pipeline.ingest.fixlist_scope import build_scoped_fixlist
+from pipeline.intake import uploads
+from pipeline.intake.uploads import FilePreview, UploadRefused
+from pipeline.parse import mappings
+from pipeline.parse.header_rules import header_key
+from pipeline.parse.headers import SYNONYMS
+from pipeline.warehouse.store import warehouse_version
 
 ACCEPTED_TYPES = ["xlsx", "xlsm", "xls", "csv", "txt"]
 
@@ -214,7 +217,7 @@ def scoped_fixlist(
 ) -> tuple[str, bytes, int]:
     """(download name, .xlsx, member rows in it) as `scope` may have it: its townships' rows
     only, personal fields as its role sees them (what every download from the app gets)."""
-    from pipeline.fixlist import load_problems
+    from pipeline.ingest.fixlist import load_problems
 
     db = db or config.db_path()
     digest, name, _problems = load_problems(db, file_hash)

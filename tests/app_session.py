@@ -19,8 +19,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from pipeline import accounts
-from pipeline.accounts import User
+from pipeline.access import accounts
+from pipeline.access.accounts import User
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py")
 PASSWORD = "Census-test-2024"

@@ -141,7 +141,7 @@ def samples_db(tmp_path_factory, truth):
     """A warehouse built once from ../shared/samples (tests must not write to it)."""
     import os
 
-    from pipeline.ingest import ingest_paths
+    from pipeline.ingest.batch import ingest_paths
 
     folder = tmp_path_factory.mktemp("samples_db")
     os.environ.setdefault("CENSUS_SECRET_FILE", str(folder / "secret.key"))

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import models, warehouse
+from pipeline.warehouse import models
+from pipeline.warehouse import store as warehouse
 
 COLUMNS = [
     "member_key",

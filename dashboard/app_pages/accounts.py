@@ -1,6 +1,6 @@
 """账号管理 (administrators only): list, add, disable/enable, reset password, audit log.
 
-Every change goes through `pipeline.accounts`, which checks the rules (role and township,
+Every change goes through `pipeline.access.accounts`, which checks the rules (role and township,
 password strength, at least one administrator) and writes the audit log itself. A password
 the system generates is shown once, on the next screen, and never again.
 """
@@ -12,11 +12,12 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, queries, ui
-from dashboard.queries_base import Filters
-from pipeline import accounts, audit
-from pipeline.passwords import AccountError, generate_password
-from pipeline.scope import ROLE_LABELS
+from dashboard import auth, ui
+from pipeline.access import accounts, audit
+from pipeline.access.passwords import AccountError, generate_password
+from pipeline.access.scope import ROLE_LABELS
+from pipeline.queries import analysis as queries
+from pipeline.queries.base import Filters
 
 granted = auth.require("may_manage_accounts")
 me = auth.user()

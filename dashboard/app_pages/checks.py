@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, queries_check, ui
-from dashboard.chart_base import wave_label
+from dashboard import auth, ui
+from pipeline.charts.base import wave_label
+from pipeline.queries import checks as queries_check
 
 LABELS = {
     "list": "核对结果",

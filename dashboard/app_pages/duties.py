@@ -6,10 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, exports, queries_duty, ui
-from dashboard.chart_base import wave_label
-from pipeline.duty_export import branch_workbook, chinese
-from pipeline.duty_rules import NOT_ASSESSED
+from dashboard import auth, ui
+from pipeline.charts import export as exports
+from pipeline.charts.base import wave_label
+from pipeline.duties.export import branch_workbook, chinese
+from pipeline.duties.rules import NOT_ASSESSED
+from pipeline.queries import duty as queries_duty
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, queries, ui
+from dashboard import ui
 from pipeline import config
+from pipeline.charts import units as charts
+from pipeline.queries import analysis as queries
 
 f = ui.current_filters()
 ctx = ui.context(f)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, charts, queries, ui
-from pipeline import metrics
+from dashboard import auth, ui
+from pipeline.charts import units as charts
+from pipeline.queries import analysis as queries
+from pipeline.warehouse import metrics
 
 f = ui.current_filters()
 ctx = ui.context(f)

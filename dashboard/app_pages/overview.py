@@ -5,9 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, narrative, queries, report_block, ui
-from dashboard.chart_base import wave_label
-from pipeline import metric_sql
+from dashboard import report_block, ui
+from pipeline.charts import units as charts
+from pipeline.charts.base import wave_label
+from pipeline.queries import analysis as queries
+from pipeline.reports import narrative
+from pipeline.warehouse import metric_sql
 
 f = ui.current_filters()
 ctx = ui.context(f)

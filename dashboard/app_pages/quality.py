@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, charts, labels, queries_quality, ui
-from dashboard.chart_base import wave_label
+from dashboard import auth, ui
+from pipeline.charts import labels
+from pipeline.charts import units as charts
+from pipeline.charts.base import wave_label
+from pipeline.queries import quality as queries_quality
 
 auth.require("may_see_quality")
 f = ui.current_filters()

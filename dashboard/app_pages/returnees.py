@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, charts_returnee, queries, ui
-from pipeline import metrics
+from dashboard import ui
+from pipeline.charts import returnee as charts_returnee
+from pipeline.charts import units as charts
+from pipeline.queries import analysis as queries
+from pipeline.warehouse import metrics
 
 f = ui.current_filters()
 ctx = ui.context(f)

@@ -6,14 +6,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries_submissions as q
 from dashboard import ui, upload_flow
-from dashboard.chart_base import wave_label
-from dashboard.queries_base import for_scope
-from pipeline import config, metrics
-from pipeline.fixlist import find_raw, fixlist_name
-from pipeline.report import ReportError, build_report, county_name
-from pipeline.restore import RestoreError, restore_version
+from pipeline import config
+from pipeline.charts.base import wave_label
+from pipeline.ingest.fixlist import find_raw, fixlist_name
+from pipeline.ingest.restore import RestoreError, restore_version
+from pipeline.queries import submissions as q
+from pipeline.queries.base import for_scope
+from pipeline.reports.word import ReportError, build_report, county_name
+from pipeline.warehouse import metrics
 
 _RESTORE_ASK = "submissions_restore_ask"  # file_hash awaiting 确认恢复
 _RESTORE_DONE = "submissions_restore_done"

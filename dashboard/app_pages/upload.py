@@ -10,8 +10,9 @@ import streamlit as st
 
 from dashboard import ui
 from dashboard import upload_flow as flow
-from pipeline import config, uploads
-from pipeline.fixlist import FixlistError
+from pipeline import config
+from pipeline.ingest.fixlist import FixlistError
+from pipeline.intake import uploads
 
 _NONCE = "upload_nonce"  # bumped to empty the uploader after confirm / cancel
 _PENDING = "upload_pending"  # the dry run awaiting a decision

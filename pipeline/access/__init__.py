@@ -1,0 +1,1 @@
+"""Accounts, passwords, sign-in throttling, sessions, scopes, the audit log, masking and safe exports."""

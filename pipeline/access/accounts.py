@@ -1,0 +1,479 @@
+"""Accounts, passwords, sign-in and sessions (issue #5).
+
+Passwords are hashed with argon2id (argon2-cffi: a fresh random salt per hash, parameters stored
+in the hash). Every sign-in attempt, good or bad, goes to the audit log; repeated failures are
+slowed down per account and per client address (`pipeline.access.throttle`). Sessions are random tokens
+of which only a SHA-256 is stored, with an absolute lifetime and an idle timeout.
+
+Roles are English identifiers; `pipeline.access.scope` maps them to 管理员/县级/乡镇/分析员/只读 and to
+what each may see. Storage is the state database (`pipeline.access.state`), never the warehouse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import secrets
+import sqlite3
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from pipeline import config
+from pipeline.access import audit, throttle
+from pipeline.access.passwords import (
+    AccountError,
+    check_password_strength,
+    generate_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from pipeline.access.scope import ROLE_LABELS, Scope, parse_role
+from pipeline.access.state import now_text, open_state, transaction
+
+_USERNAME = re.compile(r"[\w.\-]{2,32}")  # \w covers CJK: 灵溪镇组织委员 is a fine username
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    role: str
+    township: str | None
+    disabled: bool
+    must_change_password: bool
+    created_at: str
+    last_sign_in_at: str | None
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    ok: bool
+    user: User | None
+    message: str  # Chinese, for the sign-in page
+    retry_after: float = 0.0  # seconds before this account/address may try again
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def scope_for(user: User) -> Scope:
+    return Scope.for_role(user.role, user.township, user.username)
+
+
+def normalize_username(text: str) -> str:
+    # Full-width letters and case must not make two accounts out of one name.
+    return unicodedata.normalize("NFKC", str(text or "")).strip().casefold()
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        role=row["role"],
+        township=row["township"],
+        disabled=bool(row["disabled"]),
+        must_change_password=bool(row["must_change_password"]),
+        created_at=row["created_at"],
+        last_sign_in_at=row["last_sign_in_at"],
+    )
+
+
+def _row(con: sqlite3.Connection, username: str) -> sqlite3.Row | None:
+    return con.execute("select * from users where username = ?", (username,)).fetchone()
+
+
+def _require(con: sqlite3.Connection, username: str) -> sqlite3.Row:
+    row = _row(con, normalize_username(username))
+    if row is None:
+        raise AccountError(f"账号不存在：{username}")
+    return row
+
+
+def _check_role_township(role: str, township: str | None) -> tuple[str, str | None]:
+    try:
+        role = parse_role(role)
+    except ValueError as exc:
+        raise AccountError(str(exc)) from None
+    township = (township or "").strip() or None
+    if role == "township" and not township:
+        raise AccountError("乡镇账号必须用 --township 指定所属乡镇")
+    if role != "township" and township:
+        raise AccountError(f"{ROLE_LABELS[role]}账号不绑定乡镇（只有乡镇账号需要 --township）")
+    return role, township
+
+
+def _keep_an_admin(con: sqlite3.Connection, username: str) -> None:
+    others = con.execute(
+        "select count(*) from users where role = 'admin' and disabled = 0 and username <> ?",
+        (username,),
+    ).fetchone()[0]
+    if others == 0:
+        raise AccountError("至少要保留一个可用的管理员账号")
+
+
+# ---------------------------------------------------------------- account management
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    township: str | None = None,
+    *,
+    actor: str = "system",
+    actor_scope: Scope | str | None = None,
+    must_change_password: bool = False,
+) -> User:
+    name = normalize_username(username)
+    if not _USERNAME.fullmatch(name):
+        raise AccountError("用户名须为 2–32 个字符：汉字、字母、数字、点、下划线或连字符")
+    role, township = _check_role_township(role, township)
+    check_password_strength(password, name)
+    stamp = now_text()
+    with open_state() as con:
+        try:
+            con.execute(
+                "insert into users (username, password_hash, role, township, must_change_password,"
+                " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    name,
+                    hash_password(password),
+                    role,
+                    township,
+                    int(must_change_password),
+                    stamp,
+                    stamp,
+                ),
+            )
+        except sqlite3.IntegrityError:
+            raise AccountError(f"用户名已存在：{name}") from None
+        user = _user(_row(con, name))
+    audit.record(
+        "account_created",
+        actor,
+        actor_scope,
+        {"username": name, "role": role, "township": township},
+    )
+    return user
+
+
+def get_user(username: str) -> User | None:
+    with open_state() as con:
+        row = _row(con, normalize_username(username))
+    return _user(row) if row else None
+
+
+def list_users() -> list[User]:
+    with open_state() as con:
+        return [
+            _user(r) for r in con.execute("select * from users order by role, township, username")
+        ]
+
+
+def _set_disabled(username: str, disabled: bool, actor: str, actor_scope) -> User:
+    with open_state() as con, transaction(con):
+        row = _require(con, username)
+        if disabled and row["role"] == "admin":
+            _keep_an_admin(con, row["username"])
+        con.execute(
+            "update users set disabled = ?, updated_at = ? where id = ?",
+            (int(disabled), now_text(), row["id"]),
+        )
+        if disabled:
+            _end_sessions(con, row["id"], time.time())
+        user = _user(_row(con, row["username"]))
+    audit.record(
+        "account_disabled" if disabled else "account_enabled",
+        actor,
+        actor_scope,
+        {"username": user.username},
+    )
+    return user
+
+
+def disable_user(
+    username: str, *, actor: str = "system", actor_scope: Scope | str | None = None
+) -> User:
+    """Disabled accounts cannot sign in and their open sessions end at once."""
+    return _set_disabled(username, True, actor, actor_scope)
+
+
+def enable_user(
+    username: str, *, actor: str = "system", actor_scope: Scope | str | None = None
+) -> User:
+    return _set_disabled(username, False, actor, actor_scope)
+
+
+def reset_password(
+    username: str,
+    new_password: str,
+    *,
+    actor: str = "system",
+    actor_scope: Scope | str | None = None,
+    must_change_password: bool = True,
+) -> User:
+    """An administrator sets a new password; the owner should change it at next sign-in."""
+    with open_state() as con:
+        row = _require(con, username)
+    check_password_strength(new_password, row["username"])
+    hashed = hash_password(new_password)
+    with open_state() as con, transaction(con):
+        con.execute(
+            "update users set password_hash = ?, must_change_password = ?, updated_at = ?"
+            " where id = ?",
+            (hashed, int(must_change_password), now_text(), row["id"]),
+        )
+        _end_sessions(con, row["id"], time.time())
+        con.execute("delete from login_throttle where key = ?", (f"account:{row['username']}",))
+        user = _user(_row(con, row["username"]))
+    audit.record("password_reset", actor, actor_scope, {"username": user.username})
+    return user
+
+
+def change_password(
+    username: str,
+    old_password: str,
+    new_password: str,
+    *,
+    source: str | None = None,
+    keep_token: str | None = None,
+) -> AuthResult:
+    """The owner changes their own password; the old one is checked like a sign-in.
+
+    Every session of the account ends (a second browser someone left signed in, or one holding
+    a stolen password), except `keep_token`: the session the change was made from."""
+    result = authenticate(username, old_password, source=source)
+    if not result.ok:
+        return result
+    check_password_strength(new_password, result.user.username)
+    hashed = hash_password(new_password)
+    with open_state() as con, transaction(con):
+        con.execute(
+            "update users set password_hash = ?, must_change_password = 0, updated_at = ?"
+            " where id = ?",
+            (hashed, now_text(), result.user.id),
+        )
+        con.execute(
+            "update sessions set ended_at = ? where user_id = ? and ended_at is null"
+            " and token_hash <> ?",
+            (time.time(), result.user.id, _token_hash(keep_token or "")),
+        )
+    audit.record("password_changed", result.user.username, scope_for(result.user), source=source)
+    return AuthResult(True, get_user(result.user.username), "密码已修改")
+
+
+def set_role(
+    username: str,
+    role: str,
+    township: str | None = None,
+    *,
+    actor: str = "system",
+    actor_scope: Scope | str | None = None,
+) -> User:
+    role, township = _check_role_township(role, township)
+    with open_state() as con, transaction(con):
+        row = _require(con, username)
+        if row["role"] == "admin" and role != "admin":
+            _keep_an_admin(con, row["username"])
+        con.execute(
+            "update users set role = ?, township = ?, updated_at = ? where id = ?",
+            (role, township, now_text(), row["id"]),
+        )
+        _end_sessions(con, row["id"], time.time())
+        user = _user(_row(con, row["username"]))
+    audit.record(
+        "role_changed",
+        actor,
+        actor_scope,
+        {"username": user.username, "from": row["role"], "role": role, "township": township},
+    )
+    return user
+
+
+def ensure_admin() -> str | None:
+    """First run: create `admin` with a random password and return it (show it once).
+
+    Returns None when an administrator account already exists, so later runs change nothing.
+    """
+    with open_state() as con:
+        if con.execute("select 1 from users where role = 'admin' limit 1").fetchone():
+            return None
+        if _row(con, "admin") is not None:
+            raise AccountError("已有名为 admin 的非管理员账号，请用 users add 另建管理员")
+    password = generate_password()
+    try:
+        create_user("admin", password, "admin", actor="system", must_change_password=True)
+    except AccountError:
+        return None  # another process bootstrapped first; its password was the one shown
+    audit.record("admin_bootstrap", "system", None, {"username": "admin"})
+    return password
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+def _wait_text(seconds: float) -> str:
+    seconds = math.ceil(seconds)
+    return f"{seconds} 秒" if seconds < 90 else f"约 {math.ceil(seconds / 60)} 分钟"
+
+
+def authenticate(
+    username: str, password: str, *, source: str | None = None, now: float | None = None
+) -> AuthResult:
+    """Check a sign-in attempt; every outcome is written to the audit log.
+
+    `source` is the client address (e.g. `st.context.ip_address`); `now` is the clock in epoch
+    seconds, a parameter so that windows and expiry can be exercised without waiting.
+    """
+    policy = config.auth_policy()
+    now = time.time() if now is None else now
+    name = normalize_username(username)[:64]
+    keys = throttle.keys_for(name, source)
+    # One transaction per attempt: the block is checked and the attempt counted (as a failure,
+    # until the password proves right) under one write lock, so parallel attempts queue here.
+    with open_state() as con, transaction(con):
+        wait = throttle.blocked_for(con, keys, now)
+        if not wait:
+            earned = throttle.note_failure(con, keys, now, policy)
+        row = None if wait else _row(con, name)
+    if wait:
+        audit.record(
+            "sign_in_throttled", name, None, {"retry_after": math.ceil(wait)}, source=source
+        )
+        return AuthResult(False, None, f"尝试次数过多，请 {_wait_text(wait)}后再试", wait)
+
+    good = (
+        verify_password(row["password_hash"] if row else None, str(password or ""))
+        and row is not None
+    )
+    if good and row["disabled"]:
+        audit.record("sign_in_failed", name, None, {"reason": "account_disabled"}, source=source)
+        return AuthResult(False, None, "该账号已停用，请联系管理员")
+    if not good:
+        wait = earned
+        reason = "wrong_password" if row else "unknown_account"
+        audit.record(
+            "sign_in_failed",
+            name,
+            None,
+            {"reason": reason, "blocked_seconds": math.ceil(wait)},
+            source=source,
+        )
+        message = "用户名或密码错误"
+        if wait:
+            message += f"；失败次数过多，请 {_wait_text(wait)}后再试"
+        return AuthResult(False, None, message, wait)
+
+    with open_state() as con, transaction(con):
+        throttle.note_success(con, name, source)
+        con.execute("update users set last_sign_in_at = ? where id = ?", (now_text(), row["id"]))
+        if needs_rehash(row["password_hash"]):
+            # Parameters raised since this hash was made: upgrade it while we have the password.
+            con.execute(
+                "update users set password_hash = ? where id = ?",
+                (hash_password(password), row["id"]),
+            )
+        user = _user(_row(con, name))
+    audit.record("sign_in", name, scope_for(user), source=source)
+    return AuthResult(True, user, "登录成功")
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _end_sessions(con: sqlite3.Connection, user_id: int, now: float) -> int:
+    return con.execute(
+        "update sessions set ended_at = ? where user_id = ? and ended_at is null", (now, user_id)
+    ).rowcount
+
+
+def create_session(user: User, *, source: str | None = None, now: float | None = None) -> str:
+    """A new random session token for a user who has just authenticated."""
+    if user.disabled:
+        raise AccountError("该账号已停用")
+    policy = config.auth_policy()
+    now = time.time() if now is None else now
+    token = secrets.token_urlsafe(32)
+    with open_state() as con:
+        con.execute(
+            "insert into sessions (token_hash, user_id, created_at, expires_at, last_seen,"
+            " source) values (?, ?, ?, ?, ?, ?)",
+            (_token_hash(token), user.id, now, now + policy.session_hours * 3600, now, source),
+        )
+    return token
+
+
+def validate_session(token: str | None, *, now: float | None = None) -> User | None:
+    """The session's user as stored now (role changes apply at once), or None when it has ended,
+    expired, sat idle too long, or its account was disabled."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 200:
+        return None
+    policy = config.auth_policy()
+    now = time.time() if now is None else now
+    digest = _token_hash(token)
+    with open_state() as con:
+        row = con.execute(
+            "select s.*, u.username from sessions s join users u on u.id = s.user_id"
+            " where s.token_hash = ?",
+            (digest,),
+        ).fetchone()
+        if row is None or row["ended_at"] is not None:
+            return None
+        user = _user(con.execute("select * from users where id = ?", (row["user_id"],)).fetchone())
+        idle = now - row["last_seen"] > policy.session_idle_minutes * 60
+        if now >= row["expires_at"] or idle or user.disabled:
+            con.execute("update sessions set ended_at = ? where token_hash = ?", (now, digest))
+            expired = True
+        else:
+            expired = False
+            if now - row["last_seen"] > 30:  # fewer writes: one per half minute is precise enough
+                con.execute("update sessions set last_seen = ? where token_hash = ?", (now, digest))
+    if expired:
+        audit.record("session_expired", user.username, None, {"idle": idle})
+        return None
+    return user
+
+
+def expire_session(token: str | None, *, now: float | None = None) -> None:
+    """Sign out: this token and every other open session of the same account stop working
+    at once (a browser left signed in elsewhere is signed out with it)."""
+    if not isinstance(token, str):
+        return
+    now = time.time() if now is None else now
+    with open_state() as con, transaction(con):
+        row = con.execute(
+            "select u.username, s.user_id from sessions s join users u on u.id = s.user_id"
+            " where s.token_hash = ? and s.ended_at is null",
+            (_token_hash(token),),
+        ).fetchone()
+        if row is None:
+            return
+        ended = _end_sessions(con, row["user_id"], now)
+    audit.record("sign_out", row["username"], None, {"sessions_ended": ended})
+
+
+def expire_user_sessions(username: str, *, now: float | None = None) -> int:
+    """End every open session of one account; returns how many."""
+    with open_state() as con:
+        row = _require(con, username)
+        return _end_sessions(con, row["id"], time.time() if now is None else now)
+
+
+def purge_sessions(*, older_than_days: float = 30, now: float | None = None) -> int:
+    """Housekeeping: drop long-finished session rows (the audit log keeps the history)."""
+    cutoff = (time.time() if now is None else now) - older_than_days * 86400
+    with open_state() as con:
+        return con.execute(
+            "delete from sessions where coalesce(ended_at, expires_at) < ?", (cutoff,)
+        ).rowcount

@@ -1,0 +1,1 @@
+"""`make bench`: ingest against a plain read, scale runs, docs/benchmarks.md."""

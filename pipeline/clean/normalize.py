@@ -1,0 +1,346 @@
+"""One small pure function per field. Each takes one raw cell value and returns a clean value.
+
+Functions that can fail raise `ValueError` with a Chinese reason an analyst understands; the
+caller turns that into a quarantine row. Vocabulary functions return the unknown word unchanged,
+so the schema check can name it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from pipeline.clean.date_forms import date_text
+
+EXCEL_EPOCH = date(1899, 12, 30)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_SPACES = re.compile(r"\s+")
+
+
+# Cells townships fill in to mean "nothing here"; 无 is also a valid "no" for yes/no fields,
+# so `vocabulary.parse_bool` deliberately does not use this list.
+PLACEHOLDERS = frozenset(
+    {
+        "无",
+        "/",
+        "\\",
+        "-",
+        "--",
+        "—",
+        "——",
+        "－",
+        "暂无",
+        "没有",
+        "空",
+        "不详",
+        "null",
+        "none",
+        "nan",
+        "n/a",
+        "na",
+        "#n/a",
+    }
+)
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def is_placeholder(value: object) -> bool:
+    """Blank, or a placeholder word such as 无 or /."""
+    if is_blank(value):
+        return True
+    return (
+        isinstance(value, str)
+        and unicodedata.normalize("NFKC", value).strip().lower() in PLACEHOLDERS
+    )
+
+
+def optional_text(value: object) -> str | None:
+    """Free text where a placeholder means empty (流入地党组织 “无” is no organisation)."""
+    return None if is_placeholder(value) else to_text(value)
+
+
+def to_text(value: object) -> str | None:
+    """Full-width → half-width, trimmed; numbers without a spurious '.0'."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text or None
+
+
+# ---------------------------------------------------------------- dates
+
+# A time of day after the date ("2019-03-15 00:00:00", "2019/3/15 0:00" in other systems'
+# exports) says nothing the census needs. It is cut off while the space still marks where the
+# date ends, before the spaces inside a date ("2019 年 3 月") are removed.
+_TIME_OF_DAY = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+# "2021年3月上旬", "3月底": the month is what the census needs.
+_PART_OF_MONTH = re.compile(r"月(?:上旬|中旬|下旬|初|底|末|份)$")
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})月?()$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+    re.compile(r"^(\d{4})(\d{2})()$"),
+)
+
+
+def _make_date(year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError("日期不存在") from None
+
+
+def parse_date(value: object) -> date | None:
+    """Every date form seen in the field; month precision becomes the 1st of the month."""
+    if is_placeholder(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("日期无法识别")
+    if isinstance(value, int | float):
+        number = float(value)
+        if number.is_integer() and 19000101 <= number <= 21001231:
+            return parse_date(str(int(number)))
+        if number.is_integer() and 190001 <= number <= 210012:
+            return parse_date(str(int(number)))
+        if 1900 <= number < 2100 and not number.is_integer():
+            # "2021.3" typed into a numeric cell; "2021.10" arrives as 2021.1 and reads as January.
+            year, month = f"{number:.2f}".rstrip("0").split(".")
+            return _make_date(int(year), int(month), 1)
+        if 1 <= number < 80000:
+            return EXCEL_EPOCH + timedelta(days=int(number))
+        raise ValueError("日期无法识别")
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = _PART_OF_MONTH.sub("月", date_text(_SPACES.sub("", _TIME_OF_DAY.sub("", text))))
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            year, month, day = match.groups()
+            return _make_date(int(year), int(month), int(day) if day else 1)
+    if text.isdigit() and 1 <= int(text) < 80000:
+        return EXCEL_EPOCH + timedelta(days=int(text))
+    raise ValueError("日期无法识别")
+
+
+def month_end(wave: str) -> date:
+    """Last day of a `YYYY-MM` census wave."""
+    year, month = (int(part) for part in wave.split("-"))
+    first_next = date(year + month // 12, month % 12 + 1, 1)
+    return first_next - timedelta(days=1)
+
+
+# ---------------------------------------------------------------- identity
+
+
+def id_check_digit(first17: str) -> str:
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def normalize_id(value: object) -> str | None:
+    """An 18-character ID number as text. Numbers are refused: Excel keeps 15 significant digits."""
+    if is_placeholder(value):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("身份证号以数字格式存储，后几位已丢失，请将该列设为文本后重新填写")
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).upper().removeprefix("'")
+    if re.fullmatch(r"\d(\.\d+)?E\+\d+", text):
+        raise ValueError("身份证号以科学计数法存储，后几位已丢失，请将该列设为文本后重新填写")
+    return text
+
+
+def id_problem(text: str) -> str | None:
+    """Why an ID number is invalid, or None when it is valid."""
+    if not re.fullmatch(r"\d{17}[\dX]", text):
+        return f"身份证号应为18位（17位数字加1位校验码），实际为{len(text)}位"
+    try:
+        date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return "身份证号中的出生日期不存在"
+    if id_check_digit(text[:17]) != text[17]:
+        return "身份证号校验位错误，请核对号码"
+    return None
+
+
+def mask_id(text: str | None) -> str | None:
+    """330327********1234: the region stays for analysis, the person is not identifiable."""
+    if not text:
+        return None
+    if len(text) <= 10:
+        return text[:2] + "*" * (len(text) - 2)
+    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+
+
+def gender_from_id(text: str) -> str:
+    return "男" if int(text[16]) % 2 else "女"
+
+
+def birth_from_id(text: str) -> date:
+    return date(int(text[6:10]), int(text[10:12]), 1)
+
+
+# ---------------------------------------------------------------- numbers and contacts
+
+
+_COUNT_UNIT = re.compile(r"[人名个位]$")
+_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "〇": 0}
+
+
+def _chinese_count(text: str) -> int | None:
+    """一 … 九十九 as written in a register ("五", "十二", "二十", "两"), else None."""
+    if text in _DIGITS:
+        return _DIGITS[text]
+    tens, ten, ones = text.partition("十")
+    if not ten or not all(c in _DIGITS for c in tens + ones) or len(tens) > 1 or len(ones) > 1:
+        return None
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+
+
+# A head count beyond this is no register's (and would not fit the warehouse's integers).
+MAX_COUNT = 1_000_000
+COUNT_RANGE = f"人数超出合理范围（应为 0 到 {MAX_COUNT} 之间的整数）"
+
+
+def _bounded(number: float) -> float:
+    if not math.isfinite(number) or abs(number) > MAX_COUNT:
+        raise ValueError(COUNT_RANGE)
+    return number
+
+
+def parse_count(value: object) -> float | None:
+    """A head count such as 3, '3', '3人', '3名'; fractions and negatives pass through for the schema."""
+    if is_placeholder(value):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _bounded(float(value))
+    text = _COUNT_UNIT.sub("", _SPACES.sub("", unicodedata.normalize("NFKC", str(value))))
+    written = _chinese_count(text)
+    if written is not None:
+        return float(written)
+    try:
+        number = float(text)
+    except (ValueError, OverflowError):
+        raise ValueError("带动就业人数应为整数") from None
+    return _bounded(number)
+
+
+def normalize_phone(value: object) -> str | None:
+    """Digits kept exactly; a number cell loses no digits because it is formatted as an integer."""
+    if is_placeholder(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))  # +86 kept as written
+
+
+# Mobile, landline with area code, or a local landline without it.
+PHONE_PATTERN = r"1[3-9]\d{9}|0\d{9,11}|[2-9]\d{6,7}"
+PHONE_PROBLEM = "联系电话不是11位手机号或带区号的固定电话"
+# The separators a phone is written with, and China's country code in front (kept in the data).
+PHONE_SEPARATORS = r"[-()（）\s]"
+COUNTRY_CODE = r"^(?:\+|00)?86(?=1[3-9]\d{9}$)|^(?:\+|00)86"
+# What can be a phone at all: digits with separators, an optional + in front, an extension.
+PHONE_SHAPE = r"\+?[\d\-()（）\s]{3,24}(?:(?:转|分机|ext\.?|x)\d{1,6})?"
+PHONE_SHAPE_PROBLEM = "联系电话含有数字和分隔符以外的内容或位数过多，不是电话号码"
+
+
+def phone_digits(text: str) -> str:
+    """'+86 138-0000-0000' → '13800000000': what the pattern checks (the data keeps +86)."""
+    return re.sub(COUNTRY_CODE, "", re.sub(PHONE_SEPARATORS, "", text))
+
+
+def phone_problem(text: str) -> str | None:
+    return None if re.fullmatch(PHONE_PATTERN, phone_digits(text)) else PHONE_PROBLEM
+
+
+# Characters nobody sees: C0/C1 controls (NUL included), zero-width and bidirectional marks
+# (U+202E turns a name around on screen), the BOM, soft hyphens. Dropped from every text field.
+INVISIBLE = (
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
+def drop_invisible(series: pd.Series) -> pd.Series:
+    """A text column without invisible characters; a cell left empty becomes missing."""
+    text = series.dropna()
+    if text.empty:
+        return series
+    text = text.astype(str)
+    odd = text.str.contains(INVISIBLE, regex=True)
+    if not odd.any():
+        return series
+    cleaned = text[odd].str.replace(INVISIBLE, "", regex=True).str.strip()
+    out = series.copy()
+    out.loc[cleaned.index] = cleaned.where(cleaned != "", None)
+    return out
+
+
+def normalize_name(value: object) -> str | None:
+    text = optional_text(value)
+    return _SPACES.sub("", text) if text else None
+
+
+# ---------------------------------------------------------------- vectorised forms
+# The same rules over a whole column, for the columns where nearly every value is distinct
+# (names, ID and phone numbers) and a Python call per value would dominate an ingest.
+
+
+def id_problems(ids: pd.Series) -> pd.Series:
+    """Per row: why the ID number is invalid, or None. Same rules as `id_problem`."""
+    out = pd.Series(None, index=ids.index, dtype=object)
+    text = ids.dropna().astype(str)
+    if text.empty:
+        return out
+    formed = text.str.fullmatch(r"\d{17}[\dX]")
+    out.loc[formed.index[~formed]] = [id_problem(v) for v in text[~formed]]
+    good = text[formed]
+    if good.empty:
+        return out
+    # 18 ASCII characters each: one byte matrix, no Python call per ID
+    digits = np.frombuffer("".join(good.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    sums = ((digits[:, :17] - 48).astype(np.int64) * np.asarray(_ID_WEIGHTS)).sum(axis=1) % 11
+    expected = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)[sums]
+    number = (digits[:, 6:14] - 48).astype(np.int64) @ (10 ** np.arange(7, -1, -1))
+    birth_ok = _calendar_dates(number // 10000, number // 100 % 100, number % 100)
+    out.loc[good.index[~birth_ok]] = "身份证号中的出生日期不存在"
+    out.loc[good.index[birth_ok & (expected != digits[:, 17])]] = "身份证号校验位错误，请核对号码"
+    return out
+
+
+def _calendar_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Whether each (year, month, day) is a real date, as `datetime.date` decides it."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days = np.asarray([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 1, 12) - 1]
+    days = days + ((month == 2) & leap)
+    return (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days)
+
+
+def mask_ids(ids: pd.Series) -> pd.Series:
+    """`mask_id` over a column: a valid ID number has 18 characters, so slices do it."""
+    text = ids.astype("str")
+    eighteen = text.str.len().eq(18)
+    masked = (text.str.slice(0, 6) + "********" + text.str.slice(14)).where(eighteen)
+    other = text.notna() & ~eighteen.fillna(False)
+    if other.any():
+        masked[other] = [mask_id(v) for v in text[other]]
+    return masked

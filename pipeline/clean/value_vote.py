@@ -1,0 +1,71 @@
+"""The values vote: a column a rule took for a field, whose values mostly are not that field,
+is not that field.
+
+A header rule reads the header's words (联系时间 → last contact date); the cells may say
+otherwise (每月一次, 电话联系). Rather than reject every row for a misread column, the column
+is kept as an unrecognised one (its text stays with the row) and the file is marked 需核对.
+A synonym from the table or an analyst's choice is never overruled.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.clean.normalize import to_text
+from pipeline.clean.schemas import FIELD_LABELS
+from pipeline.ingest.file_health import REVIEW
+from pipeline.parse.header_rules import RULE_RANK, header_key
+from pipeline.parse.headers import header_rank
+
+CONTRADICTED_SHARE = 0.5  # of the column's filled cells
+MIN_FILLED = 3
+
+
+def _filled(values: pd.Series) -> int:
+    return int((values.notna() & values.astype(str).str.strip().ne("")).sum())
+
+
+def contradicted(columns, raw: pd.DataFrame, rejects: pd.DataFrame, chosen: set[str]) -> dict:
+    """field → header of the rule-mapped columns whose values mostly fail the field's rules."""
+    if rejects.empty or "field" not in rejects:
+        return {}
+    failed = rejects.drop_duplicates(["sheet", "excel_row", "field"])["field"].value_counts()
+    out = {}
+    for column in columns:
+        field = column.field
+        if (
+            not field
+            or field not in raw
+            or not failed.get(field)
+            or header_rank(column.label) != RULE_RANK
+            or header_key(column.label) in chosen
+        ):
+            continue
+        filled = _filled(raw[field])
+        if filled >= MIN_FILLED and failed[field] / filled > CONTRADICTED_SHARE:
+            out[field] = column.label
+    return out
+
+
+def keep_as_unmapped(raw: pd.DataFrame, columns, wrong: dict) -> pd.DataFrame:
+    """`raw` without the misread fields, their text kept in each row's `extra`; the book's
+    columns say they are unmapped."""
+    for column in columns:
+        if column.field in wrong and column.label == wrong[column.field]:
+            column.field = None
+    extras = raw["extra"] if "extra" in raw else pd.Series(None, index=raw.index, dtype=object)
+    texts = {label: raw[field].map(to_text) for field, label in wrong.items()}
+    merged = []
+    for i, old in zip(raw.index, extras, strict=True):
+        row = dict(old) if isinstance(old, dict) else {}
+        row.update({label: t[i] for label, t in texts.items() if t[i]})
+        merged.append(row or None)
+    return raw.drop(columns=list(wrong)).assign(extra=merged)
+
+
+def notices(wrong: dict) -> list[str]:
+    return [
+        f"{REVIEW}“{label}”列按表头像是“{FIELD_LABELS.get(field, field)}”，但多数内容不是，"
+        "已作为未识别的列保留（未参与统计）；如确是该字段，可在上传试算中指定"
+        for field, label in wrong.items()
+    ]

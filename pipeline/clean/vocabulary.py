@@ -1,0 +1,185 @@
+"""Vocabulary fields: yes/no words and marks, contact status, sex, flow scope.
+
+Each function maps the words seen in the field onto the spec's vocabulary and returns any other
+word unchanged, for the schema to reject with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from pipeline.clean.normalize import optional_text, to_text
+
+_SPACES = re.compile(r"\s+")
+
+_YES = {
+    "是",
+    "有",
+    "√",
+    "✓",
+    "✔",
+    "y",
+    "yes",
+    "true",
+    "1",
+    "对",
+    "已",
+    "持证",
+    "已持证",
+    "持有",
+    "已办理",
+    "已返乡",
+    "已回乡",
+    "返乡",
+    "回乡",
+    "已返乡创业",
+    "返乡创业",
+    "已回乡创业",
+}
+_NO = {
+    "否",
+    "无",
+    "×",
+    "✗",
+    "✘",
+    "x",
+    "n",
+    "no",
+    "false",
+    "0",
+    "没有",
+    "未",
+    "未持证",
+    "未持有",
+    "未办理",
+    "未返乡",
+    "未回乡",
+    "不是",
+    "/",
+    "-",
+    "—",
+}
+
+
+def parse_bool(value: object) -> bool | str | None:
+    """是/否, 有/无, √/×, Y/N …; an unknown word is returned as text for the schema to flag."""
+    text = to_text(value)
+    if text is None:
+        return None
+    word = text.lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    return text
+
+
+_CONTACT = {
+    "正常": "正常",
+    "联系正常": "正常",
+    "已联系": "正常",
+    "保持联系": "正常",
+    "能联系": "正常",
+    "有联系": "正常",
+    "经常联系": "正常",
+    "联系": "正常",
+    "良好": "正常",
+    "可联系": "正常",
+    "正常联系": "正常",
+    "保持正常联系": "正常",
+    "联系畅通": "正常",
+    "定期联系": "正常",
+    "失联": "失联",
+    "失去联系": "失联",
+    "联系不上": "失联",
+    "无法联系": "失联",
+    "未联系上": "失联",
+    "长期失联": "失联",
+    "失联党员": "失联",
+    "联系中断": "失联",
+    "已失联": "失联",
+    "断联": "失联",
+}
+
+
+# Free wording: "失联（已上报）" is lost, "电话联系" or "偶尔联系" is in contact; "未联系" says
+# neither and stays for the schema to flag.
+_REMARK = re.compile(r"[(（][^()（）]*[)）]$")
+_LOST_WORDS = re.compile(r"失联|失去联系|联系不上|无法联系|未联系上|联系中断|断联")
+_IN_CONTACT = re.compile(r"^[^未不无没]*联系$")
+
+
+def normalize_contact_status(value: object) -> str | None:
+    text = optional_text(value)
+    if text is None:
+        return None
+    word = _SPACES.sub("", text)
+    if word in _CONTACT:
+        return _CONTACT[word]
+    word = _REMARK.sub("", word)
+    if _LOST_WORDS.search(word):
+        return "失联"
+    return "正常" if _IN_CONTACT.match(word) else text
+
+
+def lost_flag_status(value: object) -> str | None:
+    """A 是否失联 answer as a contact status: 是 → 失联, 否 → 正常."""
+    answer = parse_bool(value)
+    if isinstance(answer, str):
+        raise ValueError(f"是否失联“{answer}”应填“是”或“否”")
+    return None if answer is None else ("失联" if answer else "正常")
+
+
+# 1 and 2 are the national code for sex (GB/T 2261.1).
+_GENDER = {
+    "男": "男",
+    "女": "女",
+    "男性": "男",
+    "女性": "女",
+    "m": "男",
+    "f": "女",
+    "1": "男",
+    "2": "女",
+}
+
+
+def _word(value: object, table: dict[str, str], fold: Callable[[str], str]) -> str | None:
+    """The vocabulary word `table` gives the folded text, else the text as written."""
+    text = optional_text(value)
+    return None if text is None else table.get(fold(text), text)
+
+
+def normalize_gender(value: object) -> str | None:
+    return _word(value, _GENDER, str.lower)
+
+
+_SCOPES = {
+    "跨省": "跨省",
+    "跨省流动": "跨省",
+    "省外": "跨省",
+    "出省": "跨省",
+    "省内跨市": "省内跨市",
+    "省内跨地市": "省内跨市",
+    "省内跨市流动": "省内跨市",
+    "省内市外": "省内跨市",
+    "市内跨县": "市内跨县",
+    "市内跨县(市、区)": "市内跨县",
+    "市内跨县区": "市内跨县",
+    "市内跨县流动": "市内跨县",
+    "市内县外": "市内跨县",
+    "县内": "县内",
+    "县内流动": "县内",
+    "县(市、区)内": "县内",
+    "县域内": "县内",
+    "本县": "县内",
+    "外省": "跨省",
+}
+
+
+def normalize_flow_scope(value: object) -> str | None:
+    return _word(value, _SCOPES, _no_spaces)
+
+
+def _no_spaces(text: str) -> str:
+    return _SPACES.sub("", text)

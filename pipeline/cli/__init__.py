@@ -1,0 +1,1 @@
+"""`python -m pipeline ...`: the command-line contract of census-spec section 6 and the admin tools."""

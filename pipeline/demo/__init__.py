@@ -1,0 +1,1 @@
+"""The demo census generator (offline, seeded) and scale data."""

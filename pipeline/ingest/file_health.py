@@ -1,0 +1,149 @@
+"""File health: a file that loads but whose figures look wrong is marked 需核对, with the reason.
+
+Pure: a parsed workbook and its cleaned rows in, Chinese notices out. A health notice starts
+with `REVIEW` so every surface (CLI, `--json`, dry run, 数据质量) can tell it from a plain
+notice (a hidden sheet skipped, the wave taken from the filling date).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from pipeline.clean.schemas import FIELD_LABELS
+from pipeline.parse.dittos import is_ditto
+from pipeline.parse.header_rules import header_key
+
+REVIEW = "需核对："
+DESTINATION_UNRESOLVED_SHARE = 0.10  # of outflow members
+DATE_UNREADABLE_SHARE = 0.05  # of a date column's filled cells
+DATE_FIELDS = (
+    "outflow_date",
+    "last_contact_date",
+    "return_date",
+    "birth_date",
+    "dues_paid_through",
+)
+_DATE_FAILURE = re.compile(r"日期无法识别|日期不存在")
+
+# Words that say what a column is about even when no rule names its field: an unmapped column
+# holding one of them probably carries figures the file's totals need.
+_LOOKS_LIKE = (
+    ("id_number", re.compile(r"身份|证件")),
+    ("inflow_org", re.compile(r"流入地.*党组织|双重管理|纳入.*管理")),
+    ("branch", re.compile(r"支部|党组织|总支")),
+    ("destination", re.compile(r"流入|去向|外出地|现居|务工地|工作地|居住")),
+    ("outflow_date", re.compile(r"(流出|外出|离开).*(时|日|年|月)")),
+    ("has_certificate", re.compile(r"持证|活动证|党员证")),
+    ("contact_status", re.compile(r"失联|联系状态|联系情况|联络")),
+    ("returned", re.compile(r"返乡|回乡|回流")),
+    ("enterprise", re.compile(r"创业|创办|企业")),
+    ("jobs_created", re.compile(r"就业")),
+    ("phone", re.compile(r"电话|手机")),
+    ("stated_flow_scope", re.compile(r"范围|跨省|跨市|县内")),
+)
+
+
+def looks_like(label: str) -> str | None:
+    """The field an unmapped header probably means, from its words alone, or None."""
+    key = header_key(label.split("/")[-1]) or header_key(label)
+    for field, pattern in _LOOKS_LIKE:
+        if pattern.search(key):
+            return field
+    return None
+
+
+def unmapped_known(columns, ignored=lambda _label: False) -> list[str]:
+    """Columns that look like a field the file has no column for, yet are not mapped (and
+    that an analyst has not declared to be no census field)."""
+    mapped = {c.field for c in columns if c.field}
+    out = []
+    for column in columns:
+        guess = None if column.field or ignored(column.label) else looks_like(column.label)
+        if guess and guess not in mapped:
+            out.append(
+                f"{REVIEW}工作表“{column.sheet}”的“{column.label}”列像是“{FIELD_LABELS[guess]}”，"
+                "但未能识别，未参与统计；可在上传试算中指定该列对应的字段"
+            )
+    return out
+
+
+def destinations_unresolved(members: pd.DataFrame) -> list[str]:
+    outflow = members[~members["is_returned"].astype(bool)]
+    if outflow.empty:
+        return []
+    unknown = int(outflow["dest_province"].isna().sum())
+    share = unknown / len(outflow)
+    if share <= DESTINATION_UNRESOLVED_SHARE:
+        return []
+    return [
+        f"{REVIEW}{unknown} 名流出党员（{share:.0%}）的流入地缺失或无法识别，"
+        "流动范围计为“未知”（超过 10%）"
+    ]
+
+
+def dates_unreadable(raw: pd.DataFrame, rejects: pd.DataFrame, labels: dict[str, str]) -> list[str]:
+    out = []
+    for field in DATE_FIELDS:
+        if field not in raw:
+            continue
+        filled = int(raw[field].map(_filled).sum())
+        if not filled or rejects.empty:
+            continue
+        bad = int(
+            (
+                (rejects["field"] == field)
+                & rejects["reason"].astype(str).str.contains(_DATE_FAILURE)
+            ).sum()
+        )
+        if bad / filled > DATE_UNREADABLE_SHARE:
+            label = labels.get(field) or FIELD_LABELS.get(field, field)
+            out.append(
+                f"{REVIEW}“{label}”列有 {bad} 个值（{bad / filled:.0%}）无法识别为日期（超过 5%），"
+                "这些行已拒收"
+            )
+    return out
+
+
+def _filled(value: object) -> bool:
+    return (
+        value is not None
+        and not (isinstance(value, float) and value != value)
+        and str(value).strip() != ""
+    )
+
+
+def odd_branches(members: pd.DataFrame) -> list[str]:
+    """Branch names that are ditto marks, numbers or blanks: the unit figures are wrong."""
+    if members.empty:
+        return []
+    names = members["branch"].fillna("").astype(str).str.strip()
+    kinds = {
+        "为空": names.eq(""),
+        "只是数字": names.str.fullmatch(r"[\d.]+"),
+        "是“〃”或“同上”": names.map(is_ditto),
+    }
+    out = []
+    for what, hit in kinds.items():
+        n = int(hit.sum())
+        if n:
+            out.append(f"{REVIEW}{n} 名党员的所在党支部{what}，按支部统计的数字不可靠")
+    return out
+
+
+def health_notices(
+    book,
+    raw: pd.DataFrame,
+    members: pd.DataFrame,
+    rejects: pd.DataFrame,
+    labels: dict[str, str],
+    ignored=lambda _label: False,
+) -> list[str]:
+    """Every reason the file's figures need checking, in reading order."""
+    return [
+        *unmapped_known(book.columns, ignored),
+        *destinations_unresolved(members),
+        *dates_unreadable(raw, rejects, labels),
+        *odd_branches(members),
+    ]

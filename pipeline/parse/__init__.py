@@ -1,0 +1,1 @@
+"""Layout recovery: header rows, merged cells, non-data rows, header words to fields, township and wave hints."""

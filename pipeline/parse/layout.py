@@ -1,0 +1,483 @@
+"""Recover the table inside a township's sheet: header rows, merged cells, non-data rows.
+
+Input is a reader's `Sheet` (name, rows, merged ranges, first_row); output is plain frames whose
+columns are canonical field names, each row carrying its sheet and Excel row number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipeline.clean.normalize import is_blank, to_text
+from pipeline.parse.context_hints import township_from_text, wave_from_text
+from pipeline.parse.dittos import fill_dittos
+from pipeline.parse.header_rules import header_key
+from pipeline.parse.headers import (
+    DEST_PARTS,
+    clean_text,
+    header_rank,
+    is_header_word,
+    map_header,
+    map_part,
+)
+
+HEADER_SCAN_ROWS = 30
+# Columns a template pre-fills on every line; a row with nothing else is an unused line.
+_CONTEXT_FIELDS = frozenset({"township", "branch", "census_wave"})
+MIN_HEADER_FIELDS = 3
+
+_NON_DATA_START = re.compile(
+    r"^(合计|总计|小计|共计|注[:：]|注\d|说明[:：]|备注[:：]|填表人|审核人|填报人|制表人|负责人|填表日期|填报日期|单位负责人|联系人[:：])"
+)
+_SIGNATURE = re.compile(r"填表人|审核人|填报人[:：]|制表人")
+_TRIGGERS = set("合总小共注说备填审制负单联")
+_EXAMPLE_SHEET = re.compile(r"示例|样例|样表|范例|例表|填表说明|填写说明")
+_SUBTOTAL_END = re.compile(r"(小计|合计|总计|共计)$")
+# "一、城东村党支部", "（四）城北村", "城西村党支部（2人）", "城南社区党支部 共2人"
+_HEADING_NUMBER = re.compile(
+    r"^(?:[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十\d]+[、.．])"
+)
+_HEADING_COUNT = re.compile(r"[(（]?(?:共|计)?\d+(?:人|名)[)）]?$")
+_BRANCH_WORDS = re.compile(r"(党支部|支部|党总支|党小组|党委|村|社区|居委会)$")
+_GENERIC_SHEET = re.compile(
+    r"^(sheet\d*|工作表\d*|流动党员.*|.*(普查|台账|登记|汇总|名单|明细|数据|统计).*)$", re.I
+)
+
+
+@dataclass
+class ColumnMap:
+    sheet: str
+    label: str  # header text as the analyst sees it, two levels joined with '/'
+    field: str | None  # canonical field, None when the column is not understood
+
+
+@dataclass
+class SheetTable:
+    sheet: str
+    members: pd.DataFrame  # canonical columns + sheet, excel_row, sheet_branch/township/wave
+    columns: list[ColumnMap]
+    context_text: str  # title and filling rows above the header
+    notices: list[str] = field(default_factory=list)  # what the analyst should know
+
+
+@dataclass
+class Workbook:
+    tables: list[SheetTable] = field(default_factory=list)
+    branch_totals: pd.DataFrame | None = None  # branch, members_total, sheet, excel_row
+    context_text: str = ""
+    footer_text: str = ""  # rows below the members (signatures, 填报时间)
+    hidden_sheets: list[str] = field(default_factory=list)  # not read: not part of the submission
+    example_sheets: list[str] = field(default_factory=list)  # 填表说明, 示例: nobody in them
+    skipped_sheets: list[str] = field(default_factory=list)  # visible, but no register in them
+
+    @property
+    def notices(self) -> list[str]:
+        """Every sheet not read, and why; then what reading the others changed."""
+        return [
+            *(f"隐藏的工作表“{n}”未读取（隐藏表不属于本次上报）" for n in self.hidden_sheets),
+            *(f"工作表“{n}”是填表说明或示例，未读取" for n in self.example_sheets),
+            *(f"工作表“{n}”中没有可识别的表头，未读取" for n in self.skipped_sheets),
+            *(n for table in self.tables for n in table.notices),
+        ]
+
+    @property
+    def columns(self) -> list[ColumnMap]:
+        return [column for table in self.tables for column in table.columns]
+
+    @property
+    def unmapped(self) -> list[str]:
+        return [f"{c.sheet}:{c.label}" for c in self.columns if c.field is None]
+
+
+def _row_fields(row: list[object]) -> set[str]:
+    return {f for f in (map_header(cell) for cell in row) if f and f != "seq"}
+
+
+def _header_score(fields: set[str]) -> int:
+    if "name" in fields and len(fields) >= MIN_HEADER_FIELDS:
+        return len(fields)
+    if {"branch", "members_total"} <= fields:
+        return len(fields)
+    return 0
+
+
+def find_header(rows: list[list[object]]) -> int | None:
+    """Index of the header row: the early row that names the most known fields."""
+    best, best_score = None, 0
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        score = _header_score(_row_fields(row))
+        if score > best_score:
+            best, best_score = index, score
+    return best
+
+
+_COLUMN_NUMBER = re.compile(r"[(（]?(\d{1,2})[)）]?")
+
+
+def _is_column_numbers(row: list[object]) -> bool:
+    """A row numbering the columns under the header (1 2 3 … or (1) (2) …), as official forms do."""
+    cells = [cell for cell in row if _present(cell)]
+    numbers = []
+    for cell in cells:
+        if (
+            isinstance(cell, int | float)
+            and not isinstance(cell, bool)
+            and float(cell).is_integer()
+        ):
+            numbers.append(int(cell))
+            continue
+        found = _COLUMN_NUMBER.fullmatch(str(cell).strip())
+        if not found:
+            return False
+        numbers.append(int(found[1]))
+    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+# What a template writes under its header to say how to fill a column: (必填), （18位）,
+# 如2021.03, 填“是”或“否”, 格式：年月; and an example row 例：张三 / 示例.
+_INSTRUCTION = re.compile(
+    r"^[(（【\[].*[)）】\]]$|^(如|例|例如|格式|必填|选填|填写|请填|填“|可填|示例|样例)"
+)
+
+
+def _is_instruction_row(row: list[object]) -> bool:
+    cells = [cell for cell in row if _present(cell)]
+    return len(cells) >= 2 and all(
+        isinstance(cell, str) and _INSTRUCTION.match(cell.strip()) for cell in cells
+    )
+
+
+def _is_subheader(row: list[object]) -> bool:
+    cells = [cell for cell in row if not is_blank(cell)]
+    return bool(cells) and all(isinstance(cell, str) and is_header_word(cell) for cell in cells)
+
+
+def fill_merged(
+    rows: list[list[object]], merged: list[tuple[int, int, int, int]], start: int
+) -> list[list[object]]:
+    """Rows with each merged range's top-left value copied down the rows it covers.
+
+    Down its first column only: a cell merged across a data row holds one value (a branch
+    heading over the whole row, a note, "国外" over the 省/市/县 columns), not that value in
+    every column. Only the rows a merge touches are copied; the reader's rows are never modified.
+    """
+    rows = list(rows)
+    copied: set[int] = set()
+    for r0, c0, r1, _c1 in merged:
+        if r1 < start or r0 >= len(rows):
+            continue
+        value = rows[r0][c0] if c0 < len(rows[r0]) else None
+        for r in range(max(r0, start), min(r1, len(rows) - 1) + 1):
+            if r not in copied:
+                rows[r] = list(rows[r])
+                copied.add(r)
+            if c0 < len(rows[r]):
+                rows[r][c0] = value
+    return rows
+
+
+def map_columns(
+    header: list[object],
+    sub: list[object] | None,
+    merged,
+    header_index: int,
+    chosen: dict[str, str] | None = None,
+) -> list[tuple[str, str | None]]:
+    """(label, field) per column; a two-level header joins parent and child. `chosen`
+    (header key → field) is what an analyst decided for columns the rules leave unmapped."""
+    parents = list(header)
+    if sub is not None:
+        for r0, c0, _r1, c1 in merged:
+            if r0 == header_index and c1 > c0:
+                for c in range(c0 + 1, min(c1, len(parents) - 1) + 1):
+                    parents[c] = parents[c0]
+        for c in range(1, len(parents)):
+            if is_blank(parents[c]) and c < len(sub) and not is_blank(sub[c]):
+                parents[c] = parents[c - 1]
+    result = []
+    for c, parent in enumerate(parents):
+        child = sub[c] if sub is not None and c < len(sub) and not is_blank(sub[c]) else None
+        parent_text = to_text(parent)
+        if (
+            child is not None
+            and parent_text
+            and not (sub is not None and clean_text(child) == clean_text(parent))
+        ):
+            label = f"{parent_text}/{to_text(child)}"
+            mapped = map_part(map_header(parent), child)
+        else:
+            label = parent_text or (to_text(child) or "")
+            mapped = map_header(label) if label else None
+        result.append((label, mapped) if label or mapped else ("", None))
+    if sub is None:
+        result = _spread_merged_header(result, merged, header_index)
+    if chosen:
+        result = [
+            (label, chosen.get(header_key(label), mapped) if label else mapped)
+            for label, mapped in result
+        ]
+    # A second column for the same field is reported, not silently merged; the column with the
+    # more usual header word keeps the field (流入地 over an earlier 现居住地址).
+    best: dict[str, int] = {}
+    for c, (label, mapped) in enumerate(result):
+        if mapped and (
+            mapped not in best or _rank(label, chosen) < _rank(result[best[mapped]][0], chosen)
+        ):
+            best[mapped] = c
+    return [
+        (label, mapped if mapped and best[mapped] == c else None)
+        for c, (label, mapped) in enumerate(result)
+    ]
+
+
+def _rank(label: str, chosen: dict[str, str] | None) -> int:
+    """An analyst's choice outranks every word the machine knows."""
+    return -1 if chosen and header_key(label) in chosen else header_rank(label)
+
+
+def _spread_merged_header(result, merged, header_index: int) -> list[tuple[str, str | None]]:
+    """Columns under a header cell merged across them: 流入地 over 浙江省 | 杭州市 is read as
+    省 / 市 / 县 parts (their text is joined); any other header's extra columns are reported as
+    unmapped (kept with the row), never silently dropped."""
+    result = list(result)
+    for r0, c0, _r1, c1 in merged:
+        if r0 != header_index or c1 <= c0 or c0 >= len(result):
+            continue
+        label, field = result[c0]
+        span = range(c0, min(c1, len(result) - 1) + 1)
+        for k, c in enumerate(span):
+            if field == "destination" and len(span) <= len(DEST_PARTS):
+                result[c] = (f"{label}({k + 1})", DEST_PARTS[k])
+            elif k:
+                result[c] = (f"{label}({k + 1})", None)
+    return result
+
+
+def _present(value: object) -> bool:
+    return value is not None and value != "" and not (isinstance(value, str) and value.isspace())
+
+
+def _is_non_data(
+    row: list[object], present: list[int], name_col: int | None, seq_col: int | None
+) -> bool:
+    """Blank, total, note, signature and block-heading rows carry no member.
+
+    `present` excludes the 序号 column, but a 合计 often sits there, so the first filled cell
+    of the whole row is what names a total or a note.
+    """
+    if not present:
+        return True
+    first = row[present[0]]
+    if seq_col is not None and seq_col < present[0] and row[seq_col] not in ("", None):
+        first = row[seq_col]
+    if isinstance(first, str):
+        compact = first.strip()
+        if compact[:1] in _TRIGGERS and (
+            _NON_DATA_START.match(clean_text(compact)) or _SIGNATURE.search(compact)
+        ):
+            return True
+    if isinstance(first, str) and _SUBTOTAL_END.search(clean_text(first)):
+        return True  # "二村党支部小计"
+    if len(present) == 1:
+        # A lone cell is a block heading or a note, unless it is a name in the name column.
+        return not (present[0] == name_col and branch_heading(row[present[0]]) is None)
+    return False
+
+
+def _heading_above(rows: list[list[object]], header_index: int) -> str | None:
+    """A branch heading on the last filled line above the header: the first block's branch when
+    the header repeats under each block's heading. Not a 党委 (a township's title)."""
+    for row in reversed(rows[:header_index]):
+        cells = [v for v in row if _present(v)]
+        if not cells:
+            continue
+        if len(cells) == 1 and not clean_text(cells[0]).endswith("党委"):
+            return branch_heading(cells[0])
+        return None
+    return None
+
+
+def branch_heading(value: object) -> str | None:
+    """The branch a lone heading cell names, without its list number or head count."""
+    text = to_text(value)
+    if not text:
+        return None
+    # "第一支部：马站村党支部", "填报单位：莒溪村党支部": the name is after the label
+    text = re.split(r"[:：]", text)[-1]
+    name = _HEADING_COUNT.sub("", _HEADING_NUMBER.sub("", text.strip())).strip()
+    return name if name and _BRANCH_WORDS.search(clean_text(name)) else None
+
+
+def branch_from_sheet_name(name: str) -> str | None:
+    text = clean_text(name)
+    if _GENERIC_SHEET.match(text) or not _BRANCH_WORDS.search(text):
+        return None
+    return to_text(name)
+
+
+def read_table(
+    sheet, chosen: dict[str, str] | None = None
+) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
+    """('members'|'totals', frame, columns, context) for one sheet, or None when it has no table.
+
+    `chosen` maps header keys to fields an analyst chose for columns the rules do not know."""
+    rows = sheet.rows
+    header_index = find_header(rows)
+    if header_index is None:
+        return None
+    lengths = set(map(len, rows))
+    width = max(lengths, default=0)
+    if len(lengths) > 1:  # CSV lines may be ragged; workbooks are not
+        rows = [r if len(r) == width else [*r, *[None] * (width - len(r))] for r in rows]
+    sub = (
+        rows[header_index + 1]
+        if header_index + 1 < len(rows) and _is_subheader(rows[header_index + 1])
+        else None
+    )
+    merged = list(getattr(sheet, "merged", []) or [])
+    below = header_index + 2
+    if sub is not None and below < len(rows) and _is_subheader(rows[below]):
+        # Three header rows: the top one only groups columns (流出情况 over 流入地 over 省/市/县),
+        # and a cell merged down from it (姓名) stands in the middle row too.
+        middle = list(sub)
+        for r0, c0, r1, _c1 in merged:
+            if (
+                r0 == header_index
+                and r1 > header_index
+                and c0 < len(middle)
+                and is_blank(middle[c0])
+            ):
+                middle[c0] = rows[header_index][c0]
+        mapping = map_columns(middle, rows[below], merged, header_index + 1, chosen)
+        data_start = below + 1
+    else:
+        mapping = map_columns(rows[header_index], sub, merged, header_index, chosen)
+        data_start = header_index + (2 if sub is not None else 1)
+    if data_start < len(rows) and _is_column_numbers(rows[data_start]):
+        data_start += 1
+    while data_start < len(rows) and _is_instruction_row(rows[data_start]):
+        data_start += 1  # a template's 填写要求 row: (必填) | (18位) | (如2021.03)
+    rows = fill_merged(rows, merged, data_start)
+    context = " ".join(str(v) for r in rows[:header_index] for v in r if not is_blank(v))
+    fields = [f for _, f in mapping]
+    columns = [ColumnMap(sheet.name, label, f) for label, f in mapping if label or f]
+    kind = "totals" if "members_total" in fields and "name" not in fields else "members"
+    name_col = fields.index("name") if "name" in fields else None
+    seq_col = fields.index("seq") if "seq" in fields else None
+
+    offset = getattr(sheet, "first_row", 0) + 1
+    keep_cols = [(c, f) for c, f in enumerate(fields) if f and f != "seq"]
+    extra_cols = [(c, label) for c, (label, f) in enumerate(mapping) if f is None and label]
+    header_name = rows[header_index][name_col] if name_col is not None else None
+    context_cols = {c for c, f in enumerate(fields) if f in _CONTEXT_FIELDS}
+    body = rows[data_start:]
+    matrix = np.empty((len(body), width), dtype=object)
+    matrix[:] = body if body else matrix
+    filled = (matrix != "") & (matrix != None)  # noqa: E711 — elementwise on an object array
+    counted = filled.copy()
+    if seq_col is not None:
+        counted[:, seq_col] = False
+    count = counted.sum(axis=1)
+    first = matrix[np.arange(len(body)), filled.argmax(axis=1)] if len(body) else matrix[:, 0]
+    # Only these rows can be anything but a member; the rest are decided without Python.
+    suspect = (count <= max(2, len(context_cols))) | np.fromiter(
+        (isinstance(v, str) and v.lstrip()[:1] in _TRIGGERS for v in first), bool, len(body)
+    )
+    if name_col is not None:
+        # a row of spaces must not become a "missing name" reject
+        suspect |= np.fromiter((not _present(v) for v in matrix[:, name_col]), bool, len(body))
+    keep = count > 0
+    block = np.full(len(body), None, dtype=object)
+    for i in np.flatnonzero(suspect):
+        row = body[i]
+        present = [c for c in np.flatnonzero(counted[i]) if _present(row[c])]
+        if _is_non_data(row, present, name_col, seq_col) or all(c in context_cols for c in present):
+            keep[i] = False
+            # A block heading names the branch below it; it may sit in the 序号 column.
+            alone = present or ([seq_col] if seq_col is not None and _present(row[seq_col]) else [])
+            if len(alone) == 1:
+                block[i] = branch_heading(row[alone[0]])
+    if name_col is not None and header_name not in (None, ""):
+        repeated = matrix[:, name_col] == header_name  # the header repeated above a new block
+        keep &= ~repeated
+        for i in np.flatnonzero(repeated[:-1]) + 1:  # and its column-number row
+            if _is_column_numbers(body[i]):
+                keep[i] = False
+    first_heading = _heading_above(rows, header_index)
+    if first_heading is not None and len(block) and block[0] is None:
+        block[0] = first_heading
+    block_branch = pd.Series(block).ffill().to_numpy()
+    rows_kept = np.flatnonzero(keep)
+    frame = pd.DataFrame(
+        matrix[np.ix_(rows_kept, [c for c, _ in keep_cols])],  # one block: no copy per column
+        columns=[f for _, f in keep_cols],
+        dtype=object,
+    )
+    if extra_cols:
+        frame["extra"] = [
+            {label: to_text(body[i][c]) for c, label in extra_cols if _present(body[i][c])} or None
+            for i in rows_kept
+        ]
+    frame.attrs["dittos"] = fill_dittos(frame, [f for _, f in keep_cols])
+    # below the last member: signature and filling rows (填报时间：…), for the wave if need be
+    last = int(rows_kept[-1]) + 1 if len(rows_kept) else 0
+    frame.attrs["footer"] = " ".join(
+        str(v) for r in body[last : last + 10] for v in r if _present(v)
+    )
+    frame["excel_row"] = rows_kept + data_start + offset
+    frame["block_branch"] = block_branch[rows_kept]
+    frame["sheet"] = sheet.name
+    return kind, frame, columns, context
+
+
+def parse_workbook(sheets, chosen: dict[str, str] | None = None) -> Workbook:
+    """Every sheet's table; raises nothing, an empty result means no recognisable header.
+
+    Hidden sheets (a stale copy, last year's register) are not part of the submission: they
+    are named in the book's notices and never read. `chosen`: see `read_table`."""
+    book = Workbook()
+    totals = []
+    for sheet in sheets:
+        if getattr(sheet, "hidden", False):
+            book.hidden_sheets.append(sheet.name)
+            continue
+        if _EXAMPLE_SHEET.search(clean_text(sheet.name)):
+            book.example_sheets.append(sheet.name)
+            continue  # the template's filled-in example (张三) is nobody
+        table = read_table(sheet, chosen)
+        if table is None:
+            book.skipped_sheets.append(sheet.name)
+            continue
+        kind, frame, columns, context = table
+        filled = frame.attrs.pop("dittos", {})
+        book.footer_text = " ".join(
+            t for t in (book.footer_text, frame.attrs.pop("footer", "")) if t
+        )
+        book.context_text = " ".join(t for t in (book.context_text, context) if t)
+        # A sheet's own title, else its name, speaks for its rows before the file's does:
+        # a workbook may hold one sheet per township or per census wave.
+        frame["sheet_township"] = township_from_text(context) or township_from_text(sheet.name)
+        frame["sheet_wave"] = wave_from_text(context) or wave_from_text(sheet.name)
+        if kind == "totals":
+            totals.append(frame)
+        else:
+            frame["sheet_branch"] = branch_from_sheet_name(sheet.name)
+            book.tables.append(
+                SheetTable(sheet.name, frame, columns, context, _ditto_notices(filled, columns))
+            )
+    if totals:
+        book.branch_totals = pd.concat(totals, ignore_index=True)
+    return book
+
+
+def _ditto_notices(filled: dict[str, int], columns: list[ColumnMap]) -> list[str]:
+    labels = {c.field: c.label for c in columns if c.field}
+    return [
+        f"工作表“{columns[0].sheet}”的“{labels.get(f, f)}”列有 {n} 个“〃”或“同上”，已按上一行填写"
+        for f, n in filled.items()
+        if n
+    ]

@@ -1,0 +1,132 @@
+"""Named queries of the duty list (督办清单, issue #17): counts per unit and rule, the member
+list, the per-branch sheet and the changes since the last census.
+
+Each takes a connection and a `Filters`, binds every value, and reads the `mart_duty_*`
+tables. Member-level queries are marked (`member_level`) and mask names and phones in SQL
+unless `f.show_personal_data` (granted only to roles that may see them).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.queries.base import Filters, mask_name_sql, mask_phone_sql, member_level, where
+
+__all__ = ["Filters"]
+
+# A county sees up to this many member rows on screen; a branch's download has no cap.
+SCREEN_ROWS = 2000
+
+
+def _df(con, sql: str, params: list) -> pd.DataFrame:
+    return con.execute(sql, params).df()
+
+
+def duty_rules(con, f: Filters) -> pd.DataFrame:
+    """The rules (name, threshold, action, source document), in display order."""
+    del f  # the same for everyone
+    return _df(
+        con,
+        "select code, name, threshold, unit, action, source, needs from duty_rules "
+        "order by sort_order",
+        [],
+    )
+
+
+def duty_by_branch(con, f: Filters) -> pd.DataFrame:
+    """Per township, branch and rule: outflow, assessed, not assessed and due members."""
+    w, p = where(f)
+    sql = f"""
+        select township, branch, rule, rule_name, rule_order,
+               sum(outflow)::bigint as outflow, sum(assessed)::bigint as assessed,
+               sum(not_assessed)::bigint as not_assessed, sum(due)::bigint as due
+        from mart_duty_per_branch {w}
+        group by township, branch, rule, rule_name, rule_order
+        order by township, branch, rule_order
+    """
+    return _df(con, sql, p)
+
+
+def duty_totals(con, f: Filters) -> pd.DataFrame:
+    """Per rule over the selection, with how many branches could not be assessed."""
+    w, p = where(f)
+    sql = f"""
+        select rule, rule_name, rule_order,
+               sum(outflow)::bigint as outflow, sum(assessed)::bigint as assessed,
+               sum(not_assessed)::bigint as not_assessed, sum(due)::bigint as due,
+               count(*) filter (where assessed = 0 and outflow > 0) as branches_not_assessed,
+               count(*) filter (where outflow > 0) as branches
+        from mart_duty_per_branch {w}
+        group by rule, rule_name, rule_order
+        order by rule_order
+    """
+    return _df(con, sql, p)
+
+
+def _member_columns(f: Filters) -> str:
+    name = "name" if f.show_personal_data else mask_name_sql("name")
+    phone = "phone" if f.show_personal_data else mask_phone_sql("phone")
+    return f"{name} as name, gender, id_masked, {phone} as phone"
+
+
+def _list_sql(f: Filters, limit: bool) -> tuple[str, list]:
+    w, p = where(f)
+    sql = f"""
+        select township, branch, rule_name, {_member_columns(f)}, destination,
+               strftime(outflow_date, '%Y-%m') as outflow_date, contact_status,
+               strftime(last_contact_date, '%Y-%m-%d') as last_contact_date,
+               strftime(dues_paid_through, '%Y-%m') as dues_paid_through,
+               inflow_org,
+               strftime(due_date, '%Y-%m-%d') as due_date, days_overdue, action, rule_source
+        from mart_duty_list {w}
+        order by township, branch, rule_order, days_overdue desc nulls first, member_row
+        {"limit " + str(SCREEN_ROWS) if limit else ""}
+    """
+    return sql, p
+
+
+@member_level
+def duty_members(con, f: Filters) -> pd.DataFrame:
+    """Every due (member, rule) in the selection, most overdue first (capped on screen)."""
+    return _df(con, *_list_sql(f, limit=True))
+
+
+@member_level
+def duty_branch_sheet(con, f: Filters) -> pd.DataFrame:
+    """The whole duty list of the selection, uncapped: the page selects one branch, for its
+    secretary's download."""
+    return _df(con, *_list_sql(f, limit=False))
+
+
+def duty_changes_summary(con, f: Filters) -> pd.DataFrame:
+    """Per rule: still open, cleared (and how) and new since the township's last census."""
+    w, p = where(f)
+    sql = f"""
+        select rule_name, rule_order, prev_wave,
+               count(*) filter (where change = '仍未办结') as still_open,
+               count(*) filter (where change = '已销号') as cleared,
+               count(*) filter (where change = '已销号' and cleared_how = '已整改') as cleared_done,
+               count(*) filter (where change = '已销号' and cleared_how in ('已返乡', '本次未登记'))
+                   as cleared_left,
+               count(*) filter (where change = '已销号' and cleared_how = '本次未填报')
+                   as cleared_not_reported,
+               count(*) filter (where change = '新增') as new_due
+        from mart_duty_wave_changes {w}
+        group by rule_name, rule_order, prev_wave
+        order by rule_order, prev_wave
+    """
+    return _df(con, sql, p)
+
+
+@member_level
+def duty_changes(con, f: Filters) -> pd.DataFrame:
+    """The members behind the summary: duties cleared or still open (new ones are the list)."""
+    w, p = where(f, extra="change in ('仍未办结', '已销号')")
+    sql = f"""
+        select township, branch, rule_name, change, cleared_how, {_member_columns(f)},
+               strftime(prev_due_date, '%Y-%m-%d') as prev_due_date, days_overdue
+        from mart_duty_wave_changes {w}
+        order by change, township, branch, rule_order, member_key
+        limit {SCREEN_ROWS}
+    """
+    return _df(con, sql, p)

@@ -1,0 +1,124 @@
+"""The two SQL shapes every surface reads figures through, so the dashboard, the report and
+exports roll up and compare the same way: `rollup_sql` (sums of mart_branch_wave for any
+grouping, with how many townships and branches each possibly-unreported count covers) and
+`comparison_sql` (a wave against the previous one over the branches present in both, each
+count only over branches that reported it in both waves).
+
+Only identifiers from code constants are formatted in; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from pipeline.warehouse.metrics import NULLABLE
+from pipeline.warehouse.models import COUNT_COLUMNS
+
+_FIELDS = list(COUNT_COLUMNS)
+
+
+def rollup_sql(group: str, where_sql: str = "", source: str = "mart_branch_wave") -> str:
+    """Sums per `group` (e.g. 'wave', 'township', 'township, branch'). members_total only over
+    townships that gave one, and `outflow_counted` (the outflow share's numerator) is the
+    outflow of exactly those townships."""
+    per_town = ",\n".join(f"sum({c})::bigint as {c}" for c in _FIELDS)
+    per_town_cov = ",\n".join(f"count({c}) as {c}_branches" for c in NULLABLE)
+    sums = ",\n".join(f"sum({c})::bigint as {c}" for c in _FIELDS)
+    cover = ",\n".join(
+        f"sum({c}_branches)::bigint as {c}_branches, "
+        f"count(distinct township) filter (where {c} is not null) as {c}_townships"
+        for c in NULLABLE
+    )
+    inner_group = "wave, township" if "branch" not in group else "wave, township, branch"
+    return f"""
+        with t as (
+            select {inner_group}, sum(members_total)::bigint as members_total,
+                   count(*) filter (where registered > 0) as branches,
+                   {per_town},
+                   {per_town_cov}
+            from {source} {where_sql}
+            group by {inner_group}
+        )
+        select {group},
+               sum(members_total)::bigint as members_total,
+               sum(outflow) filter (where members_total is not null)::bigint as outflow_counted,
+               count(distinct township) as townships,
+               sum(branches)::bigint as branches,
+               {sums},
+               {cover}
+        from t group by {group} order by {group}
+    """
+
+
+def comparison_sql(where_sql: str) -> str:
+    """One row: the chosen wave (`cur_*`) against the previous wave with data in the selection
+    (`prev_*`), over the branches present in both; each count only over branches that
+    reported it in both waves. Also the branches left out: `only_current`, `only_previous`
+    (lists of 'township·branch'). Parameters: the selection's, then the wave twice."""
+    pairs = ",\n".join(f"c.{c} as cur_{c}, p.{c} as prev_{c}" for c in ["members_total", *_FIELDS])
+    sums = []
+    for c in ["members_total", *_FIELDS]:
+        both = f"cur_{c} is not null and prev_{c} is not null"
+        sums.append(f"sum(cur_{c}) filter (where {both})::bigint as cur_{c}")
+        sums.append(f"sum(prev_{c}) filter (where {both})::bigint as prev_{c}")
+    # the outflow share's numerator: outflow of branches with a total in both waves
+    sums.append(
+        "sum(cur_outflow) filter (where cur_members_total is not null"
+        " and prev_members_total is not null)::bigint as cur_outflow_counted"
+    )
+    sums.append(
+        "sum(prev_outflow) filter (where cur_members_total is not null"
+        " and prev_members_total is not null)::bigint as prev_outflow_counted"
+    )
+    for c in NULLABLE:
+        both = f"cur_{c} is not null and prev_{c} is not null"
+        sums.append(f"count(*) filter (where {both}) as {c}_branches")
+        sums.append(f"count(distinct township) filter (where {both}) as {c}_townships")
+    body = ",\n".join(sums)
+    return f"""
+        with base as (select * from mart_branch_wave {where_sql}),
+        prev as (select max(wave) as wave from base where wave < ?),
+        cur_rows as (select * from base where wave = ?),
+        prev_rows as (select * from base where wave = (select wave from prev)),
+        pairs as (
+            select c.township, c.branch, {pairs}
+            from cur_rows as c
+            inner join prev_rows as p on c.township = p.township and c.branch = p.branch
+            -- a branch with a register in one wave and only a summary line in the other did
+            -- not report in both: its members would read as a rise or a fall
+            where (c.registered > 0) = (p.registered > 0)
+        ),
+        only_current as (
+            select township || '·' || branch as unit from cur_rows
+            where registered > 0 and (township, branch) not in (
+                select (township, branch) from prev_rows where registered > 0
+            )
+        ),
+        only_previous as (
+            select township || '·' || branch as unit from prev_rows
+            where registered > 0 and (township, branch) not in (
+                select (township, branch) from cur_rows where registered > 0
+            )
+        )
+        select
+            (select wave from prev) as prev_wave,
+            count(*) as branches,
+            count(distinct township) as townships,
+            {body},
+            (select list(unit order by unit) from only_current) as only_current,
+            (select list(unit order by unit) from only_previous) as only_previous
+        from pairs
+    """
+
+
+def split_comparison(row) -> tuple[dict, dict]:
+    """(current, previous) rows over the compared branches, shaped like a rollup row."""
+    if row is None:
+        return {}, {}
+    cur, prev = {}, {}
+    for key, val in dict(row).items():
+        if key.startswith("cur_"):
+            cur[key[4:]] = val
+        elif key.startswith("prev_") and key != "prev_wave":
+            prev[key[5:]] = val
+        else:
+            cur[key] = prev[key] = val
+    return cur, prev

@@ -1,0 +1,339 @@
+"""The DuckDB warehouse: schema, atomic write transactions, unit replacement with history.
+
+Writers never open the live file. `write_transaction` copies it next to itself, yields a
+connection to the copy, checkpoints and `os.replace`s the copy over the live file. A killed
+ingest leaves the old file untouched; a dashboard holding the old file read-only keeps
+reading it and sees the new one on its next connect.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.warehouse.settings import DUCKDB_CONFIG, connect  # noqa: F401  (re-exported)
+
+WAL_LIMIT = "16MB"  # DuckDB's default; what matters is that commits past it skip the WAL
+
+SCHEMA = """
+create table if not exists ingest_log (
+    run_id varchar, ingested_at timestamp, file_name varchar, file_hash varchar,
+    status varchar, rows_loaded integer, rows_rejected integer, error varchar,
+    township varchar, wave varchar, uploaded_by varchar
+);
+create table if not exists source_files (
+    file_hash varchar primary key, file_name varchar, township varchar, wave varchar,
+    loaded_at timestamp, sheets varchar[], unmapped_columns varchar[], header_map varchar
+);
+create table if not exists units (
+    wave varchar, township varchar, branch varchar, file_hash varchar, loaded_at timestamp,
+    replaced_at timestamp, replaced_by varchar, is_current boolean
+);
+create table if not exists members (
+    member_key varchar, wave varchar, township varchar, branch varchar, name varchar,
+    gender varchar, birth_date date, id_hash varchar, id_masked varchar, outflow_date date,
+    destination_text varchar, dest_province varchar, dest_province_code varchar,
+    dest_city varchar, dest_city_code varchar, dest_county varchar, dest_county_code varchar,
+    flow_scope varchar, stated_flow_scope varchar, occupation varchar, phone varchar,
+    inflow_org varchar, has_certificate boolean, last_contact_date date,
+    contact_status varchar, dues_paid_through date, is_returned boolean, return_date date,
+    enterprise varchar, enterprise_industry varchar, jobs_created integer, remarks varchar,
+    extra varchar, sheet varchar, excel_row integer, file_hash varchar, source_file varchar,
+    is_current boolean
+);
+create table if not exists branch_totals (
+    wave varchar, township varchar, branch varchar, members_total integer, sheet varchar,
+    excel_row integer, file_hash varchar, is_current boolean
+);
+create table if not exists quarantine (
+    file_hash varchar, file_name varchar, wave varchar, township varchar, sheet varchar,
+    excel_row integer, field varchar, column_label varchar, value varchar, reason varchar
+);
+create table if not exists file_notices (
+    file_hash varchar, position integer, notice varchar
+);
+create table if not exists warnings (
+    file_hash varchar, file_name varchar, wave varchar, township varchar, sheet varchar,
+    excel_row integer, field varchar, column_label varchar, value varchar, reason varchar
+);
+"""
+
+
+def connect_readonly(path: Path | str) -> duckdb.DuckDBPyConnection:
+    return connect(path, read_only=True)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA)
+
+
+@contextmanager
+def writer_lock(db: Path) -> Iterator[None]:
+    """One writer at a time; a second ingest waits rather than losing the first one's work."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(db.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def write_transaction(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a private copy of the warehouse that replaces it only on success."""
+    db = Path(db)
+    with writer_lock(db):
+        # Under the lock, any private copy still here belongs to a run that died.
+        for stale in db.parent.glob(f".{db.name}.*.tmp*"):
+            stale.unlink(missing_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{db.name}.", suffix=".tmp", dir=db.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            if db.exists():
+                shutil.copyfile(db, tmp)
+            else:
+                tmp.unlink()  # DuckDB refuses an empty file; let it create its own
+            con = connect(tmp)
+            try:
+                # The copy is private until the swap and checkpointed before it. Small files'
+                # commits gather in the WAL; a commit that takes it past this limit checkpoints
+                # instead, and DuckDB then skips the WAL: a big file is written once, not twice.
+                con.execute("set wal_autocheckpoint = ?", [WAL_LIMIT])
+                create_schema(con)
+                yield con
+                con.execute("checkpoint")
+            finally:
+                con.close()
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, db)
+            dir_fd = os.open(db.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+
+
+def is_known_file(con: duckdb.DuckDBPyConnection, file_hash: str) -> bool:
+    # fetchall, not fetchone: DuckDB keeps a half-read result open and then refuses register()
+    [(count,)] = con.execute(
+        "select count(*) from source_files where file_hash = ?", [file_hash]
+    ).fetchall()
+    return count > 0
+
+
+_DUPLICATE_COLUMNS = ["position", "source_file", "sheet", "excel_row"]
+
+
+def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) -> pd.DataFrame:
+    """New rows whose ID is already current in the same township-wave under another unit.
+
+    Units the new file covers are about to be replaced, so a match there is no duplicate.
+    Returns the new rows' positions with where the earlier entry stands.
+    """
+    new = members.loc[members["id_hash"].notna(), ["wave", "township", "branch", "id_hash"]]
+    if new.empty:
+        return pd.DataFrame(columns=_DUPLICATE_COLUMNS)
+    con.register("new_ids", new.reset_index(names="position"))
+    try:
+        # Only a current unit of the same township-wave that this file does not cover can
+        # hold a duplicate; without one (a new township, or a file covering all its branches)
+        # the scan of every member is skipped.
+        [(others,)] = con.execute(
+            """
+            select count(*) from units as u
+            where u.is_current
+                and (u.wave, u.township) in (select (wave, township) from new_ids)
+                and (u.wave, u.township, u.branch) not in (
+                    select (wave, township, branch) from new_ids
+                )
+            """
+        ).fetchall()
+        if not others:
+            return pd.DataFrame(columns=_DUPLICATE_COLUMNS)
+        return con.execute(
+            """
+            select n.position, m.source_file, m.sheet, m.excel_row
+            from new_ids as n
+            join members as m
+                on m.is_current and m.wave = n.wave and m.township = n.township
+                and m.id_hash = n.id_hash
+            where (m.wave, m.township, m.branch) not in (
+                select (wave, township, branch) from new_ids
+            )
+            order by n.position
+            """
+        ).fetchdf()
+    finally:
+        con.unregister("new_ids")
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection, own: bool = True) -> Iterator[None]:
+    """One file's writes, all or nothing: a surprise mid-file leaves the batch's copy clean.
+
+    `own=False` when the caller already holds a transaction covering the whole batch."""
+    if not own:
+        yield
+        return
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+_INSERT_QUARANTINE = "insert into quarantine by name select * from new_issues"
+_INSERT_WARNINGS = "insert into warnings by name select * from new_issues"
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    file_name: str,
+    file_hash: str,
+    members: pd.DataFrame,
+    branch_totals: pd.DataFrame | None,
+    rejects: pd.DataFrame,
+    warnings: pd.DataFrame,
+    sheets: list[str],
+    unmapped: list[str],
+    header_map: str,
+    township: str | None,
+    wave: str | None,
+    now: datetime,
+    own_transaction: bool = True,
+) -> str:
+    """Load one validated file; returns 'loaded' or 'replaced'."""
+    with _transaction(con, own_transaction):
+        units = members[["wave", "township", "branch"]].drop_duplicates()
+        con.register("new_units", units)
+        [(replaced,)] = con.execute(
+            """
+            select count(*) from units u join new_units n using (wave, township, branch)
+            where u.is_current and u.file_hash <> ?
+            """,
+            [file_hash],
+        ).fetchall()
+        if replaced:  # otherwise no current member belongs to these units: skip scanning them all
+            con.execute(
+                """
+                update members set is_current = false
+                where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
+                """
+            )
+        con.execute(
+            """
+            update units set is_current = false, replaced_at = ?, replaced_by = ?
+            where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
+            """,
+            [now, file_hash],
+        )
+        con.execute(
+            "insert into units select wave, township, branch, ?, ?, null, null, true from new_units",
+            [file_hash, now],
+        )
+        con.unregister("new_units")
+
+        rows = members.assign(file_hash=file_hash, source_file=file_name, is_current=True)
+        # An Arrow table is scanned without touching Python objects; pandas' string columns are not.
+        con.register("new_members", pa.Table.from_pandas(rows, preserve_index=False))
+        con.execute("insert into members by name select * from new_members")
+        con.unregister("new_members")
+
+        if branch_totals is not None and len(branch_totals):
+            totals = branch_totals.assign(file_hash=file_hash, is_current=True)
+            con.register("new_totals", totals)
+            con.execute(
+                """
+                update branch_totals set is_current = false
+                where is_current and (wave, township, branch) in (select (wave, township, branch) from new_totals)
+                """
+            )
+            con.execute("insert into branch_totals by name select * from new_totals")
+            con.unregister("new_totals")
+
+        for insert, frame in ((_INSERT_QUARANTINE, rejects), (_INSERT_WARNINGS, warnings)):
+            if len(frame):
+                issues = frame.assign(file_hash=file_hash, file_name=file_name)
+                for column, of_file in (("wave", wave), ("township", township)):
+                    # a row's own township and wave, where cleaning knew them
+                    own = issues.get(column)
+                    issues[column] = of_file if own is None else own.fillna(of_file)
+                con.register("new_issues", issues)
+                con.execute(insert)
+                con.unregister("new_issues")
+
+        con.execute(
+            "insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [file_hash, file_name, township, wave, now, sheets, unmapped, header_map],
+        )
+        return "replaced" if replaced else "loaded"
+
+
+def save_notices(con: duckdb.DuckDBPyConnection, file_hash: str, notices: list[str]) -> None:
+    """What the analyst should know about a loaded file (需核对 reasons, skipped sheets)."""
+    if notices:
+        con.executemany(
+            "insert into file_notices values (?, ?, ?)",
+            [[file_hash, i, text] for i, text in enumerate(notices)],
+        )
+
+
+def log_ingest(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    now: datetime,
+    file_name: str,
+    file_hash: str | None,
+    status: str,
+    rows_loaded: int,
+    rows_rejected: int,
+    error: str | None,
+    township: str | None,
+    wave: str | None,
+    uploaded_by: str | None,
+) -> None:
+    con.execute(
+        "insert into ingest_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            now,
+            file_name,
+            file_hash,
+            status,
+            rows_loaded,
+            rows_rejected,
+            error,
+            township,
+            wave,
+            uploaded_by,
+        ],
+    )
+
+
+def warehouse_version(db: Path | str) -> tuple[str, int, int] | None:
+    """(path, inode, mtime_ns): changes whenever an ingest swaps a new warehouse in."""
+    try:
+        stat = os.stat(db)
+    except FileNotFoundError:
+        return None
+    return (str(db), stat.st_ino, stat.st_mtime_ns)

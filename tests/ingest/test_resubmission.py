@@ -1,0 +1,97 @@
+"""Spec §4: same bytes change nothing; a file covering loaded units replaces them, history kept."""
+
+from __future__ import annotations
+
+from pipeline.ingest.batch import ingest_paths
+from pipeline.warehouse.store import connect_readonly
+from tests.conftest import HEADER, member, valid_id
+
+
+def rows(branch, n, start=0, township="灵溪镇"):
+    return [
+        member(
+            seq=i + 1,
+            name=f"成员{start + i}",
+            branch=branch,
+            township=township,
+            id_number=valid_id(f"33032719800101{start + i:03d}"),
+        )
+        for i in range(n)
+    ]
+
+
+def current_counts(db):
+    con = connect_readonly(db)
+    got = dict(
+        con.execute(
+            "select branch, count(*) from members where is_current group by branch order by branch"
+        ).fetchall()
+    )
+    history = con.execute("select count(*) from members where not is_current").fetchone()[0]
+    con.close()
+    return got, history
+
+
+def test_same_bytes_twice_is_unchanged(write_xlsx, isolated_env):
+    path = write_xlsx("2022-04_灵溪镇.xlsx", {"s": [HEADER, *rows("第一党支部", 3)]})
+    db = isolated_env / "w.duckdb"
+    assert ingest_paths([path], db=db).files[0].status == "loaded"
+    before = db.read_bytes()
+    again = ingest_paths([path], db=db).files[0]
+    assert (again.status, again.rows_loaded) == ("unchanged", 0)
+    assert current_counts(db) == ({"第一党支部": 3}, 0)
+    assert len(before) > 0
+
+
+def test_new_version_replaces_only_the_units_it_covers(write_xlsx, isolated_env, tmp_path):
+    db = isolated_env / "w.duckdb"
+    first = write_xlsx(
+        "2022-04_灵溪镇_v1.xlsx",
+        {"s": [HEADER, *rows("第一党支部", 3), *rows("第二党支部", 2, 10)]},
+    )
+    second = write_xlsx(
+        "2022-04_灵溪镇_v2.xlsx",
+        {"s": [HEADER, *rows("第一党支部", 5, 20)]},
+        folder=tmp_path / "later",
+    )
+    assert ingest_paths([first], db=db).files[0].status == "loaded"
+    result = ingest_paths([second], db=db).files[0]
+    assert (result.status, result.rows_loaded) == ("replaced", 5)
+    # 第二党支部 was not in the new file and stays; the 3 old 第一党支部 rows stay in history.
+    assert current_counts(db) == ({"第一党支部": 5, "第二党支部": 2}, 3)
+    con = connect_readonly(db)
+    units = con.execute(
+        "select branch, is_current, replaced_by is not null from units order by loaded_at, branch"
+    ).fetchall()
+    con.close()
+    assert sorted(units) == sorted(
+        [("第一党支部", False, True), ("第二党支部", True, False), ("第一党支部", True, False)]
+    )
+
+
+def test_batch_runs_in_file_name_order(write_xlsx, isolated_env, tmp_path):
+    """Within one batch the later name wins, whatever order the paths were given in."""
+    db = isolated_env / "w.duckdb"
+    a = write_xlsx(
+        "a_2022-04_灵溪镇.xlsx", {"s": [HEADER, *rows("第一党支部", 2)]}, folder=tmp_path / "x"
+    )
+    b = write_xlsx(
+        "b_2022-04_灵溪镇.xlsx", {"s": [HEADER, *rows("第一党支部", 4, 30)]}, folder=tmp_path / "y"
+    )
+    report = ingest_paths([b, a], db=db)
+    assert [(f.file, f.status) for f in report.files] == [(a.name, "loaded"), (b.name, "replaced")]
+    assert current_counts(db) == ({"第一党支部": 4}, 2)
+
+
+def test_other_townships_and_waves_are_untouched(write_xlsx, isolated_env, tmp_path):
+    db = isolated_env / "w.duckdb"
+    ling = write_xlsx("2022-04_灵溪镇.xlsx", {"s": [HEADER, *rows("第一党支部", 2)]})
+    later = write_xlsx("2023-08_灵溪镇.xlsx", {"s": [HEADER, *rows("第一党支部", 1, 40)]})
+    ingest_paths([ling], db=db)
+    assert ingest_paths([later], db=db).files[0].status == "loaded"
+    con = connect_readonly(db)
+    waves = con.execute(
+        "select wave, count(*) from members where is_current group by wave order by wave"
+    ).fetchall()
+    con.close()
+    assert waves == [("2022-04", 2), ("2023-08", 1)]
