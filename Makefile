@@ -13,7 +13,7 @@ help: ## 列出所有目标 (list targets)
 $(STAMP): pyproject.toml
 	python3 -m venv .venv
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet -e '.[dev,demo]'
 	touch $(STAMP)
 
 SYSTEM_PACKAGES := chromium fonts-noto-cjk libreoffice-writer-nogui poppler-utils

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,16 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("CENSUS_SECRET_FILE", str(tmp_path / "secret.key"))
     monkeypatch.setenv("CENSUS_STATE_DB", str(tmp_path / "state" / "app.sqlite"))
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module():
+    """AppTest runs each page as `__main__` and leaves it in sys.modules; a later test that spawns
+    worker processes (bulk ingest) would then re-run that page in every child."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
 
 
 @pytest.fixture

