@@ -9,6 +9,7 @@ import duckdb
 
 from pipeline.cli.commands import main, stats_rows
 from pipeline.warehouse.parquet import TABLES, attach_export, export_parquet, warehouse_from_export
+from pipeline.warehouse.store import connect_readonly
 
 
 def test_export_gives_the_same_stats(samples_db, tmp_path):
@@ -37,7 +38,9 @@ def test_export_is_partitioned_by_wave_and_province(samples_db, tmp_path):
             "select dest_province_code is null, count(*) from members group by 1"
         ).fetchall()
     )
-    warehouse = duckdb.connect(str(db), read_only=True)
+    # The project's own read-only connection: another test in this process (an AppTest's
+    # cached connection) may hold the file open, and DuckDB refuses a second configuration.
+    warehouse = connect_readonly(db)
     [(in_warehouse,)] = warehouse.execute(
         "select count(*) from members where is_current and dest_province_code is null"
     ).fetchall()
