@@ -33,7 +33,7 @@ setup: $(STAMP) sysdeps ## 建立虚拟环境并安装依赖
 
 demo: setup ## 若 data/raw 为空则生成演示数据，并入库
 	$(PY) -m pipeline demo --if-empty
-	$(PY) -m pipeline ingest data/raw || true
+	$(PY) -m pipeline ingest "$${CENSUS_RAW:-data/raw}" || true
 
 run: demo ## 一键启动：安装、生成演示数据、打开看板（首次运行会打印一次管理员初始密码）
 	$(PY) -m pipeline users ensure-admin
