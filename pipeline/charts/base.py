@@ -203,6 +203,30 @@ def legend_rows(fig: go.Figure) -> int:
     return rows
 
 
+def add_unit_bar(
+    fig: go.Figure, units: list, values: list, name: str, *, horizontal: bool, **style
+) -> None:
+    """One series of a per-unit bar chart, bars across (`horizontal`, many or long names) or
+    up; the hover names the unit and the series."""
+    if horizontal:
+        fig.add_bar(
+            y=units,
+            x=values,
+            orientation="h",
+            name=name,
+            hovertemplate="%{y} " + name + "：%{x} 人<extra></extra>",
+            **style,
+        )
+    else:
+        fig.add_bar(
+            x=units,
+            y=values,
+            name=name,
+            hovertemplate="%{x} " + name + "：%{y} 人<extra></extra>",
+            **style,
+        )
+
+
 def empty_figure(ctx: ChartContext, title: str, message: str = "所选范围暂无数据") -> go.Figure:
     """A chart slot that says why it is empty instead of drawing blank axes."""
     fig = go.Figure()

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from pipeline.charts import china_map, theme
 from pipeline.charts.base import (
     ChartContext,
+    add_unit_bar,
     bar_gap,
     bar_labels,
     count_range,
@@ -495,19 +496,7 @@ def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -
         (data["long_term"], "长期在外", theme.RED),
         (short, "不足一年", theme.BLUE_LIGHT),
     ):
-        bar = dict(name=name, marker_color=color)
-        if horizontal:
-            fig.add_bar(
-                y=units,
-                x=values,
-                orientation="h",
-                hovertemplate="%{y} " + name + "：%{x} 人<extra></extra>",
-                **bar,
-            )
-        else:
-            fig.add_bar(
-                x=units, y=values, hovertemplate="%{x} " + name + "：%{y} 人<extra></extra>", **bar
-            )
+        add_unit_bar(fig, units, values, name, horizontal=horizontal, marker_color=color)
     note = "长期在外：截至普查月末外出满365天；柱端数字为长期在外人数及其占流出党员的比例"
     if len(df[df["outflow"] > 0]) > top:
         note += f"；显示流出人数最多的 {top} 个{unit_label}"

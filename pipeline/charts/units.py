@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from pipeline.charts import theme
 from pipeline.charts.base import (
     ChartContext,
+    add_unit_bar,
     bar_gap,
     bar_labels,
     count_range,
@@ -340,29 +341,18 @@ def risk_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.
         ("two_nots", "“两不管”", theme.GOLD),
     ]:
         values = data[col].astype(float).tolist()
-        common = dict(
-            name=name,
+        add_unit_bar(
+            fig,
+            units,
+            values,
+            name,
+            horizontal=horizontal,
             marker_color=color,
             # no row of zeros along the axis; a count not reported reads 未填报
             text=["未填报" if pd.isna(v) else (str(int(v)) if v else "") for v in values],
             textposition="outside",
             cliponaxis=False,
         )
-        if horizontal:
-            fig.add_bar(
-                y=units,
-                x=values,
-                orientation="h",
-                hovertemplate="%{y} " + name + "：%{x} 人<extra></extra>",
-                **common,
-            )
-        else:
-            fig.add_bar(
-                x=units,
-                y=values,
-                hovertemplate="%{x} " + name + "：%{y} 人<extra></extra>",
-                **common,
-            )
     fig.update_layout(barmode="group", bargap=0.25 if horizontal else bar_gap(len(data) * 2))
     if horizontal:
         fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
