@@ -14,7 +14,13 @@ import pandera.pandas as pa
 
 from pipeline.clean import normalize as nz
 from pipeline.clean.columnwise import joined_text, map_distinct
-from pipeline.clean.schemas import FIELD_LABELS, QUARANTINE_COLUMNS, REASONS, CensusRows
+from pipeline.clean.schemas import (
+    FIELD_LABELS,
+    FILE_PART,
+    QUARANTINE_COLUMNS,
+    REASONS,
+    CensusRows,
+)
 from pipeline.parse.headers import DEST_PARTS
 
 
@@ -29,6 +35,8 @@ def issue_frame(
     With `context` (per-row township and wave), each issue carries its own row's: a county
     workbook's rejects belong to each township's list, not to the file's main township."""
     columns = QUARANTINE_COLUMNS + (["township", "wave"] if context is not None else [])
+    if FILE_PART in raw:  # a batch's: which file each issue belongs to
+        columns = [*columns, FILE_PART]
     if issues.empty:
         return pd.DataFrame(columns=columns)
     parts = []
@@ -46,6 +54,11 @@ def issue_frame(
                     "column_label": labels.get(field, FIELD_LABELS.get(field, field)),
                     "value": values.to_numpy(),
                     "reason": group["reason"].to_numpy(),
+                    **(
+                        {FILE_PART: raw[FILE_PART].take(rows).to_numpy()}
+                        if FILE_PART in raw
+                        else {}
+                    ),
                 }
             )
         )
@@ -116,12 +129,9 @@ def name_first_duplicate(
     duplicate = failures["reason"].eq(REASONS["id_unique"](None))
     if not duplicate.any():
         return failures
-    ids = check[["township", "wave", "id_number"]].dropna()
-    first = (
-        ids.index.to_series()
-        .groupby([ids["township"], ids["wave"], ids["id_number"]])
-        .transform("min")
-    )
+    keys = ["township", "wave", "id_number", *([FILE_PART] if FILE_PART in check else [])]
+    ids = check[keys].dropna()
+    first = ids.index.to_series().groupby([ids[k] for k in keys]).transform("min")
     rows = failures.loc[duplicate, "row"].astype(int)
     origin = first.reindex(rows.to_numpy()).to_numpy()
     where = [

@@ -8,6 +8,8 @@ passed the gate, so a failure there is a bug, not bad input.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -15,6 +17,8 @@ from pandera.typing import Series
 from pipeline.clean.normalize import PHONE_SHAPE, PHONE_SHAPE_PROBLEM, id_problem, id_problems
 
 EARLIEST = pd.Timestamp("1950-01-01")
+# A batch's rows carry the position of their file in the batch (`transform.clean_census`).
+FILE_PART = "file_part"
 FLOW_SCOPES = ("跨省", "省内跨市", "市内跨县", "县内")
 CONTACT_STATUSES = ("正常", "失联")
 GENDERS = ("男", "女")
@@ -99,6 +103,7 @@ class CensusRows(pa.DataFrameModel):
     """One parsed census row, before the row rules have been applied."""
 
     row_id: Series[int] = pa.Field(unique=True)
+    file_part: Optional[Series[int]]  # noqa: UP045 — pandera reads Optional as "may be absent"
     township: Series[str]
     wave: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}$")
     wave_end: Series[pd.Timestamp]
@@ -137,9 +142,10 @@ class CensusRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="id_number|id_unique", ignore_na=False)
     def _id_unique(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~(
-            df["id_number"].notna() & df.duplicated(["township", "wave", "id_number"], keep="first")
-        )
+        # within one file: a batch's files each get the verdict they would get alone, and a
+        # member repeated in a later file is that file's duplicate of the warehouse (store.py)
+        keys = ["township", "wave", "id_number", *([FILE_PART] if FILE_PART in df else [])]
+        return ~(df["id_number"].notna() & df.duplicated(keys, keep="first"))
 
     @pa.check("gender", name="gender_vocab", ignore_na=False)
     def _gender(cls, s: Series[str]) -> Series[bool]:

@@ -25,7 +25,7 @@ from pipeline.clean.row_issues import (
     row_warnings,
     schema_failures,
 )
-from pipeline.clean.schemas import BranchTotals, MemberRows
+from pipeline.clean.schemas import FILE_PART, BranchTotals, MemberRows
 from pipeline.parse.context_hints import township_from_text
 from pipeline.parse.headers import DEST_PARTS
 from pipeline.places.geo import flow_scope, relative_scope, resolve_many
@@ -99,6 +99,7 @@ class Cleaned:
     rejects: pd.DataFrame  # QUARANTINE_COLUMNS
     warnings: pd.DataFrame  # QUARANTINE_COLUMNS
     rows_rejected: int
+    parts: np.ndarray | None = None  # a batch's: each member row's file_part
 
 
 def _wave_of(value: object) -> str | None:
@@ -207,15 +208,26 @@ def clean_census(
     home_county: str,
     hash_id: Callable[[str], str],
     labels: dict[str, str] | None = None,
+    context: pd.DataFrame | None = None,
 ) -> Cleaned:
-    """The whole row pipeline of spec §2–3 for one file's member rows."""
+    """The whole row pipeline of spec §2–3 for one file's member rows, or a batch's.
+
+    A batch is many files' rows at once, each tagged with its file in a `file_part` column and
+    its township and wave already resolved in `context` (`resolve_context` per file): every
+    rule is per row except 身份证号重复, which is then per file as well, so the result is what
+    cleaning each file alone gives, for one pass of the fixed costs instead of one per file."""
     labels = labels or {}
     raw = raw.reset_index(drop=True)
-    context = resolve_context(raw, township, wave)
+    if context is None:
+        context = resolve_context(raw, township, wave)
+    else:
+        context = context.reset_index(drop=True)
     parsed, failures = parse_fields(raw)
     check = parsed.assign(
         row_id=range(len(parsed)), township=context["township"], wave=context["wave"]
     )
+    if FILE_PART in raw:
+        check[FILE_PART] = raw[FILE_PART].to_numpy()
     check["wave_end"], _ = map_distinct(check["wave"], nz.month_end, "datetime64[us]")
     failures = name_first_duplicate(
         pd.concat([failures, schema_failures(check)], ignore_index=True), check, raw
@@ -297,6 +309,7 @@ def clean_census(
         rejects=issue_frame(raw, labels, failures, context),
         warnings=issue_frame(raw, labels, warnings, context),
         rows_rejected=len(rejected),
+        parts=raw[FILE_PART].to_numpy()[valid.index.to_numpy()] if FILE_PART in raw else None,
     )
 
 
@@ -339,13 +352,18 @@ def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def clean_branch_totals(
-    raw: pd.DataFrame, *, township: str, wave: str
+    raw: pd.DataFrame, *, township: str | None, wave: str | None, context=None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(totals, rejects) from a 支部情况 sheet; a row without a usable count is rejected.
 
-    A county workbook's 支部情况 names each branch's township in its own 所属乡镇 column."""
+    A county workbook's 支部情况 names each branch's township in its own 所属乡镇 column.
+    A batch passes its files' rows with their `context` resolved per file (see `clean_census`);
+    the rejects then carry each row's file_part."""
     raw = raw.reset_index(drop=True)
-    context = resolve_context(raw, township, wave)
+    if context is None:
+        context = resolve_context(raw, township, wave)
+    else:
+        context = context.reset_index(drop=True)
     branch = raw["branch"].map(nz.to_text)
     counts, errors = map_distinct(raw["members_total"], nz.parse_count)
     errors = errors.reindex(raw.index)
@@ -368,6 +386,7 @@ def clean_branch_totals(
             "excel_row": raw.loc[~bad, "excel_row"].astype(int),
         }
     )
-    return BranchTotals.validate(totals.reset_index(drop=True), lazy=True), issue_frame(
-        raw, {}, issues, context
-    )
+    totals = BranchTotals.validate(totals.reset_index(drop=True), lazy=True)
+    if FILE_PART in raw:  # a batch's: which file each branch's row came from
+        totals[FILE_PART] = raw.loc[~bad, FILE_PART].to_numpy()
+    return totals, issue_frame(raw, {}, issues, context)

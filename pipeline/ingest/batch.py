@@ -12,32 +12,31 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline import config
-from pipeline.clean import value_vote
 from pipeline.clean.identity import load_or_create_secret, make_id_hasher
-from pipeline.clean.transform import ContextMissing, clean_branch_totals, clean_census
-from pipeline.ingest.file_health import REVIEW, health_notices
-from pipeline.ingest.primer import prime
+from pipeline.clean.transform import ContextMissing
+from pipeline.ingest.chunk import clean_together
+from pipeline.ingest.file_health import REVIEW
+from pipeline.ingest.prepare import Prepared, Staged, header_map, prepare, read_book, stage
 from pipeline.ingest.registers import RegisterRejected, clean_register, register_kind
-from pipeline.intake.readers import FileRejected, read_sheets
-from pipeline.parse.context_hints import fill_wave_from_text, township_from_text, wave_from_text
-from pipeline.parse.header_rules import header_key
-from pipeline.parse.layout import Workbook, parse_workbook
-from pipeline.parse.mappings import IGNORE, Choices
+from pipeline.intake.readers import FileRejected
+from pipeline.parse.layout import Workbook
+from pipeline.parse.mappings import Choices
 from pipeline.parse.mappings import load as load_choices
 from pipeline.warehouse.models import build_models
 from pipeline.warehouse.registers import load_register, register_township
 from pipeline.warehouse.store import (
     duplicates_elsewhere,
     is_known_file,
+    known_files,
     load_file,
     log_ingest,
     save_notices,
@@ -47,6 +46,12 @@ from pipeline.warehouse.store import (
 log = logging.getLogger(__name__)
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt"}
+# Rows a chunk of staged files gathers before it is cleaned together (`ingest.chunk`): a county
+# batch is one or two chunks; memory stays bounded on a province's folder.
+CHUNK_ROWS = 200_000
+UNREADABLE_FILE = "无法读取该文件（权限不足或文件已被移走）"
+# `prepare` and `Prepared` are the one-file path (the upload page's and bulk's) as before.
+__all__ = ["FileResult", "IngestReport", "Prepared", "collect_files", "ingest_paths", "prepare"]
 
 
 @dataclass
@@ -90,23 +95,8 @@ class IngestReport:
         return json.dumps({"files": files}, ensure_ascii=False)
 
 
-@dataclass
-class Prepared:
-    """A file read, parsed and cleaned, ready to load (nothing written yet)."""
-
-    file_name: str
-    file_hash: str
-    book: Workbook
-    township: str | None
-    wave: str | None
-    members: pd.DataFrame
-    branch_totals: pd.DataFrame | None
-    rejects: pd.DataFrame
-    warnings: pd.DataFrame
-    rows_rejected: int
-    notices: list[str] = field(default_factory=list)
-    township_from: str | None = None
-    wave_from: str | None = None
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def collect_files(paths: Iterable[Path | str]) -> list[Path]:
@@ -134,161 +124,6 @@ def _ignored(path: Path) -> bool:
     return path.name.startswith(("~$", ".")) or path.suffix.lower() in {".json", ".md", ".gitkeep"}
 
 
-def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def read_book(path: Path, home_county: str) -> tuple[list, Workbook]:
-    """(sheets, their layout): the sheets are kept so an analyst's column choices can lay them
-    out again without reading the file twice."""
-    sheets = read_sheets(path, meanwhile=partial(prime, home_county))
-    return sheets, parse_workbook(sheets)
-
-
-def _context(book: Workbook, stem: str, chosen: dict) -> tuple[str | None, str | None, dict]:
-    """(township, wave, where each came from) for the file as a whole.
-
-    The analyst's choice, else the titles, else the file name; the wave last from the filling
-    date (填报时间：2022年4月30日), which the file's notices then mention."""
-    sources: dict[str, str | None] = {"township": None, "wave": None}
-    township = chosen.get("township")
-    if township:
-        sources["township"] = "分析员指定"
-    elif township := township_from_text(book.context_text):
-        sources["township"] = "标题"
-    elif township := township_from_text(stem):
-        sources["township"] = "文件名"
-    wave = chosen.get("wave")
-    if wave:
-        sources["wave"] = "分析员指定"
-    elif wave := wave_from_text(book.context_text):
-        sources["wave"] = "标题"
-    elif wave := wave_from_text(stem):
-        sources["wave"] = "文件名"
-    elif wave := fill_wave_from_text(f"{book.context_text} {book.footer_text}"):
-        sources["wave"] = "填报时间"
-    return township, wave, sources
-
-
-def prepare(
-    path: Path,
-    digest: str,
-    hash_id: Callable[[str], str],
-    home_county: str,
-    choices: Choices | None = None,
-    read: tuple[list, Workbook] | None = None,
-) -> Prepared:
-    """Read → layout → clean one file. Raises FileRejected / ContextMissing for a bad file."""
-    choices = choices or Choices()
-    chosen = choices.files.get(digest, {})
-    sheets, book = read if read is not None else read_book(path, home_county)
-    township, wave, sources = _context(book, path.stem, chosen)
-    columns = choices.for_township(township or _first_township(book))
-    if any(header_key(c.label) in columns for c in book.columns):
-        # the township's kept column choices name a column here: lay the sheets out again
-        book = parse_workbook(sheets, {k: (None if f == IGNORE else f) for k, f in columns.items()})
-    if not book.tables and book.branch_totals is not None:
-        raise FileRejected(
-            "文件只有“支部情况”表（党员总数），没有流动党员名单；"
-            "请把支部情况表与名单放在同一个工作簿中上传"
-        )
-    if not book.tables:
-        raise FileRejected(
-            "未找到可识别的表头：表中应有“姓名”等列（如 姓名、身份证号、所在党支部、流出时间、流入地）"
-        )
-    labels = {c.field: c.label for c in reversed(book.columns) if c.field}
-    raw = pd.concat([t.members for t in book.tables], ignore_index=True)
-    # The analyst's township or wave is the file's, whatever its sheets or rows say.
-    if chosen.get("township"):
-        raw = raw.drop(columns=["township", "sheet_township"], errors="ignore")
-    if chosen.get("wave"):
-        raw = raw.drop(columns=["census_wave", "sheet_wave"], errors="ignore")
-    cleaned = clean_census(
-        raw, township=township, wave=wave, home_county=home_county, hash_id=hash_id, labels=labels
-    )
-    wrong = value_vote.contradicted(book.columns, raw, cleaned.rejects, set(columns))
-    if wrong:  # the values outvote a header rule: clean again without the misread column
-        raw = value_vote.keep_as_unmapped(raw, book.columns, wrong)
-        labels = {f: label for f, label in labels.items() if f not in wrong}
-        cleaned = clean_census(
-            raw,
-            township=township,
-            wave=wave,
-            home_county=home_county,
-            hash_id=hash_id,
-            labels=labels,
-        )
-    members = cleaned.members
-    if len(members):
-        township = (
-            members["township"].mode().iat[0]
-            if township is None or township not in set(members["township"])
-            else township
-        )
-        wave = (
-            members["wave"].mode().iat[0]
-            if wave is None or wave not in set(members["wave"])
-            else wave
-        )
-    totals, rejects, rows_rejected = None, cleaned.rejects, cleaned.rows_rejected
-    if book.branch_totals is not None and township and wave:
-        totals, total_rejects = clean_branch_totals(
-            book.branch_totals, township=township, wave=wave
-        )
-        rejects = (
-            pd.concat([rejects, total_rejects], ignore_index=True)
-            if len(total_rejects)
-            else rejects
-        )
-        rows_rejected += len(total_rejects)
-    notices = book.notices + value_vote.notices(wrong)
-    if sources["wave"] == "填报时间" and len(members) and (members["wave"] == wave).any():
-        notices.append(f"表中没有注明普查批次，已按填报时间取 {wave}；如不对，请在上传试算中指定")
-    ignored = {k for k, f in columns.items() if f == IGNORE}
-    notices += health_notices(
-        book,
-        raw,
-        members,
-        rejects,
-        labels,
-        ignored=lambda label: header_key(label) in ignored or label in wrong.values(),
-    )
-    return Prepared(
-        path.name,
-        digest,
-        book,
-        township,
-        wave,
-        members,
-        totals,
-        rejects,
-        cleaned.warnings,
-        rows_rejected,
-        notices,
-        sources["township"],
-        sources["wave"],
-    )
-
-
-def _first_township(book: Workbook) -> str | None:
-    """A county workbook's township, when only its sheets or rows name one."""
-    for table in book.tables:
-        named = table.members.get("sheet_township")
-        if named is not None and named.notna().any():
-            return named.dropna().iat[0]
-        own = table.members.get("township")
-        if own is not None and own.notna().any():
-            return township_from_text(str(own.dropna().iat[0])) or str(own.dropna().iat[0])
-    return None
-
-
-def _header_map(book: Workbook) -> str:
-    return json.dumps(
-        [{"sheet": c.sheet, "column": c.label, "field": c.field} for c in book.columns],
-        ensure_ascii=False,
-    )
-
-
 def ingest_paths(
     paths: Iterable[Path | str],
     db: Path | str | None = None,
@@ -300,11 +135,7 @@ def ingest_paths(
     """Ingest files and folders into the warehouse; returns one result per file."""
     files = collect_files(paths)
     db = Path(db) if db else config.db_path()
-    hash_id = make_id_hasher(load_or_create_secret(config.secret_path()))
     home_county = home_county or config.HOME_COUNTY_CODE
-    uploaded_by = uploaded_by or _os_user()
-    run_id = uuid.uuid4().hex[:12]
-    choices = load_choices()  # the analysts' kept decisions, read once for the batch
     report = IngestReport()
     with write_transaction(db) as con:
         # Appending a file's rows is fastest on one DuckDB thread (measured: half the time at
@@ -314,92 +145,200 @@ def ingest_paths(
         # anyway (a failed load ends the run and write_transaction drops the copy), and a
         # commit per file paid a WAL flush per file for nothing.
         con.execute("begin transaction")
-        for path in files:
-            now = datetime.now()
-            result = _ingest_one(con, path, hash_id, home_county, now, choices)
-            log_ingest(
-                con,
-                run_id=run_id,
-                now=now,
-                file_name=path.name,
-                file_hash=result.file_hash,
-                status=result.status,
-                rows_loaded=result.rows_loaded,
-                rows_rejected=result.rows_rejected,
-                error=result.error,
-                township=result.township,
-                wave=result.wave,
-                uploaded_by=uploaded_by,
-            )
-            report.files.append(result)
-            if progress:
-                progress(path.name)
+        run = _Run(
+            con,
+            hash_id=make_id_hasher(load_or_create_secret(config.secret_path())),
+            home_county=home_county,
+            choices=load_choices(),  # the analysts' kept decisions, read once for the batch
+            run_id=uuid.uuid4().hex[:12],
+            uploaded_by=uploaded_by or _os_user(),
+            report=report,
+            progress=progress,
+        )
+        for path, read in read_ahead(files, known_files(con), home_county):
+            run.take(path, read)
+        run.flush()
         con.execute("commit")
         con.execute("reset threads")
         build_models(con)
     return report
 
 
-def _ingest_one(
-    con, path: Path, hash_id, home_county: str, now: datetime, choices: Choices | None = None
-) -> FileResult:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return FileResult(path.name, "rejected", error="无法读取该文件（权限不足或文件已被移走）")
-    digest = file_hash(data)
-    result = _process(con, path, digest, hash_id, home_county, now, choices)
-    result.file_hash = digest
-    return result
+@dataclass
+class _Read:
+    """What the reading thread learnt of a file: its hash, and its sheets and layout (or why
+    not). A file the warehouse already holds is hashed, not parsed."""
+
+    digest: str | None = None
+    book: tuple[list, Workbook] | None = None
+    error: BaseException | None = None
 
 
-def _process(
-    con, path: Path, digest: str, hash_id, home_county: str, now: datetime, choices=None
-) -> FileResult:
-    if is_known_file(con, digest):
-        return FileResult(path.name, "unchanged")
-    try:
-        read = read_book(path, home_county)
-        kind = register_kind(read[1])
-        if kind is not None:  # a roster or host register (issue #17), not a census
-            return _load_register(con, path, digest, hash_id, read[1], kind, now)
-        prepared = prepare(path, digest, hash_id, home_county, choices, read)
-    except (FileRejected, ContextMissing, RegisterRejected) as exc:
-        return FileResult(path.name, "rejected", error=getattr(exc, "reason", None) or str(exc))
-    except Exception as exc:  # one file's surprise must not stop the batch
-        if os.environ.get("CENSUS_DEBUG"):
-            raise
-        log.error("unexpected failure on %s: %s", path.name, type(exc).__name__)
-        return FileResult(
-            path.name,
-            "rejected",
-            error=f"处理文件时发生内部错误（{type(exc).__name__}），请联系管理员",
+def read_ahead(
+    files: list[Path], known: set[str], home_county: str
+) -> Iterator[tuple[Path, _Read]]:
+    """Each file with its `_Read`, the next file read in a thread meanwhile: calamine parses
+    without the GIL, so the next file's parse overlaps this file's layout, cleaning and load."""
+
+    def read(path: Path) -> _Read:
+        try:
+            digest = file_hash(path.read_bytes())
+        except OSError as exc:
+            return _Read(error=exc)
+        if digest in known:
+            return _Read(digest)
+        try:
+            return _Read(digest, read_book(path, home_county))
+        except Exception as exc:  # judged by the main thread, in file order
+            return _Read(digest, error=exc)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as pool:
+        ahead = pool.submit(read, files[0]) if files else None
+        for i, path in enumerate(files):
+            done = ahead.result()
+            ahead = pool.submit(read, files[i + 1]) if i + 1 < len(files) else None
+            yield path, done
+
+
+@dataclass
+class _Run:
+    """One batch's files, in order: staged files wait in a chunk that is cleaned together
+    (`ingest.chunk`) once it holds CHUNK_ROWS rows, then every file's result is loaded and
+    logged in file-name order (a later file may replace, or duplicate, an earlier one)."""
+
+    con: object
+    hash_id: Callable[[str], str]
+    home_county: str
+    choices: Choices
+    run_id: str
+    uploaded_by: str
+    report: IngestReport
+    progress: Callable[[str], None] | None
+    queue: list = field(default_factory=list)  # (path, now, FileResult | staged position)
+    staged: list[Staged] = field(default_factory=list)
+    rows: int = 0
+
+    def take(self, path: Path, read: _Read) -> None:
+        now = datetime.now()
+        if read.digest is None:
+            self._done(path, now, FileResult(path.name, "rejected", error=UNREADABLE_FILE))
+            return
+        if any(s.digest == read.digest for s in self.staged):
+            self.flush()  # the same bytes twice in one batch: the second is unchanged
+        if is_known_file(self.con, read.digest):
+            self._done(path, now, FileResult(path.name, "unchanged"), read.digest)
+            return
+        try:
+            if read.error is not None:
+                raise read.error
+            kind = register_kind(read.book[1])
+            if kind is not None:  # a roster or host register (issue #17), not a census
+                self.flush()
+                result = _load_register(
+                    self.con, path, read.digest, self.hash_id, read.book[1], kind, now
+                )
+                self._done(path, now, result, read.digest)
+                return
+            staged = stage(path, read.digest, self.home_county, self.choices, read.book)
+        except Exception as exc:
+            self._done(path, now, _rejected(path, exc), read.digest)
+            return
+        self.queue.append((path, now, len(self.staged)))
+        self.staged.append(staged)
+        self.rows += len(staged.raw)
+        if self.rows >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Clean the waiting files together, then load and log everything queued, in order."""
+        staged = self.staged
+        prepared = clean_together(staged, self.hash_id, self.home_county) if staged else []
+        queue, self.queue, self.staged, self.rows = self.queue, [], [], 0
+        for path, now, item in queue:
+            if isinstance(item, FileResult):
+                self._log(path, now, item)
+                continue
+            outcome = prepared[item]
+            if isinstance(outcome, Prepared):
+                result = _load(self.con, outcome, now)
+            else:
+                result = _rejected(path, outcome)
+            result.file_hash = staged[item].digest
+            self._log(path, now, result)
+
+    def _done(
+        self, path: Path, now: datetime, result: FileResult, digest: str | None = None
+    ) -> None:
+        result.file_hash = digest
+        if self.queue:  # files before it still wait for their chunk: keep the order
+            self.queue.append((path, now, result))
+        else:
+            self._log(path, now, result)
+
+    def _log(self, path: Path, now: datetime, result: FileResult) -> None:
+        log_ingest(
+            self.con,
+            run_id=self.run_id,
+            now=now,
+            file_name=path.name,
+            file_hash=result.file_hash,
+            status=result.status,
+            rows_loaded=result.rows_loaded,
+            rows_rejected=result.rows_rejected,
+            error=result.error,
+            township=result.township,
+            wave=result.wave,
+            uploaded_by=self.uploaded_by,
         )
+        self.report.files.append(result)
+        if self.progress:
+            self.progress(path.name)
+
+
+def _rejected(path: Path, exc: BaseException) -> FileResult:
+    if isinstance(exc, FileRejected | ContextMissing | RegisterRejected):
+        return FileResult(path.name, "rejected", error=getattr(exc, "reason", None) or str(exc))
+    if isinstance(exc, OSError) and not isinstance(exc, FileRejected):
+        return FileResult(path.name, "rejected", error=UNREADABLE_FILE)
+    # one file's surprise must not stop the batch
+    if os.environ.get("CENSUS_DEBUG"):
+        raise exc
+    log.error("unexpected failure on %s: %s", path.name, type(exc).__name__)
+    return FileResult(
+        path.name,
+        "rejected",
+        error=f"处理文件时发生内部错误（{type(exc).__name__}），请联系管理员",
+    )
+
+
+def _load(con, prepared: Prepared, now: datetime) -> FileResult:
+    """Write one prepared file: its rows, its quarantine, its notices."""
     prepared = _reject_duplicates_elsewhere(prepared, duplicates_elsewhere(con, prepared.members))
     status = load_file(
         con,
         file_name=prepared.file_name,
-        file_hash=digest,
+        file_hash=prepared.file_hash,
         members=prepared.members,
         branch_totals=prepared.branch_totals,
         rejects=prepared.rejects,
         warnings=prepared.warnings,
         sheets=[t.sheet for t in prepared.book.tables],
         unmapped=prepared.book.unmapped,
-        header_map=_header_map(prepared.book),
+        header_map=header_map(prepared.book),
         township=prepared.township,
         wave=prepared.wave,
         now=now,
         own_transaction=False,
     )
-    save_notices(con, digest, prepared.notices)
+    save_notices(con, prepared.file_hash, prepared.notices)
     return FileResult(
-        path.name,
+        prepared.file_name,
         status,
         len(prepared.members),
         prepared.rows_rejected,
         township=prepared.township,
         wave=prepared.wave,
+        file_hash=prepared.file_hash,
         unmapped=prepared.book.unmapped,
         warnings=len(prepared.warnings),
         notices=prepared.notices,
@@ -418,7 +357,7 @@ def _load_register(con, path: Path, digest: str, hash_id, book: Workbook, kind: 
         file_hash=digest,
         sheets=[t.sheet for t in book.tables],
         unmapped=[],
-        header_map=_header_map(book),
+        header_map=header_map(book),
         now=now,
         own_transaction=False,  # the batch's one transaction (see ingest_paths)
     )

@@ -137,6 +137,11 @@ def is_known_file(con: duckdb.DuckDBPyConnection, file_hash: str) -> bool:
     return count > 0
 
 
+def known_files(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every file hash the warehouse holds: a batch's reader skips parsing these."""
+    return {h for (h,) in con.execute("select file_hash from source_files").fetchall()}
+
+
 _DUPLICATE_COLUMNS = ["position", "source_file", "sheet", "excel_row"]
 
 
