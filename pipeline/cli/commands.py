@@ -89,26 +89,29 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(args) -> int:
-    from pipeline.ingest.batch import ingest_paths
+    from pipeline.ingest.files import collect_files, start_reading
 
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         print(f"找不到：{'、'.join(missing)}", file=sys.stderr)
         return 2
+    files = collect_files(args.paths)
+    # The first file's parse starts now: calamine holds no GIL, so it runs while the rest of
+    # the pipeline (pandas, pandera, DuckDB) is imported below.
+    first = start_reading(files[0], config.HOME_COUNTY_CODE) if files else None
+    from pipeline.ingest.batch import ingest_paths
+
     bar = None
     if not args.json and sys.stderr.isatty():
         from tqdm import tqdm
 
-        from pipeline.ingest.batch import collect_files
-
-        bar = tqdm(
-            total=len(collect_files(args.paths)), desc="入库", unit="个文件", file=sys.stderr
-        )
+        bar = tqdm(total=len(files), desc="入库", unit="个文件", file=sys.stderr)
     report = ingest_paths(
         args.paths,
         db=args.db,
         uploaded_by=args.user,
         progress=(lambda _name: bar.update(1)) if bar else None,
+        first=first,
     )
     if bar:
         bar.close()

@@ -7,13 +7,12 @@ so a crash anywhere leaves the previous warehouse exactly as it was.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +24,8 @@ from pipeline.clean.identity import load_or_create_secret, make_id_hasher
 from pipeline.clean.transform import ContextMissing
 from pipeline.ingest.chunk import clean_together
 from pipeline.ingest.file_health import REVIEW
-from pipeline.ingest.prepare import Prepared, Staged, header_map, prepare, read_book, stage
+from pipeline.ingest.files import SPREADSHEET_SUFFIXES, Read, collect_files, file_hash, read_ahead
+from pipeline.ingest.prepare import Prepared, Staged, header_map, prepare, stage
 from pipeline.ingest.registers import RegisterRejected, clean_register, register_kind
 from pipeline.intake.readers import FileRejected
 from pipeline.parse.layout import Workbook
@@ -45,13 +45,21 @@ from pipeline.warehouse.store import (
 
 log = logging.getLogger(__name__)
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt"}
 # Rows a chunk of staged files gathers before it is cleaned together (`ingest.chunk`): a county
 # batch is one or two chunks; memory stays bounded on a province's folder.
 CHUNK_ROWS = 200_000
 UNREADABLE_FILE = "无法读取该文件（权限不足或文件已被移走）"
 # `prepare` and `Prepared` are the one-file path (the upload page's and bulk's) as before.
-__all__ = ["FileResult", "IngestReport", "Prepared", "collect_files", "ingest_paths", "prepare"]
+__all__ = [
+    "SPREADSHEET_SUFFIXES",
+    "FileResult",
+    "IngestReport",
+    "Prepared",
+    "collect_files",
+    "file_hash",
+    "ingest_paths",
+    "prepare",
+]
 
 
 @dataclass
@@ -95,35 +103,6 @@ class IngestReport:
         return json.dumps({"files": files}, ensure_ascii=False)
 
 
-def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def collect_files(paths: Iterable[Path | str]) -> list[Path]:
-    """Files and folders → the files to ingest, in sorted file-name order (spec §4)."""
-    found: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            # A link inside the folder that leads out of it is not part of the batch: the
-            # folder is what the analyst (or an upload) put there, nothing else on the disk.
-            root = path.resolve()
-            found += [
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not _ignored(p) and p.resolve().is_relative_to(root)
-            ]
-        elif path.exists():
-            found.append(path)
-        else:
-            raise FileNotFoundError(f"找不到文件或文件夹：{path}")
-    return sorted(set(found), key=lambda p: (p.name, str(p)))
-
-
-def _ignored(path: Path) -> bool:
-    # Office lock files (~$x.xlsx), hidden files and our own notes are not census files.
-    return path.name.startswith(("~$", ".")) or path.suffix.lower() in {".json", ".md", ".gitkeep"}
-
-
 def ingest_paths(
     paths: Iterable[Path | str],
     db: Path | str | None = None,
@@ -131,8 +110,11 @@ def ingest_paths(
     uploaded_by: str | None = None,
     progress: Callable[[str], None] | None = None,
     home_county: str | None = None,
+    first: Future | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into the warehouse; returns one result per file."""
+    """Ingest files and folders into the warehouse; returns one result per file.
+
+    `first`: the first file's read already under way (`files.start_reading`)."""
     files = collect_files(paths)
     db = Path(db) if db else config.db_path()
     home_county = home_county or config.HOME_COUNTY_CODE
@@ -155,49 +137,13 @@ def ingest_paths(
             report=report,
             progress=progress,
         )
-        for path, read in read_ahead(files, known_files(con), home_county):
+        for path, read in read_ahead(files, known_files(con), home_county, first):
             run.take(path, read)
         run.flush()
         con.execute("commit")
         con.execute("reset threads")
         build_models(con)
     return report
-
-
-@dataclass
-class _Read:
-    """What the reading thread learnt of a file: its hash, and its sheets and layout (or why
-    not). A file the warehouse already holds is hashed, not parsed."""
-
-    digest: str | None = None
-    book: tuple[list, Workbook] | None = None
-    error: BaseException | None = None
-
-
-def read_ahead(
-    files: list[Path], known: set[str], home_county: str
-) -> Iterator[tuple[Path, _Read]]:
-    """Each file with its `_Read`, the next file read in a thread meanwhile: calamine parses
-    without the GIL, so the next file's parse overlaps this file's layout, cleaning and load."""
-
-    def read(path: Path) -> _Read:
-        try:
-            digest = file_hash(path.read_bytes())
-        except OSError as exc:
-            return _Read(error=exc)
-        if digest in known:
-            return _Read(digest)
-        try:
-            return _Read(digest, read_book(path, home_county))
-        except Exception as exc:  # judged by the main thread, in file order
-            return _Read(digest, error=exc)
-
-    with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as pool:
-        ahead = pool.submit(read, files[0]) if files else None
-        for i, path in enumerate(files):
-            done = ahead.result()
-            ahead = pool.submit(read, files[i + 1]) if i + 1 < len(files) else None
-            yield path, done
 
 
 @dataclass
@@ -218,7 +164,7 @@ class _Run:
     staged: list[Staged] = field(default_factory=list)
     rows: int = 0
 
-    def take(self, path: Path, read: _Read) -> None:
+    def take(self, path: Path, read: Read) -> None:
         now = datetime.now()
         if read.digest is None:
             self._done(path, now, FileResult(path.name, "rejected", error=UNREADABLE_FILE))

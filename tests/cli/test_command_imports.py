@@ -39,3 +39,25 @@ def test_stats_loads_no_dataframe_library(samples_db):
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
     if importlib.util.find_spec("_duckdb"):  # duckdb's Python layer costs a third of the budget
         assert "duckdb" not in loaded
+
+
+_FIRST_READ = """
+import json, sys
+from pathlib import Path
+from pipeline.ingest.files import collect_files, start_reading
+files = collect_files([Path(sys.argv[1])])
+heavy_before = sorted(m for m in sys.modules if m.split(".")[0] in ("pandas", "pandera", "duckdb"))
+read = start_reading(files[0], "330327").result()
+print(json.dumps({"before": heavy_before, "tables": len(read.book[1].tables), "error": repr(read.error)}))
+"""
+
+
+def test_ingest_starts_reading_before_the_heavy_imports(write_xlsx):
+    """`ingest` parses its first file while pandas, pandera and DuckDB load: nothing on the way
+    to that first read may import them."""
+    path = write_xlsx("2024-04_灵溪镇_流动党员普查.xlsx", {"名单": [["姓名", "身份证号", "所在党支部", "流入地"], ["张三", "", "城东村党支部", "上海"]]})  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", _FIRST_READ, str(path.parent)],
+                          capture_output=True, text=True, env=env, check=True)  # fmt: skip
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"before": [], "tables": 1, "error": "None"}

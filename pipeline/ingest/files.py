@@ -1,0 +1,106 @@
+"""Which files a batch is, and each file read ahead of the one being cleaned.
+
+Light on purpose (no pandas, no DuckDB): `python -m pipeline ingest` starts reading its first
+file before it imports the heavy rest, so calamine's parse (which holds no GIL) and those
+imports run at the same time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt"}
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def collect_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Files and folders → the files to ingest, in sorted file-name order (spec §4)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            # A link inside the folder that leads out of it is not part of the batch: the
+            # folder is what the analyst (or an upload) put there, nothing else on the disk.
+            root = path.resolve()
+            found += [
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not _ignored(p) and p.resolve().is_relative_to(root)
+            ]
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"找不到文件或文件夹：{path}")
+    return sorted(set(found), key=lambda p: (p.name, str(p)))
+
+
+def _ignored(path: Path) -> bool:
+    # Office lock files (~$x.xlsx), hidden files and our own notes are not census files.
+    return path.name.startswith(("~$", ".")) or path.suffix.lower() in {".json", ".md", ".gitkeep"}
+
+
+@dataclass
+class Read:
+    """What the reading thread learnt of a file: its hash, and its sheets and layout (or why
+    not). A file the warehouse already held when the batch began is hashed, not parsed."""
+
+    digest: str | None = None
+    book: tuple | None = None  # (sheets, parse.layout.Workbook)
+    error: BaseException | None = None
+
+
+def read_file(path: Path, home_county: str, known: Iterable[str] = ()) -> Read:
+    """One file hashed, then (unless `known`) read and laid out; never raises."""
+    try:
+        digest = file_hash(path.read_bytes())
+    except OSError as exc:
+        return Read(error=exc)
+    if digest in known:
+        return Read(digest)
+    try:
+        from pipeline.intake.readers import read_sheets
+
+        # prime imports and warms the cleaning code while calamine parses (no GIL held)
+        sheets = read_sheets(path, meanwhile=partial(_prime, home_county))
+        from pipeline.parse.layout import parse_workbook
+
+        return Read(digest, (sheets, parse_workbook(sheets)))
+    except Exception as exc:  # judged by the main thread, in file order
+        return Read(digest, error=exc)
+
+
+def _prime(home_county: str) -> None:
+    from pipeline.ingest.primer import prime
+
+    prime(home_county)
+
+
+def start_reading(path: Path, home_county: str) -> Future:
+    """The first file's `read_file` under way in a thread (see `read_ahead`'s `first`)."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="read-first")
+    try:
+        return pool.submit(read_file, path, home_county)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def read_ahead(
+    files: list[Path], known: set[str], home_county: str, first: Future | None = None
+) -> Iterator[tuple[Path, Read]]:
+    """Each file with its `Read`, the next file read in a thread meanwhile: calamine parses
+    without the GIL, so the next file's parse overlaps this file's layout, cleaning and load.
+    `first`: files[0] already under way (`start_reading`)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as pool:
+        ahead = first or (pool.submit(read_file, files[0], home_county, known) if files else None)
+        for i, path in enumerate(files):
+            done = ahead.result()
+            more = i + 1 < len(files)
+            ahead = pool.submit(read_file, files[i + 1], home_county, known) if more else None
+            yield path, done
