@@ -131,23 +131,30 @@ def resolve_context(raw: pd.DataFrame, township: str | None, wave: str | None) -
     """Per-row township and wave: the row's own column, else its sheet's title or name, else the
     file's."""
     out = pd.DataFrame(index=raw.index)
-    empty = pd.Series(None, index=raw.index, dtype="str")
-    own_township = (
-        _same_townships(map_distinct(raw["township"], _township_name, "str")[0], township)
-        if "township" in raw
-        else empty
-    )
-    own_wave = (
-        map_distinct(raw["census_wave"], _wave_of, "str")[0] if "census_wave" in raw else empty
-    )
+    # A column with no value at all (most files: no 所属乡镇 column, sheets without a title) is
+    # skipped outright; a batch resolves this for every file and every 支部情况 sheet.
+    own_township = _filled(raw, "township")
+    if own_township is not None:
+        own_township = _same_townships(
+            map_distinct(own_township, _township_name, "str")[0], township
+        )
+    own_wave = _filled(raw, "census_wave")
+    if own_wave is not None:
+        own_wave = map_distinct(own_wave, _wave_of, "str")[0]
     for field, own, of_file, column, label, hint in (
         ("township", own_township, township, "township", "所属乡镇", "乡镇名称"),
         ("wave", own_wave, wave, "census_wave", "普查时间", "年月（如2022-04）"),
     ):
-        if f"sheet_{field}" in raw:
-            own = own.fillna(raw[f"sheet_{field}"].astype("str"))
-        out[field] = own.fillna(of_file) if of_file else own
-        blank = out[field].isna()
+        sheet = _filled(raw, f"sheet_{field}")
+        if sheet is not None:
+            sheet = sheet.astype("str")
+            own = sheet if own is None else own.fillna(sheet)
+        if own is None:
+            own = pd.Series(of_file, index=raw.index, dtype="str")
+        elif of_file:
+            own = own.fillna(of_file)
+        out[field] = own
+        blank = own.isna()
         if blank.any():
             where = (
                 f"表中“{label}”列第{int(raw.loc[blank.idxmax(), 'excel_row'])}行为空"
@@ -156,6 +163,12 @@ def resolve_context(raw: pd.DataFrame, township: str | None, wave: str | None) -
             )
             raise ContextMissing(f"无法确定{label}：{where}，标题和文件名中也没有{hint}")
     return out
+
+
+def _filled(raw: pd.DataFrame, column: str) -> pd.Series | None:
+    """The column when at least one row has a value in it."""
+    values = raw.get(column)
+    return values if values is not None and values.notna().any() else None
 
 
 def _branch(raw: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
