@@ -8,6 +8,7 @@ notice (a hidden sheet skipped, the wave taken from the filling date).
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pandas as pd
 
@@ -70,11 +71,13 @@ def unmapped_known(columns, ignored=lambda _label: False) -> list[str]:
 
 
 def destinations_unresolved(members: pd.DataFrame) -> list[str]:
-    outflow = members[~members["is_returned"].astype(bool)]
-    if outflow.empty:
+    # counted on two columns: no copy of the outflow members' rows
+    outflow = ~members["is_returned"].astype(bool).to_numpy()
+    total = int(outflow.sum())
+    if not total:
         return []
-    unknown = int(outflow["dest_province"].isna().sum())
-    share = unknown / len(outflow)
+    unknown = int((members["dest_province"].isna().to_numpy() & outflow).sum())
+    share = unknown / total
     if share <= DESTINATION_UNRESOLVED_SHARE:
         return []
     return [
@@ -85,18 +88,16 @@ def destinations_unresolved(members: pd.DataFrame) -> list[str]:
 
 def dates_unreadable(raw: pd.DataFrame, rejects: pd.DataFrame, labels: dict[str, str]) -> list[str]:
     out = []
+    failed = None  # which rejects are date failures: found once, not once per date field
     for field in DATE_FIELDS:
         if field not in raw:
             continue
-        filled = int(raw[field].map(_filled).sum())
+        filled = _count_filled(raw[field])
         if not filled or rejects.empty:
             continue
-        bad = int(
-            (
-                (rejects["field"] == field)
-                & rejects["reason"].astype(str).str.contains(_DATE_FAILURE)
-            ).sum()
-        )
+        if failed is None:
+            failed = rejects["reason"].astype(str).str.contains(_DATE_FAILURE)
+        bad = int(((rejects["field"] == field) & failed).sum())
         if bad / filled > DATE_UNREADABLE_SHARE:
             label = labels.get(field) or FIELD_LABELS.get(field, field)
             out.append(
@@ -104,6 +105,16 @@ def dates_unreadable(raw: pd.DataFrame, rejects: pd.DataFrame, labels: dict[str,
                 "这些行已拒收"
             )
     return out
+
+
+def _count_filled(column: pd.Series) -> int:
+    """How many cells are filled, one check per distinct value (found by hashing)."""
+    values = column.to_numpy(dtype=object)
+    try:
+        counts = Counter(values)
+    except TypeError:  # an unhashable cell: no distinct values to count by
+        return sum(map(_filled, values))
+    return sum(n for value, n in counts.items() if _filled(value))
 
 
 def _filled(value: object) -> bool:
@@ -118,7 +129,10 @@ def odd_branches(members: pd.DataFrame) -> list[str]:
     """Branch names that are ditto marks, numbers or blanks: the unit figures are wrong."""
     if members.empty:
         return []
-    names = members["branch"].fillna("").astype(str).str.strip()
+    # Each distinct name is looked at once and counted as often as it occurs.
+    counts = members["branch"].value_counts(dropna=False, sort=False)
+    names = pd.Series(counts.index, dtype=members["branch"].dtype)
+    names = names.fillna("").astype(str).str.strip()
     kinds = {
         "为空": names.eq(""),
         "只是数字": names.str.fullmatch(r"[\d.]+"),
@@ -126,7 +140,7 @@ def odd_branches(members: pd.DataFrame) -> list[str]:
     }
     out = []
     for what, hit in kinds.items():
-        n = int(hit.sum())
+        n = int(counts.to_numpy()[hit.fillna(False).to_numpy(dtype=bool)].sum())
         if n:
             out.append(f"{REVIEW}{n} 名党员的所在党支部{what}，按支部统计的数字不可靠")
     return out
