@@ -108,42 +108,57 @@ def dates_unreadable(raw: pd.DataFrame, rejects: pd.DataFrame, labels: dict[str,
 
 
 def _count_filled(column: pd.Series) -> int:
-    """How many cells are filled, one check per distinct value (found by hashing)."""
-    values = column.to_numpy(dtype=object)
-    try:
-        counts = Counter(values)
-    except TypeError:  # an unhashable cell: no distinct values to count by
-        return sum(map(_filled, values))
-    return sum(n for value, n in counts.items() if _filled(value))
+    """How many cells are filled, one check per distinct value."""
+    return sum(n for value, n in _distinct(column) if _filled(value))
 
 
 def _filled(value: object) -> bool:
-    return (
-        value is not None
-        and not (isinstance(value, float) and value != value)
-        and str(value).strip() != ""
-    )
+    if isinstance(value, str):
+        return value.strip() != ""
+    if isinstance(value, float):
+        return value == value  # NaN is empty; any other number is written
+    return value is not None and str(value).strip() != ""
+
+
+_NUMBER_ONLY = re.compile(r"[\d.]+")
 
 
 def odd_branches(members: pd.DataFrame) -> list[str]:
     """Branch names that are ditto marks, numbers or blanks: the unit figures are wrong."""
     if members.empty:
         return []
+    found = {"为空": 0, "只是数字": 0, "是“〃”或“同上”": 0}
     # Each distinct name is looked at once and counted as often as it occurs.
-    counts = members["branch"].value_counts(dropna=False, sort=False)
-    names = pd.Series(counts.index, dtype=members["branch"].dtype)
-    names = names.fillna("").astype(str).str.strip()
-    kinds = {
-        "为空": names.eq(""),
-        "只是数字": names.str.fullmatch(r"[\d.]+"),
-        "是“〃”或“同上”": names.map(is_ditto),
-    }
-    out = []
-    for what, hit in kinds.items():
-        n = int(counts.to_numpy()[hit.fillna(False).to_numpy(dtype=bool)].sum())
-        if n:
-            out.append(f"{REVIEW}{n} 名党员的所在党支部{what}，按支部统计的数字不可靠")
-    return out
+    for value, n in _distinct(members["branch"]):
+        name = "" if _missing(value) else str(value).strip()
+        if name == "":
+            found["为空"] += n
+        elif _NUMBER_ONLY.fullmatch(name):
+            found["只是数字"] += n
+        if is_ditto(name):
+            found["是“〃”或“同上”"] += n
+    return [
+        f"{REVIEW}{n} 名党员的所在党支部{what}，按支部统计的数字不可靠"
+        for what, n in found.items()
+        if n
+    ]
+
+
+def _missing(value: object) -> bool:
+    """What fillna would fill: None, NaN, NA, NaT."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list-like cell is no missing value
+        return False
+
+
+def _distinct(column: pd.Series) -> list[tuple[object, int]]:
+    """(value, how often) per distinct value, found by hashing (an unhashable cell: alone)."""
+    values = column.to_numpy(dtype=object)
+    try:
+        return list(Counter(values).items())
+    except TypeError:
+        return [(value, 1) for value in values]
 
 
 def health_notices(
