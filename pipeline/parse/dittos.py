@@ -33,15 +33,21 @@ def is_ditto(value: object) -> bool:
 def _ditto_values(column: pd.Series) -> set:
     """The distinct cells of a column that are ditto marks (one check per distinct value,
     found by hashing, so no Python call per cell)."""
-    return {v for v in pd.unique(column.to_numpy()) if is_ditto(v)}
+    values = column.to_numpy()
+    try:
+        distinct = set(values)
+    except TypeError:  # an unhashable cell
+        distinct = pd.unique(values)
+    return {v for v in distinct if is_ditto(v)}
 
 
 def fill_dittos(frame: pd.DataFrame, columns: list[str]) -> dict[str, int]:
     """Replace ditto marks in `columns` of `frame` (in place) by the value above; returns
     {column: cells filled}. A mark with nothing above it stays (it is reported later)."""
     filled: dict[str, int] = {}
+    present = set(frame.columns)  # a set: no index lookup per column
     for name in columns:
-        if name in NOT_FILLED or name not in frame:
+        if name in NOT_FILLED or name not in present:
             continue
         column = frame[name]
         marks = _ditto_values(column)
