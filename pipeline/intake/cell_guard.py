@@ -116,8 +116,15 @@ def _decimal_cells(raw, infos) -> tuple[Styled | None, dict[str, str]]:
     return (pattern, places), sheet_parts(book, rels)
 
 
+# Up to this many decimal styles, a piece is first searched for their ` s="…"` as plain bytes
+# (a fast scan); only a piece that holds one is searched cell by cell.
+_STYLE_NEEDLES = 4
+
+
 def _collect_styled(styled: Styled, data: bytes, found: dict) -> None:
     pattern, places = styled
+    if len(places) <= _STYLE_NEEDLES and not any(b' s="%d"' % style in data for style in places):
+        return  # every styled cell tag holds its ` s="…"`: none here
     for col, row, style in pattern.findall(data):
         found[(int(row) - 1, column_number(col) - 1)] = places[int(style)]
 
