@@ -8,6 +8,7 @@ notice (a hidden sheet skipped, the wave taken from the filling date).
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pandas as pd
 
@@ -70,11 +71,13 @@ def unmapped_known(columns, ignored=lambda _label: False) -> list[str]:
 
 
 def destinations_unresolved(members: pd.DataFrame) -> list[str]:
-    outflow = members[~members["is_returned"].astype(bool)]
-    if outflow.empty:
+    # counted on two columns: no copy of the outflow members' rows
+    outflow = ~members["is_returned"].astype(bool).to_numpy()
+    total = int(outflow.sum())
+    if not total:
         return []
-    unknown = int(outflow["dest_province"].isna().sum())
-    share = unknown / len(outflow)
+    unknown = int((members["dest_province"].isna().to_numpy() & outflow).sum())
+    share = unknown / total
     if share <= DESTINATION_UNRESOLVED_SHARE:
         return []
     return [
@@ -85,18 +88,16 @@ def destinations_unresolved(members: pd.DataFrame) -> list[str]:
 
 def dates_unreadable(raw: pd.DataFrame, rejects: pd.DataFrame, labels: dict[str, str]) -> list[str]:
     out = []
+    failed = None  # which rejects are date failures: found once, not once per date field
     for field in DATE_FIELDS:
         if field not in raw:
             continue
-        filled = int(raw[field].map(_filled).sum())
+        filled = _count_filled(raw[field])
         if not filled or rejects.empty:
             continue
-        bad = int(
-            (
-                (rejects["field"] == field)
-                & rejects["reason"].astype(str).str.contains(_DATE_FAILURE)
-            ).sum()
-        )
+        if failed is None:
+            failed = rejects["reason"].astype(str).str.contains(_DATE_FAILURE)
+        bad = int(((rejects["field"] == field) & failed).sum())
         if bad / filled > DATE_UNREADABLE_SHARE:
             label = labels.get(field) or FIELD_LABELS.get(field, field)
             out.append(
@@ -106,30 +107,58 @@ def dates_unreadable(raw: pd.DataFrame, rejects: pd.DataFrame, labels: dict[str,
     return out
 
 
+def _count_filled(column: pd.Series) -> int:
+    """How many cells are filled, one check per distinct value."""
+    return sum(n for value, n in _distinct(column) if _filled(value))
+
+
 def _filled(value: object) -> bool:
-    return (
-        value is not None
-        and not (isinstance(value, float) and value != value)
-        and str(value).strip() != ""
-    )
+    if isinstance(value, str):
+        return value.strip() != ""
+    if isinstance(value, float):
+        return value == value  # NaN is empty; any other number is written
+    return value is not None and str(value).strip() != ""
+
+
+_NUMBER_ONLY = re.compile(r"[\d.]+")
 
 
 def odd_branches(members: pd.DataFrame) -> list[str]:
     """Branch names that are ditto marks, numbers or blanks: the unit figures are wrong."""
     if members.empty:
         return []
-    names = members["branch"].fillna("").astype(str).str.strip()
-    kinds = {
-        "为空": names.eq(""),
-        "只是数字": names.str.fullmatch(r"[\d.]+"),
-        "是“〃”或“同上”": names.map(is_ditto),
-    }
-    out = []
-    for what, hit in kinds.items():
-        n = int(hit.sum())
-        if n:
-            out.append(f"{REVIEW}{n} 名党员的所在党支部{what}，按支部统计的数字不可靠")
-    return out
+    found = {"为空": 0, "只是数字": 0, "是“〃”或“同上”": 0}
+    # Each distinct name is looked at once and counted as often as it occurs.
+    for value, n in _distinct(members["branch"]):
+        name = "" if _missing(value) else str(value).strip()
+        if name == "":
+            found["为空"] += n
+        elif _NUMBER_ONLY.fullmatch(name):
+            found["只是数字"] += n
+        if is_ditto(name):
+            found["是“〃”或“同上”"] += n
+    return [
+        f"{REVIEW}{n} 名党员的所在党支部{what}，按支部统计的数字不可靠"
+        for what, n in found.items()
+        if n
+    ]
+
+
+def _missing(value: object) -> bool:
+    """What fillna would fill: None, NaN, NA, NaT."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list-like cell is no missing value
+        return False
+
+
+def _distinct(column: pd.Series) -> list[tuple[object, int]]:
+    """(value, how often) per distinct value, found by hashing (an unhashable cell: alone)."""
+    values = column.to_numpy(dtype=object)
+    try:
+        return list(Counter(values).items())
+    except TypeError:
+        return [(value, 1) for value in values]
 
 
 def health_notices(

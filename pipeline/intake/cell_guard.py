@@ -33,12 +33,12 @@ _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 # the common tags, tried first because a literal is checked in a fraction of the general
 # loop's time (the scan runs once per cell). Each is a case of the general rule, so the
 # pattern accepts exactly what the general rule alone accepts.
-_CELL_TYPE = rb"(?:inlineStr|s|str|n|b|e|d)"
+_CELL_TYPE = rb"(?:inlineStr|str|s|n|b|e|d)"
 _TAG_REST = (
-    rb'(?:/?>| t="' + _CELL_TYPE + rb'"/?>| s="[0-9]+"(?: t="' + _CELL_TYPE + rb'")?/?>'
+    rb'(?:>| t="' + _CELL_TYPE + rb'"/?>| s="[0-9]++"(?: t="' + _CELL_TYPE + rb'")?/?>|/>'
     rb'|(?: [A-Za-qs-z_][\w.:-]*="[^"<]*")*/?>)'
 )
-_IRREGULAR_CELL = re.compile(rb'<c(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}"' + _TAG_REST + rb")[\s/>]")
+_IRREGULAR_CELL = re.compile(rb'<c(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}+"' + _TAG_REST + rb")[\s/>]")
 _REF_COLS = re.compile(rb'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"')
 _REF_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([1-9][0-9]{0,6})"')
 _DIMENSION = re.compile(
@@ -116,8 +116,15 @@ def _decimal_cells(raw, infos) -> tuple[Styled | None, dict[str, str]]:
     return (pattern, places), sheet_parts(book, rels)
 
 
+# Up to this many decimal styles, a piece is first searched for their ` s="…"` as plain bytes
+# (a fast scan); only a piece that holds one is searched cell by cell.
+_STYLE_NEEDLES = 4
+
+
 def _collect_styled(styled: Styled, data: bytes, found: dict) -> None:
     pattern, places = styled
+    if len(places) <= _STYLE_NEEDLES and not any(b' s="%d"' % style in data for style in places):
+        return  # every styled cell tag holds its ` s="…"`: none here
     for col, row, style in pattern.findall(data):
         found[(int(row) - 1, column_number(col) - 1)] = places[int(style)]
 
@@ -126,41 +133,60 @@ def _scan_part(
     raw, info: zipfile.ZipInfo, styled: Styled | None = None, decimals: dict | None = None
 ) -> tuple[int, int, bool]:
     """(max row, max column, all cells plain) of one zip part, streamed; cells matching
-    `styled` are put into `decimals` as (row, col) → decimals on the way."""
-    box, exact, max_row, max_col, carry = None, False, 0, 0, b""
+    `styled` are put into `decimals` as (row, col) → decimals on the way.
+
+    Each piece is searched as zlib gave it, and a tag running across two pieces is searched in
+    a small seam (the previous piece's last _TAIL bytes and this one's first): gluing every
+    piece to the one before would copy the whole sheet once more.
+    """
+    box, exact, max_row, max_col = None, False, 0, 0
+    tail, pending = b"", b""
     for piece, final in _inflate(raw, info):
-        data = carry + piece
-        carry = b"" if final else data[-_TAIL:]
-        if styled is not None:
-            _collect_styled(styled, data, decimals)
+        if pending:
+            piece, pending = pending + piece, b""
+        if len(piece) < _TAIL and not final:
+            pending = piece  # too short to hold a seam's second half: wait for more
+            continue
+        seam = tail + piece[:_TAIL]  # every tag starting in `tail` ends in here
         if box is None and not exact:
-            found = _DIMENSION.search(data)
+            found = _DIMENSION.search(piece)  # the first piece: nothing came before it
             dim = (int(found[2]), column_number(found[1])) if found else (0, 0)
             if found and 0 < dim[0] * dim[1] <= config.MAX_SHEET_CELLS:
                 box = (dim, _in_box_pattern(found[1], found[2]))
             else:
                 exact = True
-        if _PREFIXED_CELL.search(data):
+        if _PREFIXED_CELL.search(piece) or _PREFIXED_CELL.search(seam):
             return max_row, max_col, False
-        if not exact and _hit(box[1], data, final):
+        if styled is not None:
+            _collect_styled(styled, seam, decimals)
+            _collect_styled(styled, piece, decimals)
+        if not exact and _hit(box[1], tail, seam, piece, final):
             exact = True
         if exact:
-            if _hit(_IRREGULAR_CELL, data, final):
+            if _hit(_IRREGULAR_CELL, tail, seam, piece, final):
                 return max_row, max_col, False
-            cols = set(_REF_COLS.findall(data))
-            if cols:
-                max_col = max(max_col, max(column_number(c) for c in cols))
-                max_row = max(max_row, max(map(int, set(_REF_ROWS.findall(data)))))
+            for data in (seam, piece):
+                cols = set(_REF_COLS.findall(data))
+                if cols:
+                    max_col = max(max_col, max(column_number(c) for c in cols))
+                    max_row = max(max_row, max(map(int, set(_REF_ROWS.findall(data)))))
+        tail = piece[-_TAIL:]
     if box is not None:
         # Cells checked against the dimension before any went outside it are bounded by it.
         max_row, max_col = max(max_row, box[0][0]), max(max_col, box[0][1])
     return max_row, max_col, True
 
 
-def _hit(pattern: re.Pattern, data: bytes, final: bool) -> bool:
-    # A tag cut at the end of a piece looks irregular; it is looked at again with the next piece.
-    found = pattern.search(data)
-    return found is not None and (final or found.start() < len(data) - _TAIL)
+def _hit(pattern: re.Pattern, tail: bytes, seam: bytes, piece: bytes, final: bool) -> bool:
+    """A tag matching `pattern` starts in `tail` (whole in the seam), or in `piece`.
+
+    A tag cut at the end of a piece looks irregular; it is looked at again in the next seam.
+    """
+    found = pattern.search(seam)
+    if found is not None and (found.start() < len(tail) or final):
+        return True
+    found = pattern.search(piece)
+    return found is not None and (final or found.start() < len(piece) - _TAIL)
 
 
 def _inflate(raw, info: zipfile.ZipInfo):
@@ -224,7 +250,7 @@ def _upto(bound: str, first: str, alphabet: str) -> str:
         more = len(bound) - 2
         parts.append(
             f"[{first[0]}-{first[-1]}]"
-            + (f"[{alphabet[0]}-{alphabet[-1]}]{{0,{more}}}" if more else "")
+            + (f"[{alphabet[0]}-{alphabet[-1]}]{{0,{more}}}+" if more else "")
         )
     for i, char in enumerate(bound):
         pool = first if i == 0 else alphabet

@@ -35,6 +35,8 @@ _NUMBERED = re.compile(
 )
 # Explanations after the header word: 流出时间(年月) is bracketed, but also 流出时间如2021.03
 _TRAILING_NOTE = re.compile(r"(?<=.)(例如|如|格式为?|请填写?|必填|选填).*$")
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+_INSIDE_BRACKETS = re.compile(r"[(\[【〔]([^()\[\]【】〔〕]*)[)\]】〕]")
 
 # The words a destination part is named by, after its direction word.
 _LEVELS = (
@@ -54,7 +56,7 @@ def header_key(text: object) -> str:
         return ""
     word = unicodedata.normalize("NFKC", str(text)).translate(_TRADITIONAL)
     # the English half of a bilingual header, e.g. "身份证号 ID No." or "Name 姓名"
-    chinese = re.search(r"[\u4e00-\u9fff]", word) is not None
+    chinese = _CHINESE.search(word) is not None
     previous = None
     while previous != word:  # nested or repeated notes: 流入地(省)(必填)
         previous, word = word, _BRACKETED.sub("", word)
@@ -78,7 +80,7 @@ def destination_level(key: str) -> str | None:
 def bracket_level(text: object) -> str | None:
     """流入地(省) / 外出地点【市】: the level word in the brackets is the part's meaning."""
     word = unicodedata.normalize("NFKC", str(text)).translate(_TRADITIONAL)
-    for inside in re.findall(r"[(\[【〔]([^()\[\]【】〔〕]*)[)\]】〕]", word):
+    for inside in _INSIDE_BRACKETS.findall(word):
         level = destination_level(_DECORATION.sub("", inside))
         if level:
             return level
@@ -151,6 +153,14 @@ HEADER_RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
     )
 )
 
+# Any rule at all, in one search: a cell no rule names (a member's name, a date) is told so
+# without trying the rules one by one. The loop still decides which rule wins.
+_ANY_RULE = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in HEADER_RULES))
+_BARE_PLACE = re.compile(_DIRECTION + _PLACE_NOUN + "?")
+_BARE_PLACE_AT = re.compile(_DIRECTION + _PLACE_NOUN + "?(所在)?")
+_PLACE_LEVEL = re.compile(_DIRECTION + _PLACE_NOUN + r"?(?:所在|所属)?(.+)")
+_NOT_LETTER = re.compile(r"[^a-z]")
+
 # A header that names a number, not a yes/no or a place, is not the field its other words say:
 # 活动证编号 is no certificate flag, 流入地党组织联系电话 is not the member's phone.
 _NOT_FIELD = {
@@ -170,18 +180,18 @@ def field_by_rule(text: object) -> str | None:
     key = header_key(text)
     if not key or len(key) > MAX_HEADER_CHARS or _LABELLED_VALUE.search(str(text)):
         return None
-    if re.fullmatch(_DIRECTION + _PLACE_NOUN + "?", key) or re.fullmatch(
-        _DIRECTION + _PLACE_NOUN + "?(所在)?", key
-    ):
+    if _BARE_PLACE.fullmatch(key) or _BARE_PLACE_AT.fullmatch(key):
         level = bracket_level(text)  # 流入地(省) is a part, 流入地(必填) the whole place
         if level:
             return level
     # a direction word with a level word: 流入县(市、区), 外出地市, 现居住省份, 务工地所在县区
-    found = re.fullmatch(_DIRECTION + _PLACE_NOUN + r"?(?:所在|所属)?(.+)", key)
+    found = _PLACE_LEVEL.fullmatch(key)
     if found:
         level = destination_level(found.group(1))
         if level:
             return level
+    if _ANY_RULE.search(key) is None:  # most cells read while looking for the header
+        return _english(key)
     for field, pattern in HEADER_RULES:
         if pattern.search(key):
             blocked = _NOT_FIELD.get(field)
@@ -211,4 +221,4 @@ _ENGLISH_FIELDS = {
 
 
 def _english(key: str) -> str | None:
-    return _ENGLISH_FIELDS.get(re.sub(r"[^a-z]", "", key))
+    return _ENGLISH_FIELDS.get(_NOT_LETTER.sub("", key))

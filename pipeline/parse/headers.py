@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pipeline.parse.header_rules import (
     RULE_RANK,
@@ -145,11 +146,24 @@ _FIELD_BY_WORD = _index(SYNONYMS)
 _PART_BY_WORD = _index(DESTINATION_PARTS)
 
 
+# Looking for the header maps every cell of a sheet's first rows, and a batch's sheets repeat
+# their headers (and many cells): each distinct cell is mapped once. typed: 1, 1.0 and True
+# are distinct cells. Bounded, so a long-running server cannot grow it without end.
+_CACHE_SIZE = 1 << 16
+
+
 def map_header(text: object) -> str | None:
     """The canonical field a single header cell names, or None.
 
     The synonym table first (the usual words, exactly), then the same with the header's
     decorations removed (`header_key`), then the rules (`HEADER_RULES`) on what is left."""
+    try:
+        return _map_header_cached(text)
+    except TypeError:  # an unhashable value
+        return _map_header(text)
+
+
+def _map_header(text: object) -> str | None:
     if text is None:
         return None
     word = clean_text(text)
@@ -163,6 +177,9 @@ def map_header(text: object) -> str | None:
         # 流入地(省) is the province part of the place, 流入地(必填) the whole place
         return (bracket_level(text) or found) if found == "destination" else found
     return field_by_rule(text)
+
+
+_map_header_cached = lru_cache(maxsize=_CACHE_SIZE, typed=True)(_map_header)
 
 
 _RANK_BY_WORD = {clean_text(w): i for words in SYNONYMS.values() for i, w in enumerate(words)}
@@ -193,6 +210,13 @@ def map_part(parent_field: str | None, child: object) -> str | None:
 
 def is_header_word(text: object) -> bool:
     """True when the cell could only be a header (a field name or a destination part)."""
+    try:
+        return _is_header_word_cached(text)
+    except TypeError:  # an unhashable value
+        return _is_header_word(text)
+
+
+def _is_header_word(text: object) -> bool:
     if text is None:
         return False
     word = clean_text(text)
@@ -201,3 +225,6 @@ def is_header_word(text: object) -> bool:
         or destination_level(header_key(text)) is not None
         or map_header(text) is not None
     )
+
+
+_is_header_word_cached = lru_cache(maxsize=_CACHE_SIZE, typed=True)(_is_header_word)

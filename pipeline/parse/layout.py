@@ -35,6 +35,7 @@ _NON_DATA_START = re.compile(
 )
 _SIGNATURE = re.compile(r"填表人|审核人|填报人[:：]|制表人")
 _TRIGGERS = set("合总小共注说备填审制负单联")
+_TRIGGER_CHARS = np.array(sorted(_TRIGGERS))
 _EXAMPLE_SHEET = re.compile(r"示例|样例|样表|范例|例表|填表说明|填写说明")
 _SUBTOTAL_END = re.compile(r"(小计|合计|总计|共计)$")
 # "一、城东村党支部", "（四）城北村", "城西村党支部（2人）", "城南社区党支部 共2人"
@@ -319,6 +320,28 @@ def branch_from_sheet_name(name: str) -> str | None:
     return to_text(name)
 
 
+def _starts_with_trigger(values: np.ndarray) -> np.ndarray:
+    """Which cells are text whose first non-space character may open a total, note or signature.
+
+    By each cell's first character as an array; only text opening with a space is looked at
+    one by one. Other cells (numbers, dates) never print a Chinese character first."""
+    first = values.astype("U1")
+    hit = np.isin(first, _TRIGGER_CHARS)
+    for i in np.flatnonzero(np.strings.isspace(first)):
+        v = values[i]
+        hit[i] = isinstance(v, str) and v.lstrip()[:1] in _TRIGGERS
+    return hit
+
+
+def _absent(values: np.ndarray, filled: np.ndarray) -> np.ndarray:
+    """Which cells are not `_present`: empty, None, or only spaces (the last ones by their
+    first character, then one by one)."""
+    absent = ~filled
+    for i in np.flatnonzero(np.strings.isspace(values.astype("U1"))):
+        absent[i] = not _present(values[i])
+    return absent
+
+
 def read_table(
     sheet, chosen: dict[str, str] | None = None
 ) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
@@ -384,12 +407,10 @@ def read_table(
     count = counted.sum(axis=1)
     first = matrix[np.arange(len(body)), filled.argmax(axis=1)] if len(body) else matrix[:, 0]
     # Only these rows can be anything but a member; the rest are decided without Python.
-    suspect = (count <= max(2, len(context_cols))) | np.fromiter(
-        (isinstance(v, str) and v.lstrip()[:1] in _TRIGGERS for v in first), bool, len(body)
-    )
+    suspect = (count <= max(2, len(context_cols))) | _starts_with_trigger(first)
     if name_col is not None:
         # a row of spaces must not become a "missing name" reject
-        suspect |= np.fromiter((not _present(v) for v in matrix[:, name_col]), bool, len(body))
+        suspect |= _absent(matrix[:, name_col], filled[:, name_col])
     keep = count > 0
     block = np.full(len(body), None, dtype=object)
     for i in np.flatnonzero(suspect):
@@ -416,6 +437,7 @@ def read_table(
         matrix[np.ix_(rows_kept, [c for c, _ in keep_cols])],  # one block: no copy per column
         columns=[f for _, f in keep_cols],
         dtype=object,
+        copy=False,  # a fresh array already: the frame may keep it
     )
     if extra_cols:
         frame["extra"] = [

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
 import pytest
 
 from pipeline.intake.readers import read_sheets
+from pipeline.parse import layout
 from pipeline.parse.context_hints import township_from_text, wave_from_text
 from pipeline.parse.layout import parse_workbook
 
@@ -205,3 +209,38 @@ def test_three_header_rows_with_a_grouping_row_on_top(write_xlsx):
     assert table.members[["name", "dest_city", "excel_row"]].values.tolist() == [
         ["李二", "杭州市", 4]
     ]
+
+
+# Which rows may be no member is decided on arrays of each cell's first character; the cells
+# it cannot decide that way (text opening with a space) are looked at one by one. Either way
+# the answer is the one-cell-at-a-time rule's, for every kind of cell a reader gives.
+_CELLS = [
+    "合计", "  合计", "\u3000总计", "\t注：本表", " 张三", "张三", "", " ", "\u3000\u3000", "  \t",
+    None, 0.0, 1.0, float("nan"), True, dt.date(2021, 3, 1), dt.datetime(2021, 3, 1, 8, 0),
+    dt.time(8, 0), "小计", "审核人：李四", "x合计", "1合计", " 1", "\u00a0合计",
+]  # fmt: skip
+
+
+def test_first_character_arrays_decide_like_the_cell_by_cell_rule():
+    values = np.empty(len(_CELLS), dtype=object)
+    values[:] = _CELLS
+    filled = (values != "") & (values != None)  # noqa: E711 — elementwise, as read_table does
+    triggers = layout._starts_with_trigger(values)
+    absent = layout._absent(values, filled)
+    for i, v in enumerate(_CELLS):
+        assert triggers[i] == (isinstance(v, str) and v.lstrip()[:1] in layout._TRIGGERS), v
+        assert absent[i] == (not layout._present(v)), v
+
+
+def test_a_total_row_opening_with_spaces_and_a_blank_name_are_no_members(write_xlsx):
+    rows = [
+        ["序号", "姓名", "身份证号", "所在党支部", "流入地"],
+        [1, "张三", "33032719800101123X", "第一党支部", "上海市"],
+        [2, "\u3000\u3000", "330327198001011234", "第一党支部", "上海市"],
+        [3, "李四", "330327198001011250", "第一党支部", "杭州市"],
+        ["  合计", "2人", None, None, None],
+    ]
+    book = parse_workbook(read_sheets(write_xlsx("t.xlsx", {"登记表": rows})))
+    members = book.tables[0].members
+    assert members["name"].tolist() == ["张三", "\u3000\u3000", "李四"]  # the blank one is kept
+    assert members["excel_row"].tolist() == [2, 3, 4]

@@ -1,0 +1,70 @@
+"""File health notices count cells, not distinct values: each distinct value is looked at once
+(found by hashing) and counted as often as it occurs, whatever its type."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.ingest import file_health
+from pipeline.ingest.file_health import REVIEW
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_odd_branch_names_are_counted_per_member(dtype):
+    names = ["城东村党支部"] * 5 + ["", "  ", None] + ["3"] * 4 + ["1.2"] + ["〃"] * 2 + ["同上"]
+    members = pd.DataFrame({"branch": pd.Series(names, dtype=dtype)})
+    assert file_health.odd_branches(members) == [
+        f"{REVIEW}3 名党员的所在党支部为空，按支部统计的数字不可靠",
+        f"{REVIEW}5 名党员的所在党支部只是数字，按支部统计的数字不可靠",
+        f"{REVIEW}3 名党员的所在党支部是“〃”或“同上”，按支部统计的数字不可靠",
+    ]
+
+
+def test_no_odd_branch_no_notice():
+    members = pd.DataFrame({"branch": ["城东村党支部", "城西村党支部"] * 50})
+    assert file_health.odd_branches(members) == []
+    assert file_health.odd_branches(members.iloc[:0]) == []
+
+
+def _rejects(field: str, n: int) -> pd.DataFrame:
+    return pd.DataFrame({"field": [field] * n, "reason": ["流出时间日期无法识别"] * n})
+
+
+def test_unreadable_dates_share_counts_every_filled_cell_of_any_type():
+    # 40 filled cells (strings, numbers, dates, times), 60 empty ones of every kind
+    filled = ["2021.03"] * 10 + [2021.03] * 10 + [dt.date(2021, 3, 1)] * 10 + ["  x "] * 10
+    empty = [None] * 15 + [np.nan] * 15 + [""] * 15 + ["   "] * 15
+    raw = pd.DataFrame({"outflow_date": pd.Series(filled + empty, dtype=object)})
+    labels = {"outflow_date": "外出时间"}
+    # 2 of 40 is 5%: not over the line; 3 of 40 is
+    assert file_health.dates_unreadable(raw, _rejects("outflow_date", 2), labels) == []
+    assert file_health.dates_unreadable(raw, _rejects("outflow_date", 3), labels) == [
+        f"{REVIEW}“外出时间”列有 3 个值（8%）无法识别为日期（超过 5%），这些行已拒收"
+    ]
+    # a failure in another field does not count for this one
+    assert file_health.dates_unreadable(raw, _rejects("return_date", 30), labels) == []
+
+
+def test_a_column_of_unhashable_cells_is_still_counted():
+    raw = pd.DataFrame({"outflow_date": pd.Series([["2021"], [], "2021.3", None], dtype=object)})
+    notices = file_health.dates_unreadable(raw, _rejects("outflow_date", 3), {})
+    assert notices and "3 个值（100%）" in notices[0]
+
+
+def test_unresolved_destinations_share_is_of_the_members_still_out():
+    members = pd.DataFrame(
+        {
+            "is_returned": [True] * 50 + [False] * 50,
+            "dest_province": [None] * 50 + ["浙江省"] * 44 + [None] * 6,
+        }
+    )
+    assert file_health.destinations_unresolved(members) == [
+        f"{REVIEW}6 名流出党员（12%）的流入地缺失或无法识别，流动范围计为“未知”（超过 10%）"
+    ]
+    members.loc[members.index[-1], "dest_province"] = "江苏省"
+    assert file_health.destinations_unresolved(members) == []
+    assert file_health.destinations_unresolved(members.iloc[:50]) == []
