@@ -23,6 +23,8 @@ from importlib import resources
 
 import numpy as np
 
+from pipeline.charts.simplify import simplify_rings
+
 # GB/T 2260 province codes → (full name, short name used on labels).
 PROVINCES: dict[str, tuple[str, str]] = {
     "110000": ("北京市", "北京"),
@@ -76,6 +78,10 @@ INSET_LAT = (3.0, 23.8)
 # provinces identical (no slivers), unlike per-polygon Douglas–Peucker.
 MAIN_STEP = 0.05
 INSET_STEP = 0.02
+# Then Douglas–Peucker with shared borders kept shared (`simplify`), in degrees: about half a
+# pixel of a 1100-px-wide chart (≈13 px per degree of latitude; the inset is ~4× smaller).
+MAIN_TOLERANCE = 0.04
+INSET_TOLERANCE = 0.08
 
 _PHI1, _PHI2, _LAM0 = math.radians(25), math.radians(47), math.radians(105)
 _N = (math.sin(_PHI1) + math.sin(_PHI2)) / 2
@@ -143,14 +149,18 @@ def _ring_area(ring: np.ndarray) -> float:
     return 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
 
 
-def _shape(code: str, rings: list[np.ndarray]) -> Shape | None:
+def _shape(code: str, rings: list[np.ndarray], label_rings: list[np.ndarray]) -> Shape | None:
+    """The drawn `rings`, labelled from `label_rings` (the same outline before simplification:
+    a vertex mean moves when simplification thins a ring unevenly)."""
     xs: list[float | None] = []
     ys: list[float | None] = []
-    best, best_area = None, -1.0
     for ring in rings:
         px, py = project(ring[:, 0], ring[:, 1])
         xs.extend(px.tolist() + [None])
         ys.extend(py.tolist() + [None])
+    best, best_area = None, -1.0
+    for ring in label_rings:
+        px, py = project(ring[:, 0], ring[:, 1])
         area = _ring_area(np.column_stack([px, py]))
         if area > best_area:
             best, best_area = (px, py), area
@@ -235,6 +245,8 @@ def geometry(path: str | None = None) -> MapGeometry:
     sources, lines = _configured(path) if path else _bundled()
     main: dict[str, Shape] = {}
     inset: dict[str, Shape] = {}
+    main_by_code: dict[str, list[np.ndarray]] = {}
+    inset_by_code: dict[str, list[np.ndarray]] = {}
     island_x: list[float] = []
     island_y: list[float] = []
     lo_lon, hi_lon = INSET_LON
@@ -261,10 +273,17 @@ def geometry(path: str | None = None) -> MapGeometry:
                     px, py = project(np.array([ring[:, 0].mean()]), np.array([ring[:, 1].mean()]))
                     island_x.append(float(px[0]))
                     island_y.append(float(py[0]))
-        if main_rings and (shape := _shape(code, main_rings)):
-            main[code] = shape
-        if inset_rings and (shape := _shape(code, inset_rings)):
-            inset[code] = shape
+        if main_rings:
+            main_by_code[code] = main_rings
+        if inset_rings:
+            inset_by_code[code] = inset_rings
+    for rings, tolerance, shapes in (
+        (main_by_code, MAIN_TOLERANCE, main),
+        (inset_by_code, INSET_TOLERANCE, inset),
+    ):
+        for code, simplified in simplify_rings(rings, tolerance).items():
+            if shape := _shape(code, simplified, rings[code]):
+                shapes[code] = shape
     ix, iy = project(
         np.array([lo_lon, hi_lon, lo_lon, hi_lon]), np.array([lo_lat, lo_lat, hi_lat, hi_lat])
     )
