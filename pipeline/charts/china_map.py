@@ -149,13 +149,14 @@ def _ring_area(ring: np.ndarray) -> float:
     return 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
 
 
-def _shape(code: str, rings: list[np.ndarray], label_rings: list[np.ndarray]) -> Shape | None:
-    """The drawn `rings`, labelled from `label_rings` (the same outline before simplification:
-    a vertex mean moves when simplification thins a ring unevenly)."""
+def _shape(
+    code: str, rings: list[tuple[np.ndarray, np.ndarray]], label_rings: list[np.ndarray]
+) -> Shape | None:
+    """The drawn (projected) `rings`, labelled from `label_rings` (the same outline before
+    simplification: a vertex mean moves when simplification thins a ring unevenly)."""
     xs: list[float | None] = []
     ys: list[float | None] = []
-    for ring in rings:
-        px, py = project(ring[:, 0], ring[:, 1])
+    for px, py in rings:
         xs.extend(px.tolist() + [None])
         ys.extend(py.tolist() + [None])
     best, best_area = None, -1.0
@@ -168,6 +169,27 @@ def _shape(code: str, rings: list[np.ndarray], label_rings: list[np.ndarray]) ->
         return None
     # Label at the vertex-mean of the largest ring: good enough for provinces, and cheap.
     return Shape(code, tuple(xs), tuple(ys), float(best[0].mean()), float(best[1].mean()))
+
+
+def _project_rings(
+    rings: dict[str, list[np.ndarray]],
+) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+    """Every distinct vertex projected once, so a vertex two provinces share lands on the very
+    same float in both (the figure joins rings at shared vertices, `simplify.splice`)."""
+    if not rings:
+        return {}
+    stacked = np.concatenate([ring for group in rings.values() for ring in group])
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    ux, uy = project(unique[:, 0], unique[:, 1])
+    px, py = ux[inverse.ravel()], uy[inverse.ravel()]
+    out: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    start = 0
+    for code, group in rings.items():
+        for ring in group:
+            end = start + len(ring)
+            out.setdefault(code, []).append((px[start:end], py[start:end]))
+            start = end
+    return out
 
 
 def _bounds(shapes: dict[str, Shape]) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -281,8 +303,8 @@ def geometry(path: str | None = None) -> MapGeometry:
         (main_by_code, MAIN_TOLERANCE, main),
         (inset_by_code, INSET_TOLERANCE, inset),
     ):
-        for code, simplified in simplify_rings(rings, tolerance).items():
-            if shape := _shape(code, simplified, rings[code]):
+        for code, projected in _project_rings(simplify_rings(rings, tolerance)).items():
+            if shape := _shape(code, projected, rings[code]):
                 shapes[code] = shape
     ix, iy = project(
         np.array([lo_lon, hi_lon, lo_lon, hi_lon]), np.array([lo_lat, lo_lat, hi_lat, hi_lat])

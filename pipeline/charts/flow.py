@@ -18,6 +18,7 @@ from pipeline.charts.base import (
     pct,
     wrap_label,
 )
+from pipeline.charts.simplify import splice
 
 _LADDER = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
 
@@ -104,6 +105,7 @@ def province_map(
             for code in groups[idx]:
                 xs.extend(shapes[code].x)
                 ys.extend(shapes[code].y)
+            xs, ys = splice(xs, ys)
             name = "无" if idx == 0 else _class_label(*classes[idx - 1])
             fig.add_trace(
                 go.Scatter(
