@@ -186,3 +186,16 @@ def _walk(rings, first: int, at, used) -> list[Point]:
         else:
             stack.pop()  # back at the vertex where the parent ring turned off
     return out
+
+
+def dots(xs, ys, radius: float, sides: int = 8) -> tuple[list[float | None], list[float | None]]:
+    """Small closed polygons (octagons) round each point, for a fill-only trace: many tiny
+    islands as one SVG path, where markers would be one path each."""
+    angles = np.linspace(0.0, 2 * np.pi, sides + 1)
+    ox, oy = radius * np.cos(angles), radius * np.sin(angles)
+    out_x: list[float | None] = []
+    out_y: list[float | None] = []
+    for x, y in zip(xs, ys, strict=True):
+        out_x.extend((x + ox).tolist() + [None])
+        out_y.extend((y + oy).tolist() + [None])
+    return out_x, out_y
