@@ -18,6 +18,7 @@ from pipeline.charts.base import (
     pct,
     wrap_label,
 )
+from pipeline.charts.simplify import dots, splice
 
 _LADDER = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
 
@@ -104,6 +105,7 @@ def province_map(
             for code in groups[idx]:
                 xs.extend(shapes[code].x)
                 ys.extend(shapes[code].y)
+            xs, ys = splice(xs, ys)
             name = "无" if idx == 0 else _class_label(*classes[idx - 1])
             fig.add_trace(
                 go.Scatter(
@@ -150,12 +152,17 @@ def province_map(
                 showlegend=False,
             )
         )
+    # The South China Sea islands as dots ~2.5 px across on the ~450-px-high map, drawn as one
+    # filled path (as markers they were ~230 SVG elements, each paid for on every export).
+    (_, _), (my0, my1) = geo.main_range
+    ix, iy = dots(*geo.islands, radius=(my1 - my0) / 390)
     fig.add_trace(
         go.Scatter(
-            x=geo.islands[0],
-            y=geo.islands[1],
-            mode="markers",
-            marker=dict(size=2, color="#6B7B8C"),
+            x=ix,
+            y=iy,
+            mode="none",
+            fill="toself",
+            fillcolor="#6B7B8C",
             hoverinfo="skip",
             showlegend=False,
         )
