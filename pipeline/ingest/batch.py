@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field, replace
@@ -42,10 +43,12 @@ from pipeline.parse.mappings import load as load_choices
 from pipeline.warehouse.models import build_models
 from pipeline.warehouse.registers import load_register, register_township
 from pipeline.warehouse.store import (
+    current_places,
     duplicates_elsewhere,
     is_known_file,
     known_files,
     load_file,
+    load_files_together,
     log_ingest,
     save_notices,
     write_transaction,
@@ -227,12 +230,23 @@ class _Run:
         staged = self.staged
         prepared = clean_together(staged, self.hash_id, self.home_county) if staged else []
         queue, self.queue, self.staged, self.rows = self.queue, [], [], 0
+        at = {item: now for _path, now, item in queue if isinstance(item, int)}
+        together = _independent(self.con, prepared)
+        load_files_together(
+            self.con,
+            [
+                {**_load_args(prepared[i], at[i]), "notices": prepared[i].notices}
+                for i in sorted(together)
+            ],
+        )
         for path, now, item in queue:
             if isinstance(item, FileResult):
                 self._log(path, now, item)
                 continue
             outcome = prepared[item]
-            if isinstance(outcome, Prepared):
+            if item in together:
+                result = _result(outcome, "loaded")
+            elif isinstance(outcome, Prepared):
                 result = _load(self.con, outcome, now)
             else:
                 result = _rejected(path, outcome)
@@ -284,26 +298,56 @@ def _rejected(path: Path, exc: BaseException) -> FileResult:
     )
 
 
+def _independent(con, prepared: list) -> set[int]:
+    """The chunk's files that can be loaded all at once (`store.load_files_together`): each
+    touches (wave, township) pairs that no other file of the chunk touches and the warehouse
+    holds no current unit of, so none can replace or duplicate anything. Most of a county's
+    first submission; a resubmission takes the file-by-file path."""
+    places = {i: _places(p) for i, p in enumerate(prepared) if isinstance(p, Prepared)}
+    seen = Counter(place for found in places.values() for place in found)
+    held = current_places(con, set(seen))
+    return {
+        i for i, found in places.items() if all(seen[pl] == 1 and pl not in held for pl in found)
+    }
+
+
+def _places(prepared: Prepared) -> set[tuple[str, str]]:
+    frames = [prepared.members, prepared.branch_totals]
+    return {
+        (wave, township)
+        for frame in frames
+        if frame is not None and len(frame)
+        for wave, township in frame[["wave", "township"]].drop_duplicates().itertuples(index=False)
+    }
+
+
+def _load_args(prepared: Prepared, now: datetime) -> dict:
+    """`store.load_file`'s arguments for a prepared file."""
+    return {
+        "file_name": prepared.file_name,
+        "file_hash": prepared.file_hash,
+        "members": prepared.members,
+        "branch_totals": prepared.branch_totals,
+        "rejects": prepared.rejects,
+        "warnings": prepared.warnings,
+        "sheets": [t.sheet for t in prepared.book.tables],
+        "unmapped": prepared.book.unmapped,
+        "header_map": header_map(prepared.book),
+        "township": prepared.township,
+        "wave": prepared.wave,
+        "now": now,
+    }
+
+
 def _load(con, prepared: Prepared, now: datetime) -> FileResult:
     """Write one prepared file: its rows, its quarantine, its notices."""
     prepared = _reject_duplicates_elsewhere(prepared, duplicates_elsewhere(con, prepared.members))
-    status = load_file(
-        con,
-        file_name=prepared.file_name,
-        file_hash=prepared.file_hash,
-        members=prepared.members,
-        branch_totals=prepared.branch_totals,
-        rejects=prepared.rejects,
-        warnings=prepared.warnings,
-        sheets=[t.sheet for t in prepared.book.tables],
-        unmapped=prepared.book.unmapped,
-        header_map=header_map(prepared.book),
-        township=prepared.township,
-        wave=prepared.wave,
-        now=now,
-        own_transaction=False,
-    )
+    status = load_file(con, **_load_args(prepared, now), own_transaction=False)
     save_notices(con, prepared.file_hash, prepared.notices)
+    return _result(prepared, status)
+
+
+def _result(prepared: Prepared, status: str) -> FileResult:
     return FileResult(
         prepared.file_name,
         status,

@@ -277,11 +277,15 @@ def load_file(
 
         for insert, frame in ((_INSERT_QUARANTINE, rejects), (_INSERT_WARNINGS, warnings)):
             if len(frame):
-                issues = frame.assign(file_hash=file_hash, file_name=file_name)
-                for column, of_file in (("wave", wave), ("township", township)):
-                    # a row's own township and wave, where cleaning knew them
-                    own = issues.get(column)
-                    issues[column] = of_file if own is None else own.fillna(of_file)
+                issues = _issues_of(
+                    frame,
+                    {
+                        "file_hash": file_hash,
+                        "file_name": file_name,
+                        "wave": wave,
+                        "township": township,
+                    },
+                )
                 con.register("new_issues", issues)
                 con.execute(insert)
                 con.unregister("new_issues")
@@ -291,6 +295,103 @@ def load_file(
             [file_hash, file_name, township, wave, now, sheets, unmapped, header_map],
         )
         return "replaced" if replaced else "loaded"
+
+
+def current_places(con: duckdb.DuckDBPyConnection, places: set[tuple[str, str]]) -> set[tuple]:
+    """Which of these (wave, township) pairs the warehouse already holds current units of."""
+    if not places:
+        return set()
+    frame = pd.DataFrame(list(places), columns=["wave", "township"])
+    con.register("asked_places", frame)
+    try:
+        return set(
+            con.execute(
+                """
+                select distinct u.wave, u.township from units as u
+                join asked_places using (wave, township) where u.is_current
+                """
+            ).fetchall()
+        )
+    finally:
+        con.unregister("asked_places")
+
+
+def load_files_together(con: duckdb.DuckDBPyConnection, files: list[dict]) -> None:
+    """Load several validated files at once, as `load_file` would one by one, for files that
+    touch no current unit (`current_places`) and no other file's (wave, township): nothing of
+    theirs can replace, or duplicate, anything, so the per-file bookkeeping is one insert per
+    table. Each dict holds `load_file`'s keyword arguments (and `notices`)."""
+    if not files:
+        return
+
+    def stacked(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
+        frames = [f for f in frames if f is not None and len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+    units = stacked(
+        [
+            f["members"][["wave", "township", "branch"]]
+            .drop_duplicates()
+            .assign(file_hash=f["file_hash"], loaded_at=f["now"])
+            for f in files
+        ]
+    )
+    if units is not None:
+        con.register("new_units", units)
+        con.execute(
+            "insert into units select wave, township, branch, file_hash, loaded_at, null, null, "
+            "true from new_units"
+        )
+        con.unregister("new_units")
+    members = stacked(
+        [
+            f["members"].assign(
+                file_hash=f["file_hash"], source_file=f["file_name"], is_current=True
+            )
+            for f in files
+        ]
+    )
+    if members is not None:
+        con.register("new_members", pa.Table.from_pandas(members, preserve_index=False))
+        con.execute("insert into members by name select * from new_members")
+        con.unregister("new_members")
+    totals = stacked(
+        [
+            f["branch_totals"].assign(file_hash=f["file_hash"], is_current=True)
+            for f in files
+            if f["branch_totals"] is not None
+        ]
+    )
+    if totals is not None:
+        con.register("new_totals", totals)
+        con.execute("insert into branch_totals by name select * from new_totals")
+        con.unregister("new_totals")
+    for insert, key in ((_INSERT_QUARANTINE, "rejects"), (_INSERT_WARNINGS, "warnings")):
+        issues = stacked([_issues_of(f[key], f) for f in files if len(f[key])])
+        if issues is not None:
+            con.register("new_issues", issues)
+            con.execute(insert)
+            con.unregister("new_issues")
+    con.executemany(
+        "insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [f["file_hash"], f["file_name"], f["township"], f["wave"], f["now"], f["sheets"],
+             f["unmapped"], f["header_map"]]
+            for f in files
+        ],
+    )  # fmt: skip
+    notices = [[f["file_hash"], i, t] for f in files for i, t in enumerate(f["notices"])]
+    if notices:
+        con.executemany("insert into file_notices values (?, ?, ?)", notices)
+
+
+def _issues_of(frame: pd.DataFrame, file: dict) -> pd.DataFrame:
+    """A file's quarantine or warning rows as `load_file` writes them."""
+    issues = frame.assign(file_hash=file["file_hash"], file_name=file["file_name"])
+    for column, of_file in (("wave", file["wave"]), ("township", file["township"])):
+        own = issues.get(column)  # a row's own township and wave, where cleaning knew them
+        issues[column] = of_file if own is None else own.fillna(of_file)
+    return issues
 
 
 def save_notices(con: duckdb.DuckDBPyConnection, file_hash: str, notices: list[str]) -> None:
