@@ -93,6 +93,7 @@ def _finish_alone(one: Staged, hash_id, home_county: str) -> Prepared | Exceptio
 
 def _split(cleaned: Cleaned, staged: list[Staged]) -> list[Cleaned]:
     """The chunk's result cut back into one `Cleaned` per file."""
+    # the rows keep their files' order, so each file's members are one slice of the chunk's
     members = _positions(cleaned.parts, len(staged))
     rejects = _positions(cleaned.rejects[FILE_PART].to_numpy(), len(staged))
     warnings = _positions(cleaned.warnings[FILE_PART].to_numpy(), len(staged))
@@ -101,13 +102,20 @@ def _split(cleaned: Cleaned, staged: list[Staged]) -> list[Cleaned]:
         own_rejects = _own_issues(cleaned.rejects, rejects[i], one.labels)
         out.append(
             Cleaned(
-                members=cleaned.members.take(members[i]).reset_index(drop=True),
+                members=_rows(cleaned.members, members[i]),
                 rejects=own_rejects,
                 warnings=_own_issues(cleaned.warnings, warnings[i], one.labels),
                 rows_rejected=len(own_rejects[["sheet", "excel_row"]].drop_duplicates()),
             )
         )
     return out
+
+
+def _rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """The rows at these ascending positions: a slice when they are consecutive (no copy)."""
+    if len(positions) and positions[-1] - positions[0] + 1 == len(positions):
+        return frame.iloc[positions[0] : positions[-1] + 1].reset_index(drop=True)
+    return frame.take(positions).reset_index(drop=True)
 
 
 def _positions(parts: np.ndarray, count: int) -> list[np.ndarray]:
