@@ -94,36 +94,33 @@ def province_map(
         top = len(theme.MAP_CLASS_COLORS) - 1
         return 0 if idx == 0 else max(1, round(idx * top / len(classes)))
 
-    def fill_traces(shapes: dict[str, china_map.Shape], legend: bool) -> None:
-        groups: dict[int, list[str]] = {}
-        for code in shapes:
-            value = counts.get(code, 0)
-            groups.setdefault(class_of(value), []).append(code)
-        for idx in sorted(groups):
-            xs: list[float | None] = []
-            ys: list[float | None] = []
-            for code in groups[idx]:
-                xs.extend(shapes[code].x)
-                ys.extend(shapes[code].y)
-            xs, ys = splice(xs, ys)
-            name = "无" if idx == 0 else _class_label(*classes[idx - 1])
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    fill="toself",
-                    fillcolor=theme.MAP_CLASS_COLORS[shade(idx)],
-                    line=dict(color="#FFFFFF" if idx else "#BDBDBD", width=0.7),
-                    name=name,
-                    legendrank=idx,
-                    showlegend=legend,
-                    hoverinfo="skip",
-                )
+    # One trace per class, main map and inset together, its rings joined where provinces
+    # touch: plotly.js pays per trace and per separate piece of line on every PNG export.
+    groups: dict[int, list[china_map.Shape]] = {}
+    for shapes in (geo.main, geo.inset):
+        for shape in shapes.values():
+            groups.setdefault(class_of(counts.get(shape.code, 0)), []).append(shape)
+    for idx in sorted(groups):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for shape in groups[idx]:
+            xs.extend(shape.x)
+            ys.extend(shape.y)
+        xs, ys = splice(xs, ys)
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill="toself",
+                fillcolor=theme.MAP_CLASS_COLORS[shade(idx)],
+                line=dict(color="#FFFFFF" if idx else "#BDBDBD", width=0.7),
+                name="无" if idx == 0 else _class_label(*classes[idx - 1]),
+                legendrank=idx,
+                showlegend=True,
+                hoverinfo="skip",
             )
-
-    fill_traces(geo.main, True)
-    fill_traces(geo.inset, False)
+        )
     # Every class in the legend, also one no province falls in: a legend that jumps from
     # 20–49 to ≥200 reads as if 50–199 did not exist.
     shown = {t.legendrank for t in fig.data if t.showlegend}
@@ -141,17 +138,16 @@ def province_map(
                     hoverinfo="skip",
                 )
             )
-    for dash in (geo.dash_main, geo.dash_inset):
-        fig.add_trace(
-            go.Scatter(
-                x=dash[0],
-                y=dash[1],
-                mode="lines",
-                line=dict(color="#6B7B8C", width=1.2),
-                hoverinfo="skip",
-                showlegend=False,
-            )
+    fig.add_trace(
+        go.Scatter(
+            x=[*geo.dash_main[0], None, *geo.dash_inset[0]],
+            y=[*geo.dash_main[1], None, *geo.dash_inset[1]],
+            mode="lines",
+            line=dict(color="#6B7B8C", width=1.2),
+            hoverinfo="skip",
+            showlegend=False,
         )
+    )
     # The South China Sea islands as dots ~2.5 px across on the ~450-px-high map, drawn as one
     # filled path (as markers they were ~230 SVG elements, each paid for on every export).
     (_, _), (my0, my1) = geo.main_range
@@ -191,11 +187,11 @@ def province_map(
     # joined to it by a thin leader line, rather than being dropped.
     home = china_map.home_point(home_county) if home_county else None
     lx, ly, lt, lc, leaders = _place_labels(geo, counts, home, shade, class_of)
-    for (x0_, y0_), (x1_, y1_) in leaders:
+    if leaders:
         fig.add_trace(
             go.Scatter(
-                x=[x0_, x1_],
-                y=[y0_, y1_],
+                x=[v for (x0_, _), (x1_, _) in leaders for v in (x0_, x1_, None)],
+                y=[v for (_, y0_), (_, y1_) in leaders for v in (y0_, y1_, None)],
                 mode="lines",
                 line=dict(color=theme.MUTED, width=0.8),
                 hoverinfo="skip",

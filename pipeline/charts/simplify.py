@@ -126,8 +126,9 @@ def splice(xs, ys) -> tuple[list[float | None], list[float | None]]:
     """Closed rings (separated by None) joined wherever they share a vertex: the walk along
     one ring turns, at that vertex, once round the other and carries on, so the two become
     one closed line with no connector drawn. plotly.js draws one SVG path per None-separated
-    piece of a line; joining neighbouring provinces of a class turns ~230 paths into a few
-    dozen, each export. Fill is unchanged: the same closed loops, the same winding."""
+    piece of a line, on every export; on the demo map this turns ~360 such paths into ~150
+    (islands that touch nothing stay apart). Fill is unchanged: the same closed loops, the
+    same winding."""
     rings = _pieces(xs, ys)
     at: dict[Point, list[int]] = {}
     for i, ring in enumerate(rings):
