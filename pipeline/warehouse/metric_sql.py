@@ -15,10 +15,17 @@ from pipeline.warehouse.models import COUNT_COLUMNS
 _FIELDS = list(COUNT_COLUMNS)
 
 
-def rollup_sql(group: str, where_sql: str = "", source: str = "mart_branch_wave") -> str:
+def rollup_sql(
+    group: str,
+    where_sql: str = "",
+    source: str = "mart_branch_wave",
+    township_sums: str | None = None,
+) -> str:
     """Sums per `group` (e.g. 'wave', 'township', 'township, branch'). members_total only over
     townships that gave one, and `outflow_counted` (the outflow share's numerator) is the
-    outflow of exactly those townships."""
+    outflow of exactly those townships. `township_sums` names a table holding the first step
+    (`source` summed per wave and township, as `mart_township_sums` does) to start from when
+    `group` has no branch (and `where_sql` filters no branch: that table has none)."""
     per_town = ",\n".join(f"sum({c})::bigint as {c}" for c in _FIELDS)
     per_town_cov = ",\n".join(f"count({c}) as {c}_branches" for c in NULLABLE)
     sums = ",\n".join(f"sum({c})::bigint as {c}" for c in _FIELDS)
@@ -28,14 +35,18 @@ def rollup_sql(group: str, where_sql: str = "", source: str = "mart_branch_wave"
         for c in NULLABLE
     )
     inner_group = "wave, township" if "branch" not in group else "wave, township, branch"
-    return f"""
-        with t as (
+    if township_sums and "branch" not in group:
+        first = f"select * from {township_sums} {where_sql}"
+    else:
+        first = f"""
             select {inner_group}, sum(members_total)::bigint as members_total,
                    count(*) filter (where registered > 0) as branches,
                    {per_town},
                    {per_town_cov}
             from {source} {where_sql}
-            group by {inner_group}
+            group by {inner_group}"""
+    return f"""
+        with t as ({first}
         )
         select {group},
                sum(members_total)::bigint as members_total,
