@@ -26,11 +26,16 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
     return con.execute(sql, params).df()
 
 
-def _grain(f: Filters, by_branch: str, by_township: str) -> str:
-    """The mart to read: its township-grain sum unless a branch is chosen. Same figures (the
-    township marts are sums of the branch rows, built once per ingest), far fewer rows: at ten
-    million members the branch rows made every page view rescan hundreds of thousands."""
-    return by_branch if f.branch else by_township
+def _grain(f: Filters, by_branch: str, by_township: str, county: str | None = None) -> str:
+    """The mart to read: its township-grain sum unless a branch is chosen, its county-wide sum
+    (when there is one) for the whole county unrestricted. Same figures (these marts are sums
+    of the branch rows, built once per ingest), far fewer rows: at ten million members the
+    branch rows made every page view rescan hundreds of thousands."""
+    if f.branch:
+        return by_branch
+    if county and not f.township and f.allowed_townships is None:
+        return county
+    return by_township
 
 
 def _rollup(f: Filters, group: str, where_sql: str) -> str:
@@ -172,7 +177,7 @@ def occupations(con, f: Filters) -> pd.DataFrame:
     w, p = where(f)
     sql = f"""
         select occupation, sum(outflow)::bigint as outflow
-        from mart_occupation_wave {w}
+        from {_grain(f, "mart_occupation_wave", "mart_occupation_wave_township")} {w}
         group by occupation order by outflow desc
     """
     return _df(con, sql, p)
@@ -265,7 +270,7 @@ def returnee_breakdown(con, f: Filters) -> pd.DataFrame:
     sql = f"""
         select industry, sum(returnees)::bigint as returnees,
                sum(enterprises)::bigint as enterprises, sum(jobs_created)::bigint as jobs_created
-        from mart_returnee_wave {w}
+        from {_grain(f, "mart_returnee_wave", "mart_returnee_wave_township", "mart_returnee_wave_county")} {w}
         group by industry order by enterprises desc, returnees desc
     """
     return _df(con, sql, p)
@@ -277,7 +282,7 @@ def returnee_origins(con, f: Filters) -> pd.DataFrame:
     sql = f"""
         select former_province, former_scope, sum(returnees)::bigint as returnees,
                sum(enterprises)::bigint as enterprises
-        from mart_returnee_wave {w}
+        from {_grain(f, "mart_returnee_wave", "mart_returnee_wave_township", "mart_returnee_wave_county")} {w}
         group by all order by returnees desc
     """
     return _df(con, sql, p)
@@ -288,7 +293,7 @@ def return_to_founding(con, f: Filters) -> pd.DataFrame:
     sql = f"""
         select since_return, sum(returnees)::bigint as returnees,
                sum(enterprises)::bigint as enterprises, sum(jobs_created)::bigint as jobs_created
-        from mart_returnee_wave {w}
+        from {_grain(f, "mart_returnee_wave", "mart_returnee_wave_township", "mart_returnee_wave_county")} {w}
         group by since_return
     """
     return _df(con, sql, p)
