@@ -159,3 +159,36 @@ def test_flow_and_returnee_sums_equal_the_branch_rows(big):
         county = fn(big, Filters(wave=wave)).set_index(key)[value].sort_index()
         scoped = fn(big, Filters(wave=wave, allowed_townships=_every_township(big)))
         pd.testing.assert_series_equal(county, scoped.set_index(key)[value].sort_index())
+
+
+def test_township_sums_keep_what_branches_did_not_report(big):
+    """A count some branches did not report (NULL) stays out of the township sums and their
+    `<count>_branches`, as it does when the branch rows are rolled up directly."""
+    import duckdb
+
+    from pipeline.config import SQL_DIR
+    from pipeline.warehouse.metrics import NULLABLE
+
+    con = duckdb.connect()
+    con.register("branch_rows", big.execute("select * from mart_branch_wave").df())
+    con.execute("create table mart_branch_wave as select * from branch_rows")
+    # every third branch of the first township did not carry these fields
+    town = _every_township(big)[0]
+    nulls = ", ".join(f"{c} = null" for c in NULLABLE if c not in ("primary_lost",))
+    bases = ", ".join(f"{c}_base = null" for c in ("long_term", "at_risk", "dual_managed"))
+    con.execute(
+        f"update mart_branch_wave set {nulls}, {bases} where township = ? and hash(branch) % 3 = 0",
+        [town],
+    )
+    con.execute((SQL_DIR / "marts" / "mart_township_sums.sql").read_text(encoding="utf-8"))
+    for group in ("wave", "township"):
+        for f in (Filters(), Filters(township=town)):
+            w, p = where(f, wave=False)
+            direct = con.execute(metric_sql.rollup_sql(group, w), p).df()
+            summed = con.execute(
+                metric_sql.rollup_sql(group, w, township_sums="mart_township_sums"), p
+            ).df()
+            pd.testing.assert_frame_equal(summed, direct)
+    assert con.execute("select count(*) from mart_branch_wave where long_term is null").fetchone()[
+        0
+    ]
