@@ -1,11 +1,14 @@
-"""Time each page's named queries against a warehouse, uncached (issue #3: every page's
-queries within 300 ms, median, on a 1,000,000-member warehouse).
+"""Time each page's named queries against a warehouse, uncached: every page's queries
+within 300 ms at the 95th percentile on a 10,000,000-member warehouse (issue 18).
 
     python -m dashboard.bench_pages --db FILE [--repeats 7] [--json]
 
-`PAGE_QUERIES` lists what each page runs, so `make bench` (pipeline/bench/ratio.py) can call
-`time_pages()` too. `--scale N` first writes a copy of the warehouse with its members
-replicated to about N rows (more townships and branches) and rebuilds the marts.
+`PAGE_QUERIES` lists what each page runs, so `make bench` (`dashboard/bench_probes.py`,
+`pipeline/bench/scale.py`) times the same calls. Each page is timed for two signed-in views of
+the latest wave: a county account (the whole county, names masked) and the account of the
+largest township (its own township, names in clear). `--scale N` first writes a copy of the
+warehouse with its members replicated to about N rows (more townships and branches) and
+rebuilds the marts.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipeline.access.scope import Scope
 from pipeline.queries import analysis as q
+from pipeline.queries import checks as qc
+from pipeline.queries import duty as qd
 from pipeline.queries import quality as qq
-from pipeline.queries.base import Filters
+from pipeline.queries import submissions as qs
+from pipeline.queries.base import Filters, for_scope
 
 # Page → queries it runs (sidebar queries included on every page). `UNITS` stands for the
 # per-unit breakdown: by township in the county view, by branch once a township is chosen.
@@ -55,53 +62,115 @@ PAGE_QUERIES = {
         q.returnee_origins,
         q.return_to_founding,
     ],
+    "督办": [
+        *_SIDEBAR,
+        qd.duty_rules,
+        qd.duty_totals,
+        qd.duty_by_branch,
+        qd.duty_changes_summary,
+        qd.duty_members,
+        qd.duty_changes,
+    ],
+    "核对": [*_SIDEBAR, qc.registers_given, qc.check_counts, qc.roster_totals, qc.check_members],
+    "上报情况": [
+        qs.waves,
+        qs.township_status,
+        qs.branch_changes,
+        qs.field_gaps,
+        qs.file_versions,
+        qs.replaced_units,
+        qs.rejected_files,
+    ],
     "数据质量": [
         *_SIDEBAR,
         qq.completeness,
         qq.ingest_status_counts,
         qq.ingest_history,
         qq.replaced_units,
+        qq.file_notices,
         qq.quarantine_summary,
         qq.quarantine_rows,
         qq.warning_rows,
     ],
 }
+FLOOR_MS = 300
 
 
 def page_calls(page: str, f: Filters):
     """The query functions a page calls for this selection."""
     units = q.metrics_by_township if f.level == "county" else q.metrics_by_branch
-    return [units if fn is UNITS else fn for fn in PAGE_QUERIES[page]]
+    # the sidebar lists townships only to a county account, branches once a township is set
+    skip = q.branches if f.township is None else q.townships
+    return [units if fn is UNITS else fn for fn in PAGE_QUERIES[page] if fn is not skip]
 
 
 def _views(con) -> list[Filters]:
-    """The county view of the latest wave and the largest township's view of it."""
+    """The latest wave as a county account sees it and as the largest township's account does
+    (the filters `dashboard.ui` builds for them: scoped, personal data as the role allows)."""
     wave = con.execute("select max(wave) from mart_branch_wave").fetchone()[0]
     town = con.execute(
         "select township from mart_branch_wave where wave = ? group by township "
         "order by sum(outflow) desc limit 1",
         [wave],
     ).fetchone()[0]
-    return [Filters(wave=wave), Filters(wave=wave, township=town)]
+    return [
+        for_scope(Scope.for_role("county"), wave=wave),
+        for_scope(Scope.for_role("township", town), wave=wave, township=town),
+    ]
 
 
-def time_pages(db: Path, repeats: int = 7) -> dict[str, dict[str, float]]:
-    """Median and max milliseconds per page (all its queries, both views, no cache)."""
+VIEW_NAMES = ("县级账号", "乡镇账号")
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile, interpolated between the closest ranks."""
+    ordered = sorted(values)
+    rank = 0.95 * (len(ordered) - 1)
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def time_pages(db: Path, repeats: int = 7) -> dict[str, dict]:
+    """Per page: median, p95 and max milliseconds of running all its queries once for one
+    view (both views, `repeats` times each, no cache, after one warm-up round as a running
+    dashboard would have had), the same per view, and the slowest query by its p95."""
     from pipeline.warehouse import store as warehouse
 
     con = warehouse.connect_readonly(db)
     try:
         views = _views(con)
+        for f in views:
+            for page in PAGE_QUERIES:
+                for fn in page_calls(page, f):
+                    fn(con, f)
         result = {}
         for page in PAGE_QUERIES:
-            runs = []
+            by_view: dict[str, list[float]] = {name: [] for name in VIEW_NAMES}
+            per_query: dict[str, list[float]] = {}
             for _ in range(repeats):
-                start = time.perf_counter()
-                for f in views:
+                for name, f in zip(VIEW_NAMES, views, strict=True):
+                    total = 0.0
                     for fn in page_calls(page, f):
+                        start = time.perf_counter()
                         fn(con, f)
-                runs.append((time.perf_counter() - start) * 1000 / len(views))
-            result[page] = {"median_ms": statistics.median(runs), "max_ms": max(runs)}
+                        spent = (time.perf_counter() - start) * 1000
+                        per_query.setdefault(fn.__name__, []).append(spent)
+                        total += spent
+                    by_view[name].append(total)
+            runs = [t for times in by_view.values() for t in times]
+            slowest = max(per_query, key=lambda n: p95(per_query[n]))
+            result[page] = {
+                "median_ms": statistics.median(runs),
+                "p95_ms": p95(runs),
+                "max_ms": max(runs),
+                "views": {
+                    name: {"median_ms": statistics.median(t), "p95_ms": p95(t)}
+                    for name, t in by_view.items()
+                },
+                "slowest": slowest,
+                "slowest_p95_ms": p95(per_query[slowest]),
+            }
         return result
     finally:
         con.close()
@@ -180,9 +249,17 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, ensure_ascii=False))
     else:
         for page, t in result.items():
-            flag = "✓" if t["median_ms"] <= 300 else "✗"
-            print(f"{flag} {page}：中位数 {t['median_ms']:.0f} ms，最大 {t['max_ms']:.0f} ms")
-    return 0 if all(t["median_ms"] <= 300 for t in result.values()) else 1
+            flag = "✓" if t["p95_ms"] <= FLOOR_MS else "✗"
+            views = "，".join(
+                f"{name} {v['median_ms']:.0f}/{v['p95_ms']:.0f}" for name, v in t["views"].items()
+            )
+            print(
+                f"{flag} {page}：中位数 {t['median_ms']:.0f} ms，p95 {t['p95_ms']:.0f} ms"
+                f"（{views}；最慢查询 {t['slowest']} p95 {t['slowest_p95_ms']:.0f} ms）"
+            )
+        worst = max(result, key=lambda page: result[page]["p95_ms"])
+        print(f"最慢页面：{worst}，p95 {result[worst]['p95_ms']:.0f} ms（底线 {FLOOR_MS} ms）")
+    return 0 if all(t["p95_ms"] <= FLOOR_MS for t in result.values()) else 1
 
 
 if __name__ == "__main__":

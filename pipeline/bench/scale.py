@@ -8,8 +8,8 @@ field. The 100,000-row warehouse goes through the real path (one workbook per to
 wave, `ingest.ingest_paths`); larger ones through `bulk.ingest_chunks` (same
 `clean_census` and `load_file`, both cores). Every step runs in its own child process so
 peak memory is that step's own. Writes the figures to docs/benchmarks.md; exits 1 if a
-floor at the largest size is missed (pages < 1 s median, bulk ≥ 100,000 rows/s, dashboard
-< 2 GB).
+floor at the largest size is missed (every page's queries p95 ≤ 300 ms, bulk ≥ 100,000 rows/s,
+dashboard < 2 GB).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # rows → (how it is loaded, townships)
 SIZES = {100_000: ("files", 20), 1_000_000: ("bulk", 500), 10_000_000: ("bulk", 1500)}
 CHUNK_ROWS = 100_000
-PAGE_FLOOR_MS = 1000
+PAGE_FLOOR_MS = 300  # issue 18: the slowest page's p95 at 10,000,000 members
 BULK_FLOOR_ROWS_S = 100_000
 APP_FLOOR_BYTES = 2 << 30
 SEED = 6
@@ -170,6 +170,11 @@ def measure(
         log(
             f"  {page}：中位数 {t['median_ms']:.0f} ms，p95 {t['p95_ms']:.0f} ms（最慢查询 {t['slowest']}）"
         )
+    worst = max(pages, key=lambda page: pages[page]["p95_ms"])
+    met = "达标" if pages[worst]["p95_ms"] <= PAGE_FLOOR_MS else "未达标"
+    log(
+        f"  最慢页面：{worst}，p95 {pages[worst]['p95_ms']:.0f} ms（底线 ≤ {PAGE_FLOOR_MS} ms，{met}）"
+    )
     kaleido = _child("kaleido", str(db), env=env)
     log(f"  PNG 导出：冷启动 {kaleido['cold_ms']:.0f} ms，热 {kaleido['warm_ms']:.0f} ms")
     try:
@@ -201,8 +206,8 @@ def machine() -> dict:
 def floors(results: list[dict]) -> list[str]:
     """Misses of the issue's floors at the largest size measured."""
     big = max(results, key=lambda r: r["rows"])
-    misses = [f"{page} 中位数 {t['median_ms']:.0f} ms ≥ {PAGE_FLOOR_MS} ms"
-              for page, t in big["pages"].items() if t["median_ms"] >= PAGE_FLOOR_MS]  # fmt: skip
+    misses = [f"{page} p95 {t['p95_ms']:.0f} ms > {PAGE_FLOOR_MS} ms"
+              for page, t in big["pages"].items() if t["p95_ms"] > PAGE_FLOOR_MS]  # fmt: skip
     rate = big["ingest"]["rows"] / big["ingest"]["seconds"]
     if big["mode"] == "bulk" and rate < BULK_FLOOR_ROWS_S:
         misses.append(f"批量入库 {rate:,.0f} 行/秒 < {BULK_FLOOR_ROWS_S:,}")

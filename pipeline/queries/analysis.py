@@ -26,6 +26,23 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
     return con.execute(sql, params).df()
 
 
+def _grain(f: Filters, by_branch: str, by_township: str, county: str | None = None) -> str:
+    """The mart to read: its township-grain sum unless a branch is chosen, its county-wide sum
+    (when there is one) for the whole county unrestricted. Same figures (these marts are sums
+    of the branch rows, built once per ingest), far fewer rows: at ten million members the
+    branch rows made every page view rescan hundreds of thousands."""
+    if f.branch:
+        return by_branch
+    if county and not f.township and f.allowed_townships is None:
+        return county
+    return by_township
+
+
+def _rollup(f: Filters, group: str, where_sql: str) -> str:
+    sums = None if f.branch else "mart_township_sums"
+    return metric_sql.rollup_sql(group, where_sql, township_sums=sums)
+
+
 # --- filter choices -----------------------------------------------------------------------
 
 
@@ -66,7 +83,7 @@ def metrics_by_wave(con, f: Filters) -> pd.DataFrame:
     how many townships and branches each possibly-unreported count covers: feeds the KPI
     cards, the summary and the trend chart."""
     w, p = where(f, wave=False)
-    return _df(con, metric_sql.rollup_sql("wave", w), p)
+    return _df(con, _rollup(f, "wave", w), p)
 
 
 def wave_comparison(con, f: Filters) -> pd.DataFrame:
@@ -89,7 +106,7 @@ def metrics_previous_comparable(con, f: Filters) -> pd.DataFrame:
 def metrics_by_township(con, f: Filters) -> pd.DataFrame:
     """Every §5 count per township for the chosen wave."""
     w, p = where(f)
-    return _df(con, metric_sql.rollup_sql("township", w), p)
+    return _df(con, _rollup(f, "township", w), p)
 
 
 def metrics_by_branch(con, f: Filters) -> pd.DataFrame:
@@ -106,7 +123,7 @@ def follow_up_counts(con, f: Filters) -> pd.DataFrame:
         select sum(primary_lost)::bigint as primary_lost,
                sum(primary_two_nots)::bigint as primary_two_nots,
                sum(primary_stale)::bigint as primary_stale
-        from mart_branch_wave {w}
+        from {_grain(f, "mart_branch_wave", "mart_township_sums")} {w}
     """
     return _df(con, sql, p)
 
@@ -118,7 +135,7 @@ def scope_counts(con, f: Filters) -> pd.DataFrame:
     w, p = where(f)
     sql = f"""
         select scope, sum(outflow)::bigint as outflow
-        from mart_flow_destination {w}
+        from {_grain(f, "mart_flow_destination", "mart_flow_township")} {w}
         group by scope
     """
     return _df(con, sql, p)
@@ -129,7 +146,7 @@ def province_counts(con, f: Filters) -> pd.DataFrame:
     sql = f"""
         select province_code, any_value(province) as province, sum(outflow)::bigint as outflow,
                sum(long_term)::bigint as long_term, sum(lost_contact)::bigint as lost_contact
-        from mart_flow_destination {w}
+        from {_grain(f, "mart_flow_destination", "mart_flow_township")} {w}
         group by province_code order by outflow desc
     """
     return _df(con, sql, p)
@@ -140,7 +157,7 @@ def sankey_flows(con, f: Filters) -> pd.DataFrame:
     sql = f"""
         select township, scope, coalesce(province, '未知') as province,
                sum(outflow)::bigint as outflow
-        from mart_flow_destination {w}
+        from {_grain(f, "mart_flow_destination", "mart_flow_township")} {w}
         group by all
     """
     return _df(con, sql, p)
@@ -150,7 +167,7 @@ def top_cities(con, f: Filters) -> pd.DataFrame:
     w, p = where(f, extra="city is not null")
     sql = f"""
         select province, city, sum(outflow)::bigint as outflow
-        from mart_flow_destination {w}
+        from {_grain(f, "mart_flow_destination", "mart_flow_township")} {w}
         group by province, city order by outflow desc, city limit 10
     """
     return _df(con, sql, p)
@@ -160,7 +177,7 @@ def occupations(con, f: Filters) -> pd.DataFrame:
     w, p = where(f)
     sql = f"""
         select occupation, sum(outflow)::bigint as outflow
-        from mart_occupation_wave {w}
+        from {_grain(f, "mart_occupation_wave", "mart_occupation_wave_township")} {w}
         group by occupation order by outflow desc
     """
     return _df(con, sql, p)
@@ -177,7 +194,7 @@ def transitions(con, f: Filters) -> pd.DataFrame:
                string_agg(distinct prev_wave, '、' order by prev_wave) as prev_waves,
                coalesce(sum(members) filter (where match_method = '姓名+出生年月+支部'), 0)::bigint
                    as matched_by_name
-        from mart_transition_counts {w}
+        from {_grain(f, "mart_transition_counts", "mart_transition_township")} {w}
         group by transition
     """
     return _df(con, sql, p)
@@ -188,7 +205,7 @@ def transitions_by_wave(con, f: Filters) -> pd.DataFrame:
     w, p = where(f, wave=False)
     sql = f"""
         select wave, transition, sum(members)::bigint as members
-        from mart_transition_counts {w}
+        from {_grain(f, "mart_transition_counts", "mart_transition_township")} {w}
         group by wave, transition order by wave
     """
     return _df(con, sql, p)
@@ -199,11 +216,27 @@ def follow_up(con, f: Filters) -> pd.DataFrame:
     """Members needing follow-up (失联, at risk, 两不管). Names and phone numbers are masked
     in SQL, so clear values never leave the database, unless `f.show_personal_data` (set only
     for roles that may see them: a township following up its own members)."""
+    # Who needs follow-up, why and in which order is decided once per ingest (mart_follow_up);
+    # the county view of a wave reads its 500 with their details from mart_follow_up_county,
+    # a narrower view picks its 500 in mart_follow_up and reads only their details from the
+    # members, by row id (stg_members' member_row).
+    if f.wave and not f.township and not f.branch and f.allowed_townships is None:
+        name = "name" if f.show_personal_data else mask_name_sql("name")
+        phone = "phone" if f.show_personal_data else mask_phone_sql("phone")
+        w, p = where(f)
+        sql = f"""
+            select township, branch, {name} as name, gender, {phone} as phone, id_masked,
+                   destination,
+                   strftime(outflow_date, '%Y-%m') as outflow_date,
+                   strftime(last_contact_date, '%Y-%m-%d') as last_contact_date,
+                   days_since_contact, reason
+            from mart_follow_up_county {w}
+            order by reason_rank, days_since_contact desc nulls first, township, branch
+            limit 500
+        """
+        return _df(con, sql, p)
     name = "m.name" if f.show_personal_data else mask_name_sql("m.name")
     phone = "m.phone" if f.show_personal_data else mask_phone_sql("m.phone")
-    # Who needs follow-up, why and in which order is decided once per ingest (mart_follow_up);
-    # the page picks its 500 there and reads only their details from the members, by row id
-    # (stg_members' member_row): at ten million members 4-5× faster than deciding per view.
     w, p = where(f)
     sql = f"""
         with picked as (
@@ -237,7 +270,7 @@ def returnee_breakdown(con, f: Filters) -> pd.DataFrame:
     sql = f"""
         select industry, sum(returnees)::bigint as returnees,
                sum(enterprises)::bigint as enterprises, sum(jobs_created)::bigint as jobs_created
-        from mart_returnee_wave {w}
+        from {_grain(f, "mart_returnee_wave", "mart_returnee_wave_township", "mart_returnee_wave_county")} {w}
         group by industry order by enterprises desc, returnees desc
     """
     return _df(con, sql, p)
@@ -249,7 +282,7 @@ def returnee_origins(con, f: Filters) -> pd.DataFrame:
     sql = f"""
         select former_province, former_scope, sum(returnees)::bigint as returnees,
                sum(enterprises)::bigint as enterprises
-        from mart_returnee_wave {w}
+        from {_grain(f, "mart_returnee_wave", "mart_returnee_wave_township", "mart_returnee_wave_county")} {w}
         group by all order by returnees desc
     """
     return _df(con, sql, p)
@@ -260,7 +293,7 @@ def return_to_founding(con, f: Filters) -> pd.DataFrame:
     sql = f"""
         select since_return, sum(returnees)::bigint as returnees,
                sum(enterprises)::bigint as enterprises, sum(jobs_created)::bigint as jobs_created
-        from mart_returnee_wave {w}
+        from {_grain(f, "mart_returnee_wave", "mart_returnee_wave_township", "mart_returnee_wave_county")} {w}
         group by since_return
     """
     return _df(con, sql, p)

@@ -36,6 +36,15 @@ def duty_rules(con, f: Filters) -> pd.DataFrame:
 def duty_by_branch(con, f: Filters) -> pd.DataFrame:
     """Per township, branch and rule: outflow, assessed, not assessed and due members."""
     w, p = where(f)
+    if f.wave:
+        # one wave: the mart's rows are already one per township, branch and rule
+        sql = f"""
+            select township, branch, rule, rule_name, rule_order, outflow, assessed,
+                   not_assessed, due
+            from mart_duty_per_branch {w}
+            order by township, branch, rule_order
+        """
+        return _df(con, sql, p)
     sql = f"""
         select township, branch, rule, rule_name, rule_order,
                sum(outflow)::bigint as outflow, sum(assessed)::bigint as assessed,
@@ -69,7 +78,14 @@ def _member_columns(f: Filters) -> str:
     return f"{name} as name, gender, id_masked, {phone} as phone"
 
 
+def _county_wide(f: Filters) -> bool:
+    """The whole county's view of one wave, whose first screenful is kept apart at ingest."""
+    return bool(f.wave) and not f.township and not f.branch and f.allowed_townships is None
+
+
 def _list_sql(f: Filters, limit: bool) -> tuple[str, list]:
+    # the county's screenful of a wave is kept apart at ingest (mart_duty_list_county)
+    table = "mart_duty_list_county" if limit and _county_wide(f) else "mart_duty_list"
     w, p = where(f)
     sql = f"""
         select township, branch, rule_name, {_member_columns(f)}, destination,
@@ -78,7 +94,7 @@ def _list_sql(f: Filters, limit: bool) -> tuple[str, list]:
                strftime(dues_paid_through, '%Y-%m') as dues_paid_through,
                inflow_org,
                strftime(due_date, '%Y-%m-%d') as due_date, days_overdue, action, rule_source
-        from mart_duty_list {w}
+        from {table} {w}
         order by township, branch, rule_order, days_overdue desc nulls first, member_row
         {"limit " + str(SCREEN_ROWS) if limit else ""}
     """
@@ -101,6 +117,20 @@ def duty_branch_sheet(con, f: Filters) -> pd.DataFrame:
 def duty_changes_summary(con, f: Filters) -> pd.DataFrame:
     """Per rule: still open, cleared (and how) and new since the township's last census."""
     w, p = where(f)
+    if not f.branch:
+        # the same counts, made per township once per ingest (mart_duty_wave_counts)
+        sql = f"""
+            select rule_name, rule_order, prev_wave,
+                   sum(still_open)::bigint as still_open, sum(cleared)::bigint as cleared,
+                   sum(cleared_done)::bigint as cleared_done,
+                   sum(cleared_left)::bigint as cleared_left,
+                   sum(cleared_not_reported)::bigint as cleared_not_reported,
+                   sum(new_due)::bigint as new_due
+            from mart_duty_wave_counts {w}
+            group by rule_name, rule_order, prev_wave
+            order by rule_order, prev_wave
+        """
+        return _df(con, sql, p)
     sql = f"""
         select rule_name, rule_order, prev_wave,
                count(*) filter (where change = '仍未办结') as still_open,
@@ -121,11 +151,13 @@ def duty_changes_summary(con, f: Filters) -> pd.DataFrame:
 @member_level
 def duty_changes(con, f: Filters) -> pd.DataFrame:
     """The members behind the summary: duties cleared or still open (new ones are the list)."""
+    # the county's screenful of a wave is kept apart at ingest (mart_duty_wave_changes_county)
+    table = "mart_duty_wave_changes_county" if _county_wide(f) else "mart_duty_wave_changes"
     w, p = where(f, extra="change in ('仍未办结', '已销号')")
     sql = f"""
         select township, branch, rule_name, change, cleared_how, {_member_columns(f)},
                strftime(prev_due_date, '%Y-%m-%d') as prev_due_date, days_overdue
-        from mart_duty_wave_changes {w}
+        from {table} {w}
         order by change, township, branch, rule_order, member_key
         limit {SCREEN_ROWS}
     """

@@ -53,8 +53,9 @@ def township_status(con, f: Filters) -> pd.DataFrame:
             group by s.township
         ),
         mem as (
-            select township, count(*)::bigint as rows_loaded
-            from members where wave = ? and is_current group by township
+            -- current member rows per township: the registered count of the branch marts
+            select township, registered as rows_loaded
+            from mart_township_sums where wave = ?
         ),
         rej as (
             select c.township, sum(l.rows_rejected)::bigint as rows_rejected

@@ -15,37 +15,61 @@ from pipeline.warehouse.models import COUNT_COLUMNS
 _FIELDS = list(COUNT_COLUMNS)
 
 
-def rollup_sql(group: str, where_sql: str = "", source: str = "mart_branch_wave") -> str:
+def rollup_sql(
+    group: str,
+    where_sql: str = "",
+    source: str = "mart_branch_wave",
+    township_sums: str | None = None,
+) -> str:
     """Sums per `group` (e.g. 'wave', 'township', 'township, branch'). members_total only over
     townships that gave one, and `outflow_counted` (the outflow share's numerator) is the
-    outflow of exactly those townships."""
+    outflow of exactly those townships. `township_sums` names a table holding the first step
+    (`source` summed per wave and township, as `mart_township_sums` does) to start from when
+    `group` has no branch (and `where_sql` filters no branch: that table has none)."""
     per_town = ",\n".join(f"sum({c})::bigint as {c}" for c in _FIELDS)
     per_town_cov = ",\n".join(f"count({c}) as {c}_branches" for c in NULLABLE)
     sums = ",\n".join(f"sum({c})::bigint as {c}" for c in _FIELDS)
+    inner_group = "wave, township" if "branch" not in group else "wave, township, branch"
     cover = ",\n".join(
         f"sum({c}_branches)::bigint as {c}_branches, "
-        f"count(distinct township) filter (where {c} is not null) as {c}_townships"
+        f"{_townships(group, inner_group, f'{c} is not null')} as {c}_townships"
         for c in NULLABLE
     )
-    inner_group = "wave, township" if "branch" not in group else "wave, township, branch"
-    return f"""
-        with t as (
+    if township_sums and "branch" not in group:
+        first = f"select * from {township_sums} {where_sql}"
+    else:
+        first = f"""
             select {inner_group}, sum(members_total)::bigint as members_total,
                    count(*) filter (where registered > 0) as branches,
                    {per_town},
                    {per_town_cov}
             from {source} {where_sql}
-            group by {inner_group}
+            group by {inner_group}"""
+    return f"""
+        with t as ({first}
         )
         select {group},
                sum(members_total)::bigint as members_total,
                sum(outflow) filter (where members_total is not null)::bigint as outflow_counted,
-               count(distinct township) as townships,
+               {_townships(group, inner_group)} as townships,
                sum(branches)::bigint as branches,
                {sums},
                {cover}
         from t group by {group} order by {group}
     """
+
+
+def _townships(group: str, inner_group: str, condition: str | None = None) -> str:
+    """`count(distinct township)` (of the rows meeting `condition`) over the rollup's first
+    step, without DISTINCT where the grouping makes it a plain count: ten distinct counts cost
+    more than the rest of the rollup together."""
+    only = f" filter (where {condition})" if condition else ""
+    keys = {key.strip() for key in group.split(",")}
+    if "township" in keys:  # one township per group: it counts or it does not
+        return f"(count(township){only} > 0)::bigint"
+    if keys == {"wave"} and inner_group == "wave, township":  # one row per township and wave
+        return f"count(township){only}"
+    return f"count(distinct township){only}"
 
 
 def comparison_sql(where_sql: str) -> str:
@@ -54,24 +78,33 @@ def comparison_sql(where_sql: str) -> str:
     reported it in both waves. Also the branches left out: `only_current`, `only_previous`
     (lists of 'township·branch'). Parameters: the selection's, then the wave twice."""
     pairs = ",\n".join(f"c.{c} as cur_{c}, p.{c} as prev_{c}" for c in ["members_total", *_FIELDS])
-    sums = []
+    # Summed per township first, then over townships: a township "reported both" when any of
+    # its branches did, so each `<count>_townships` is a plain count, not a distinct count
+    # (ten of those cost more than the rest of the query together).
+    per_town, sums = [], []
     for c in ["members_total", *_FIELDS]:
         both = f"cur_{c} is not null and prev_{c} is not null"
-        sums.append(f"sum(cur_{c}) filter (where {both})::bigint as cur_{c}")
-        sums.append(f"sum(prev_{c}) filter (where {both})::bigint as prev_{c}")
+        per_town.append(f"sum(cur_{c}) filter (where {both})::bigint as cur_{c}")
+        per_town.append(f"sum(prev_{c}) filter (where {both})::bigint as prev_{c}")
+        sums.append(f"sum(cur_{c})::bigint as cur_{c}")
+        sums.append(f"sum(prev_{c})::bigint as prev_{c}")
     # the outflow share's numerator: outflow of branches with a total in both waves
-    sums.append(
+    per_town.append(
         "sum(cur_outflow) filter (where cur_members_total is not null"
         " and prev_members_total is not null)::bigint as cur_outflow_counted"
     )
-    sums.append(
+    per_town.append(
         "sum(prev_outflow) filter (where cur_members_total is not null"
         " and prev_members_total is not null)::bigint as prev_outflow_counted"
     )
+    sums.append("sum(cur_outflow_counted)::bigint as cur_outflow_counted")
+    sums.append("sum(prev_outflow_counted)::bigint as prev_outflow_counted")
     for c in NULLABLE:
         both = f"cur_{c} is not null and prev_{c} is not null"
-        sums.append(f"count(*) filter (where {both}) as {c}_branches")
-        sums.append(f"count(distinct township) filter (where {both}) as {c}_townships")
+        per_town.append(f"count(*) filter (where {both}) as {c}_branches")
+        sums.append(f"coalesce(sum({c}_branches), 0)::bigint as {c}_branches")
+        sums.append(f"count(township) filter (where {c}_branches > 0) as {c}_townships")
+    town_body = ",\n".join(per_town)
     body = ",\n".join(sums)
     return f"""
         with base as (select * from mart_branch_wave {where_sql}),
@@ -85,6 +118,12 @@ def comparison_sql(where_sql: str) -> str:
             -- a branch with a register in one wave and only a summary line in the other did
             -- not report in both: its members would read as a rise or a fall
             where (c.registered > 0) = (p.registered > 0)
+        ),
+        towns as (
+            select township, count(*) as branches,
+                   {town_body}
+            from pairs
+            group by township
         ),
         only_current as (
             select township || '·' || branch as unit from cur_rows
@@ -100,12 +139,12 @@ def comparison_sql(where_sql: str) -> str:
         )
         select
             (select wave from prev) as prev_wave,
-            count(*) as branches,
-            count(distinct township) as townships,
+            coalesce(sum(branches), 0)::bigint as branches,
+            count(township) as townships,
             {body},
             (select list(unit order by unit) from only_current) as only_current,
             (select list(unit order by unit) from only_previous) as only_previous
-        from pairs
+        from towns
     """
 
 

@@ -105,3 +105,4 @@ final as (
 )
 
 select * from final
+order by wave, township, branch

@@ -26,35 +26,7 @@ prev as (
     inner join wave_pairs as p on p.township = l.township and p.prev_wave = l.wave
 ),
 
--- where each member stands in the later wave
-later as (
-    select
-        township,
-        wave,
-        member_key,
-        bool_or(coalesce(is_returned, false)) as is_returned
-    from members
-    where is_current and member_key in (select member_key from prev)
-    group by township, wave, member_key
-),
-
--- whether the later wave could assess the rule at all, only for duties that went away
-later_assessed as (
-    select
-        township,
-        wave,
-        member_key,
-        bool_or(assessed_lost_contact) as lost_contact,
-        bool_or(assessed_dues_unpaid) as dues_unpaid,
-        bool_or(assessed_no_contact) as no_contact,
-        bool_or(assessed_two_nots) as two_nots,
-        bool_or(assessed_no_certificate) as no_certificate
-    from mart_duty_due
-    where member_key in (select member_key from prev)
-    group by township, wave, member_key
-),
-
-matched as (
+matched as materialized (
     select
         coalesce(c.township, p.township) as township,
         coalesce(c.wave, p.next_wave) as wave,
@@ -79,6 +51,44 @@ matched as (
         and c.prev_wave = p.wave
         and c.member_key = p.member_key
         and c.rule = p.rule
+),
+
+-- members whose duty went away, in the wave it went away in: only they need looking up
+gone as (
+    select distinct township, wave, member_key
+    from matched
+    where not due_now
+),
+
+-- where each of them stands in the later wave
+later as (
+    select
+        m.township,
+        m.wave,
+        m.member_key,
+        bool_or(coalesce(m.is_returned, false)) as is_returned
+    from members as m
+    semi join gone as g
+        on g.township = m.township and g.wave = m.wave and g.member_key = m.member_key
+    where m.is_current
+    group by m.township, m.wave, m.member_key
+),
+
+-- whether the later wave could assess the rule at all
+later_assessed as (
+    select
+        d.township,
+        d.wave,
+        d.member_key,
+        bool_or(d.assessed_lost_contact) as lost_contact,
+        bool_or(d.assessed_dues_unpaid) as dues_unpaid,
+        bool_or(d.assessed_no_contact) as no_contact,
+        bool_or(d.assessed_two_nots) as two_nots,
+        bool_or(d.assessed_no_certificate) as no_certificate
+    from mart_duty_due as d
+    semi join gone as g
+        on g.township = d.township and g.wave = d.wave and g.member_key = d.member_key
+    group by d.township, d.wave, d.member_key
 ),
 
 final as (

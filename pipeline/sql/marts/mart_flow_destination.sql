@@ -4,19 +4,20 @@
 -- the member tests of int_member_flags, NULL for a branch whose register lacked the field.
 create or replace table mart_flow_destination as
 with outflow as (
+    -- the destination travels with the flags (int_member_flags carries it): joining the
+    -- member rows back by row id cost most of this model at ten million members
     select
-        g.wave,
-        g.township,
-        g.branch,
-        coalesce(m.flow_scope, '未知') as scope,
-        m.dest_province_code as province_code,
-        m.dest_province as province,
-        m.dest_city as city,
-        g.is_long_term,
-        g.is_lost
-    from int_member_flags as g
-    inner join stg_members as m on g.member_row = m.member_row
-    where g.is_out
+        wave,
+        township,
+        branch,
+        coalesce(flow_scope, '未知') as scope,
+        dest_province_code as province_code,
+        dest_province as province,
+        dest_city as city,
+        is_long_term,
+        is_lost
+    from int_member_flags
+    where is_out
 ),
 
 final as (

@@ -1,0 +1,194 @@
+"""Issue 18: pages at ten million members read marts made for them at ingest (township-grain
+sums, the county's first screenful of each long list). These must give what the branch rows
+give: the same figures, the same first rows in the same order. The county lists are checked
+on a warehouse large enough that each list is longer than its screenful, so the cut at 500 or
+2,000 (and the townships ranked for it) is really exercised."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.demo import bulk as demo_bulk
+from pipeline.ingest import bulk
+from pipeline.queries import analysis as q
+from pipeline.queries import duty as qd
+from pipeline.queries.base import Filters, where
+from pipeline.warehouse import metric_sql
+from pipeline.warehouse.store import connect_readonly
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """A bulk-loaded county: 30,000 member rows, six townships, three waves."""
+    folder = tmp_path_factory.mktemp("grains")
+    towns = demo_bulk.plan(30_000, 6, seed=18)
+    bulk.write_chunk(folder / "all.arrow", *demo_bulk.chunk_frame(towns))
+    db = folder / "w.duckdb"
+    bulk.ingest_chunks(bulk.chunk_files(folder), db, workers=1)
+    con = connect_readonly(db)
+    yield con
+    con.close()
+
+
+def _waves(con) -> list[str]:
+    return [
+        w
+        for (w,) in con.execute("select distinct wave from mart_branch_wave order by 1").fetchall()
+    ]
+
+
+def _every_township(con) -> tuple[str, ...]:
+    """The whole county spelt out as a township scope: the same rows, read the general way."""
+    return tuple(
+        t for (t,) in con.execute("select distinct township from mart_branch_wave").fetchall()
+    )
+
+
+def test_the_lists_are_longer_than_a_screenful(big):
+    # otherwise the tests below would not exercise the cut
+    assert (
+        big.execute(
+            "select min(n) from (select count(*) n from mart_follow_up group by wave)"
+        ).fetchone()[0]
+        > 500
+    )
+    assert (
+        big.execute(
+            "select min(n) from (select count(*) n from mart_duty_list group by wave)"
+        ).fetchone()[0]
+        > 2000
+    )
+    moved = big.execute(
+        "select count(*) from mart_duty_wave_changes where change in ('仍未办结', '已销号') group by wave"
+    ).fetchall()
+    assert moved and min(n for (n,) in moved) > 2000
+
+
+@pytest.mark.parametrize("personal", [False, True])
+def test_county_follow_up_is_the_first_500_of_the_whole_list(big, personal):
+    everyone = _every_township(big)
+    for wave in _waves(big):
+        county = q.follow_up(big, Filters(wave=wave, show_personal_data=personal))
+        general = q.follow_up(
+            big, Filters(wave=wave, allowed_townships=everyone, show_personal_data=personal)
+        )
+        assert list(county.columns) == list(general.columns)
+        assert len(county) == len(general) == 500
+        # rows tied on every sort key may be either of them; the keys agree row by row
+        keys = ["reason", "days_since_contact", "township", "branch"]
+        pd.testing.assert_frame_equal(county[keys], general[keys])
+
+
+@pytest.mark.parametrize("personal", [False, True])
+def test_county_duty_list_is_the_first_2000_of_the_whole_list(big, personal):
+    everyone = _every_township(big)
+    for wave in _waves(big):
+        county = qd.duty_members(big, Filters(wave=wave, show_personal_data=personal))
+        general = qd.duty_members(
+            big, Filters(wave=wave, allowed_townships=everyone, show_personal_data=personal)
+        )
+        assert len(county) == qd.SCREEN_ROWS
+        pd.testing.assert_frame_equal(county, general)
+
+
+def test_county_duty_changes_are_the_first_2000_of_the_whole_list(big):
+    everyone = _every_township(big)
+    compared = 0
+    for wave in _waves(big):
+        county = qd.duty_changes(big, Filters(wave=wave))
+        general = qd.duty_changes(big, Filters(wave=wave, allowed_townships=everyone))
+        assert len(county) == len(general)
+        keys = ["change", "township", "branch", "rule_name"]
+        pd.testing.assert_frame_equal(county[keys], general[keys])
+        compared += len(county)
+    assert compared >= 2 * qd.SCREEN_ROWS
+
+
+def test_duty_change_counts_match_the_change_rows(big):
+    for wave in _waves(big):
+        for f in (Filters(wave=wave), Filters(wave=wave, township=_every_township(big)[0])):
+            summed = qd.duty_changes_summary(big, f)
+            w, p = where(f)
+            counted = big.execute(
+                f"""select rule_name, rule_order, prev_wave,
+                       count(*) filter (where change = '仍未办结') as still_open,
+                       count(*) filter (where change = '已销号') as cleared,
+                       count(*) filter (where change = '新增') as new_due
+                    from mart_duty_wave_changes {w}
+                    group by all order by rule_order, prev_wave""",
+                p,
+            ).df()
+            cols = ["rule_name", "rule_order", "prev_wave", "still_open", "cleared", "new_due"]
+            pd.testing.assert_frame_equal(summed[cols], counted, check_dtype=False)
+
+
+@pytest.mark.parametrize("group", ["wave", "township"])
+def test_rollups_from_township_sums_equal_rollups_of_the_branch_rows(big, group):
+    town = _every_township(big)[0]
+    for f in (Filters(), Filters(wave=_waves(big)[-1]), Filters(township=town),
+              Filters(allowed_townships=(town,))):  # fmt: skip
+        w, p = where(f, wave=group != "wave")
+        from_branches = big.execute(metric_sql.rollup_sql(group, w), p).df()
+        got = (q.metrics_by_wave if group == "wave" else q.metrics_by_township)(big, f)
+        pd.testing.assert_frame_equal(got, from_branches)
+
+
+def test_flow_and_returnee_sums_equal_the_branch_rows(big):
+    wave = _waves(big)[-1]
+    town = _every_township(big)[0]
+    # a branch-level view reads the branch rows; the sums of every branch are the township's
+    branches = [b for (b,) in big.execute(
+        "select distinct branch from mart_branch_wave where wave = ? and township = ?", [wave, town]
+    ).fetchall()]  # fmt: skip
+    for fn, key, value in [
+        (q.scope_counts, "scope", "outflow"),
+        (q.occupations, "occupation", "outflow"),
+        (q.returnee_breakdown, "industry", "returnees"),
+        (q.return_to_founding, "since_return", "returnees"),
+    ]:
+        township = fn(big, Filters(wave=wave, township=town)).set_index(key)[value]
+        parts = (
+            pd.concat([fn(big, Filters(wave=wave, township=town, branch=b)) for b in branches])
+            .groupby(key)[value]
+            .sum()
+        )
+        pd.testing.assert_series_equal(
+            township.sort_index(), parts.sort_index(), check_dtype=False, check_names=False
+        )
+        county = fn(big, Filters(wave=wave)).set_index(key)[value].sort_index()
+        scoped = fn(big, Filters(wave=wave, allowed_townships=_every_township(big)))
+        pd.testing.assert_series_equal(county, scoped.set_index(key)[value].sort_index())
+
+
+def test_township_sums_keep_what_branches_did_not_report(big):
+    """A count some branches did not report (NULL) stays out of the township sums and their
+    `<count>_branches`, as it does when the branch rows are rolled up directly."""
+    import duckdb
+
+    from pipeline.config import SQL_DIR
+    from pipeline.warehouse.metrics import NULLABLE
+
+    con = duckdb.connect()
+    con.register("branch_rows", big.execute("select * from mart_branch_wave").df())
+    con.execute("create table mart_branch_wave as select * from branch_rows")
+    # every third branch of the first township did not carry these fields
+    town = _every_township(big)[0]
+    nulls = ", ".join(f"{c} = null" for c in NULLABLE if c not in ("primary_lost",))
+    bases = ", ".join(f"{c}_base = null" for c in ("long_term", "at_risk", "dual_managed"))
+    con.execute(
+        f"update mart_branch_wave set {nulls}, {bases} where township = ? and hash(branch) % 3 = 0",
+        [town],
+    )
+    con.execute((SQL_DIR / "marts" / "mart_township_sums.sql").read_text(encoding="utf-8"))
+    for group in ("wave", "township"):
+        for f in (Filters(), Filters(township=town)):
+            w, p = where(f, wave=False)
+            direct = con.execute(metric_sql.rollup_sql(group, w), p).df()
+            summed = con.execute(
+                metric_sql.rollup_sql(group, w, township_sums="mart_township_sums"), p
+            ).df()
+            pd.testing.assert_frame_equal(summed, direct)
+    assert con.execute("select count(*) from mart_branch_wave where long_term is null").fetchone()[
+        0
+    ]
