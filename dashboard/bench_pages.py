@@ -66,7 +66,7 @@ PAGE_QUERIES = {
         *_SIDEBAR,
         qd.duty_rules,
         qd.duty_totals,
-        qd.duty_by_branch,
+        qd.duty_table,
         qd.duty_changes_summary,
         qd.duty_members,
         qd.duty_changes,

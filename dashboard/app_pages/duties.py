@@ -63,18 +63,13 @@ for col, row in zip(cols, totals.itertuples(), strict=True):
 
 # --- unit × duty -------------------------------------------------------------------------
 
+_UNIT_COLUMNS = {"township": "乡镇", "branch": "党支部", "outflow": "流出党员（人）"}
 
-def _wide(long: pd.DataFrame, index: list[str]) -> pd.DataFrame:
-    """Rows per unit, one column per rule: the due count, blank where not assessed."""
-    long = long.assign(value=long["due"].where(long["assessed"] > 0))
-    order = long.drop_duplicates("rule_name").sort_values("rule_order")["rule_name"].tolist()
-    wide = long.pivot_table(
-        index=index, columns="rule_name", values="value", aggfunc="sum", min_count=1
-    ).reindex(columns=order)
-    outflow = long.groupby(index)["outflow"].max().rename("流出党员（人）")
-    wide = pd.concat([outflow, wide], axis=1).reset_index()
-    wide.columns.name = None
-    return wide.rename(columns={"township": "乡镇", "branch": "党支部"})
+
+def _named(table: pd.DataFrame) -> pd.DataFrame:
+    """The query's columns as the user reads them: one per rule, in display order."""
+    names = {f"due_{code}": name for code, name in zip(rules["code"], rules["name"], strict=True)}
+    return table.rename(columns={**_UNIT_COLUMNS, **names})
 
 
 def _counts(table: pd.DataFrame, key: str) -> None:
@@ -92,17 +87,18 @@ def _counts(table: pd.DataFrame, key: str) -> None:
     )
 
 
-by_branch = ui.run(queries_duty.duty_by_branch, f)
+by_branch = ui.run(queries_duty.duty_table, f)
+due_columns = [c for c in by_branch.columns if c.startswith("due_")]
 blank_note = f"“{NOT_ASSESSED}”表示该单位台账没有此项栏目，无法核查，不是0。点击列名可排序。"
 if f.level == "county":
     st.subheader("各乡镇督办事项")
-    per_town = by_branch.groupby(["township", "rule", "rule_name", "rule_order"], as_index=False)[
-        ["outflow", "assessed", "due"]
-    ].sum()
-    town_table = _wide(per_town, ["township"])
-    _counts(town_table, "duty_towns")
+    # a township's count is its assessed branches' sum; 未填报 only where none was assessed
+    per_town = by_branch.groupby("township", as_index=False)[["outflow", *due_columns]].sum(
+        min_count=1
+    )
+    _counts(_named(per_town), "duty_towns")
 st.subheader("各支部督办事项")
-branch_table = _wide(by_branch, ["township", "branch"])
+branch_table = _named(by_branch)
 if f.level != "county":
     branch_table = branch_table.drop(columns=["乡镇"])
 _counts(branch_table, "duty_branches")
@@ -175,7 +171,7 @@ else:
     )
 
 st.markdown("**按支部下载督办清单（供支部书记使用）**")
-branches = by_branch.loc[by_branch["due"] > 0, ["township", "branch"]].drop_duplicates()
+branches = by_branch.loc[(by_branch[due_columns] > 0).any(axis=1), ["township", "branch"]]
 if branches.empty:
     st.caption("没有需要督办的支部。")
 else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.duties.rules import DUTY_RULES
 from pipeline.queries.base import Filters, mask_name_sql, mask_phone_sql, member_level, where
 
 __all__ = ["Filters"]
@@ -33,27 +34,26 @@ def duty_rules(con, f: Filters) -> pd.DataFrame:
     )
 
 
-def duty_by_branch(con, f: Filters) -> pd.DataFrame:
-    """Per township, branch and rule: outflow, assessed, not assessed and due members."""
+def duty_table(con, f: Filters) -> pd.DataFrame:
+    """Per township and branch: outflow, and per rule (`due_<code>`, in display order) the
+    members due, missing where the branch could not be assessed for the rule (未填报).
+
+    The page's sortable table, one row per branch as it is shown: a county of 48,000
+    branches reads 48,000 rows here, not a row per branch and rule."""
     w, p = where(f)
-    if f.wave:
-        # one wave: the mart's rows are already one per township, branch and rule
-        sql = f"""
-            select township, branch, rule, rule_name, rule_order, outflow, assessed,
-                   not_assessed, due
-            from mart_duty_per_branch {w}
-            order by township, branch, rule_order
-        """
-        return _df(con, sql, p)
+    first = DUTY_RULES[0].code  # every branch has a row for every rule: count outflow once
+    per_rule = ", ".join(
+        f"sum(due) filter (where rule = ? and assessed > 0)::bigint as due_{r.code}"
+        for r in DUTY_RULES
+    )
     sql = f"""
-        select township, branch, rule, rule_name, rule_order,
-               sum(outflow)::bigint as outflow, sum(assessed)::bigint as assessed,
-               sum(not_assessed)::bigint as not_assessed, sum(due)::bigint as due
+        select township, branch,
+               sum(outflow) filter (where rule = ?)::bigint as outflow, {per_rule}
         from mart_duty_per_branch {w}
-        group by township, branch, rule, rule_name, rule_order
-        order by township, branch, rule_order
+        group by township, branch
+        order by township, branch
     """
-    return _df(con, sql, p)
+    return _df(con, sql, [first, *(r.code for r in DUTY_RULES), *p])
 
 
 def duty_totals(con, f: Filters) -> pd.DataFrame:

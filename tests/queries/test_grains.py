@@ -192,3 +192,49 @@ def test_township_sums_keep_what_branches_did_not_report(big):
     assert con.execute("select count(*) from mart_branch_wave where long_term is null").fetchone()[
         0
     ]
+
+
+def _duty_table_from_rows(con, f: Filters) -> pd.DataFrame:
+    """The branch × rule table as the page used to build it: every (branch, rule) row read,
+    summed over waves, then a branch's count kept only where the rule could be assessed."""
+    w, p = where(f)
+    long = con.execute(
+        f"select township, branch, rule, outflow, assessed, due from mart_duty_per_branch {w}", p
+    ).df()
+    long = long.groupby(["township", "branch", "rule"], as_index=False).sum()
+    long["value"] = long["due"].where(long["assessed"] > 0)
+    wide = long.pivot(index=["township", "branch"], columns="rule", values="value")
+    wide = wide.reindex(columns=[r.code for r in qd.DUTY_RULES]).add_prefix("due_")
+    outflow = long.groupby(["township", "branch"])["outflow"].max()
+    return pd.concat([outflow, wide], axis=1).reset_index()
+
+
+@pytest.fixture(params=["bulk", "samples"])
+def duty_warehouse(request, big):
+    if request.param == "bulk":
+        yield big
+        return
+    from tests.conftest import require_samples  # the samples' registers lack some columns
+
+    require_samples()
+    db, _ = request.getfixturevalue("samples_db")
+    con = connect_readonly(db)
+    yield con
+    con.close()
+
+
+def test_duty_table_is_the_branch_rule_rows_pivoted(duty_warehouse):
+    """One row per branch from SQL, as the page used to pivot it from every (branch, rule)
+    row; 未填报 (missing) exactly where the rule could not be assessed."""
+    con = duty_warehouse
+    for wave in [*_waves(con), None]:
+        f = Filters(wave=wave)
+        got = qd.duty_table(con, f)
+        want = _duty_table_from_rows(con, f)
+        assert len(got) == len(want) > 0
+        pd.testing.assert_frame_equal(
+            got.astype("float64", errors="ignore").reset_index(drop=True),
+            want.astype("float64", errors="ignore")[got.columns].reset_index(drop=True),
+            check_dtype=False,
+        )
+    assert got.filter(like="due_").isna().any().any()  # 未填报 cells are in play
