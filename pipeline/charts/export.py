@@ -49,7 +49,7 @@ class _Renderer:
     A reloaded page has also forgotten the machine code V8 made for plotly.js, so its first
     drawing runs cold (the map ~1.5x, the bars ~2x slower than a second one). While nobody is
     waiting, the reloaded tab draws the last figures once more as SVG (the drawing without the
-    raster and PNG steps, which are native code) and throws it away; the next export then
+    raster and PNG steps, which are native code) and throws them away; the next export then
     draws warm.
     """
 
