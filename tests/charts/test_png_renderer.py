@@ -7,6 +7,7 @@ import asyncio
 import base64
 import io
 import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -86,3 +87,82 @@ def test_png_comes_back_before_the_tab_reloads(monkeypatch):
     second = exports.to_png(_map())  # waits for the reloaded tab, then renders on it
     assert second == png
     assert events[:3] == ["reload started", "bytes returned", "reload done"]
+
+
+def _bars():
+    df = pd.DataFrame(
+        {"unit": ["灵溪镇", "龙港镇"], "outflow": [30, 12], "members_total": [200, 90]}
+    )
+    return charts.outflow_by_unit(df, CTX, unit_label="乡镇")
+
+
+def _settled(timeout: float = 30) -> None:
+    """Wait until the renderer's tab is back in Kaleido's queue (reloaded, warmed up)."""
+    k = exports._renderer._kaleido
+    deadline = time.monotonic() + timeout
+    while (k._pending_reloads or k.tabs_ready.qsize() == 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """Every drawing the tab makes, as (format, trace types)."""
+    from kaleido._kaleido_tab import _tab
+
+    exports.to_png(_map())
+    _settled()
+    seen, original = [], _tab._KaleidoTab._calc_fig
+
+    async def recorded(self, spec, **kwargs):
+        seen.append((spec["format"], tuple(t.get("type") for t in spec["data"]["data"])))
+        return await original(self, spec, **kwargs)
+
+    monkeypatch.setattr(_tab._KaleidoTab, "_calc_fig", recorded)
+    return seen
+
+
+@needs_chromium
+def test_reloaded_tab_draws_the_recent_kinds_again_as_svg(drawn):
+    """The page forgets plotly.js's compiled code on reload; drawing the latest figure of each
+    of the last two kinds once (as SVG, thrown away) warms it for the next export."""
+    map_kind = tuple(t.type for t in _map().data)
+    bar_kind = tuple(t.type for t in _bars().data)
+    png = exports.to_png(_bars())
+    _settled()
+    assert png.startswith(b"\x89PNG")
+    assert drawn == [("png", bar_kind), ("svg", map_kind), ("svg", bar_kind)]
+    drawn.clear()
+    exports.to_png(_bars())
+    _settled()
+    assert drawn == [("png", bar_kind), ("svg", map_kind), ("svg", bar_kind)]
+
+
+@needs_chromium
+def test_a_waiting_export_skips_the_warm_up(drawn, monkeypatch):
+    from kaleido._kaleido_tab import _tab
+
+    gate, original = threading.Event(), _tab._KaleidoTab.reload
+
+    async def held_reload(self):
+        await asyncio.to_thread(gate.wait, 20)
+        await original(self)
+
+    monkeypatch.setattr(_tab._KaleidoTab, "reload", held_reload)
+    try:
+        exports.to_png(_bars())
+        k = exports._renderer._kaleido
+        waiting = threading.Thread(target=exports.to_png, args=(_map(),))
+        waiting.start()
+        deadline = time.monotonic() + 10
+        while k._waiting == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert k._waiting == 1
+    finally:
+        gate.set()
+    waiting.join(30)
+    _settled()
+    kinds = [kind for fmt, kind in drawn if fmt == "png"]
+    assert len(kinds) == 2
+    # After the first reload someone was waiting: straight to their PNG. The second reload had
+    # nobody waiting, so it warmed up both kinds.
+    assert [fmt for fmt, _ in drawn] == ["png", "png", "svg", "svg"]
