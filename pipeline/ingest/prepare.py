@@ -140,20 +140,9 @@ def clean_alone(
     staged: Staged, hash_id: Callable[[str], str], home_county: str
 ) -> tuple[Cleaned, dict]:
     """(cleaned rows, misread columns) for one file; a misread column is cleaned again without."""
-    cleaned = clean_census(
-        staged.raw,
-        township=staged.township,
-        wave=staged.wave,
-        home_county=home_county,
-        hash_id=hash_id,
-        labels=staged.labels,
-        context=staged.context,
-    )
-    wrong = contradicted(staged, cleaned.rejects)
-    if wrong:  # the values outvote a header rule: clean again without the misread column
-        staged.raw = value_vote.keep_as_unmapped(staged.raw, staged.book.columns, wrong)
-        staged.labels = {f: label for f, label in staged.labels.items() if f not in wrong}
-        cleaned = clean_census(
+
+    def clean() -> Cleaned:
+        return clean_census(
             staged.raw,
             township=staged.township,
             wave=staged.wave,
@@ -162,6 +151,13 @@ def clean_alone(
             labels=staged.labels,
             context=staged.context,
         )
+
+    cleaned = clean()
+    wrong = contradicted(staged, cleaned.rejects)
+    if wrong:  # the values outvote a header rule: clean again without the misread column
+        staged.raw = value_vote.keep_as_unmapped(staged.raw, staged.book.columns, wrong)
+        staged.labels = {f: label for f, label in staged.labels.items() if f not in wrong}
+        cleaned = clean()
     return cleaned, wrong
 
 

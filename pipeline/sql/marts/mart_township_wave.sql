@@ -1,52 +1,47 @@
 -- grain: one row per township and census wave
--- every metric of spec §5, summed from mart_branch_wave (where each count is defined once);
+-- every metric of spec §5, from mart_township_sums (mart_branch_wave summed per township);
 -- rates are computed after summing, never averaged, each over the outflow of the branches
 -- that reported its field (`<count>_base`); a count no branch reported stays NULL (未填报),
 -- and `<count>_branches` says how many branches it covers. The CLI's `stats --json` reads this.
 create or replace table mart_township_wave as
-with branches as (
-    select * from mart_branch_wave
-),
-
-counts as (
+with counts as (
+    -- the township sums are defined once, in mart_township_sums
     select
         township,
         wave,
-        sum(registered)::bigint as registered,
-        sum(outflow)::bigint as outflow,
-        sum(scope_cross_province)::bigint as scope_cross_province,
-        sum(scope_cross_city)::bigint as scope_cross_city,
-        sum(scope_cross_county)::bigint as scope_cross_county,
-        sum(scope_within_county)::bigint as scope_within_county,
-        sum(scope_unknown)::bigint as scope_unknown,
-        sum(long_term)::bigint as long_term,
-        sum(lost_contact)::bigint as lost_contact,
-        sum(at_risk)::bigint as at_risk,
-        sum(dual_managed)::bigint as dual_managed,
-        sum(two_nots)::bigint as two_nots,
-        sum(certified)::bigint as certified,
-        sum(primary_lost)::bigint as primary_lost,
-        sum(primary_two_nots)::bigint as primary_two_nots,
-        sum(primary_stale)::bigint as primary_stale,
-        sum(long_term_base)::bigint as long_term_base,
-        sum(lost_contact_base)::bigint as lost_contact_base,
-        sum(at_risk_base)::bigint as at_risk_base,
-        sum(dual_managed_base)::bigint as dual_managed_base,
-        sum(two_nots_base)::bigint as two_nots_base,
-        sum(certified_base)::bigint as certified_base,
-        sum(returnees)::bigint as returnees,
-        sum(enterprises)::bigint as enterprises,
-        sum(jobs_created)::bigint as jobs_created,
-        -- a township's total is known only when its summary sheet listed branches
-        sum(members_total)::bigint as members_total,
-        count(*) filter (where registered > 0) as branches,
-        count(long_term) as long_term_branches,
-        count(lost_contact) as lost_contact_branches,
-        count(dual_managed) as dual_managed_branches,
-        count(two_nots) as two_nots_branches,
-        count(certified) as certified_branches
-    from branches
-    group by township, wave
+        registered,
+        outflow,
+        scope_cross_province,
+        scope_cross_city,
+        scope_cross_county,
+        scope_within_county,
+        scope_unknown,
+        long_term,
+        lost_contact,
+        at_risk,
+        dual_managed,
+        two_nots,
+        certified,
+        primary_lost,
+        primary_two_nots,
+        primary_stale,
+        long_term_base,
+        lost_contact_base,
+        at_risk_base,
+        dual_managed_base,
+        two_nots_base,
+        certified_base,
+        returnees,
+        enterprises,
+        jobs_created,
+        members_total,
+        branches,
+        long_term_branches,
+        lost_contact_branches,
+        dual_managed_branches,
+        two_nots_branches,
+        certified_branches
+    from mart_township_sums
 ),
 
 final as (
