@@ -112,7 +112,6 @@ def _ingest(args) -> int:
         uploaded_by=args.user,
         progress=(lambda _name: bar.update(1)) if bar else None,
         first=first,
-        processes=True,  # a batch is read on the second core (files.stage_ahead)
     )
     if bar:
         bar.close()

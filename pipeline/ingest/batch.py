@@ -26,13 +26,11 @@ from pipeline.clean.transform import ContextMissing
 from pipeline.ingest.chunk import clean_together
 from pipeline.ingest.file_health import REVIEW
 from pipeline.ingest.files import (
-    PROCESS_MIN_FILES,
     SPREADSHEET_SUFFIXES,
     Read,
     collect_files,
     file_hash,
     read_ahead,
-    stage_ahead,
 )
 from pipeline.ingest.prepare import Prepared, Staged, header_map, prepare, stage
 from pipeline.ingest.registers import RegisterRejected, clean_register, register_kind
@@ -59,8 +57,6 @@ log = logging.getLogger(__name__)
 # Rows a chunk of staged files gathers before it is cleaned together (`ingest.chunk`): a county
 # batch is one or two chunks; memory stays bounded on a province's folder.
 CHUNK_ROWS = 200_000
-# With a worker staging files ahead, smaller chunks let cleaning start while it reads.
-PIPELINED_CHUNK_ROWS = 20_000
 UNREADABLE_FILE = "无法读取该文件（权限不足或文件已被移走）"
 # `prepare` and `Prepared` are the one-file path (the upload page's and bulk's) as before.
 __all__ = [
@@ -124,13 +120,10 @@ def ingest_paths(
     progress: Callable[[str], None] | None = None,
     home_county: str | None = None,
     first: Future | None = None,
-    processes: bool = False,
 ) -> IngestReport:
     """Ingest files and folders into the warehouse; returns one result per file.
 
-    `first`: the first file's read already under way (`files.start_reading`). `processes`: a
-    batch of several files is read and staged in a second process (`files.stage_ahead`); only
-    the command line asks for it."""
+    `first`: the first file's read already under way (`files.start_reading`)."""
     files = collect_files(paths)
     db = Path(db) if db else config.db_path()
     home_county = home_county or config.HOME_COUNTY_CODE
@@ -153,14 +146,7 @@ def ingest_paths(
             report=report,
             progress=progress,
         )
-        pipelined = processes and len(files) >= PROCESS_MIN_FILES
-        run.chunk_rows = PIPELINED_CHUNK_ROWS if pipelined else CHUNK_ROWS
-        known = known_files(con)
-        if pipelined:
-            reads = stage_ahead(files, known, home_county, run.choices, first)
-        else:
-            reads = read_ahead(files, known, home_county, first)
-        for path, read in reads:
+        for path, read in read_ahead(files, known_files(con), home_county, first):
             run.take(path, read)
         run.flush()
         con.execute("commit")
@@ -186,7 +172,6 @@ class _Run:
     queue: list = field(default_factory=list)  # (path, now, FileResult | staged position)
     staged: list[Staged] = field(default_factory=list)
     rows: int = 0
-    chunk_rows: int = CHUNK_ROWS
 
     def take(self, path: Path, read: Read) -> None:
         now = datetime.now()
@@ -197,9 +182,6 @@ class _Run:
             self.flush()  # the same bytes twice in one batch: the second is unchanged
         if is_known_file(self.con, read.digest):
             self._done(path, now, FileResult(path.name, "unchanged"), read.digest)
-            return
-        if read.staged is not None:  # a worker process staged it (`files.stage_ahead`)
-            self._stage(path, now, read.staged)
             return
         try:
             if read.error is not None:
@@ -222,7 +204,7 @@ class _Run:
         self.queue.append((path, now, len(self.staged)))
         self.staged.append(staged)
         self.rows += len(staged.raw)
-        if self.rows >= self.chunk_rows:
+        if self.rows >= CHUNK_ROWS:
             self.flush()
 
     def flush(self) -> None:

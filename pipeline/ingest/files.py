@@ -54,7 +54,6 @@ class Read:
     digest: str | None = None
     book: tuple | None = None  # (sheets, parse.layout.Workbook)
     error: BaseException | None = None
-    staged: object | None = None  # prepare.Staged, when a worker process staged the file
 
 
 def read_file(path: Path, home_county: str, known: Iterable[str] = ()) -> Read:
@@ -105,88 +104,3 @@ def read_ahead(
             more = i + 1 < len(files)
             ahead = pool.submit(read_file, files[i + 1], home_county, known) if more else None
             yield path, done
-
-
-# A batch of at least this many files stages them in a second process (`stage_ahead`).
-PROCESS_MIN_FILES = 4
-_IN_FLIGHT = 3  # files a worker may stage ahead of the cleaning: bounds the memory they hold
-
-
-def stage_file(path: Path, home_county: str, known: frozenset[str], choices) -> Read:
-    """In a worker process: read, lay out and stage one file (`prepare.stage`), and send back
-    only what cleaning and loading need: no cells, no copy of the member rows in the layout."""
-    read = read_file(path, home_county, known)
-    if read.book is None:
-        return _picklable(read)
-    from pipeline.ingest.prepare import stage
-    from pipeline.ingest.registers import register_kind
-
-    book = read.book[1]
-    if register_kind(book) is not None:  # a roster or host register: the main process loads it
-        return _picklable(Read(read.digest, (None, book)))
-    try:
-        staged = stage(path, read.digest, home_county, choices, read.book)
-    except Exception as exc:
-        return _picklable(Read(read.digest, error=exc))
-    staged.sheets = []
-    for table in staged.book.tables:
-        table.members = table.members.iloc[:0]  # the rows travel once, as staged.raw
-    return Read(read.digest, staged=staged)
-
-
-def _picklable(read: Read) -> Read:
-    """An exception that cannot cross to the main process is named by its type instead."""
-    if read.error is not None:
-        import pickle
-
-        try:
-            pickle.dumps(read.error)
-        except Exception:
-            read.error = RuntimeError(type(read.error).__name__)
-    return read
-
-
-def stage_ahead(
-    files: list[Path], known: set[str], home_county: str, choices, first: Future | None = None
-) -> Iterator[tuple[Path, Read]]:
-    """Each file staged in a worker process, a few files ahead of the main process, which
-    cleans and loads meanwhile: the two halves of a county batch run on both cores.
-    `first`: files[0] already being read in this process (`start_reading`).
-
-    Only for a command-line run: a spawned worker imports the parent's main module, which in
-    the dashboard is the server itself."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("spawn")  # the parent holds DuckDB and its threads
-    frozen = frozenset(known)
-    start = 1 if first is not None else 0
-    with ProcessPoolExecutor(1, mp_context=context) as pool:
-
-        def submit(path: Path) -> Future:
-            return pool.submit(stage_file, path, home_county, frozen, choices)
-
-        pending = [submit(f) for f in files[start : start + _IN_FLIGHT]]
-        if first is not None and files:
-            yield files[0], first.result()
-        for i in range(start, len(files)):
-            future = pending.pop(0)
-            if i + _IN_FLIGHT < len(files):
-                pending.append(submit(files[i + _IN_FLIGHT]))
-            try:
-                done = future.result()
-            except Exception:  # the worker died (a reader abort?): this file, then in-process
-                pool.shutdown(wait=False, cancel_futures=True)
-                yield files[i], _crashed(files[i])
-                yield from read_ahead(files[i + 1 :], known, home_county)
-                return
-            yield files[i], done
-
-
-def _crashed(path: Path) -> Read:
-    from pipeline.intake.readers import CRASHED, FileRejected
-
-    try:
-        return Read(file_hash(path.read_bytes()), error=FileRejected(CRASHED))
-    except OSError as exc:
-        return Read(error=exc)

@@ -170,10 +170,9 @@ def _tables(db) -> dict[str, list]:
         con.close()
 
 
-@pytest.mark.parametrize("processes", [False, True], ids=["threads", "worker-process"])
-def test_a_batch_loads_what_its_files_load_one_by_one(messy, isolated_env, processes):
+def test_a_batch_loads_what_its_files_load_one_by_one(messy, isolated_env):
     batch, single = isolated_env / "batch.duckdb", isolated_env / "single.duckdb"
-    report = ingest_paths(messy, db=batch, processes=processes)
+    report = ingest_paths(messy, db=batch)
     for path in messy:
         ingest_paths([path], db=single)
     assert _tables(batch) == _tables(single)
