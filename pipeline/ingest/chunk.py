@@ -24,6 +24,7 @@ from pipeline.ingest.prepare import (
     clean_alone,
     contradicted,
     finish,
+    prepare_staged,
     settle,
     totals_context,
 )
@@ -81,12 +82,7 @@ def clean_together(
 
 def _finish_alone(one: Staged, hash_id, home_county: str) -> Prepared | Exception:
     try:
-        cleaned, wrong = clean_alone(one, hash_id, home_county)
-        township, wave = settle(one, cleaned.members)
-        totals = None
-        if one.book.branch_totals is not None and township and wave:
-            totals = clean_branch_totals(one.book.branch_totals, township=township, wave=wave)
-        return finish(one, cleaned, wrong, township, wave, totals)
+        return prepare_staged(one, hash_id, home_county)
     except Exception as exc:
         return exc
 

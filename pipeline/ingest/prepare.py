@@ -236,14 +236,16 @@ def prepare(
     read: tuple[list, Workbook] | None = None,
 ) -> Prepared:
     """Read → layout → clean one file. Raises FileRejected / ContextMissing for a bad file."""
-    staged = stage(path, digest, home_county, choices, read)
+    return prepare_staged(stage(path, digest, home_county, choices, read), hash_id, home_county)
+
+
+def prepare_staged(staged: Staged, hash_id: Callable[[str], str], home_county: str) -> Prepared:
+    """A staged file cleaned alone and finished (its 支部情况 totals, notices, health)."""
     cleaned, wrong = clean_alone(staged, hash_id, home_county)
     township, wave = settle(staged, cleaned.members)
     totals = None
     if staged.book.branch_totals is not None and township and wave:
-        totals = clean_branch_totals(
-            staged.book.branch_totals, township=township, wave=wave, context=None
-        )
+        totals = clean_branch_totals(staged.book.branch_totals, township=township, wave=wave)
     return finish(staged, cleaned, wrong, township, wave, totals)
 
 
