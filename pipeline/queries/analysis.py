@@ -91,7 +91,8 @@ def wave_comparison(con, f: Filters) -> pd.DataFrame:
     (`cur_*`, `prev_*`; each count only where both waves reported it), and the branches left
     out (`only_current`, `only_previous`). No row's figures when there is no earlier wave."""
     w, p = where(f, wave=False)
-    return _df(con, metric_sql.comparison_sql(w), [*p, f.wave, f.wave])
+    towns = None if f.branch else "mart_wave_pairs_township"
+    return _df(con, metric_sql.comparison_sql(w, township_pairs=towns), [*p, f.wave, f.wave])
 
 
 def metrics_previous_comparable(con, f: Filters) -> pd.DataFrame:

@@ -72,22 +72,19 @@ def _townships(group: str, inner_group: str, condition: str | None = None) -> st
     return f"count(distinct township){only}"
 
 
-def comparison_sql(where_sql: str) -> str:
-    """One row: the chosen wave (`cur_*`) against the previous wave with data in the selection
-    (`prev_*`), over the branches present in both; each count only over branches that
-    reported it in both waves. Also the branches left out: `only_current`, `only_previous`
-    (lists of 'township·branch'). Parameters: the selection's, then the wave twice."""
-    pairs = ",\n".join(f"c.{c} as cur_{c}, p.{c} as prev_{c}" for c in ["members_total", *_FIELDS])
-    # Summed per township first, then over townships: a township "reported both" when any of
-    # its branches did, so each `<count>_townships` is a plain count, not a distinct count
-    # (ten of those cost more than the rest of the query together).
-    per_town, sums = [], []
+def _pair_columns() -> str:
+    """A mart_wave_pairs row's counts as the two sides of a comparison."""
+    return ",\n".join(f"{c} as cur_{c}, prev_{c}" for c in ["members_total", *_FIELDS])
+
+
+def _town_sums() -> list[str]:
+    """The first step of a comparison: one township's compared branches summed, each count
+    only over the branches that reported it in both waves."""
+    per_town = []
     for c in ["members_total", *_FIELDS]:
         both = f"cur_{c} is not null and prev_{c} is not null"
         per_town.append(f"sum(cur_{c}) filter (where {both})::bigint as cur_{c}")
         per_town.append(f"sum(prev_{c}) filter (where {both})::bigint as prev_{c}")
-        sums.append(f"sum(cur_{c})::bigint as cur_{c}")
-        sums.append(f"sum(prev_{c})::bigint as prev_{c}")
     # the outflow share's numerator: outflow of branches with a total in both waves
     per_town.append(
         "sum(cur_outflow) filter (where cur_members_total is not null"
@@ -97,45 +94,93 @@ def comparison_sql(where_sql: str) -> str:
         "sum(prev_outflow) filter (where cur_members_total is not null"
         " and prev_members_total is not null)::bigint as prev_outflow_counted"
     )
-    sums.append("sum(cur_outflow_counted)::bigint as cur_outflow_counted")
-    sums.append("sum(prev_outflow_counted)::bigint as prev_outflow_counted")
     for c in NULLABLE:
         both = f"cur_{c} is not null and prev_{c} is not null"
         per_town.append(f"count(*) filter (where {both}) as {c}_branches")
+    return per_town
+
+
+# A branch with a register in one wave and only a summary line in the other did not report in
+# both: its members would read as a rise or a fall.
+_REPORTED_BOTH = "(registered > 0) = (prev_registered > 0)"
+
+
+def township_pairs_sql() -> str:
+    """`mart_wave_pairs_township`'s body (see its SQL file, which must give the same rows):
+    the first step of every comparison, per wave, township and the previous wave its
+    branches are compared with."""
+    town_body = ",\n".join(_town_sums())
+    return f"""
+        with pairs as (
+            select wave, prev_wave, township, branch, {_pair_columns()}
+            from mart_wave_pairs
+            where prev_wave is not null and {_REPORTED_BOTH}
+        )
+        select wave, prev_wave, township, count(*) as branches,
+               {town_body}
+        from pairs
+        group by wave, prev_wave, township
+    """
+
+
+def comparison_sql(where_sql: str, township_pairs: str | None = None) -> str:
+    """One row: the chosen wave (`cur_*`) against the previous wave with data in the selection
+    (`prev_*`), over the branches present in both; each count only over branches that
+    reported it in both waves. Also the branches left out: `only_current`, `only_previous`
+    (lists of 'township·branch'). Parameters: the selection's, then the wave twice.
+
+    Reads `mart_wave_pairs` (each branch row beside its own previous one: a branch present in
+    both waves of a selection has no row in between, so that is its pair). `township_pairs`
+    names a table of `township_pairs_sql`'s first step to start from when `where_sql`
+    chooses no branch (`mart_wave_pairs_township`): the county's comparison then sums one
+    row per township instead of every branch's."""
+    # Summed per township first, then over townships: a township "reported both" when any of
+    # its branches did, so each `<count>_townships` is a plain count, not a distinct count
+    # (ten of those cost more than the rest of the query together).
+    sums = []
+    for c in ["members_total", *_FIELDS]:
+        sums.append(f"sum(cur_{c})::bigint as cur_{c}")
+        sums.append(f"sum(prev_{c})::bigint as prev_{c}")
+    sums.append("sum(cur_outflow_counted)::bigint as cur_outflow_counted")
+    sums.append("sum(prev_outflow_counted)::bigint as prev_outflow_counted")
+    for c in NULLABLE:
         sums.append(f"coalesce(sum({c}_branches), 0)::bigint as {c}_branches")
         sums.append(f"count(township) filter (where {c}_branches > 0) as {c}_townships")
-    town_body = ",\n".join(per_town)
     body = ",\n".join(sums)
-    return f"""
-        with base as (select * from mart_branch_wave {where_sql}),
-        prev as (select max(wave) as wave from base where wave < ?),
-        cur_rows as (select * from base where wave = ?),
-        prev_rows as (select * from base where wave = (select wave from prev)),
-        pairs as (
-            select c.township, c.branch, {pairs}
-            from cur_rows as c
-            inner join prev_rows as p on c.township = p.township and c.branch = p.branch
-            -- a branch with a register in one wave and only a summary line in the other did
-            -- not report in both: its members would read as a rise or a fall
-            where (c.registered > 0) = (p.registered > 0)
-        ),
-        towns as (
+    if township_pairs:
+        # the selection's townships, as the branch rows of the chosen wave have them (a
+        # township with a pair has a row in that wave), so its parameters are bound once
+        towns = f"""
+            select * from {township_pairs}
+            where wave = (select wave from cur) and prev_wave = (select wave from prev)
+            and township in (select township from cur_rows)"""
+    else:
+        town_body = ",\n".join(_town_sums())
+        towns = f"""
             select township, count(*) as branches,
                    {town_body}
-            from pairs
-            group by township
+            from (
+                select township, branch, {_pair_columns()}
+                from cur_rows
+                where prev_wave = (select wave from prev) and {_REPORTED_BOTH}
+            )
+            group by township"""
+    return f"""
+        with scoped as (select * from mart_wave_pairs {where_sql}),
+        prev as (select max(wave) as wave from scoped where wave < ?),
+        cur as (select ? as wave),
+        cur_rows as (select * from scoped where wave = (select wave from cur)),
+        towns as ({towns}
         ),
         only_current as (
             select township || '·' || branch as unit from cur_rows
-            where registered > 0 and (township, branch) not in (
-                select (township, branch) from prev_rows where registered > 0
-            )
+            where registered > 0
+            and not coalesce(prev_wave = (select wave from prev) and prev_registered > 0, false)
         ),
         only_previous as (
-            select township || '·' || branch as unit from prev_rows
-            where registered > 0 and (township, branch) not in (
-                select (township, branch) from cur_rows where registered > 0
-            )
+            select township || '·' || branch as unit from scoped
+            where wave = (select wave from prev) and registered > 0
+            and not coalesce(next_wave = (select wave from cur) and next_registered > 0, false)
         )
         select
             (select wave from prev) as prev_wave,
