@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -328,32 +329,24 @@ def load_files_together(con: duckdb.DuckDBPyConnection, files: list[dict]) -> No
         frames = [f for f in frames if f is not None and len(f)]
         return pd.concat(frames, ignore_index=True) if frames else None
 
-    units = stacked(
-        [
-            f["members"][["wave", "township", "branch"]]
-            .drop_duplicates()
-            .assign(file_hash=f["file_hash"], loaded_at=f["now"])
-            for f in files
-        ]
-    )
-    if units is not None:
-        con.register("new_units", units)
-        con.execute(
-            "insert into units select wave, township, branch, file_hash, loaded_at, null, null, "
-            "true from new_units"
+    loaded = [f for f in files if f["members"] is not None and len(f["members"])]
+    if loaded:
+        # One frame for every file's members, each file's own columns set by repetition
+        # (not a copy per file), and the units taken from it by DuckDB in the same pass.
+        members = pd.concat([f["members"] for f in loaded], ignore_index=True)
+        lengths = [len(f["members"]) for f in loaded]
+        for column, key in (("file_hash", "file_hash"), ("source_file", "file_name")):
+            members[column] = np.repeat(np.array([f[key] for f in loaded], dtype=object), lengths)
+        members["is_current"] = True
+        members["loaded_at_"] = pd.to_datetime(
+            np.repeat(np.array([f["now"] for f in loaded], dtype=object), lengths)
         )
-        con.unregister("new_units")
-    members = stacked(
-        [
-            f["members"].assign(
-                file_hash=f["file_hash"], source_file=f["file_name"], is_current=True
-            )
-            for f in files
-        ]
-    )
-    if members is not None:
         con.register("new_members", pa.Table.from_pandas(members, preserve_index=False))
-        con.execute("insert into members by name select * from new_members")
+        con.execute(
+            "insert into units select distinct wave, township, branch, file_hash, loaded_at_, "
+            "null, null, true from new_members"
+        )
+        con.execute("insert into members by name select * exclude (loaded_at_) from new_members")
         con.unregister("new_members")
     totals = stacked(
         [
