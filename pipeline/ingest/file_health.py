@@ -154,6 +154,10 @@ def _missing(value: object) -> bool:
 
 def _distinct(column: pd.Series) -> list[tuple[object, int]]:
     """(value, how often) per distinct value, found by hashing (an unhashable cell: alone)."""
+    if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+        # a text column is counted column-wise (its missing cells as one NaN)
+        counts = column.value_counts(dropna=False, sort=False)
+        return list(zip(counts.index.tolist(), counts.tolist(), strict=True))
     values = column.to_numpy(dtype=object)
     try:
         return list(Counter(values).items())

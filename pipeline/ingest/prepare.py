@@ -169,9 +169,10 @@ def settle(staged: Staged, members: pd.DataFrame) -> tuple[str | None, str | Non
     """The file's township and wave: its own, unless none of its loaded rows carry them."""
     township, wave = staged.township, staged.wave
     if len(members):
-        if township is None or township not in set(members["township"]):
+        # compared column-wise: a set of an Arrow string column builds a str per row
+        if township is None or not (members["township"] == township).any():
             township = members["township"].mode().iat[0]
-        if wave is None or wave not in set(members["wave"]):
+        if wave is None or not (members["wave"] == wave).any():
             wave = members["wave"].mode().iat[0]
     return township, wave
 
