@@ -143,8 +143,21 @@ def measure(work: Path, repeats: int, log) -> dict:
                        check=True, env=env, cwd=ROOT, capture_output=True, text=True
                        ).stdout.strip().splitlines()[-1]
     )  # fmt: skip
+    # where one workbook's time goes: each step of the ingest alone (pipeline.bench.phases)
+    db_phases = work / "phases.duckdb"
+    db_phases.unlink(missing_ok=True)
+    phases = json.loads(
+        subprocess.run([py, "-m", "pipeline.bench.phases", str(one), str(db_phases)], check=True,
+                       env=env, cwd=ROOT, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    )  # fmt: skip
+    db_phases.unlink(missing_ok=True)
+    log(
+        "  单个工作簿各步骤（秒，逐步单独计时）："
+        + "，".join(f"{k} {v:.2f}" for k, v in phases.items())
+    )
     medians = {k: _median(v) for k, v in runs.items()}
     return {
+        "phases": phases,
         "load_average": os.getloadavg(),
         "rows": ROWS,
         "files": files,

@@ -209,4 +209,41 @@ def _floors_section(figures: dict, results: list[dict]) -> list[str]:
         + ".",
         "",
     ]
+    if figures.get("phases"):
+        out += _phases(figures["phases"], figures["medians"]["read_one"])
+    return out
+
+
+# What each step of `pipeline.bench.phases` is, for the table.
+_STEPS = {
+    "read_bytes": "the file's bytes",
+    "guard": "hostile-sheet guard (every cell reference bounded before calamine)",
+    "parse": "calamine parses the visible sheets",
+    "to_python": "cells to Python values",
+    "imports": "pandas, pandera, DuckDB and the pipeline imported",
+    "layout": "layout: header, blocks, merged cells, dittos",
+    "clean": "cleaning and validation (pandera), quarantine, health checks",
+    "load": "rows written to the warehouse and committed",
+    "models": "analytics models rebuilt",
+    "close": "warehouse closed and swapped in",
+}
+
+
+def _phases(phases: dict[str, float], read_s: float) -> list[str]:
+    """Where one workbook's ingest goes, step by step, against the whole-process read."""
+    out = [
+        "Where the one workbook's ingest time goes: each step timed alone, one after another "
+        "(`python -m pipeline.bench.phases`, one run; the command itself overlaps the parse "
+        "with its imports and primes cleaning meanwhile). Share of the whole-process fastexcel "
+        f"read ({read_s:.2f} s):",
+        "",
+        "| step | seconds | × read |",
+        "|---|---:|---:|",
+    ]
+    for step, seconds in phases.items():
+        out.append(f"| {_STEPS.get(step, step)} | {seconds:.2f} | {seconds / read_s:.2f}× |")
+    out += [
+        f"| all steps | {sum(phases.values()):.2f} | {sum(phases.values()) / read_s:.2f}× |",
+        "",
+    ]
     return out
