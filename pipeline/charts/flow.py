@@ -18,7 +18,7 @@ from pipeline.charts.base import (
     pct,
     wrap_label,
 )
-from pipeline.charts.simplify import dots, splice
+from pipeline.charts.simplify import dots, splice, svg_path
 
 _LADDER = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
 
@@ -94,8 +94,11 @@ def province_map(
         top = len(theme.MAP_CLASS_COLORS) - 1
         return 0 if idx == 0 else max(1, round(idx * top / len(classes)))
 
-    # One trace per class, main map and inset together, its rings joined where provinces
-    # touch: plotly.js pays per trace and per separate piece of line on every PNG export.
+    # One path shape per class, main map and inset together, its rings joined where provinces
+    # touch. Shapes, not scatter traces: plotly.js turns a shape's path into pixels in one pass,
+    # where a trace builds, simplifies and styles every point and piece on each PNG export. Each
+    # class keeps a point-less trace for its legend entry, grouped with its shape so a click on
+    # the legend still hides that class's provinces.
     groups: dict[int, list[china_map.Shape]] = {}
     for shapes in (geo.main, geo.inset):
         for shape in shapes.values():
@@ -106,16 +109,28 @@ def province_map(
         for shape in groups[idx]:
             xs.extend(shape.x)
             ys.extend(shape.y)
-        xs, ys = splice(xs, ys)
+        fill = theme.MAP_CLASS_COLORS[shade(idx)]
+        line = dict(color="#FFFFFF" if idx else "#BDBDBD", width=0.7)
+        group = f"class-{idx}"
+        fig.add_shape(
+            type="path",
+            path=svg_path(*splice(xs, ys)),
+            fillcolor=fill,
+            fillrule="nonzero",
+            line=line,
+            layer="below",
+            legendgroup=group,
+        )
         fig.add_trace(
             go.Scatter(
-                x=xs,
-                y=ys,
+                x=[None],
+                y=[None],
                 mode="lines",
                 fill="toself",
-                fillcolor=theme.MAP_CLASS_COLORS[shade(idx)],
-                line=dict(color="#FFFFFF" if idx else "#BDBDBD", width=0.7),
+                fillcolor=fill,
+                line=line,
                 name="无" if idx == 0 else _class_label(*classes[idx - 1]),
+                legendgroup=group,
                 legendrank=idx,
                 showlegend=True,
                 hoverinfo="skip",
@@ -138,30 +153,26 @@ def province_map(
                     hoverinfo="skip",
                 )
             )
-    fig.add_trace(
-        go.Scatter(
-            x=[*geo.dash_main[0], None, *geo.dash_inset[0]],
-            y=[*geo.dash_main[1], None, *geo.dash_inset[1]],
-            mode="lines",
-            line=dict(color="#6B7B8C", width=1.2),
-            hoverinfo="skip",
-            showlegend=False,
-        )
+    # The dashed boundary lines, then the South China Sea islands as dots ~2.5 px across on the
+    # ~450-px-high map (one filled path; as markers they were ~230 SVG elements): shapes under
+    # the traces, like the provinces, in this order.
+    fig.add_shape(
+        type="path",
+        path=svg_path(
+            [*geo.dash_main[0], None, *geo.dash_inset[0]],
+            [*geo.dash_main[1], None, *geo.dash_inset[1]],
+        ),
+        line=dict(color="#6B7B8C", width=1.2),
+        layer="below",
     )
-    # The South China Sea islands as dots ~2.5 px across on the ~450-px-high map, drawn as one
-    # filled path (as markers they were ~230 SVG elements, each paid for on every export).
     (_, _), (my0, my1) = geo.main_range
-    ix, iy = dots(*geo.islands, radius=(my1 - my0) / 390)
-    fig.add_trace(
-        go.Scatter(
-            x=ix,
-            y=iy,
-            mode="none",
-            fill="toself",
-            fillcolor="#6B7B8C",
-            hoverinfo="skip",
-            showlegend=False,
-        )
+    fig.add_shape(
+        type="path",
+        path=svg_path(*dots(*geo.islands, radius=(my1 - my0) / 390)),
+        fillcolor="#6B7B8C",
+        fillrule="nonzero",
+        line=dict(width=0),
+        layer="below",
     )
     # Hover targets and labels sit at province centres.
     codes = list(geo.main)
@@ -238,6 +249,7 @@ def province_map(
             yanchor="bottom",
             xanchor="left",
             title=dict(text="流出党员", font=dict(size=12)),
+            traceorder="normal",  # the class groups (for legend clicks) drawn as one list
         ),
         showlegend=True,
         margin=dict(l=8, r=8, t=90, b=76),

@@ -3,6 +3,8 @@ fewer SVG paths per export, with every province, every ring and every shared bor
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,14 @@ import pytest
 from pipeline.charts import china_map
 from pipeline.charts import units as charts
 from pipeline.charts.base import ChartContext
-from pipeline.charts.simplify import _pieces, dots, douglas_peucker, simplify_rings, splice
+from pipeline.charts.simplify import (
+    _pieces,
+    dots,
+    douglas_peucker,
+    simplify_rings,
+    splice,
+    svg_path,
+)
 
 CTX = ChartContext(scope="苍南县", wave="2022-04")
 
@@ -144,26 +153,68 @@ def test_dots_are_closed_rings_round_each_point(sides):
         np.testing.assert_allclose(d, 0.5)
 
 
+def _path_pieces(path: str) -> list[list[tuple[float, float]]]:
+    """A shape's SVG path ("M x,y L x,y ...") back to its pieces of points."""
+    pieces: list[list[tuple[float, float]]] = []
+    for command, x, y in re.findall(r"([ML])(-?[0-9.]+),(-?[0-9.]+)", path):
+        if command == "M":
+            pieces.append([])
+        pieces[-1].append((float(x), float(y)))
+    return pieces
+
+
+def test_svg_path_writes_every_piece_from_a_move():
+    xs, ys = [0.0, 1.0, 1.0, None, -2.5, 3.25], [0.0, 0.0, 1.0, None, 4.0, 5.125]
+    path = svg_path(xs, ys)
+    assert (
+        path == "M0.00000,0.00000L1.00000,0.00000L1.00000,1.00000M-2.50000,4.00000L3.25000,5.12500"
+    )
+    assert _path_pieces(path) == _pieces(xs, ys)
+    assert svg_path([], []) == ""
+
+
 def test_the_map_draws_each_class_with_few_pieces_and_every_province():
     df = pd.DataFrame({"province_code": ["330000", "440000", "710000"], "outflow": [128, 40, 1]})
     fig = charts.province_map(df, CTX, base_map=None)
     geo = china_map.geometry()
-    fills = [t for t in fig.data if t.fill == "toself" and t.mode == "lines"]
-    drawn = {
-        (round(x, 9), round(y, 9))
-        for t in fills
-        for x, y in zip(t.x, t.y, strict=True)
-        if x is not None
-    }
+    fills = [s for s in fig.layout.shapes if s.type == "path" and s.legendgroup]
+    drawn = {p for s in fills for piece in _path_pieces(s.path) for p in piece}
     for code, shape in geo.main.items():
         ring_points = {
-            (round(x, 9), round(y, 9))
+            (round(x, 5), round(y, 5))
             for x, y in zip(shape.x, shape.y, strict=True)
             if x is not None
         }
         assert ring_points <= drawn, code
     rings = sum(sum(v is None for v in s.x) for s in [*geo.main.values(), *geo.inset.values()])
-    pieces = sum(sum(v is None for v in t.x) for t in fills)
+    pieces = sum(len(_path_pieces(s.path)) for s in fills)
     assert pieces < rings / 1.5
-    islands = next(t for t in fig.data if t.mode == "none" and t.fill == "toself")
-    assert sum(v is None for v in islands.x) == len(geo.islands[0])
+    islands = next(s for s in fig.layout.shapes if s.type == "path" and s.fillcolor == "#6B7B8C")
+    assert len(_path_pieces(islands.path)) == len(geo.islands[0])
+
+
+def test_the_map_geometry_travels_as_shapes_under_the_traces():
+    """plotly.js builds, simplifies and styles every point of a scatter trace on each export;
+    a layout shape's path it converts in one pass. No trace carries the outlines."""
+    df = pd.DataFrame({"province_code": ["330000", "440000"], "outflow": [128, 40]})
+    fig = charts.province_map(df, CTX, base_map=None)
+    assert max(len(t.x or ()) for t in fig.data) < 100
+    paths = [s for s in fig.layout.shapes if s.type == "path"]
+    assert sum(len(s.path) for s in paths) > 100_000
+    assert {s.layer for s in paths} == {"below"}
+    assert {s.fillrule for s in paths if s.fillcolor} == {"nonzero"}  # scatter's fill rule
+
+
+def test_a_legend_click_still_hides_its_class():
+    """Each class's legend entry and its provinces share a legend group (plotly.js toggles
+    shapes with the group), and the legend still lists the classes in one list."""
+    df = pd.DataFrame({"province_code": ["330000", "440000"], "outflow": [128, 40]})
+    fig = charts.province_map(df, CTX, base_map=None)
+    shapes = [s for s in fig.layout.shapes if s.legendgroup]
+    entries = {t.legendgroup: t for t in fig.data if t.legendgroup}
+    assert len(shapes) == 3 and {s.legendgroup for s in shapes} == set(entries)
+    for shape in shapes:
+        entry = entries[shape.legendgroup]
+        assert (entry.fillcolor, entry.line.color) == (shape.fillcolor, shape.line.color)
+        assert entry.showlegend and not shape.showlegend
+    assert fig.layout.legend.traceorder == "normal"
