@@ -94,6 +94,10 @@ def province_map(
         top = len(theme.MAP_CLASS_COLORS) - 1
         return 0 if idx == 0 else max(1, round(idx * top / len(classes)))
 
+    # The axes' ranges; the outlines are drawn on the axes' domain as fractions of them.
+    (mx0, mx1), (my0, my1) = geo.main_range
+    box = (mx0 - 0.01, mx1 + 0.01, my0 - 0.01, my1 + 0.01)
+    on_domain = dict(type="path", xref="x domain", yref="y domain", layer="below")
     # One path shape per class, main map and inset together, its rings joined where provinces
     # touch. Shapes, not scatter traces: plotly.js turns a shape's path into pixels in one pass,
     # where a trace builds, simplifies and styles every point and piece on each PNG export. Each
@@ -113,12 +117,11 @@ def province_map(
         line = dict(color="#FFFFFF" if idx else "#BDBDBD", width=0.7)
         group = f"class-{idx}"
         fig.add_shape(
-            type="path",
-            path=svg_path(*splice(xs, ys)),
+            on_domain,
+            path=svg_path(*splice(xs, ys), box=box),
             fillcolor=fill,
             fillrule="nonzero",
             line=line,
-            layer="below",
             legendgroup=group,
         )
         fig.add_trace(
@@ -157,22 +160,20 @@ def province_map(
     # ~450-px-high map (one filled path; as markers they were ~230 SVG elements): shapes under
     # the traces, like the provinces, in this order.
     fig.add_shape(
-        type="path",
+        on_domain,
         path=svg_path(
             [*geo.dash_main[0], None, *geo.dash_inset[0]],
             [*geo.dash_main[1], None, *geo.dash_inset[1]],
+            box=box,
         ),
         line=dict(color="#6B7B8C", width=1.2),
-        layer="below",
     )
-    (_, _), (my0, my1) = geo.main_range
     fig.add_shape(
-        type="path",
-        path=svg_path(*dots(*geo.islands, radius=(my1 - my0) / 390)),
+        on_domain,
+        path=svg_path(*dots(*geo.islands, radius=(my1 - my0) / 390), box=box),
         fillcolor="#6B7B8C",
         fillrule="nonzero",
         line=dict(width=0),
-        layer="below",
     )
     # Hover targets and labels sit at province centres.
     codes = list(geo.main)
@@ -237,11 +238,14 @@ def province_map(
                 hoverinfo="text",
             )
         )
-    (x0, x1), (y0, y1) = geo.main_range
-    hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=True)
+    # One scale for both axes: the one with room to spare gives up domain, not range, so the
+    # ranges stay `box` and the outlines on the domain stay on the labels' coordinates.
+    hidden = dict(
+        visible=False, showgrid=False, zeroline=False, fixedrange=True, constrain="domain"
+    )
     fig.update_layout(
-        xaxis=dict(hidden, range=[x0 - 0.01, x1 + 0.01]),
-        yaxis=dict(hidden, range=[y0 - 0.01, y1 + 0.01], scaleanchor="x"),
+        xaxis=dict(hidden, range=[box[0], box[1]]),
+        yaxis=dict(hidden, range=[box[2], box[3]], scaleanchor="x"),
         legend=dict(
             orientation="v",
             x=0.0,

@@ -202,18 +202,21 @@ def dots(xs, ys, radius: float, sides: int = 8) -> tuple[list[float | None], lis
     return out_x, out_y
 
 
-def svg_path(xs, ys, digits: int = 5) -> str:
-    """Pieces separated by None as one SVG path ("M x,y L x,y ..." per piece), in data
-    coordinates, for a layout shape: plotly.js turns a shape's path into pixels with one regex
-    pass, where a scatter trace builds an object per point, simplifies and styles each piece.
-    `digits` decimals: the map spans under one unit, so 5 are ~0.03 px at 2200 px wide, and a
-    vertex two provinces share is written the same in both."""
+def svg_path(xs, ys, box: tuple[float, float, float, float] | None = None, digits: int = 5) -> str:
+    """Pieces separated by None as one SVG path ("M x,y L x,y ..." per piece) for a layout
+    shape: plotly.js turns a shape's path into pixels with one regex pass, where a scatter trace
+    builds an object per point, simplifies and styles each piece. With `box` (x0, x1, y0, y1,
+    the axes' ranges) the points are written as fractions of it, for a shape on the axes'
+    domain ("x domain"), which plotly.js does not scan for autorange. `digits` decimals: 5 are
+    ~0.03 px at 2200 px wide, and a vertex two provinces share is written the same in both."""
+    x0, x1, y0, y1 = box or (0.0, 1.0, 0.0, 1.0)
+    sx, sy = 1.0 / (x1 - x0), 1.0 / (y1 - y0)
     out: list[str] = []
     command = "M"
     for x, y in zip(xs, ys, strict=True):
         if x is None or y is None:
             command = "M"
             continue
-        out.append(f"{command}{x:.{digits}f},{y:.{digits}f}")
+        out.append(f"{command}{(x - x0) * sx:.{digits}f},{(y - y0) * sy:.{digits}f}")
         command = "L"
     return "".join(out)

@@ -172,3 +172,38 @@ def test_a_waiting_export_skips_the_warm_up(drawn, monkeypatch):
     # After the first reload someone was waiting: straight to their PNG. The second reload had
     # nobody waiting, so it warmed up both kinds.
     assert [fmt for fmt, _ in drawn] == ["png", "png", "svg", "svg"]
+
+
+def _on_data_axes(fig: go.Figure) -> go.Figure:
+    """The same figure with its domain-placed path shapes moved onto the data axes."""
+    import re
+
+    out = go.Figure(fig)
+    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+
+    def point(m: re.Match) -> str:
+        fx, fy = float(m.group(2)), float(m.group(3))
+        return f"{m.group(1)}{x0 + fx * (x1 - x0)!r},{y0 + fy * (y1 - y0)!r}"
+
+    shapes = []
+    for shape in fig.layout.shapes:
+        if shape.xref == "x domain":
+            path = re.sub(r"([ML])(-?[0-9.]+),(-?[0-9.]+)", point, shape.path)
+            shape = go.layout.Shape(shape, xref="x", yref="y", path=path)
+        shapes.append(shape)
+    out.layout.shapes = shapes
+    return out
+
+
+@needs_chromium
+def test_map_outlines_on_the_domain_sit_where_data_coordinates_put_them():
+    """The provinces are drawn on the axes' domain, the labels, hover points and the inset's
+    frame in data coordinates: both must land on the same pixels at print size."""
+    fig = _map()
+    a, b = (
+        np.asarray(Image.open(io.BytesIO(exports.to_png(f))).convert("RGB")).astype(int)
+        for f in (fig, _on_data_axes(fig))
+    )
+    assert a.shape == b.shape == (2 * int(fig.layout.height), 2 * exports.PNG_WIDTH, 3)
+    moved = (np.abs(a - b).max(axis=2) > 64).sum()
+    assert moved < 200, moved  # a few anti-aliased pixels, not shifted outlines

@@ -171,6 +171,9 @@ def test_svg_path_writes_every_piece_from_a_move():
     )
     assert _path_pieces(path) == _pieces(xs, ys)
     assert svg_path([], []) == ""
+    # As fractions of a box (x0, x1, y0, y1): a shape on the axes' domain.
+    box = (1.0, 5.0, 2.0, 22.0)
+    assert svg_path([1.0, 3.0], [2.0, 12.0], box=box) == "M0.00000,0.00000L0.50000,0.50000"
 
 
 def test_the_map_draws_each_class_with_few_pieces_and_every_province():
@@ -179,9 +182,11 @@ def test_the_map_draws_each_class_with_few_pieces_and_every_province():
     geo = china_map.geometry()
     fills = [s for s in fig.layout.shapes if s.type == "path" and s.legendgroup]
     drawn = {p for s in fills for piece in _path_pieces(s.path) for p in piece}
+    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    sx, sy = 1.0 / (x1 - x0), 1.0 / (y1 - y0)
     for code, shape in geo.main.items():
         ring_points = {
-            (round(x, 5), round(y, 5))
+            (round((x - x0) * sx, 5), round((y - y0) * sy, 5))
             for x, y in zip(shape.x, shape.y, strict=True)
             if x is not None
         }
@@ -202,6 +207,10 @@ def test_the_map_geometry_travels_as_shapes_under_the_traces():
     paths = [s for s in fig.layout.shapes if s.type == "path"]
     assert sum(len(s.path) for s in paths) > 100_000
     assert {s.layer for s in paths} == {"below"}
+    # On the axes' domain (not scanned for autorange), which is the axes' ranges exactly only
+    # if the axis with room to spare gives up domain rather than widening its range.
+    assert {(s.xref, s.yref) for s in paths} == {("x domain", "y domain")}
+    assert fig.layout.xaxis.constrain == fig.layout.yaxis.constrain == "domain"
     assert {s.fillrule for s in paths if s.fillcolor} == {"nonzero"}  # scatter's fill rule
 
 
