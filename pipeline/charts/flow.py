@@ -94,10 +94,13 @@ def province_map(
         top = len(theme.MAP_CLASS_COLORS) - 1
         return 0 if idx == 0 else max(1, round(idx * top / len(classes)))
 
-    # The axes' ranges; the outlines are drawn on the axes' domain as fractions of them.
+    # The axes' ranges. The outlines' y are written as fractions of the y range, on the y axis's
+    # domain, which plotly.js does not scan for autorange on every export; x stays in data units
+    # (so plotly.js rounds its pixels, keeping the SVG it rasterises short).
     (mx0, mx1), (my0, my1) = geo.main_range
     box = (mx0 - 0.01, mx1 + 0.01, my0 - 0.01, my1 + 0.01)
-    on_domain = dict(type="path", xref="x domain", yref="y domain", layer="below")
+    y_on_domain = (0.0, 1.0, box[2], box[3])
+    on_domain = dict(type="path", xref="x", yref="y domain", layer="below")
     # One path shape per class, main map and inset together, its rings joined where provinces
     # touch. Shapes, not scatter traces: plotly.js turns a shape's path into pixels in one pass,
     # where a trace builds, simplifies and styles every point and piece on each PNG export. Each
@@ -118,7 +121,7 @@ def province_map(
         group = f"class-{idx}"
         fig.add_shape(
             on_domain,
-            path=svg_path(*splice(xs, ys), box=box),
+            path=svg_path(*splice(xs, ys), box=y_on_domain),
             fillcolor=fill,
             fillrule="nonzero",
             line=line,
@@ -164,13 +167,13 @@ def province_map(
         path=svg_path(
             [*geo.dash_main[0], None, *geo.dash_inset[0]],
             [*geo.dash_main[1], None, *geo.dash_inset[1]],
-            box=box,
+            box=y_on_domain,
         ),
         line=dict(color="#6B7B8C", width=1.2),
     )
     fig.add_shape(
         on_domain,
-        path=svg_path(*dots(*geo.islands, radius=(my1 - my0) / 390), box=box),
+        path=svg_path(*dots(*geo.islands, radius=(my1 - my0) / 390), box=y_on_domain),
         fillcolor="#6B7B8C",
         fillrule="nonzero",
         line=dict(width=0),
@@ -238,14 +241,13 @@ def province_map(
                 hoverinfo="text",
             )
         )
-    # One scale for both axes: the one with room to spare gives up domain, not range, so the
-    # ranges stay `box` and the outlines on the domain stay on the labels' coordinates.
-    hidden = dict(
-        visible=False, showgrid=False, zeroline=False, fixedrange=True, constrain="domain"
-    )
+    # One scale for both axes. Where the plot area is wider than the map (the export) the x axis
+    # widens its range as before; where it is taller (a narrow page) the y axis gives up domain
+    # rather than widen its range, so the y range stays `box`, and with it the outlines' y.
+    hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=True)
     fig.update_layout(
         xaxis=dict(hidden, range=[box[0], box[1]]),
-        yaxis=dict(hidden, range=[box[2], box[3]], scaleanchor="x"),
+        yaxis=dict(hidden, range=[box[2], box[3]], scaleanchor="x", constrain="domain"),
         legend=dict(
             orientation="v",
             x=0.0,

@@ -175,35 +175,36 @@ def test_a_waiting_export_skips_the_warm_up(drawn, monkeypatch):
 
 
 def _on_data_axes(fig: go.Figure) -> go.Figure:
-    """The same figure with its domain-placed path shapes moved onto the data axes."""
+    """The same figure with its path shapes' y moved from the y axis's domain to data units."""
     import re
 
     out = go.Figure(fig)
-    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    y0, y1 = fig.layout.yaxis.range
 
     def point(m: re.Match) -> str:
-        fx, fy = float(m.group(2)), float(m.group(3))
-        return f"{m.group(1)}{x0 + fx * (x1 - x0)!r},{y0 + fy * (y1 - y0)!r}"
+        return f"{m.group(1)}{m.group(2)},{y0 + float(m.group(3)) * (y1 - y0)!r}"
 
     shapes = []
     for shape in fig.layout.shapes:
-        if shape.xref == "x domain":
+        if shape.yref == "y domain":
             path = re.sub(r"([ML])(-?[0-9.]+),(-?[0-9.]+)", point, shape.path)
-            shape = go.layout.Shape(shape, xref="x", yref="y", path=path)
+            shape = go.layout.Shape(shape, yref="y", path=path)
         shapes.append(shape)
     out.layout.shapes = shapes
     return out
 
 
 @needs_chromium
-def test_map_outlines_on_the_domain_sit_where_data_coordinates_put_them():
-    """The provinces are drawn on the axes' domain, the labels, hover points and the inset's
-    frame in data coordinates: both must land on the same pixels at print size."""
+@pytest.mark.parametrize("width", [exports.PNG_WIDTH, 420])
+def test_map_outlines_on_the_domain_sit_where_data_coordinates_put_them(width):
+    """The provinces' y are drawn on the y axis's domain, the labels, hover points and the
+    inset's frame in data units: both must land on the same pixels, at print size (the x axis
+    has room to spare) and on a narrow page (the y axis has)."""
     fig = _map()
     a, b = (
-        np.asarray(Image.open(io.BytesIO(exports.to_png(f))).convert("RGB")).astype(int)
+        np.asarray(Image.open(io.BytesIO(exports.to_png(f, width=width))).convert("RGB"))
         for f in (fig, _on_data_axes(fig))
     )
-    assert a.shape == b.shape == (2 * int(fig.layout.height), 2 * exports.PNG_WIDTH, 3)
-    moved = (np.abs(a - b).max(axis=2) > 64).sum()
+    assert a.shape == b.shape == (2 * int(fig.layout.height), 2 * width, 3)
+    moved = (np.abs(a.astype(int) - b).max(axis=2) > 64).sum()
     assert moved < 200, moved  # a few anti-aliased pixels, not shifted outlines

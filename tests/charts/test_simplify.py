@@ -182,11 +182,11 @@ def test_the_map_draws_each_class_with_few_pieces_and_every_province():
     geo = china_map.geometry()
     fills = [s for s in fig.layout.shapes if s.type == "path" and s.legendgroup]
     drawn = {p for s in fills for piece in _path_pieces(s.path) for p in piece}
-    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
-    sx, sy = 1.0 / (x1 - x0), 1.0 / (y1 - y0)
+    y0, y1 = fig.layout.yaxis.range  # y as fractions of the y range, x in data units
+    sy = 1.0 / (y1 - y0)
     for code, shape in geo.main.items():
         ring_points = {
-            (round((x - x0) * sx, 5), round((y - y0) * sy, 5))
+            (round(x * 1.0, 5), round((y - y0) * sy, 5))
             for x, y in zip(shape.x, shape.y, strict=True)
             if x is not None
         }
@@ -207,10 +207,10 @@ def test_the_map_geometry_travels_as_shapes_under_the_traces():
     paths = [s for s in fig.layout.shapes if s.type == "path"]
     assert sum(len(s.path) for s in paths) > 100_000
     assert {s.layer for s in paths} == {"below"}
-    # On the axes' domain (not scanned for autorange), which is the axes' ranges exactly only
-    # if the axis with room to spare gives up domain rather than widening its range.
-    assert {(s.xref, s.yref) for s in paths} == {("x domain", "y domain")}
-    assert fig.layout.xaxis.constrain == fig.layout.yaxis.constrain == "domain"
+    # y on the y axis's domain (not scanned for autorange), which is the y range exactly only
+    # if that axis, when it has room to spare, gives up domain rather than widen its range.
+    assert {(s.xref, s.yref) for s in paths} == {("x", "y domain")}
+    assert fig.layout.yaxis.constrain == "domain"
     assert {s.fillrule for s in paths if s.fillcolor} == {"nonzero"}  # scatter's fill rule
 
 
