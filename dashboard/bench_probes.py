@@ -76,9 +76,9 @@ def kaleido_times(db: Path, warm_runs: int = 3) -> dict:
     """PNG export of the flows page's province map and the per-township bars: the first call
     starts Chromium (cold), later calls reuse it (warm)."""
     from pipeline.charts import export as exports
-    from pipeline.charts import flow as charts_flow
     from pipeline.charts import units as charts
     from pipeline.charts.base import ChartContext
+    from pipeline.charts.province_map import province_map
     from pipeline.queries import analysis as q
     from pipeline.queries.base import Filters
     from pipeline.warehouse import store as warehouse
@@ -89,7 +89,7 @@ def kaleido_times(db: Path, warm_runs: int = 3) -> dict:
         f = Filters(wave=wave)
         ctx = ChartContext(scope="全县", wave=wave)
         figures = [
-            charts_flow.province_map(q.province_counts(con, f), ctx),
+            province_map(q.province_counts(con, f), ctx),
             charts.outflow_by_unit(
                 q.metrics_by_township(con, f).rename(columns={"township": "unit"}),
                 ctx,

@@ -2,7 +2,7 @@
 
 Only SVG trace types are used (Bar, Scatter, Sankey): a page shows many charts and
 browsers allow only a few WebGL contexts. Topic modules hold the rest:
-`charts_flow` (map, Sankey, breakdowns) and `charts_returnee`.
+`charts_flow` (Sankey, breakdowns), `province_map` and `charts_returnee`.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from pipeline.charts.flow import (  # noqa: F401  (re-exported: one import for p
     flow_sankey,
     horizontal_units,
     long_term_by_unit,
-    province_map,
     ranked_bar,
     scope_breakdown,
 )
+from pipeline.charts.province_map import province_map  # noqa: F401  (re-exported)
 
 TRANSITION_ORDER = [
     "新增失联",

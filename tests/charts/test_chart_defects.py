@@ -13,7 +13,7 @@ from pipeline.charts import china_map
 from pipeline.charts import returnee as charts_returnee
 from pipeline.charts import units as charts
 from pipeline.charts.base import NARROW_PLOT_PX, NOTE_CHARS, ChartContext, _width, wrap_lines
-from pipeline.charts.flow import _CONFIGURED  # noqa: F401  (the default exists)
+from pipeline.charts.province_map import _CONFIGURED  # noqa: F401  (the default exists)
 from pipeline.reports.figures import for_print
 
 CTX = ChartContext(scope="xx镇", wave="2022-04", as_of="2024-05-01 10:20")
@@ -188,7 +188,7 @@ def test_map_legend_lists_every_class():
     assert legend[:1] == ["无"]
     classes = [n for n in legend if n not in ("无", "流出地")]
     # No class skipped between the first and the last (50–199 holds no province here).
-    from pipeline.charts.flow import _class_label, map_classes
+    from pipeline.charts.province_map import _class_label, map_classes
 
     assert classes == [_class_label(*c) for c in map_classes(420)]
 

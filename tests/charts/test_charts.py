@@ -10,7 +10,7 @@ from pipeline.charts import china_map
 from pipeline.charts import returnee as charts_returnee
 from pipeline.charts import units as charts
 from pipeline.charts.base import ChartContext, count_range, pct, wave_label
-from pipeline.charts.flow import map_classes
+from pipeline.charts.province_map import map_classes
 from pipeline.reports import narrative
 
 CTX = ChartContext(scope="xx镇", wave="2022-04", as_of="2024-05-01 10:20")
