@@ -30,6 +30,7 @@ from pipeline.access.scope import Scope
 from pipeline.charts import export as exports
 from pipeline.charts import labels
 from pipeline.charts.base import ChartContext, wave_label
+from pipeline.charts.package import ChartItem, unit_label  # noqa: F401  (unit_label for pages)
 from pipeline.queries.base import Filters, for_scope, is_member_level, scoped
 from pipeline.warehouse import metrics, models
 from pipeline.warehouse import store as warehouse
@@ -284,16 +285,6 @@ def scope_label(f: Filters) -> str:
     return f.township or county_name()
 
 
-def unit_label(f: Filters) -> str:
-    """What a per-unit chart breaks the selection into."""
-    return "乡镇" if f.level == "county" else "党支部"
-
-
-def for_export(df: pd.DataFrame, columns: list[str], unit: str) -> pd.DataFrame:
-    """A per-unit frame for CSV/Excel, its `unit` column named 乡镇 or 党支部."""
-    return df[columns].rename(columns={"unit": unit})
-
-
 def not_reported(df: pd.DataFrame) -> pd.DataFrame:
     """A table as exported/shown: a count a unit did not report reads 未填报, never blank or 0."""
     out = df.copy()
@@ -407,6 +398,18 @@ def download(
         icon=":material/download:",
         help=help,
     )
+
+
+def page_charts(build: Callable[..., list[ChartItem]], f: Filters, **kw) -> dict[str, ChartItem]:
+    """A page's charts by key, from their one definition in `pipeline.charts.package` (the
+    chart package and the Word report take the same), queried through `run` in the signed-in
+    scope."""
+    return {key: item for item in build(run, f, context(f), **kw) for key in item.keys}
+
+
+def draw(item: ChartItem, *, key: str, name: str) -> None:
+    """One of `page_charts` with its downloads; `key` is the page's own chart key."""
+    chart(item.figure, item.data, key=key, name=name)
 
 
 def chart(fig: go.Figure, data: pd.DataFrame, *, key: str, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth, ui
-from pipeline.charts import units as charts
+from pipeline.charts import package
 from pipeline.queries import analysis as queries
 from pipeline.warehouse import metrics
 
@@ -13,69 +13,25 @@ f = ui.current_filters()
 ctx = ui.context(f)
 ui.page_header("失联党员分析", f)
 
-# Units one level down from the selection, and the rate of the level above as reference.
-if f.level == "county":
-    units = ui.run(queries.metrics_by_township, f).rename(columns={"township": "unit"})
-    ref_rows = ui.run(queries.metrics_by_wave, f)
-    ref_label = ui.county_name()
-else:
-    units = ui.run(queries.metrics_by_branch, f.with_(branch=None)).rename(
-        columns={"branch": "unit"}
-    )
-    ref_rows = ui.run(queries.metrics_by_wave, f.with_(branch=None))
-    ref_label = f"{f.township}"
-ref = ref_rows[ref_rows["wave"] == f.wave]
-reference = metrics.rate(ref.iloc[0], "lost_contact_rate") if len(ref) else None
-unit = ui.unit_label(f)
+drawn = ui.page_charts(package.lost_charts, f, county=ui.county_name())
 
 st.subheader("失联率")
-ui.chart(
-    charts.rate_by_unit(
-        units,
-        ui.context(f.with_(branch=None)),
-        unit_label=unit,
-        numerator="lost_contact",
-        denominator="lost_contact_base",
-        what="流出党员失联率",
-        reference=reference,
-        reference_label=f"{ref_label}平均",
-    ),
-    ui.for_export(units, ["unit", "outflow", "lost_contact"], unit),
-    key="lost_rate",
-    name=f"{ctx.scope}_{f.wave}_失联率",
-)
+ui.draw(drawn["lost_rate"], key="lost_rate", name=f"{ctx.scope}_{f.wave}_失联率")
 left, right = st.columns(2)
 with left:
-    by_wave = ui.run(queries.metrics_by_wave, f)
-    ui.chart(
-        charts.trend(by_wave, ctx),
-        by_wave[["wave", "outflow", "lost_contact"]],
-        key="lost_trend",
-        name=f"{ctx.scope}_失联率趋势",
-    )
+    ui.draw(drawn["lost_trend"], key="lost_trend", name=f"{ctx.scope}_失联率趋势")
 with right:
-    ui.chart(
-        charts.risk_by_unit(units, ui.context(f.with_(branch=None)), unit_label=unit),
-        ui.for_export(units, ["unit", "lost_contact", "at_risk", "two_nots"], unit),
-        key="lost_risk",
-        name=f"{ctx.scope}_{f.wave}_失联风险",
-    )
+    ui.draw(drawn["lost_risk"], key="lost_risk", name=f"{ctx.scope}_{f.wave}_失联风险")
 
 st.subheader("与上次普查相比")
 left, right = st.columns(2)
 with left:
-    moves = ui.run(queries.transitions, f)
-    ui.chart(
-        charts.transitions_bar(moves, ctx),
-        moves,
-        key="lost_transitions",
-        name=f"{ctx.scope}_{f.wave}_状态变化",
+    ui.draw(
+        drawn["lost_transitions"], key="lost_transitions", name=f"{ctx.scope}_{f.wave}_状态变化"
     )
 with right:
-    moves_by_wave = ui.run(queries.transitions_by_wave, f)
-    ui.chart(
-        charts.transitions_trend(moves_by_wave, ctx),
-        moves_by_wave,
+    ui.draw(
+        drawn["lost_transitions_trend"],
         key="lost_transitions_trend",
         name=f"{ctx.scope}_新增失联与恢复联系",
     )

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import report_block, ui
-from pipeline.charts import units as charts
+from pipeline.charts import package
 from pipeline.charts.base import wave_label
 from pipeline.queries import analysis as queries
 from pipeline.reports import narrative
@@ -77,31 +77,15 @@ ui.download(
     what=f"{ui.scope_label(f)}_{f.wave}_普查摘要",
 )
 
-units = ui.run(queries.metrics_by_township if f.level == "county" else queries.metrics_by_branch, f)
-units = units.rename(columns={"township" if f.level == "county" else "branch": "unit"})
+drawn = ui.page_charts(package.overview_charts, f)
 left, right = st.columns(2)
 with left:
-    ui.chart(
-        charts.outflow_by_unit(units, ctx, unit_label=unit),
-        ui.for_export(units, ["unit", "members_total", "outflow"], unit),
-        key="overview_units",
-        name=f"{ctx.scope}_{f.wave}_各{unit}流出党员",
+    ui.draw(
+        drawn["overview_units"], key="overview_units", name=f"{ctx.scope}_{f.wave}_各{unit}流出党员"
     )
 with right:
-    scopes = ui.run(queries.scope_counts, f)
-    ui.chart(
-        charts.scope_breakdown(scopes, ctx),
-        scopes,
-        key="overview_scope",
-        name=f"{ctx.scope}_{f.wave}_流动范围",
-    )
-trend_cols = ["wave", "members_total", "outflow", "lost_contact", "returnees", "enterprises"]
-ui.chart(
-    charts.trend(by_wave, ctx),
-    by_wave[trend_cols],
-    key="overview_trend",
-    name=f"{ctx.scope}_历次普查趋势",
-)
+    ui.draw(drawn["overview_scope"], key="overview_scope", name=f"{ctx.scope}_{f.wave}_流动范围")
+ui.draw(drawn["overview_trend"], key="overview_trend", name=f"{ctx.scope}_历次普查趋势")
 
 # The Word report and every chart of the selection in one ZIP, for every role (issue #16).
 report_block.render(f)

@@ -1,12 +1,13 @@
-"""Every chart of the analysis pages for one selection, as one list: the chart package
-("全部图表打包下载": numbered PNGs plus one XLSX of the figures behind them) and the Word
-report's charts both come from here. No Streamlit: queries run through the `run` callable
-the caller hands in (the dashboard's scoped, cached `ui.run`, or a plain connection in the
-report), so the same charts reach both with the caller's scope.
+"""Every chart of the analysis pages, defined once: each page draws its list (`overview_charts`,
+`flows_charts`, `lost_charts`, `returnee_charts`), and the chart package ("全部图表打包下载":
+numbered PNGs plus one XLSX of the figures behind them) and the Word report take all of them
+(`analysis_charts`), so a figure cannot differ between the page, the package and the report.
+No Streamlit: queries run through the `run` callable the caller hands in (the dashboard's
+scoped, cached `ui.run`, or a plain connection in the report), with the caller's scope.
 
 Keys are the pages' own chart keys; a chart two pages draw alike (the scope breakdown, the
-trend) is one item holding both keys. `tests/test_chart_package.py` checks that the list
-covers every chart the analysis pages draw.
+trend) is one item holding both keys. `tests/reports/test_leader_exports.py` checks that the
+pages draw exactly these figures.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import plotly.graph_objects as go
 
 from pipeline.charts import returnee as charts_returnee
 from pipeline.charts import units as charts
-from pipeline.charts.base import ChartContext, pct
+from pipeline.charts.base import ChartContext
 from pipeline.queries import analysis as queries
 from pipeline.queries.base import Filters
+from pipeline.warehouse import metrics
 
 Runner = Callable[[Callable, Filters], pd.DataFrame]
 
@@ -48,11 +50,215 @@ def caption_of(fig: go.Figure) -> str:
     return re.sub(r"（[^（）]*）$", "", text).strip() or text
 
 
-def _units(run: Runner, f: Filters) -> tuple[pd.DataFrame, str]:
+def _by_unit(run: Runner, f: Filters) -> pd.DataFrame:
+    """The selection's units one level down: townships for the county, else branches."""
     if f.level == "county":
-        return run(queries.metrics_by_township, f).rename(columns={"township": "unit"}), "乡镇"
-    frame = run(queries.metrics_by_branch, f.with_(branch=None) if f.level == "branch" else f)
-    return frame.rename(columns={"branch": "unit"}), "党支部"
+        return run(queries.metrics_by_township, f).rename(columns={"township": "unit"})
+    return run(queries.metrics_by_branch, f).rename(columns={"branch": "unit"})
+
+
+def _peers(run: Runner, f: Filters) -> pd.DataFrame:
+    """失联 compares units one level below the township: a branch view, its township's branches."""
+    return _by_unit(run, f.with_(branch=None) if f.level == "branch" else f)
+
+
+def unit_label(f: Filters) -> str:
+    """What a per-unit chart breaks the selection into."""
+    return "乡镇" if f.level == "county" else "党支部"
+
+
+def _export(frame: pd.DataFrame, columns: list[str], unit: str) -> pd.DataFrame:
+    """A per-unit chart's figures for CSV/XLSX, the unit column headed 乡镇 or 党支部."""
+    return frame[columns].rename(columns={"unit": unit})
+
+
+def _item(keys, fig: go.Figure, data: pd.DataFrame, topic: str) -> ChartItem:
+    keys = (keys,) if isinstance(keys, str) else tuple(keys)
+    return ChartItem(keys, caption_of(fig), fig, data.reset_index(drop=True), topic)
+
+
+def _scope_item(run: Runner, f: Filters, ctx: ChartContext) -> ChartItem:
+    scopes = run(queries.scope_counts, f)
+    return _item(("overview_scope", "flows_scope"), charts.scope_breakdown(scopes, ctx), scopes,
+                 "outflow")  # fmt: skip
+
+
+def _trend_item(run: Runner, f: Filters, ctx: ChartContext) -> ChartItem:
+    by_wave = run(queries.metrics_by_wave, f)
+    columns = ["wave", "members_total", "outflow", "lost_contact", "returnees", "enterprises"]
+    return _item(("overview_trend", "lost_trend"), charts.trend(by_wave, ctx), by_wave[columns],
+                 "contact")  # fmt: skip
+
+
+def overview_charts(run: Runner, f: Filters, ctx: ChartContext) -> list[ChartItem]:
+    """总览's charts: outflow per unit, the flow scopes, the trend across waves."""
+    by_unit, unit = _by_unit(run, f), unit_label(f)
+    return [
+        _item(
+            "overview_units",
+            charts.outflow_by_unit(by_unit, ctx, unit_label=unit),
+            _export(by_unit, ["unit", "members_total", "outflow"], unit),
+            "outflow",
+        ),
+        _scope_item(run, f, ctx),
+        _trend_item(run, f, ctx),
+    ]
+
+
+def flows_charts(
+    run: Runner, f: Filters, ctx: ChartContext, *, home_county: str | None, with_map: bool
+) -> list[ChartItem]:
+    """流向's charts. `with_map`: the app always draws the map; a map leaves the app (package,
+    report) only when an approved base map (审图号) is configured."""
+    provinces = run(queries.province_counts, f)
+    scope_item = _scope_item(run, f, ctx)
+    outflow_total = int(scope_item.data["outflow"].sum()) if len(scope_item.data) else 0
+    items = []
+    if with_map:
+        items.append(
+            _item(
+                "flows_map",
+                charts.province_map(provinces, ctx, home_county=home_county),
+                provinces[["province", "outflow", "long_term", "lost_contact"]],
+                "destination",
+            )
+        )
+    flows = run(queries.sankey_flows, f)
+    jobs = run(queries.occupations, f)
+    cities = run(queries.top_cities, f)
+    shown = cities.assign(
+        city=[
+            c if c == p else f"{p}{c}"
+            for p, c in zip(cities["province"], cities["city"], strict=True)
+        ]
+    )
+    by_unit, unit = _by_unit(run, f), unit_label(f)
+    return [
+        *items,
+        _item(
+            "flows_provinces",
+            charts.ranked_bar(
+                provinces,
+                ctx,
+                label="province",
+                value="outflow",
+                what="流入省份排名（人，占流出党员%）",
+                top=12,
+                total=outflow_total,
+            ),
+            provinces[["province", "outflow"]],
+            "destination",
+        ),
+        _item("flows_sankey", charts.flow_sankey(flows, ctx), flows, "destination"),
+        scope_item,
+        _item(
+            "flows_occupation",
+            charts.ranked_bar(
+                jobs, ctx, label="occupation", value="outflow", what="流出党员从事职业分布（人，%）"
+            ),
+            jobs,
+            "destination",
+        ),
+        _item(
+            "flows_cities",
+            charts.ranked_bar(
+                shown,
+                ctx,
+                label="city",
+                value="outflow",
+                what="流入城市前10位（人，占流出党员%）",
+                color="#A8201A",
+                total=outflow_total,
+            ),
+            cities,
+            "destination",
+        ),
+        _item(
+            "flows_long_term",
+            charts.long_term_by_unit(by_unit, ctx, unit_label=unit),
+            _export(by_unit, ["unit", "outflow", "long_term"], unit),
+            "outflow",
+        ),
+    ]
+
+
+def lost_charts(run: Runner, f: Filters, ctx: ChartContext, *, county: str) -> list[ChartItem]:
+    """失联's charts: units one level down from the township (a branch view compares its
+    township's branches) against the rate of the level above, whose base is the outflow of
+    the units that reported a contact status (spec §5), like every other surface's rate."""
+    up = f.with_(branch=None)
+    up_ctx = ChartContext(scope=f.township or county, wave=ctx.wave, as_of=ctx.as_of)
+    peers, unit = _peers(run, f), unit_label(f)
+    ref = run(queries.metrics_by_wave, up)
+    ref = ref[ref["wave"] == f.wave]
+    reference = metrics.rate(ref.iloc[0], "lost_contact_rate") if len(ref) else None
+    moves = run(queries.transitions, f)
+    moves_by_wave = run(queries.transitions_by_wave, f)
+    return [
+        _trend_item(run, f, ctx),
+        _item(
+            "lost_rate",
+            charts.rate_by_unit(
+                peers,
+                up_ctx,
+                unit_label=unit,
+                numerator="lost_contact",
+                denominator="lost_contact_base",
+                what="流出党员失联率",
+                reference=reference,
+                reference_label=f"{f.township or county}平均",
+            ),
+            _export(peers, ["unit", "outflow", "lost_contact"], unit),
+            "contact",
+        ),
+        _item(
+            "lost_risk",
+            charts.risk_by_unit(peers, up_ctx, unit_label=unit),
+            _export(peers, ["unit", "lost_contact", "at_risk", "two_nots"], unit),
+            "contact",
+        ),
+        _item("lost_transitions", charts.transitions_bar(moves, ctx), moves, "contact"),
+        _item(
+            "lost_transitions_trend",
+            charts.transitions_trend(moves_by_wave, ctx),
+            moves_by_wave,
+            "contact",
+        ),
+    ]
+
+
+def returnee_charts(run: Runner, f: Filters, ctx: ChartContext) -> list[ChartItem]:
+    """返乡创业's charts."""
+    by_unit, unit = _by_unit(run, f), unit_label(f)
+    industries = run(queries.returnee_breakdown, f)
+    origins = run(queries.returnee_origins, f)
+    by_province = origins.groupby("former_province", as_index=False)[
+        ["returnees", "enterprises"]
+    ].sum()
+    timing = run(queries.return_to_founding, f)
+    return [
+        _item(
+            "ret_units",
+            charts_returnee.returnees_by_unit(by_unit, ctx, unit_label=unit),
+            _export(by_unit, ["unit", "returnees", "enterprises", "jobs_created"], unit),
+            "returnee",
+        ),
+        _item("ret_industry", charts_returnee.industries(industries, ctx), industries, "returnee"),
+        _item(
+            "ret_origins",
+            charts.ranked_bar(
+                by_province,
+                ctx,
+                label="former_province",
+                value="returnees",
+                what="返乡党员返乡前务工经商所在省份（人，%）",
+                color="#C9A227",
+            ),
+            origins,
+            "returnee",
+        ),
+        _item("ret_timing", charts_returnee.since_return(timing, ctx), timing, "returnee"),
+    ]
 
 
 def analysis_charts(
@@ -64,162 +270,19 @@ def analysis_charts(
     home_county: str | None,
     with_map: bool,
 ) -> list[ChartItem]:
-    """The charts of 总览, 流向, 失联 and 返乡创业 for the selection `f`, in page order.
-    `with_map`: only when an approved base map (审图号) is configured may a map leave the app."""
+    """The charts of 总览, 流向, 失联 and 返乡创业 for the selection `f`, in page order, a chart
+    two pages draw alike once. `with_map`: see `flows_charts`."""
     items: list[ChartItem] = []
-
-    def add(keys, fig, data, topic):
-        keys = (keys,) if isinstance(keys, str) else tuple(keys)
-        items.append(ChartItem(keys, caption_of(fig), fig, data.reset_index(drop=True), topic))
-
-    unit_frame, unit = _units(run, f)
-    by_unit = run(
-        queries.metrics_by_township if f.level == "county" else queries.metrics_by_branch, f
-    )
-    by_unit = by_unit.rename(columns={"township" if f.level == "county" else "branch": "unit"})
-    by_wave = run(queries.metrics_by_wave, f)
-    scopes = run(queries.scope_counts, f)
-    outflow_total = int(scopes["outflow"].sum()) if len(scopes) else 0
-
-    # 总览
-    add(
-        "overview_units",
-        charts.outflow_by_unit(by_unit, ctx, unit_label=unit),
-        by_unit[["unit", "members_total", "outflow"]],
-        "outflow",
-    )
-    add(("overview_scope", "flows_scope"), charts.scope_breakdown(scopes, ctx), scopes, "outflow")
-    add(
-        ("overview_trend", "lost_trend"),
-        charts.trend(by_wave, ctx),
-        by_wave[["wave", "members_total", "outflow", "lost_contact", "returnees", "enterprises"]],
-        "contact",
-    )
-    # 流向
-    provinces = run(queries.province_counts, f)
-    if with_map:
-        add(
-            "flows_map",
-            charts.province_map(provinces, ctx, home_county=home_county),
-            provinces[["province", "outflow", "long_term", "lost_contact"]],
-            "destination",
-        )
-    add(
-        "flows_provinces",
-        charts.ranked_bar(
-            provinces,
-            ctx,
-            label="province",
-            value="outflow",
-            what="流入省份排名（人，占流出党员%）",
-            top=12,
-            total=outflow_total,
-        ),
-        provinces[["province", "outflow"]],
-        "destination",
-    )
-    flows = run(queries.sankey_flows, f)
-    add("flows_sankey", charts.flow_sankey(flows, ctx), flows, "destination")
-    jobs = run(queries.occupations, f)
-    add(
-        "flows_occupation",
-        charts.ranked_bar(
-            jobs, ctx, label="occupation", value="outflow", what="流出党员从事职业分布（人，%）"
-        ),
-        jobs,
-        "destination",
-    )
-    cities = run(queries.top_cities, f)
-    shown = cities.assign(
-        city=[
-            c if c == p else f"{p}{c}"
-            for p, c in zip(cities["province"], cities["city"], strict=True)
-        ]
-    )
-    add(
-        "flows_cities",
-        charts.ranked_bar(
-            shown,
-            ctx,
-            label="city",
-            value="outflow",
-            what="流入城市前10位（人，占流出党员%）",
-            color="#A8201A",
-            total=outflow_total,
-        ),
-        cities,
-        "destination",
-    )
-    add(
-        "flows_long_term",
-        charts.long_term_by_unit(by_unit, ctx, unit_label=unit),
-        by_unit[["unit", "outflow", "long_term"]],
-        "outflow",
-    )
-    # 失联: units one level down from the township (a branch view compares its township's
-    # branches), against the rate of the level above.
-    up = f.with_(branch=None)
-    up_ctx = ChartContext(scope=f.township or county, wave=ctx.wave, as_of=ctx.as_of)
-    ref_rows = run(queries.metrics_by_wave, up)
-    ref = ref_rows[ref_rows["wave"] == f.wave]
-    reference = pct(ref["lost_contact"].sum(), ref["outflow"].sum()) if len(ref) else None
-    add(
-        "lost_rate",
-        charts.rate_by_unit(
-            unit_frame,
-            up_ctx,
-            unit_label=unit,
-            numerator="lost_contact",
-            what="流出党员失联率",
-            reference=reference,
-            reference_label=f"{f.township or county}平均",
-        ),
-        unit_frame[["unit", "outflow", "lost_contact"]],
-        "contact",
-    )
-    add(
-        "lost_risk",
-        charts.risk_by_unit(unit_frame, up_ctx, unit_label=unit),
-        unit_frame[["unit", "lost_contact", "at_risk", "two_nots"]],
-        "contact",
-    )
-    moves = run(queries.transitions, f)
-    add("lost_transitions", charts.transitions_bar(moves, ctx), moves, "contact")
-    moves_by_wave = run(queries.transitions_by_wave, f)
-    add(
-        "lost_transitions_trend",
-        charts.transitions_trend(moves_by_wave, ctx),
-        moves_by_wave,
-        "contact",
-    )
-    # 返乡创业
-    add(
-        "ret_units",
-        charts_returnee.returnees_by_unit(by_unit, ctx, unit_label=unit),
-        by_unit[["unit", "returnees", "enterprises", "jobs_created"]],
-        "returnee",
-    )
-    industries = run(queries.returnee_breakdown, f)
-    add("ret_industry", charts_returnee.industries(industries, ctx), industries, "returnee")
-    origins = run(queries.returnee_origins, f)
-    by_province = origins.groupby("former_province", as_index=False)[
-        ["returnees", "enterprises"]
-    ].sum()
-    add(
-        "ret_origins",
-        charts.ranked_bar(
-            by_province,
-            ctx,
-            label="former_province",
-            value="returnees",
-            what="返乡党员返乡前务工经商所在省份（人，%）",
-            color="#C9A227",
-        ),
-        origins,
-        "returnee",
-    )
-    timing = run(queries.return_to_founding, f)
-    add("ret_timing", charts_returnee.since_return(timing, ctx), timing, "returnee")
+    seen: set[str] = set()
+    for item in (
+        *overview_charts(run, f, ctx),
+        *flows_charts(run, f, ctx, home_county=home_county, with_map=with_map),
+        *lost_charts(run, f, ctx, county=county),
+        *returnee_charts(run, f, ctx),
+    ):
+        if not seen.intersection(item.keys):
+            items.append(item)
+            seen.update(item.keys)
     return items
 
 
