@@ -61,3 +61,22 @@ def test_ingest_starts_reading_before_the_heavy_imports(write_xlsx):
                           capture_output=True, text=True, env=env, check=True)  # fmt: skip
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"before": [], "tables": 1, "error": "None"}
+
+
+def test_ingest_does_not_import_hypothesis(write_xlsx, tmp_path):
+    """pandera loads hypothesis (a test tool) for its strategies whenever it is installed; the
+    command shows it absent, and validation and loading go on as before."""
+    path = write_xlsx("2024-04_灵溪镇_流动党员普查.xlsx", {"名单": [["姓名", "身份证号", "所在党支部", "流入地"], ["张三", "", "城东村党支部", "上海"], ["", "", "城东村党支部", "上海"]]})  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pipeline", "ingest", str(path), "--json",
+         "--db", str(tmp_path / "w.duckdb")],
+        capture_output=True, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:")]  # fmt: skip
+    assert "pandera" in imported  # the file was validated
+    # (a refused attempt at hypothesis.strategies is logged too; hypothesis itself never loads)
+    assert "hypothesis" not in imported and "hypothesis.core" not in imported
+    [result] = json.loads(done.stdout)["files"]
+    assert (result["status"], result["rows_loaded"], result["rows_rejected"]) == ("loaded", 1, 1)
