@@ -17,7 +17,15 @@ from pathlib import Path
 from pipeline.warehouse.parquet import TABLES
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "spark"
-MODELS = ("stg_members", "mart_branch_wave", "mart_township_wave", "mart_county_wave")
+MODELS = (
+    "stg_members",
+    "int_field_coverage",
+    "int_member_flags",
+    "mart_branch_wave",
+    "mart_township_sums",
+    "mart_township_wave",
+    "mart_county_wave",
+)
 
 
 def session(master: str = "local[2]", app: str = "census-marts"):

@@ -1,35 +1,15 @@
 -- grain: one row per wave, township and branch (current units only)
--- Spark SQL rendition of pipeline/sql/mart_branch_wave.sql: the same counts with Spark's
--- spelling (datediff(end, start) for date_diff('day', start, end), no `group by all`).
+-- Spark SQL rendition of pipeline/sql/marts/mart_branch_wave.sql: every spec §5 count for one
+-- branch from the member tests of int_member_flags. A count whose field the branch's register
+-- did not carry is NULL (not reported), and its `<count>_base` (the outflow it is out of) is
+-- NULL with it, so a rollup's rate covers exactly the branches that reported.
 create or replace temp view mart_branch_wave as
-with members as (
-    select
-        wave,
-        township,
-        coalesce(nullif(trim(branch), ''), '未注明支部') as branch,
-        wave_end,
-        not coalesce(is_returned, false) as is_out,
-        coalesce(is_returned, false) as is_back,
-        coalesce(flow_scope, '未知') as flow_scope,
-        outflow_date,
-        last_contact_date,
-        contact_status,
-        nullif(trim(inflow_org), '') is not null as has_inflow_org,
-        coalesce(has_certificate, false) as has_certificate,
-        nullif(trim(enterprise), '') is not null as has_enterprise,
-        coalesce(jobs_created, 0) as jobs_created
-    from stg_members
+with flagged as (
+    select * from int_member_flags
 ),
 
-flagged as (
-    select
-        *,
-        is_out and outflow_date is not null
-            and datediff(wave_end, outflow_date) >= 365 as is_long_term,
-        is_out and coalesce(contact_status = '失联', false) as is_lost,
-        last_contact_date is null
-            or datediff(wave_end, last_contact_date) > 180 as is_stale
-    from members
+fields as (
+    select * from int_field_coverage
 ),
 
 counts as (
@@ -46,15 +26,32 @@ counts as (
         count(*) filter (where is_out and flow_scope = '未知') as scope_unknown,
         count(*) filter (where is_long_term) as long_term,
         count(*) filter (where is_lost) as lost_contact,
-        count(*) filter (where is_out and is_stale and not is_lost) as at_risk,
-        count(*) filter (where is_out and has_inflow_org) as dual_managed,
-        count(*) filter (where is_out and not has_inflow_org and is_stale) as two_nots,
-        count(*) filter (where is_out and has_certificate) as certified,
+        count(*) filter (where is_at_risk) as at_risk,
+        count(*) filter (where is_dual_managed) as dual_managed,
+        count(*) filter (where is_two_nots) as two_nots,
+        count(*) filter (where is_certified) as certified,
+        count(*) filter (where primary_reason = '失联') as primary_lost,
+        count(*) filter (where primary_reason = '两不管') as primary_two_nots,
+        count(*) filter (where primary_reason = '超180天未联系') as primary_stale,
         count(*) filter (where is_back) as returnees,
         count(*) filter (where is_back and has_enterprise) as enterprises,
         coalesce(sum(jobs_created) filter (where is_back), 0) as jobs_created
     from flagged
     group by wave, township, branch
+),
+
+reported as (
+    select
+        c.*,
+        coalesce(f.has_outflow_date, false) as r_long_term,
+        coalesce(f.has_contact_status, false) as r_lost_contact,
+        coalesce(f.has_last_contact_date, false) as r_at_risk,
+        coalesce(f.has_inflow_org, false) as r_dual_managed,
+        coalesce(f.has_inflow_org and f.has_last_contact_date, false) as r_two_nots,
+        coalesce(f.has_certificate, false) as r_certified
+    from counts as c
+    left join fields as f
+        on c.wave = f.wave and c.township = f.township and c.branch = f.branch
 ),
 
 totals as (
@@ -81,16 +78,25 @@ final as (
         coalesce(c.scope_cross_county, 0) as scope_cross_county,
         coalesce(c.scope_within_county, 0) as scope_within_county,
         coalesce(c.scope_unknown, 0) as scope_unknown,
-        coalesce(c.long_term, 0) as long_term,
-        coalesce(c.lost_contact, 0) as lost_contact,
-        coalesce(c.at_risk, 0) as at_risk,
-        coalesce(c.dual_managed, 0) as dual_managed,
-        coalesce(c.two_nots, 0) as two_nots,
-        coalesce(c.certified, 0) as certified,
+        case when c.r_long_term then c.long_term end as long_term,
+        case when c.r_lost_contact then c.lost_contact end as lost_contact,
+        case when c.r_at_risk then c.at_risk end as at_risk,
+        case when c.r_dual_managed then c.dual_managed end as dual_managed,
+        case when c.r_two_nots then c.two_nots end as two_nots,
+        case when c.r_certified then c.certified end as certified,
+        case when c.r_lost_contact then c.primary_lost end as primary_lost,
+        case when c.r_two_nots then c.primary_two_nots end as primary_two_nots,
+        case when c.r_at_risk then c.primary_stale end as primary_stale,
+        case when c.r_long_term then c.outflow end as long_term_base,
+        case when c.r_lost_contact then c.outflow end as lost_contact_base,
+        case when c.r_at_risk then c.outflow end as at_risk_base,
+        case when c.r_dual_managed then c.outflow end as dual_managed_base,
+        case when c.r_two_nots then c.outflow end as two_nots_base,
+        case when c.r_certified then c.outflow end as certified_base,
         coalesce(c.returnees, 0) as returnees,
         coalesce(c.enterprises, 0) as enterprises,
         cast(coalesce(c.jobs_created, 0) as bigint) as jobs_created
-    from counts as c
+    from reported as c
     full outer join totals as t
         on c.wave = t.wave and c.township = t.township and c.branch = t.branch
 )

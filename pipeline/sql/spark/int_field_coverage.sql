@@ -1,0 +1,132 @@
+-- grain: one row per wave, township and branch (current units only)
+-- Spark SQL rendition of pipeline/sql/intermediate/int_field_coverage.sql: which optional
+-- register fields each unit's submission carried, from the header maps in the export's
+-- source_files (a unit's own sheets, else its whole file), or for a file loaded without a
+-- header map from whether any of its member rows has a value. A figure that needs a field its
+-- unit did not carry is not reported (NULL, 未填报), never zero.
+create or replace temp view int_field_coverage as
+with units_now as (
+    select distinct
+        wave,
+        township,
+        branch as raw_branch,
+        coalesce(nullif(trim(branch), ''), '未注明支部') as branch,
+        file_hash
+    from units
+    where is_current
+),
+
+unit_sheets as (
+    select distinct
+        wave,
+        township,
+        branch as raw_branch,
+        file_hash,
+        sheet
+    from members
+    where is_current
+),
+
+header_entries as (
+    select
+        file_hash,
+        entry.sheet as sheet,
+        entry.field as field
+    from (
+        select
+            file_hash,
+            explode(
+                from_json(header_map, 'array<struct<sheet:string,column:string,field:string>>')
+            ) as entry
+        from source_files
+        where coalesce(header_map, '[]') not in ('', '[]', 'null')
+    )
+),
+
+-- the header entries of the sheets a unit's members came from
+own_sheet_fields as (
+    select distinct
+        u.wave,
+        u.township,
+        u.branch,
+        u.raw_branch,
+        u.file_hash,
+        e.field
+    from units_now as u
+    inner join unit_sheets as s
+        on s.file_hash = u.file_hash and s.wave = u.wave and s.township = u.township
+        and s.raw_branch <=> u.raw_branch
+    inner join header_entries as e on e.file_hash = s.file_hash and e.sheet = s.sheet
+),
+
+-- a unit none of whose sheets is named in its file's map takes the whole file's entries
+unit_header as (
+    select wave, township, branch, field from own_sheet_fields
+    union all
+    select u.wave, u.township, u.branch, h.field
+    from units_now as u
+    inner join header_entries as h on u.file_hash = h.file_hash
+    left anti join own_sheet_fields as o
+        on o.file_hash = u.file_hash and o.wave = u.wave and o.township = u.township
+        and o.raw_branch <=> u.raw_branch
+),
+
+from_headers as (
+    select
+        wave,
+        township,
+        branch,
+        bool_or(field = 'outflow_date') as has_outflow_date,
+        bool_or(field in ('contact_status', 'lost_flag')) as has_contact_status,
+        bool_or(field = 'last_contact_date') as has_last_contact_date,
+        bool_or(field = 'inflow_org') as has_inflow_org,
+        bool_or(field = 'has_certificate') as has_certificate
+    from unit_header
+    group by wave, township, branch
+),
+
+from_values as (
+    select
+        file_hash,
+        bool_or(outflow_date is not null) as has_outflow_date,
+        bool_or(contact_status is not null) as has_contact_status,
+        bool_or(last_contact_date is not null) as has_last_contact_date,
+        bool_or(nullif(trim(inflow_org), '') is not null) as has_inflow_org,
+        bool_or(has_certificate is not null) as has_certificate
+    from members
+    where is_current
+    group by file_hash
+),
+
+mapped_files as (
+    select distinct file_hash from header_entries
+),
+
+units_mapped as (
+    select
+        u.*,
+        m.file_hash is not null as is_mapped
+    from units_now as u
+    left join mapped_files as m on u.file_hash = m.file_hash
+),
+
+final as (
+    select
+        u.wave,
+        u.township,
+        u.branch,
+        bool_or(coalesce(h.has_outflow_date, v.has_outflow_date, false)) as has_outflow_date,
+        bool_or(coalesce(h.has_contact_status, v.has_contact_status, false)) as has_contact_status,
+        bool_or(coalesce(h.has_last_contact_date, v.has_last_contact_date, false))
+            as has_last_contact_date,
+        bool_or(coalesce(h.has_inflow_org, v.has_inflow_org, false)) as has_inflow_org,
+        bool_or(coalesce(h.has_certificate, v.has_certificate, false)) as has_certificate
+    from units_mapped as u
+    left join from_headers as h
+        on u.wave = h.wave and u.township = h.township and u.branch = h.branch and u.is_mapped
+    left join from_values as v
+        on u.file_hash = v.file_hash and not u.is_mapped
+    group by u.wave, u.township, u.branch
+)
+
+select * from final
