@@ -5,6 +5,7 @@
 -- from); a file loaded without a header map (bulk loads, older warehouses) counts a field as
 -- carried when any member row of the file has a value in it (a blank column in one branch
 -- of a file that has the column elsewhere is a column left blank, not a missing column).
+-- Plain joins only: Spark builds this same file (pipeline/warehouse/spark.py, via sqlglot).
 create or replace table int_field_coverage as
 with units_now as (
     select distinct
@@ -29,39 +30,45 @@ unit_sheets as (
 ),
 
 header_entries as (
-    select
-        file_hash,
-        entry.sheet as sheet,
-        entry.field as field
-    from (
-        select
-            file_hash,
-            unnest(
-                from_json(
-                    header_map, '[{"sheet": "VARCHAR", "column": "VARCHAR", "field": "VARCHAR"}]'
-                )
-            ) as entry
-        from source_files
-        where coalesce(header_map, '[]') not in ('', '[]', 'null')
-    )
+    select * from stg_header_entries
 ),
 
--- a unit's fields: those of its own sheets, else (sheet names not matched) of its whole file
+-- the map's entries for the sheets a unit's members came from
+own_sheet_fields as (
+    select distinct
+        u.wave,
+        u.township,
+        u.branch,
+        u.raw_branch,
+        u.file_hash,
+        e.field
+    from units_now as u
+    inner join unit_sheets as s
+        on s.file_hash = u.file_hash
+        and s.wave = u.wave
+        and s.township = u.township
+        and s.raw_branch is not distinct from u.raw_branch
+    inner join header_entries as e
+        on e.file_hash = s.file_hash and e.sheet = s.sheet
+),
+
+matched_units as (
+    select distinct wave, township, raw_branch, file_hash from own_sheet_fields
+),
+
+-- a unit none of whose sheets the map names (renamed sheets) takes its whole file's entries
 unit_header as (
+    select wave, township, branch, field from own_sheet_fields
+    union all
     select u.wave, u.township, u.branch, h.field
     from units_now as u
     inner join header_entries as h on u.file_hash = h.file_hash
-    where exists (
-        select 1 from unit_sheets as s
-        where s.file_hash = u.file_hash and s.wave = u.wave and s.township = u.township
-            and s.raw_branch is not distinct from u.raw_branch and s.sheet = h.sheet
-    )
-    or not exists (
-        select 1 from unit_sheets as s
-        inner join header_entries as e on s.file_hash = e.file_hash and s.sheet = e.sheet
-        where s.file_hash = u.file_hash and s.wave = u.wave and s.township = u.township
-            and s.raw_branch is not distinct from u.raw_branch
-    )
+    left join matched_units as m
+        on m.file_hash = u.file_hash
+        and m.wave = u.wave
+        and m.township = u.township
+        and m.raw_branch is not distinct from u.raw_branch
+    where m.file_hash is null
 ),
 
 from_headers as (
@@ -88,11 +95,19 @@ from_values as (
         bool_or(has_certificate is not null) as has_certificate
     from members
     where is_current
-    group by all
+    group by file_hash
 ),
 
 mapped_files as (
     select distinct file_hash from header_entries
+),
+
+units_mapped as (
+    select
+        u.*,
+        m.file_hash is not null as is_mapped
+    from units_now as u
+    left join mapped_files as m on u.file_hash = m.file_hash
 ),
 
 final as (
@@ -106,13 +121,11 @@ final as (
             as has_last_contact_date,
         bool_or(coalesce(h.has_inflow_org, v.has_inflow_org, false)) as has_inflow_org,
         bool_or(coalesce(h.has_certificate, v.has_certificate, false)) as has_certificate
-    from units_now as u
+    from units_mapped as u
     left join from_headers as h
-        on u.wave = h.wave and u.township = h.township and u.branch = h.branch
-        and u.file_hash in (select file_hash from mapped_files)
+        on u.wave = h.wave and u.township = h.township and u.branch = h.branch and u.is_mapped
     left join from_values as v
-        on u.file_hash = v.file_hash
-        and u.file_hash not in (select file_hash from mapped_files)
+        on u.file_hash = v.file_hash and not u.is_mapped
     group by u.wave, u.township, u.branch
 )
 

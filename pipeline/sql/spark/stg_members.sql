@@ -1,6 +1,8 @@
 -- grain: one row per member per census wave (current unit versions only)
--- Spark SQL rendition of pipeline/sql/stg_members.sql, reading the Parquet export: only the
--- columns the county metrics need; wave_end is the last day of the census month.
+-- Spark's counterpart of pipeline/sql/staging/stg_members.sql, reading the Parquet export:
+-- the columns int_member_flags (translated from the warehouse's model) reads, with the same
+-- renames and casts; wave_end is the last day of the census month. member_row stands in for
+-- DuckDB's rowid: a row's identity within this build, nothing more.
 create or replace temp view stg_members as
 with source as (
     select * from members where is_current
@@ -8,9 +10,13 @@ with source as (
 
 final as (
     select
+        monotonically_increasing_id() as member_row,
         wave,
         township,
         branch,
+        dest_province,
+        dest_province_code,
+        dest_city,
         coalesce(flow_scope, '未知') as flow_scope,
         outflow_date,
         last_contact_date,
