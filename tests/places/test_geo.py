@@ -6,7 +6,6 @@ import csv
 import io
 import math
 import random
-import time
 
 import pytest
 
@@ -350,26 +349,28 @@ def test_resolve_many_accepts_a_pandas_series():
     assert mapping[nan_key] == Place()
 
 
-def test_resolve_many_on_a_million_row_series_is_fast():
+def test_resolve_many_deduplicates_a_series_without_iterating_it(monkeypatch):
+    """Iterating a pandas 3 string column element by element costs seconds per million rows:
+    a Series is deduplicated by its own unique(), never walked value by value."""
     pd = pytest.importorskip("pandas")
-    series = pd.Series([f"浙江省温州市苍南县{i % 2000}号" for i in range(1_000_000)])
-    resolve_many(series.unique())
-    start = time.perf_counter()
-    mapping = resolve_many(series)  # element-wise iteration of a pandas 3 str column takes seconds
-    assert time.perf_counter() - start < 1.0
+    series = pd.Series([f"浙江省温州市苍南县{i % 2000}号" for i in range(100_000)], dtype="str")
+
+    def walked(self):
+        raise AssertionError("the Series was iterated element by element")
+
+    monkeypatch.setattr(pd.Series, "__iter__", walked)
+    mapping = resolve_many(series)
     assert len(mapping) == 2000
 
 
-def test_table_loads_quickly():
+def test_table_builds_from_the_packaged_codes():
     geo._table.cache_clear()
     geo._ethnic_names.cache_clear()
-    start = time.perf_counter()
     table = geo._table()
-    assert time.perf_counter() - start < 0.5
     assert table.units["330383"].name == "龙港市"
 
 
-def test_million_values_with_two_thousand_distinct_is_fast():
+def test_million_values_with_two_thousand_distinct_resolve_each_once():
     table = geo._table()
     counties = sorted(u for u in table.units.values() if u.level == geo.COUNTY)
     rng = random.Random(7)
@@ -379,11 +380,12 @@ def test_million_values_with_two_thousand_distinct_is_fast():
     ]
     assert len(set(distinct)) == 2000
     values = [rng.choice(distinct) for _ in range(1_000_000)]
-    resolve_many(distinct)  # the distinct resolutions themselves are not what is timed
-    start = time.perf_counter()
+    resolve_destination.cache_clear()
     mapping = resolve_many(values)
-    assert time.perf_counter() - start < 1.0
     assert len(mapping) == 2000
+    # each distinct value resolved once: not a million lookups, even cached ones
+    info = resolve_destination.cache_info()
+    assert info.misses + info.hits == 2000
 
 
 @pytest.mark.parametrize(
