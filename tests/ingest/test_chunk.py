@@ -188,3 +188,26 @@ def test_the_same_bytes_twice_in_a_batch_load_once(messy, isolated_env):
     copy.write_bytes(messy[0].read_bytes())
     report = ingest_paths([messy[0], copy], db=isolated_env / "w.duckdb")
     assert sorted(f.status for f in report.files) == ["loaded", "unchanged"]
+
+
+@pytest.mark.parametrize(
+    ("waves", "townships", "expected"),
+    [
+        (["2022-04"] * 3, ["灵溪镇"] * 3, {("2022-04", "灵溪镇")}),
+        (
+            ["2022-04", "2022-04", "2023-04"],
+            ["灵溪镇"] * 3,
+            {("2022-04", "灵溪镇"), ("2023-04", "灵溪镇")},
+        ),
+        (
+            ["2022-04", "2023-04"],
+            ["灵溪镇", "钱库镇"],
+            {("2022-04", "灵溪镇"), ("2023-04", "钱库镇")},
+        ),
+    ],
+)
+def test_a_frame_s_wave_township_pairs(waves, townships, expected):
+    from pipeline.ingest.batch import _pairs
+
+    frame = pd.DataFrame({"wave": waves, "township": townships}, dtype="str")
+    assert _pairs(frame) == expected

@@ -95,3 +95,48 @@ def test_other_townships_and_waves_are_untouched(write_xlsx, isolated_env, tmp_p
     ).fetchall()
     con.close()
     assert waves == [("2022-04", 2), ("2023-08", 1)]
+
+
+def _count_known_file_queries(monkeypatch) -> list[str]:
+    """A spy on the batch's per-file warehouse lookup (the real lookup still answers)."""
+    from pipeline.ingest import batch
+
+    asked: list[str] = []
+    real = batch.is_known_file
+
+    def counted(con, digest):
+        asked.append(digest)
+        return real(con, digest)
+
+    monkeypatch.setattr(batch, "is_known_file", counted)
+    return asked
+
+
+def test_a_batch_asks_the_warehouse_only_about_bytes_it_has_seen_before(
+    write_xlsx, isolated_env, monkeypatch
+):
+    # 0.8 s of a 60-file county batch was one source_files query per file
+    files = [
+        write_xlsx(f"2022-04_{town}.xlsx", {"s": [HEADER, *rows("第一党支部", 2, township=town)]})
+        for town in ("灵溪镇", "钱库镇", "金乡镇")
+    ]
+    copy = files[0].with_name("2022-04_灵溪镇（副本）.xlsx")
+    copy.write_bytes(files[0].read_bytes())
+    asked = _count_known_file_queries(monkeypatch)
+    db = isolated_env / "w.duckdb"
+    report = ingest_paths([*files, copy], db=db)
+    assert sorted(f.status for f in report.files) == ["loaded", "loaded", "loaded", "unchanged"]
+    assert len(asked) == 1  # only the copy
+    again = ingest_paths(files, db=db)  # known when the batch began: no query either
+    assert [f.status for f in again.files] == ["unchanged"] * 3
+    assert len(asked) == 1
+
+
+def test_the_twin_of_a_rejected_file_is_judged_again(write_xlsx, isolated_env, tmp_path):
+    # no wave anywhere (name, title, cells): rejected, and its copy is not "unchanged"
+    bad = write_xlsx("名单.xlsx", {"s": [HEADER, *rows("第一党支部", 2)]})
+    twin = tmp_path / "名单（副本）.xlsx"
+    twin.write_bytes(bad.read_bytes())
+    report = ingest_paths([bad, twin], db=isolated_env / "w.duckdb")
+    assert [f.status for f in report.files] == ["rejected", "rejected"]
+    assert report.files[0].error == report.files[1].error
