@@ -7,14 +7,11 @@ so a crash anywhere leaves the previous warehouse exactly as it was.
 from __future__ import annotations
 
 import getpass
-import json
-import logging
-import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -22,9 +19,7 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.clean.identity import load_or_create_secret, make_id_hasher
-from pipeline.clean.transform import ContextMissing
 from pipeline.ingest.chunk import clean_together
-from pipeline.ingest.file_health import REVIEW
 from pipeline.ingest.files import (
     SPREADSHEET_SUFFIXES,
     Read,
@@ -32,9 +27,16 @@ from pipeline.ingest.files import (
     file_hash,
     read_ahead,
 )
+from pipeline.ingest.outcome import (
+    UNREADABLE_FILE,
+    FileResult,
+    IngestReport,
+    reject_duplicates_elsewhere,
+    rejected,
+    result_of,
+)
 from pipeline.ingest.prepare import Prepared, Staged, header_map, prepare, stage
-from pipeline.ingest.registers import RegisterRejected, clean_register, register_kind
-from pipeline.intake.readers import FileRejected
+from pipeline.ingest.registers import clean_register, register_kind
 from pipeline.parse.layout import Workbook
 from pipeline.parse.mappings import Choices
 from pipeline.parse.mappings import load as load_choices
@@ -52,12 +54,9 @@ from pipeline.warehouse.store import (
     write_transaction,
 )
 
-log = logging.getLogger(__name__)
-
 # Rows a chunk of staged files gathers before it is cleaned together (`ingest.chunk`): a county
 # batch is one or two chunks; memory stays bounded on a province's folder.
 CHUNK_ROWS = 200_000
-UNREADABLE_FILE = "无法读取该文件（权限不足或文件已被移走）"
 # `prepare` and `Prepared` are the one-file path (the upload page's and bulk's) as before.
 __all__ = [
     "SPREADSHEET_SUFFIXES",
@@ -69,47 +68,6 @@ __all__ = [
     "ingest_paths",
     "prepare",
 ]
-
-
-@dataclass
-class FileResult:
-    file: str
-    status: str  # loaded | replaced | unchanged | rejected
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    error: str | None = None
-    township: str | None = None
-    wave: str | None = None
-    file_hash: str | None = None
-    unmapped: list[str] = field(default_factory=list)
-    warnings: int = 0
-    notices: list[str] = field(default_factory=list)  # what the analyst should know (spec §6)
-    township_from: str | None = None  # where the township was read: 标题, 文件名, 分析员指定 …
-    wave_from: str | None = None
-    hidden_sheets: list[str] = field(default_factory=list)
-
-    @property
-    def needs_review(self) -> bool:
-        """需核对: the file loaded, but something about its figures looks wrong."""
-        return any(n.startswith(REVIEW) for n in self.notices)
-
-
-@dataclass
-class IngestReport:
-    files: list[FileResult] = field(default_factory=list)
-
-    @property
-    def any_rejected(self) -> bool:
-        return any(f.status == "rejected" for f in self.files)
-
-    def to_json(self) -> str:
-        keys = ("file", "status", "rows_loaded", "rows_rejected", "error")
-        # spec §6: the keys above never change; `notices` is there when there is something to say
-        files = [
-            {k: asdict(f)[k] for k in keys} | ({"notices": f.notices} if f.notices else {})
-            for f in self.files
-        ]
-        return json.dumps({"files": files}, ensure_ascii=False)
 
 
 def ingest_paths(
@@ -210,7 +168,7 @@ class _Run:
                 return
             staged = stage(path, read.digest, self.home_county, self.choices, read.book)
         except Exception as exc:
-            self._done(path, now, _rejected(path, exc), read.digest)
+            self._done(path, now, rejected(path, exc), read.digest)
             return
         self._stage(path, now, staged)
 
@@ -241,11 +199,11 @@ class _Run:
                 continue
             outcome = prepared[item]
             if item in together:
-                result = _result(outcome, "loaded")
+                result = result_of(outcome, "loaded")
             elif isinstance(outcome, Prepared):
                 result = _load(self.con, outcome, now)
             else:
-                result = _rejected(path, outcome)
+                result = rejected(path, outcome)
             result.file_hash = staged[item].digest
             self._log(path, now, result)
 
@@ -276,22 +234,6 @@ class _Run:
         self.report.files.append(result)
         if self.progress:
             self.progress(path.name)
-
-
-def _rejected(path: Path, exc: BaseException) -> FileResult:
-    if isinstance(exc, FileRejected | ContextMissing | RegisterRejected):
-        return FileResult(path.name, "rejected", error=getattr(exc, "reason", None) or str(exc))
-    if isinstance(exc, OSError) and not isinstance(exc, FileRejected):
-        return FileResult(path.name, "rejected", error=UNREADABLE_FILE)
-    # one file's surprise must not stop the batch
-    if os.environ.get("CENSUS_DEBUG"):
-        raise exc
-    log.error("unexpected failure on %s: %s", path.name, type(exc).__name__)
-    return FileResult(
-        path.name,
-        "rejected",
-        error=f"处理文件时发生内部错误（{type(exc).__name__}），请联系管理员",
-    )
 
 
 def _independent(con, prepared: list) -> set[int]:
@@ -343,28 +285,10 @@ def _load_args(prepared: Prepared, now: datetime) -> dict:
 
 def _load(con, prepared: Prepared, now: datetime) -> FileResult:
     """Write one prepared file: its rows, its quarantine, its notices."""
-    prepared = _reject_duplicates_elsewhere(prepared, duplicates_elsewhere(con, prepared.members))
+    prepared = reject_duplicates_elsewhere(prepared, duplicates_elsewhere(con, prepared.members))
     status = load_file(con, **_load_args(prepared, now), own_transaction=False)
     save_notices(con, prepared.file_hash, prepared.notices)
-    return _result(prepared, status)
-
-
-def _result(prepared: Prepared, status: str) -> FileResult:
-    return FileResult(
-        prepared.file_name,
-        status,
-        len(prepared.members),
-        prepared.rows_rejected,
-        township=prepared.township,
-        wave=prepared.wave,
-        file_hash=prepared.file_hash,
-        unmapped=prepared.book.unmapped,
-        warnings=len(prepared.warnings),
-        notices=prepared.notices,
-        township_from=prepared.township_from,
-        wave_from=prepared.wave_from,
-        hidden_sheets=prepared.book.hidden_sheets,
-    )
+    return result_of(prepared, status)
 
 
 def _load_register(con, path: Path, digest: str, hash_id, book: Workbook, kind: str, now):
@@ -387,33 +311,6 @@ def _load_register(con, path: Path, digest: str, hash_id, book: Workbook, kind: 
         len(set(zip(clean.rejects["sheet"], clean.rejects["excel_row"], strict=True))),
         township=register_township(clean),
         wave=clean.wave,
-    )
-
-
-def _reject_duplicates_elsewhere(prepared: Prepared, found: pd.DataFrame) -> Prepared:
-    """Spec §3: one member once per township-wave, across files too; the newcomer is rejected."""
-    if found.empty:
-        return prepared
-    found = found.drop_duplicates("position")
-    rows = prepared.members.loc[found["position"]]
-    rejects = pd.DataFrame(
-        {
-            "sheet": rows["sheet"].to_numpy(),
-            "excel_row": rows["excel_row"].to_numpy(),
-            "field": "id_number",
-            "column_label": "身份证号",
-            "value": rows["id_masked"].to_numpy(),
-            "reason": [
-                f"身份证号与已入库的“{f}”{s}表第{int(r)}行重复（同一乡镇同一普查批次只能登记一次）"
-                for f, s, r in found[["source_file", "sheet", "excel_row"]].itertuples(index=False)
-            ],
-        }
-    )
-    return replace(
-        prepared,
-        members=prepared.members.drop(index=found["position"]).reset_index(drop=True),
-        rejects=pd.concat([prepared.rejects, rejects], ignore_index=True),
-        rows_rejected=prepared.rows_rejected + len(found),
     )
 
 

@@ -195,7 +195,8 @@ def ingest_chunks(
 ) -> BulkReport:
     """Clean chunk files on `workers` processes and load them, in order, in one transaction."""
     from pipeline.clean.identity import load_or_create_secret
-    from pipeline.ingest.batch import Prepared, _reject_duplicates_elsewhere
+    from pipeline.ingest.outcome import reject_duplicates_elsewhere
+    from pipeline.ingest.prepare import Prepared
     from pipeline.warehouse.models import build_models
     from pipeline.warehouse.store import (
         duplicates_elsewhere,
@@ -238,7 +239,7 @@ def ingest_chunks(
                 prepared = Prepared(done["file_name"], done["digest"], None, done["township"], done["wave"],
                                     done["members"], done["totals"], done["rejects"], done["warnings"],
                                     done["rows_rejected"])  # fmt: skip
-                prepared = _reject_duplicates_elsewhere(
+                prepared = reject_duplicates_elsewhere(
                     prepared, duplicates_elsewhere(con, prepared.members)
                 )
                 status = load_file(
