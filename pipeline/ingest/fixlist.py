@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from pipeline import config
 from pipeline.ingest.batch import file_hash
 from pipeline.intake.readers import Sheet, read_sheets
-from pipeline.parse.layout import _is_subheader, find_header, map_columns
+from pipeline.parse.layout import find_header, is_subheader, map_columns
 from pipeline.warehouse.store import connect_readonly
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def column_index(sheet: Sheet) -> tuple[int | None, int, dict[str, int]]:
     if index is None:
         return None, 1, {}
     rows = sheet.rows
-    sub = rows[index + 1] if index + 1 < len(rows) and _is_subheader(rows[index + 1]) else None
+    sub = rows[index + 1] if index + 1 < len(rows) and is_subheader(rows[index + 1]) else None
     mapping = map_columns(rows[index], sub, list(sheet.merged), index)
     seen: dict[str, int | None] = {}
     for c, (label, _field) in enumerate(mapping, start=1):

@@ -32,7 +32,7 @@ from pipeline.ingest.fixlist import (
     used_width,
 )
 from pipeline.intake.readers import Sheet, read_sheets
-from pipeline.parse.layout import _is_subheader, find_header, map_columns
+from pipeline.parse.layout import find_header, is_subheader, map_columns
 from pipeline.warehouse.store import connect_readonly
 
 # Personal fields and how a role without personal data sees them; IDs are masked for all.
@@ -72,7 +72,7 @@ def _field_columns(sheet: Sheet) -> tuple[int | None, dict[str, list[int]]]:
     if index is None:
         return None, {}
     rows = sheet.rows
-    sub = rows[index + 1] if index + 1 < len(rows) and _is_subheader(rows[index + 1]) else None
+    sub = rows[index + 1] if index + 1 < len(rows) and is_subheader(rows[index + 1]) else None
     fields: dict[str, list[int]] = defaultdict(list)
     for c, (_label, field) in enumerate(map_columns(rows[index], sub, list(sheet.merged), index)):
         if field:

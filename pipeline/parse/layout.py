@@ -24,29 +24,24 @@ from pipeline.parse.headers import (
     map_header,
     map_part,
 )
+from pipeline.parse.row_kinds import (
+    absent_cells,
+    branch_from_sheet_name,
+    branch_heading,
+    heading_above,
+    is_column_numbers,
+    is_instruction_row,
+    is_non_data,
+    is_present,
+    starts_with_trigger,
+)
 
 HEADER_SCAN_ROWS = 30
 # Columns a template pre-fills on every line; a row with nothing else is an unused line.
 _CONTEXT_FIELDS = frozenset({"township", "branch", "census_wave"})
 MIN_HEADER_FIELDS = 3
 
-_NON_DATA_START = re.compile(
-    r"^(合计|总计|小计|共计|注[:：]|注\d|说明[:：]|备注[:：]|填表人|审核人|填报人|制表人|负责人|填表日期|填报日期|单位负责人|联系人[:：])"
-)
-_SIGNATURE = re.compile(r"填表人|审核人|填报人[:：]|制表人")
-_TRIGGERS = set("合总小共注说备填审制负单联")
-_TRIGGER_CHARS = np.array(sorted(_TRIGGERS))
 _EXAMPLE_SHEET = re.compile(r"示例|样例|样表|范例|例表|填表说明|填写说明")
-_SUBTOTAL_END = re.compile(r"(小计|合计|总计|共计)$")
-# "一、城东村党支部", "（四）城北村", "城西村党支部（2人）", "城南社区党支部 共2人"
-_HEADING_NUMBER = re.compile(
-    r"^(?:[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十\d]+[、.．])"
-)
-_HEADING_COUNT = re.compile(r"[(（]?(?:共|计)?\d+(?:人|名)[)）]?$")
-_BRANCH_WORDS = re.compile(r"(党支部|支部|党总支|党小组|党委|村|社区|居委会)$")
-_GENERIC_SHEET = re.compile(
-    r"^(sheet\d*|工作表\d*|流动党员.*|.*(普查|台账|登记|汇总|名单|明细|数据|统计).*)$", re.I
-)
 
 
 @dataclass
@@ -116,43 +111,7 @@ def find_header(rows: list[list[object]]) -> int | None:
     return best
 
 
-_COLUMN_NUMBER = re.compile(r"[(（]?(\d{1,2})[)）]?")
-
-
-def _is_column_numbers(row: list[object]) -> bool:
-    """A row numbering the columns under the header (1 2 3 … or (1) (2) …), as official forms do."""
-    cells = [cell for cell in row if _present(cell)]
-    numbers = []
-    for cell in cells:
-        if (
-            isinstance(cell, int | float)
-            and not isinstance(cell, bool)
-            and float(cell).is_integer()
-        ):
-            numbers.append(int(cell))
-            continue
-        found = _COLUMN_NUMBER.fullmatch(str(cell).strip())
-        if not found:
-            return False
-        numbers.append(int(found[1]))
-    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
-
-
-# What a template writes under its header to say how to fill a column: (必填), （18位）,
-# 如2021.03, 填“是”或“否”, 格式：年月; and an example row 例：张三 / 示例.
-_INSTRUCTION = re.compile(
-    r"^[(（【\[].*[)）】\]]$|^(如|例|例如|格式|必填|选填|填写|请填|填“|可填|示例|样例)"
-)
-
-
-def _is_instruction_row(row: list[object]) -> bool:
-    cells = [cell for cell in row if _present(cell)]
-    return len(cells) >= 2 and all(
-        isinstance(cell, str) and _INSTRUCTION.match(cell.strip()) for cell in cells
-    )
-
-
-def _is_subheader(row: list[object]) -> bool:
+def is_subheader(row: list[object]) -> bool:
     cells = [cell for cell in row if not is_blank(cell)]
     return bool(cells) and all(isinstance(cell, str) and is_header_word(cell) for cell in cells)
 
@@ -258,90 +217,6 @@ def _spread_merged_header(result, merged, header_index: int) -> list[tuple[str, 
     return result
 
 
-def _present(value: object) -> bool:
-    return value is not None and value != "" and not (isinstance(value, str) and value.isspace())
-
-
-def _is_non_data(
-    row: list[object], present: list[int], name_col: int | None, seq_col: int | None
-) -> bool:
-    """Blank, total, note, signature and block-heading rows carry no member.
-
-    `present` excludes the 序号 column, but a 合计 often sits there, so the first filled cell
-    of the whole row is what names a total or a note.
-    """
-    if not present:
-        return True
-    first = row[present[0]]
-    if seq_col is not None and seq_col < present[0] and row[seq_col] not in ("", None):
-        first = row[seq_col]
-    if isinstance(first, str):
-        compact = first.strip()
-        if compact[:1] in _TRIGGERS and (
-            _NON_DATA_START.match(clean_text(compact)) or _SIGNATURE.search(compact)
-        ):
-            return True
-    if isinstance(first, str) and _SUBTOTAL_END.search(clean_text(first)):
-        return True  # "二村党支部小计"
-    if len(present) == 1:
-        # A lone cell is a block heading or a note, unless it is a name in the name column.
-        return not (present[0] == name_col and branch_heading(row[present[0]]) is None)
-    return False
-
-
-def _heading_above(rows: list[list[object]], header_index: int) -> str | None:
-    """A branch heading on the last filled line above the header: the first block's branch when
-    the header repeats under each block's heading. Not a 党委 (a township's title)."""
-    for row in reversed(rows[:header_index]):
-        cells = [v for v in row if _present(v)]
-        if not cells:
-            continue
-        if len(cells) == 1 and not clean_text(cells[0]).endswith("党委"):
-            return branch_heading(cells[0])
-        return None
-    return None
-
-
-def branch_heading(value: object) -> str | None:
-    """The branch a lone heading cell names, without its list number or head count."""
-    text = to_text(value)
-    if not text:
-        return None
-    # "第一支部：马站村党支部", "填报单位：莒溪村党支部": the name is after the label
-    text = re.split(r"[:：]", text)[-1]
-    name = _HEADING_COUNT.sub("", _HEADING_NUMBER.sub("", text.strip())).strip()
-    return name if name and _BRANCH_WORDS.search(clean_text(name)) else None
-
-
-def branch_from_sheet_name(name: str) -> str | None:
-    text = clean_text(name)
-    if _GENERIC_SHEET.match(text) or not _BRANCH_WORDS.search(text):
-        return None
-    return to_text(name)
-
-
-def _starts_with_trigger(values: np.ndarray) -> np.ndarray:
-    """Which cells are text whose first non-space character may open a total, note or signature.
-
-    By each cell's first character as an array; only text opening with a space is looked at
-    one by one. Other cells (numbers, dates) never print a Chinese character first."""
-    first = values.astype("U1")
-    hit = np.isin(first, _TRIGGER_CHARS)
-    for i in np.flatnonzero(np.strings.isspace(first)):
-        v = values[i]
-        hit[i] = isinstance(v, str) and v.lstrip()[:1] in _TRIGGERS
-    return hit
-
-
-def _absent(values: np.ndarray, filled: np.ndarray) -> np.ndarray:
-    """Which cells are not `_present`: empty, None, or only spaces (the last ones by their
-    first character, then one by one)."""
-    absent = ~filled
-    for i in np.flatnonzero(np.strings.isspace(values.astype("U1"))):
-        absent[i] = not _present(values[i])
-    return absent
-
-
 def read_table(
     sheet, chosen: dict[str, str] | None = None
 ) -> tuple[str, pd.DataFrame, list[ColumnMap], str] | None:
@@ -358,12 +233,12 @@ def read_table(
         rows = [r if len(r) == width else [*r, *[None] * (width - len(r))] for r in rows]
     sub = (
         rows[header_index + 1]
-        if header_index + 1 < len(rows) and _is_subheader(rows[header_index + 1])
+        if header_index + 1 < len(rows) and is_subheader(rows[header_index + 1])
         else None
     )
     merged = list(getattr(sheet, "merged", []) or [])
     below = header_index + 2
-    if sub is not None and below < len(rows) and _is_subheader(rows[below]):
+    if sub is not None and below < len(rows) and is_subheader(rows[below]):
         # Three header rows: the top one only groups columns (流出情况 over 流入地 over 省/市/县),
         # and a cell merged down from it (姓名) stands in the middle row too.
         middle = list(sub)
@@ -380,9 +255,9 @@ def read_table(
     else:
         mapping = map_columns(rows[header_index], sub, merged, header_index, chosen)
         data_start = header_index + (2 if sub is not None else 1)
-    if data_start < len(rows) and _is_column_numbers(rows[data_start]):
+    if data_start < len(rows) and is_column_numbers(rows[data_start]):
         data_start += 1
-    while data_start < len(rows) and _is_instruction_row(rows[data_start]):
+    while data_start < len(rows) and is_instruction_row(rows[data_start]):
         data_start += 1  # a template's 填写要求 row: (必填) | (18位) | (如2021.03)
     rows = fill_merged(rows, merged, data_start)
     context = " ".join(str(v) for r in rows[:header_index] for v in r if not is_blank(v))
@@ -407,28 +282,30 @@ def read_table(
     count = counted.sum(axis=1)
     first = matrix[np.arange(len(body)), filled.argmax(axis=1)] if len(body) else matrix[:, 0]
     # Only these rows can be anything but a member; the rest are decided without Python.
-    suspect = (count <= max(2, len(context_cols))) | _starts_with_trigger(first)
+    suspect = (count <= max(2, len(context_cols))) | starts_with_trigger(first)
     if name_col is not None:
         # a row of spaces must not become a "missing name" reject
-        suspect |= _absent(matrix[:, name_col], filled[:, name_col])
+        suspect |= absent_cells(matrix[:, name_col], filled[:, name_col])
     keep = count > 0
     block = np.full(len(body), None, dtype=object)
     for i in np.flatnonzero(suspect):
         row = body[i]
-        present = [c for c in np.flatnonzero(counted[i]) if _present(row[c])]
-        if _is_non_data(row, present, name_col, seq_col) or all(c in context_cols for c in present):
+        present = [c for c in np.flatnonzero(counted[i]) if is_present(row[c])]
+        if is_non_data(row, present, name_col, seq_col) or all(c in context_cols for c in present):
             keep[i] = False
             # A block heading names the branch below it; it may sit in the 序号 column.
-            alone = present or ([seq_col] if seq_col is not None and _present(row[seq_col]) else [])
+            alone = present or (
+                [seq_col] if seq_col is not None and is_present(row[seq_col]) else []
+            )
             if len(alone) == 1:
                 block[i] = branch_heading(row[alone[0]])
     if name_col is not None and header_name not in (None, ""):
         repeated = matrix[:, name_col] == header_name  # the header repeated above a new block
         keep &= ~repeated
         for i in np.flatnonzero(repeated[:-1]) + 1:  # and its column-number row
-            if _is_column_numbers(body[i]):
+            if is_column_numbers(body[i]):
                 keep[i] = False
-    first_heading = _heading_above(rows, header_index)
+    first_heading = heading_above(rows, header_index)
     if first_heading is not None and len(block) and block[0] is None:
         block[0] = first_heading
     block_branch = pd.Series(block).ffill().to_numpy()
@@ -441,14 +318,15 @@ def read_table(
     )
     if extra_cols:
         frame["extra"] = [
-            {label: to_text(body[i][c]) for c, label in extra_cols if _present(body[i][c])} or None
+            {label: to_text(body[i][c]) for c, label in extra_cols if is_present(body[i][c])}
+            or None
             for i in rows_kept
         ]
     frame.attrs["dittos"] = fill_dittos(frame, [f for _, f in keep_cols])
     # below the last member: signature and filling rows (填报时间：…), for the wave if need be
     last = int(rows_kept[-1]) + 1 if len(rows_kept) else 0
     frame.attrs["footer"] = " ".join(
-        str(v) for r in body[last : last + 10] for v in r if _present(v)
+        str(v) for r in body[last : last + 10] for v in r if is_present(v)
     )
     frame["excel_row"] = rows_kept + data_start + offset
     frame["block_branch"] = block_branch[rows_kept]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.intake.readers import read_sheets
-from pipeline.parse import layout
+from pipeline.parse import row_kinds
 from pipeline.parse.context_hints import township_from_text, wave_from_text
 from pipeline.parse.layout import parse_workbook
 
@@ -225,11 +225,11 @@ def test_first_character_arrays_decide_like_the_cell_by_cell_rule():
     values = np.empty(len(_CELLS), dtype=object)
     values[:] = _CELLS
     filled = (values != "") & (values != None)  # noqa: E711 — elementwise, as read_table does
-    triggers = layout._starts_with_trigger(values)
-    absent = layout._absent(values, filled)
+    triggers = row_kinds.starts_with_trigger(values)
+    absent = row_kinds.absent_cells(values, filled)
     for i, v in enumerate(_CELLS):
-        assert triggers[i] == (isinstance(v, str) and v.lstrip()[:1] in layout._TRIGGERS), v
-        assert absent[i] == (not layout._present(v)), v
+        assert triggers[i] == (isinstance(v, str) and v.lstrip()[:1] in row_kinds.TRIGGERS), v
+        assert absent[i] == (not row_kinds.is_present(v)), v
 
 
 def test_a_total_row_opening_with_spaces_and_a_blank_name_are_no_members(write_xlsx):
