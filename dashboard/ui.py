@@ -23,9 +23,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import auth, http_guard
+from dashboard import auth
+from dashboard.downloads import download  # noqa: F401  (ui.download for pages)
 from pipeline import config
-from pipeline.access import accounts
 from pipeline.access.scope import Scope
 from pipeline.charts import export as exports
 from pipeline.charts import labels
@@ -151,47 +151,6 @@ def style() -> None:
         "<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>",
         unsafe_allow_html=True,
     )
-
-
-# Streamlit's uploader checks sizes and types in the browser and says so in English; this
-# rewrites those few sentences in place, whatever element they land in.
-_UPLOAD_WORDS_JS = r"""
-<script>
-(() => {
-  if (window.__censusUploadWords) return;
-  window.__censusUploadWords = true;
-  const rules = [
-    [/^File must be (.+) or smaller\.?$/, (m) => `文件超过 ${m[1]} 的上传上限，请拆分后再上传`],
-    [/^(.*) files are not allowed\.?$/, (m) => `不支持 ${m[1]} 类型的文件，请上传 .xlsx、.xls 或 .csv`],
-    [/^File size is too small\.?$/, () => '文件为空，请检查后重新选择'],
-    [/^Only one file is allowed\.?$/, () => '只能选择一个文件'],
-  ];
-  const fix = (node) => {
-    const text = (node.nodeValue || '').trim();
-    for (const [pattern, say] of rules) {
-      const m = text.match(pattern);
-      if (m) { node.nodeValue = say(m); return; }
-    }
-  };
-  const walk = (root) => {
-    const it = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    while (it.nextNode()) fix(it.currentNode);
-  };
-  walk(document.body);
-  new MutationObserver((changes) => {
-    for (const c of changes) {
-      if (c.type === 'characterData') fix(c.target);
-      for (const n of c.addedNodes || []) n.nodeType === 3 ? fix(n) : walk(n);
-    }
-  }).observe(document.body, {subtree: true, childList: true, characterData: true});
-})();
-</script>
-"""
-
-
-def chinese_upload_messages() -> None:
-    """The uploader's own size and type errors in Chinese (issue #12)."""
-    st.html(_UPLOAD_WORDS_JS, unsafe_allow_javascript=True, width="content")
 
 
 def empty_state(message: str | None = None) -> None:
@@ -330,74 +289,6 @@ _PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": T
 
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def download(
-    where,
-    label: str,
-    build: Callable[[], bytes | tuple[bytes, int]],
-    *,
-    file_name: str,
-    mime: str,
-    key: str,
-    what: str,
-    rows: int | None = None,
-    member_level: bool = False,
-    help: str | None = None,
-) -> None:
-    """A download button whose file is built only when clicked (deferred) and whose every
-    click is written to the audit log: who, under which scope, what, which format, how many
-    rows. `what` is the file's title (scope, wave, chart), never a cell value.
-
-    `member_level`: the file lists individual members; a role without
-    `may_export_member_rows` gets a note instead of the button. `build` may return
-    (bytes, rows) when only building tells how many rows the file holds (fix-lists).
-
-    On the server (`http_guard`), the click is honoured only from the browser holding this
-    session's cookie, and the file it builds may be fetched once, by that browser, soon."""
-    who, granted, source = auth.user().username, auth.scope(), auth.client_source()
-    if member_level and not granted.may_export_member_rows:
-        where.caption(f"{granted.role_label}账号不能导出党员个人明细。")
-        return
-    fmt = file_name.rsplit(".", 1)[-1].lower()
-    token = st.session_state.get(auth.TOKEN_KEY)
-    streamlit_session = auth.session_id()
-
-    def data() -> bytes:
-        # Clicked maybe long after the page was drawn: the session must still be valid, and
-        # (on the server) the click must come from the browser that signed in, not from
-        # whoever holds the Streamlit session id now.
-        if http_guard.active():
-            cookie = http_guard.session_cookies(streamlit_session).get(http_guard.COOKIE)
-            if not token or cookie != token:
-                raise PermissionError("登录已过期，请重新登录后再下载")
-        if accounts.validate_session(token) is None:
-            raise PermissionError("登录已过期，请重新登录后再下载")
-        built = build()
-        payload, counted = built if isinstance(built, tuple) else (built, rows)
-        if http_guard.active():
-            http_guard.register_download(payload, mime, file_name, token)
-        exports.record(
-            who,
-            granted,
-            what=what,
-            fmt=fmt,
-            rows=counted,
-            member_level=member_level,
-            source=source,
-        )
-        return payload
-
-    where.download_button(
-        label,
-        data=data,
-        file_name=file_name,
-        mime=mime,
-        key=key,
-        on_click="ignore",
-        icon=":material/download:",
-        help=help,
-    )
 
 
 def page_charts(build: Callable[..., list[ChartItem]], f: Filters, **kw) -> dict[str, ChartItem]:
