@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(args) -> int:
-    from pipeline.ingest.files import collect_files, start_reading
+    from pipeline.ingest.files import IMPORTING, collect_files, start_reading
 
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
@@ -99,7 +99,8 @@ def _ingest(args) -> int:
     # The first file's parse starts now: calamine holds no GIL, so it runs while the rest of
     # the pipeline (pandas, pandera, DuckDB) is imported below.
     first = start_reading(files[0], config.HOME_COUNTY_CODE) if files else None
-    from pipeline.ingest.batch import ingest_paths
+    with IMPORTING:  # one thread at a time (see IMPORTING)
+        from pipeline.ingest.batch import ingest_paths
 
     bar = None
     if not args.json and sys.stderr.isatty():

@@ -8,6 +8,7 @@ imports run at the same time.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,6 +18,14 @@ from pathlib import Path
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt"}
 READERS = 2  # files read at once, ahead of the one being staged
+# A module another thread is still importing is in sys.modules half-built, and Python hands it
+# out as it is (dataclasses reads `typing` from there; pandas, pyarrow and pandera import one
+# another). `python -m pipeline ingest` rejected a good workbook now and then (three of about
+# fifty runs today) with "partially initialized module 'typing' has no attribute 'ClassVar'":
+# its reading thread imported the readers while the command imported the rest. The reading
+# thread now imports nothing of its own (`start_reading`), and the heavy imports (the
+# command's, the primer's, the layout's) take this lock in turn.
+IMPORTING = threading.RLock()
 
 
 def file_hash(data: bytes) -> str:
@@ -71,7 +80,8 @@ def read_file(path: Path, home_county: str, known: Iterable[str] = ()) -> Read:
 
         # prime imports and warms the cleaning code while calamine parses (no GIL held)
         sheets = read_sheets(path, meanwhile=partial(_prime, home_county))
-        from pipeline.parse.layout import parse_workbook
+        with IMPORTING:
+            from pipeline.parse.layout import parse_workbook
 
         return Read(digest, (sheets, parse_workbook(sheets)))
     except Exception as exc:  # judged by the main thread, in file order
@@ -79,13 +89,16 @@ def read_file(path: Path, home_county: str, known: Iterable[str] = ()) -> Read:
 
 
 def _prime(home_county: str) -> None:
-    from pipeline.ingest.primer import prime
+    with IMPORTING:  # its first run imports, and pandas and pandera import more as they go
+        from pipeline.ingest.primer import prime
 
-    prime(home_county)
+        prime(home_county)
 
 
 def start_reading(path: Path, home_county: str) -> Future:
     """The first file's `read_file` under way in a thread (see `read_ahead`'s `first`)."""
+    import pipeline.intake.readers  # noqa: F401  (here, not in the thread: see IMPORTING)
+
     pool = ThreadPoolExecutor(1, thread_name_prefix="read-first")
     try:
         return pool.submit(read_file, path, home_county)

@@ -80,3 +80,77 @@ def test_ingest_does_not_import_hypothesis(write_xlsx, tmp_path):
     assert "hypothesis" not in imported and "hypothesis.core" not in imported
     [result] = json.loads(done.stdout)["files"]
     assert (result["status"], result["rows_loaded"], result["rows_rejected"]) == ("loaded", 1, 1)
+
+
+# While another thread holds files.IMPORTING, neither the primer (run while calamine parses)
+# nor the command's own import of the pipeline may start importing: two threads importing
+# pandas, pyarrow and pandera at once can hand one of them a half-imported module.
+_LOCK_PROBE = """
+import json, sys, threading, time
+sys.modules.setdefault("hypothesis", None)
+from pipeline.cli import commands
+from pipeline.ingest import files
+path, db = sys.argv[1], sys.argv[2]
+files.IMPORTING.acquire()
+primer = threading.Thread(target=files._prime, args=("330327",))
+command = threading.Thread(target=commands.main, args=(["ingest", path, "--json", "--db", db],))
+primer.start(); command.start()
+time.sleep(3)  # either would have imported pandas by now
+early = sorted(m for m in ("pandas", "pipeline.ingest.primer", "pipeline.ingest.batch") if m in sys.modules)
+files.IMPORTING.release()
+primer.join(); command.join()
+print(json.dumps({"while_held": early, "after": "pipeline.ingest.batch" in sys.modules}))
+"""
+
+
+def test_the_ingest_imports_one_thread_at_a_time(tmp_path, write_xlsx):
+    from tests.conftest import HEADER, member
+
+    path = write_xlsx("2022-04_灵溪镇.xlsx", {"s": [HEADER, member(seq=1)]})
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CENSUS_SECRET_FILE": str(tmp_path / "k")}
+    done = subprocess.run(
+        [sys.executable, "-c", _LOCK_PROBE, str(path), str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"while_held": [], "after": True}
+
+
+# The failure this prevents, seen in three of about fifty runs: the reading thread imported the
+# readers (a dataclass) while the command imported `typing`, and got it half-built.
+_READER_PROBE = """
+import json, sys, threading
+sys.modules.setdefault("hypothesis", None)
+importers = {}
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("pipeline."):
+            importers.setdefault(name, threading.current_thread().name)
+        return None
+
+sys.meta_path.insert(0, Watch())
+from pipeline.ingest import files
+read = files.start_reading(files.Path(sys.argv[1]), "330327").result()
+assert read.error is None, read.error
+print(json.dumps(importers))
+"""
+
+
+def test_the_reading_thread_imports_none_of_the_readers_itself(tmp_path, write_xlsx):
+    from tests.conftest import HEADER, member
+
+    path = write_xlsx("2022-04_灵溪镇.xlsx", {"s": [HEADER, member(seq=1)]})
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CENSUS_SECRET_FILE": str(tmp_path / "k")}
+    done = subprocess.run(
+        [sys.executable, "-c", _READER_PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    importers = json.loads(done.stdout.strip().splitlines()[-1])
+    assert importers["pipeline.intake.readers"] == "MainThread"
