@@ -1,7 +1,9 @@
-"""The file uploader's own messages in Chinese.
+"""The file uploader's own words in Chinese.
 
-Streamlit's uploader checks sizes and types in the browser and says so in English (issue
-#12); the script below rewrites those few sentences in place, whatever element they land in.
+Streamlit's uploader labels its button and its size limit in English, and checks sizes and
+types in the browser and says so in English (issue #12); the script below rewrites those few
+words in place, whatever element they land in. The button's icon is a ligature spelled
+`upload` in lower case, which must stay as it is.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ _UPLOAD_WORDS_JS = r"""
     [/^(.*) files are not allowed\.?$/, (m) => `不支持 ${m[1]} 类型的文件，请上传 .xlsx、.xls 或 .csv`],
     [/^File size is too small\.?$/, () => '文件为空，请检查后重新选择'],
     [/^Only one file is allowed\.?$/, () => '只能选择一个文件'],
+    [/^(?:Upload|Browse files)$/, () => '选择文件'],
+    [/^Drag and drop files? here$/, () => '将文件拖到此处'],
+    [/^(?:Limit )?(\d+(?:\.\d+)?\s*[KMG]B) per file$/, (m) => `单个文件不超过 ${m[1]}`],
+    [/^Showing page (\d+) of (\d+)$/, (m) => `第 ${m[1]} 页，共 ${m[2]} 页`],
   ];
   const fix = (node) => {
     const text = (node.nodeValue || '').trim();

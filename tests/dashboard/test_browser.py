@@ -129,3 +129,28 @@ def test_chart_downloads_from_the_real_server(samples_db, tmp_path):
     exports = audit.recent(10, event="export")
     assert sorted(e["detail"]["format"] for e in exports) == ["csv", "png", "xlsx"]
     assert {e["actor"] for e in exports} == {"county1"} and exports[0]["scope"] == "县级·全县"
+
+
+def test_the_uploader_speaks_chinese(samples_db):
+    """Streamlit's uploader labels its button and size limit in English; a person sees Chinese
+    (its icon, spelled `upload` as a font ligature, stays as it is)."""
+    import time
+
+    make_user("an_up", "analyst")
+    visible = (
+        "(() => { const z = document.querySelector('[data-testid=\"stFileUploader\"]');"
+        " return z ? z.innerText : null; })()"
+    )
+    with browser.Server(samples_db[0]) as server, browser.Chromium() as chromium:
+        session = chromium.open(f"{server.url}/", height=1200)
+        chromium.sign_in(session, "an_up", PASSWORD)
+        chromium.go_to(session, "upload", "数据上报")
+        text = None
+        for _ in range(40):  # the rewriting script runs once the page has drawn
+            text = chromium.evaluate(session, visible)
+            if text and "选择文件" in text:
+                break
+            time.sleep(0.25)
+    assert text is not None
+    assert "选择文件" in text and "单个文件不超过" in text, text
+    assert not re.search(r"Upload|per file|Browse|Drag and drop", text), text
