@@ -77,10 +77,16 @@ def built_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def model_needs(sql_dir: Path = SQL_DIR) -> dict[str, set[str]]:
     """Each model with the models its SQL reads (by name, comments left out)."""
-    texts = {
-        path.stem: _COMMENT.sub("", path.read_text(encoding="utf-8"))
-        for path in model_files(sql_dir)
-    }
+    return _needs(_model_sql(sql_dir))
+
+
+def _model_sql(sql_dir: Path) -> dict[str, str]:
+    """Each model's SQL by name, in build order."""
+    return {path.stem: path.read_text(encoding="utf-8") for path in model_files(sql_dir)}
+
+
+def _needs(sql: dict[str, str]) -> dict[str, set[str]]:
+    texts = {name: _COMMENT.sub("", text) for name, text in sql.items()}
     return {
         name: {other for other in texts if other != name and re.search(rf"\b{other}\b", text)}
         for name, text in texts.items()
@@ -108,30 +114,31 @@ def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> lis
     # from a Parquet export (or never given a register) lacks: empty tables then.
     warehouse.create_schema(con)
     registers_store.create_schema(con)
-    files = {path.stem: path for path in model_files(sql_dir)}
+    sql = _model_sql(sql_dir)
     if _in_transaction(con) or _member_rows(con) > ALONE_ABOVE:
-        for path in files.values():
-            con.execute(path.read_text(encoding="utf-8"))
+        for text in sql.values():
+            con.execute(text)
     else:
-        _build_scheduled(con, files, model_needs(sql_dir))
+        _build_scheduled(con, sql)
     con.execute(
         "create or replace table model_version as select ? as fingerprint",
         [models_fingerprint(sql_dir)],
     )
-    return list(files)
+    return list(sql)
 
 
-def _build_scheduled(con, files: dict[str, Path], needs: dict[str, set[str]]) -> None:
+def _build_scheduled(con, sql: dict[str, str]) -> None:
     def build(name: str) -> None:
         cursor = con.cursor()
         try:
-            cursor.execute(files[name].read_text(encoding="utf-8"))
+            cursor.execute(sql[name])
         finally:
             cursor.close()
 
+    needs = _needs(sql)
     # the longest chains of models first: the last of them ends the build
     chains = _chains(needs)
-    waiting, built, running = sorted(files, key=lambda n: -chains[n]), set(), {}
+    waiting, built, running = sorted(sql, key=lambda n: -chains[n]), set(), {}
     with ThreadPoolExecutor(BUILDERS, thread_name_prefix="models") as pool:
         while waiting or running:
             for name in [n for n in waiting if needs[n] <= built][: BUILDERS - len(running)]:
