@@ -221,7 +221,7 @@ class Guard:
             if not _size_ok(scope):
                 await _respond(send, 413, _too_large_text())
                 return
-        elif "/media/" in path:
+        elif _is_media(path):
             user = await run_in_threadpool(_user_for, token)
             if user is None:
                 await _respond(send, 403, "下载链接只在登录的浏览器中有效，请在系统内重新下载。")
@@ -248,6 +248,26 @@ class Guard:
             cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
             headers.append((b"set-cookie", cookie.encode("latin-1")))
         await _respond(send, 303, "", headers)
+
+
+def _is_media(path: str) -> bool:
+    """A file from Streamlit's media store (`<base>/media/<id>.<ext>`): downloads, images.
+
+    Not the app's own fonts and icons under `<base>/static/media/`: those are the same for
+    everyone and the sign-in page needs them before anyone has signed in (without the icon
+    font, the password field's eye reads `visibility`).
+    """
+    parts = path.split("/")
+    if "media" not in parts[:-1]:
+        return False
+    return ".." in parts or not path.startswith(_static_media_prefix())
+
+
+def _static_media_prefix() -> str:
+    from streamlit import config
+
+    base = str(config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/static/media/" if base else "/static/media/"
 
 
 def path_root(path: str) -> str:

@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, widget_words
 from dashboard.downloads import download  # noqa: F401  (ui.download for pages)
 from pipeline import config
 from pipeline.access.scope import Scope
@@ -146,11 +146,13 @@ def _cache_scope(granted: Scope) -> Scope:
 
 
 def style() -> None:
-    """Less empty space above the page title; everything else is the theme's."""
+    """Less empty space above the page title (everything else is the theme's), and
+    Streamlit's own words in Chinese on every page, the sign-in page included."""
     st.markdown(
         "<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>",
         unsafe_allow_html=True,
     )
+    widget_words.install()
 
 
 def empty_state(message: str | None = None) -> None:

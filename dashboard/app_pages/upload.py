@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui, upload_words
+from dashboard import ui
 from dashboard import upload_flow as flow
 from pipeline import config
 from pipeline.ingest.fixlist import FixlistError
@@ -263,7 +263,6 @@ if notice:
 _kept_mappings()
 
 limit_mb = uploads.MAX_UPLOAD_BYTES / 1048576
-upload_words.chinese_upload_messages()
 files = st.file_uploader(
     "选择普查表（可一次选多个文件）",
     type=flow.ACCEPTED_TYPES,

@@ -2,8 +2,8 @@
 
 Passwords are hashed with argon2id (argon2-cffi: a fresh random salt per hash, parameters stored
 in the hash). Every sign-in attempt, good or bad, goes to the audit log; repeated failures are
-slowed down per account and per client address (`pipeline.access.throttle`). Sessions are random tokens
-of which only a SHA-256 is stored, with an absolute lifetime and an idle timeout.
+slowed down per account and per client address (`pipeline.access.throttle`). Sessions live in
+`pipeline.access.sessions`, the `User` record in `pipeline.access.user`; both are re-exported here.
 
 Roles are English identifiers; `pipeline.access.scope` maps them to 管理员/县级/乡镇/分析员/只读 and to
 what each may see. Storage is the state database (`pipeline.access.state`), never the warehouse.
@@ -11,13 +11,10 @@ what each may see. Storage is the state database (`pipeline.access.state`), neve
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
-import secrets
 import sqlite3
 import time
-import unicodedata
 from dataclasses import dataclass
 
 from pipeline import config
@@ -31,25 +28,26 @@ from pipeline.access.passwords import (
     verify_password,
 )
 from pipeline.access.scope import ROLE_LABELS, Scope, parse_role
+from pipeline.access.sessions import (  # noqa: F401  (the sign-in API in one place)
+    create_session,
+    end_sessions,
+    expire_session,
+    expire_user_sessions,
+    purge_sessions,
+    token_hash,
+    validate_session,
+)
 from pipeline.access.state import now_text, open_state, transaction
+from pipeline.access.user import (  # noqa: F401  (User and scope_for for callers)
+    User,
+    find_row,
+    normalize_username,
+    require_row,
+    scope_for,
+    user_from_row,
+)
 
 _USERNAME = re.compile(r"[\w.\-]{2,32}")  # \w covers CJK: 灵溪镇组织委员 is a fine username
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    username: str
-    role: str
-    township: str | None
-    disabled: bool
-    must_change_password: bool
-    created_at: str
-    last_sign_in_at: str | None
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS[self.role]
 
 
 @dataclass(frozen=True)
@@ -61,39 +59,6 @@ class AuthResult:
 
     def __bool__(self) -> bool:
         return self.ok
-
-
-def scope_for(user: User) -> Scope:
-    return Scope.for_role(user.role, user.township, user.username)
-
-
-def normalize_username(text: str) -> str:
-    # Full-width letters and case must not make two accounts out of one name.
-    return unicodedata.normalize("NFKC", str(text or "")).strip().casefold()
-
-
-def _user(row: sqlite3.Row) -> User:
-    return User(
-        id=row["id"],
-        username=row["username"],
-        role=row["role"],
-        township=row["township"],
-        disabled=bool(row["disabled"]),
-        must_change_password=bool(row["must_change_password"]),
-        created_at=row["created_at"],
-        last_sign_in_at=row["last_sign_in_at"],
-    )
-
-
-def _row(con: sqlite3.Connection, username: str) -> sqlite3.Row | None:
-    return con.execute("select * from users where username = ?", (username,)).fetchone()
-
-
-def _require(con: sqlite3.Connection, username: str) -> sqlite3.Row:
-    row = _row(con, normalize_username(username))
-    if row is None:
-        raise AccountError(f"账号不存在：{username}")
-    return row
 
 
 def _check_role_township(role: str, township: str | None) -> tuple[str, str | None]:
@@ -154,7 +119,7 @@ def create_user(
             )
         except sqlite3.IntegrityError:
             raise AccountError(f"用户名已存在：{name}") from None
-        user = _user(_row(con, name))
+        user = user_from_row(find_row(con, name))
     audit.record(
         "account_created",
         actor,
@@ -166,20 +131,21 @@ def create_user(
 
 def get_user(username: str) -> User | None:
     with open_state() as con:
-        row = _row(con, normalize_username(username))
-    return _user(row) if row else None
+        row = find_row(con, normalize_username(username))
+    return user_from_row(row) if row else None
 
 
 def list_users() -> list[User]:
     with open_state() as con:
         return [
-            _user(r) for r in con.execute("select * from users order by role, township, username")
+            user_from_row(r)
+            for r in con.execute("select * from users order by role, township, username")
         ]
 
 
 def _set_disabled(username: str, disabled: bool, actor: str, actor_scope) -> User:
     with open_state() as con, transaction(con):
-        row = _require(con, username)
+        row = require_row(con, username)
         if disabled and row["role"] == "admin":
             _keep_an_admin(con, row["username"])
         con.execute(
@@ -187,8 +153,8 @@ def _set_disabled(username: str, disabled: bool, actor: str, actor_scope) -> Use
             (int(disabled), now_text(), row["id"]),
         )
         if disabled:
-            _end_sessions(con, row["id"], time.time())
-        user = _user(_row(con, row["username"]))
+            end_sessions(con, row["id"], time.time())
+        user = user_from_row(find_row(con, row["username"]))
     audit.record(
         "account_disabled" if disabled else "account_enabled",
         actor,
@@ -221,7 +187,7 @@ def reset_password(
 ) -> User:
     """An administrator sets a new password; the owner should change it at next sign-in."""
     with open_state() as con:
-        row = _require(con, username)
+        row = require_row(con, username)
     check_password_strength(new_password, row["username"])
     hashed = hash_password(new_password)
     with open_state() as con, transaction(con):
@@ -230,9 +196,9 @@ def reset_password(
             " where id = ?",
             (hashed, int(must_change_password), now_text(), row["id"]),
         )
-        _end_sessions(con, row["id"], time.time())
+        end_sessions(con, row["id"], time.time())
         con.execute("delete from login_throttle where key = ?", (f"account:{row['username']}",))
-        user = _user(_row(con, row["username"]))
+        user = user_from_row(find_row(con, row["username"]))
     audit.record("password_reset", actor, actor_scope, {"username": user.username})
     return user
 
@@ -263,7 +229,7 @@ def change_password(
         con.execute(
             "update sessions set ended_at = ? where user_id = ? and ended_at is null"
             " and token_hash <> ?",
-            (time.time(), result.user.id, _token_hash(keep_token or "")),
+            (time.time(), result.user.id, token_hash(keep_token or "")),
         )
     audit.record("password_changed", result.user.username, scope_for(result.user), source=source)
     return AuthResult(True, get_user(result.user.username), "密码已修改")
@@ -279,15 +245,15 @@ def set_role(
 ) -> User:
     role, township = _check_role_township(role, township)
     with open_state() as con, transaction(con):
-        row = _require(con, username)
+        row = require_row(con, username)
         if row["role"] == "admin" and role != "admin":
             _keep_an_admin(con, row["username"])
         con.execute(
             "update users set role = ?, township = ?, updated_at = ? where id = ?",
             (role, township, now_text(), row["id"]),
         )
-        _end_sessions(con, row["id"], time.time())
-        user = _user(_row(con, row["username"]))
+        end_sessions(con, row["id"], time.time())
+        user = user_from_row(find_row(con, row["username"]))
     audit.record(
         "role_changed",
         actor,
@@ -305,7 +271,7 @@ def ensure_admin() -> str | None:
     with open_state() as con:
         if con.execute("select 1 from users where role = 'admin' limit 1").fetchone():
             return None
-        if _row(con, "admin") is not None:
+        if find_row(con, "admin") is not None:
             raise AccountError("已有名为 admin 的非管理员账号，请用 users add 另建管理员")
     password = generate_password()
     try:
@@ -342,7 +308,7 @@ def authenticate(
         wait = throttle.blocked_for(con, keys, now)
         if not wait:
             earned = throttle.note_failure(con, keys, now, policy)
-        row = None if wait else _row(con, name)
+        row = None if wait else find_row(con, name)
     if wait:
         audit.record(
             "sign_in_throttled", name, None, {"retry_after": math.ceil(wait)}, source=source
@@ -380,100 +346,6 @@ def authenticate(
                 "update users set password_hash = ? where id = ?",
                 (hash_password(password), row["id"]),
             )
-        user = _user(_row(con, name))
+        user = user_from_row(find_row(con, name))
     audit.record("sign_in", name, scope_for(user), source=source)
     return AuthResult(True, user, "登录成功")
-
-
-# ---------------------------------------------------------------- sessions
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _end_sessions(con: sqlite3.Connection, user_id: int, now: float) -> int:
-    return con.execute(
-        "update sessions set ended_at = ? where user_id = ? and ended_at is null", (now, user_id)
-    ).rowcount
-
-
-def create_session(user: User, *, source: str | None = None, now: float | None = None) -> str:
-    """A new random session token for a user who has just authenticated."""
-    if user.disabled:
-        raise AccountError("该账号已停用")
-    policy = config.auth_policy()
-    now = time.time() if now is None else now
-    token = secrets.token_urlsafe(32)
-    with open_state() as con:
-        con.execute(
-            "insert into sessions (token_hash, user_id, created_at, expires_at, last_seen,"
-            " source) values (?, ?, ?, ?, ?, ?)",
-            (_token_hash(token), user.id, now, now + policy.session_hours * 3600, now, source),
-        )
-    return token
-
-
-def validate_session(token: str | None, *, now: float | None = None) -> User | None:
-    """The session's user as stored now (role changes apply at once), or None when it has ended,
-    expired, sat idle too long, or its account was disabled."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 200:
-        return None
-    policy = config.auth_policy()
-    now = time.time() if now is None else now
-    digest = _token_hash(token)
-    with open_state() as con:
-        row = con.execute(
-            "select s.*, u.username from sessions s join users u on u.id = s.user_id"
-            " where s.token_hash = ?",
-            (digest,),
-        ).fetchone()
-        if row is None or row["ended_at"] is not None:
-            return None
-        user = _user(con.execute("select * from users where id = ?", (row["user_id"],)).fetchone())
-        idle = now - row["last_seen"] > policy.session_idle_minutes * 60
-        if now >= row["expires_at"] or idle or user.disabled:
-            con.execute("update sessions set ended_at = ? where token_hash = ?", (now, digest))
-            expired = True
-        else:
-            expired = False
-            if now - row["last_seen"] > 30:  # fewer writes: one per half minute is precise enough
-                con.execute("update sessions set last_seen = ? where token_hash = ?", (now, digest))
-    if expired:
-        audit.record("session_expired", user.username, None, {"idle": idle})
-        return None
-    return user
-
-
-def expire_session(token: str | None, *, now: float | None = None) -> None:
-    """Sign out: this token and every other open session of the same account stop working
-    at once (a browser left signed in elsewhere is signed out with it)."""
-    if not isinstance(token, str):
-        return
-    now = time.time() if now is None else now
-    with open_state() as con, transaction(con):
-        row = con.execute(
-            "select u.username, s.user_id from sessions s join users u on u.id = s.user_id"
-            " where s.token_hash = ? and s.ended_at is null",
-            (_token_hash(token),),
-        ).fetchone()
-        if row is None:
-            return
-        ended = _end_sessions(con, row["user_id"], now)
-    audit.record("sign_out", row["username"], None, {"sessions_ended": ended})
-
-
-def expire_user_sessions(username: str, *, now: float | None = None) -> int:
-    """End every open session of one account; returns how many."""
-    with open_state() as con:
-        row = _require(con, username)
-        return _end_sessions(con, row["id"], time.time() if now is None else now)
-
-
-def purge_sessions(*, older_than_days: float = 30, now: float | None = None) -> int:
-    """Housekeeping: drop long-finished session rows (the audit log keeps the history)."""
-    cutoff = (time.time() if now is None else now) - older_than_days * 86400
-    with open_state() as con:
-        return con.execute(
-            "delete from sessions where coalesce(ended_at, expires_at) < ?", (cutoff,)
-        ).rowcount

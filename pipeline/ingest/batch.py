@@ -40,9 +40,7 @@ from pipeline.ingest.registers import clean_register, register_kind
 from pipeline.parse.layout import Workbook
 from pipeline.parse.mappings import Choices
 from pipeline.parse.mappings import load as load_choices
-from pipeline.warehouse.models import build_models
-from pipeline.warehouse.registers import load_register, register_township
-from pipeline.warehouse.store import (
+from pipeline.warehouse.load import (
     current_places,
     duplicates_elsewhere,
     is_known_file,
@@ -51,8 +49,10 @@ from pipeline.warehouse.store import (
     load_files_together,
     log_ingest,
     save_notices,
-    write_transaction,
 )
+from pipeline.warehouse.models import build_models
+from pipeline.warehouse.registers import load_register, register_township
+from pipeline.warehouse.store import write_transaction
 
 # Rows a chunk of staged files gathers before it is cleaned together (`ingest.chunk`): a county
 # batch is one or two chunks; memory stays bounded on a province's folder.
@@ -135,7 +135,7 @@ class _Run:
     seen: set[str] = field(default_factory=set)  # hashes this batch has taken so far
 
     def _is_known(self, digest: str) -> bool:
-        """`store.is_known_file` without a query per file (0.8 s of a 60-file batch): the
+        """`load.is_known_file` without a query per file (0.8 s of a 60-file batch): the
         warehouse only gains files, and only this batch's, so only a hash seen earlier in the
         batch needs asking."""
         if digest in self.known:
@@ -237,7 +237,7 @@ class _Run:
 
 
 def _independent(con, prepared: list) -> set[int]:
-    """The chunk's files that can be loaded all at once (`store.load_files_together`): each
+    """The chunk's files that can be loaded all at once (`load.load_files_together`): each
     touches (wave, township) pairs that no other file of the chunk touches and the warehouse
     holds no current unit of, so none can replace or duplicate anything. Most of a county's
     first submission; a resubmission takes the file-by-file path."""
@@ -266,7 +266,7 @@ def _pairs(frame: pd.DataFrame) -> set[tuple[str, str]]:
 
 
 def _load_args(prepared: Prepared, now: datetime) -> dict:
-    """`store.load_file`'s arguments for a prepared file."""
+    """`load.load_file`'s arguments for a prepared file."""
     return {
         "file_name": prepared.file_name,
         "file_hash": prepared.file_hash,

@@ -4,7 +4,7 @@ A bulk source is a set of raw chunk files (Arrow IPC), each holding raw member r
 as `layout.parse_workbook` produces them from a sheet, with their own 所属乡镇 and 普查时间
 columns (a consolidated return of many townships and waves), plus optional 支部情况 rows.
 Worker processes read and clean chunks with `transform.clean_census` on both cores; the
-parent loads each cleaned chunk with `warehouse.load_file` in file-name order, all inside
+parent loads each cleaned chunk with `warehouse.load.load_file` in file-name order, all inside
 one `write_transaction` and one DuckDB transaction (the run is all-or-nothing either way),
 and builds the models once at the end. A spreadsheet goes through
 `ingest.ingest_paths`; this is for a province's worth of rows, where one file per township
@@ -197,14 +197,14 @@ def ingest_chunks(
     from pipeline.clean.identity import load_or_create_secret
     from pipeline.ingest.outcome import reject_duplicates_elsewhere
     from pipeline.ingest.prepare import Prepared
-    from pipeline.warehouse.models import build_models
-    from pipeline.warehouse.store import (
+    from pipeline.warehouse.load import (
         duplicates_elsewhere,
         is_known_file,
         load_file,
         log_ingest,
-        write_transaction,
     )
+    from pipeline.warehouse.models import build_models
+    from pipeline.warehouse.store import write_transaction
 
     paths = list(paths)
     db = Path(db) if db else config.db_path()

@@ -1,7 +1,7 @@
 """Restore a replaced version: the units a file once supplied become current again.
 
 Re-submitting a (wave, township, branch) unit replaces it and keeps the old version in the
-history (`warehouse.load_file`). Restoring is the same move backwards: inside one
+history (`warehouse.load.load_file`). Restoring is the same move backwards: inside one
 `write_transaction`, the chosen file's non-current units and their member rows become current,
 and whatever is current for those units now (the versions that replaced them) becomes history,
 marked `replaced_by` the restored file. Nothing is ever deleted, so a restore can itself be

@@ -131,6 +131,49 @@ def test_chart_downloads_from_the_real_server(samples_db, tmp_path):
     assert {e["actor"] for e in exports} == {"county1"} and exports[0]["scope"] == "县级·全县"
 
 
+_ENGLISH_JS = r"""
+(() => {
+  const found = [];
+  for (const el of document.querySelectorAll('[aria-label],[title],[placeholder]'))
+    for (const a of ['aria-label', 'title', 'placeholder']) {
+      const v = el.getAttribute(a);
+      if (v && /[A-Za-z]{3,}/.test(v.replace(/CSV|Excel|PNG|Word|XLSX?|XLSM|TXT/g, '')))
+        found.push(`${a}: ${v}`);
+    }
+  const it = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (it.nextNode()) {
+    const t = it.currentNode.nodeValue.trim();
+    if (/^(Choose an option|Skip to main content|Running\.\.\.|Show\/hide columns|Search|Fullscreen|No results|Press Enter to .*)$/.test(t))
+      found.push(`text: ${t}`);
+  }
+  return found;
+})()
+"""
+
+
+def test_streamlit_own_words_are_chinese_on_every_page(samples_db):
+    """A select box's placeholder, help icons, table toolbar, password eye, sidebar button:
+    what a person reads or a screen reader speaks is Chinese, from the sign-in page on."""
+    import time
+
+    make_user("an_words", "analyst")
+    pages = (("", "总览"), ("duties", "督办清单"), ("upload", "数据上报"), ("password", "修改密码"))
+    seen: dict[str, list[str]] = {}
+    with browser.Server(samples_db[0]) as server, browser.Chromium() as chromium:
+        session = chromium.open(f"{server.url}/", height=1600)
+        chromium.wait_rendered(session, title="流动党员普查分析")
+        time.sleep(1)  # the rewriting script runs once the page has drawn
+        seen["sign-in"] = chromium.evaluate(session, _ENGLISH_JS)
+        chromium.sign_in(session, "an_words", PASSWORD)
+        for slug, title in pages:
+            if slug:
+                chromium.go_to(session, slug, title)
+            time.sleep(1.5)
+            seen[slug or "overview"] = chromium.evaluate(session, _ENGLISH_JS)
+    assert seen == {name: [] for name in seen}, seen
+    assert len(seen) == 1 + len(pages)
+
+
 def test_the_uploader_speaks_chinese(samples_db):
     """Streamlit's uploader labels its button and size limit in English; a person sees Chinese
     (its icon, spelled `upload` as a font ligature, stays as it is)."""

@@ -341,3 +341,20 @@ def test_the_uploaders_size_error_is_in_chinese(live, chromium, tmp_path):
             break
         time.sleep(0.5)
     assert "上传上限" in text and "or smaller" not in text, text[-500:]
+
+
+def test_the_sign_in_page_gets_its_fonts_and_media_stay_guarded(live):
+    """The app's own fonts come to a browser that has not signed in (else the password field's
+    eye icon reads `visibility`); a file from the media store still does not."""
+    import streamlit
+
+    server, _env = live
+    media = Path(streamlit.__file__).parent / "static" / "static" / "media"
+    icons = next(media.glob("MaterialSymbols-*.woff2")).name
+    text = next(media.glob("SourceSansVF-Upright*.woff2")).name
+    for name in (icons, text):
+        status, body = http(f"{server.url}/static/media/{name}")
+        assert status == 200 and len(body) > 10_000, name
+    fake = uuid.uuid4().hex
+    for path in (f"/media/{fake}.csv", f"/static/../media/{fake}.csv", f"/x/static/media/{icons}"):
+        assert http(f"{server.url}{path}")[0] == 403, path

@@ -17,7 +17,7 @@ from tests.conftest import HEADER, ROOT, SAMPLES, member, needs_samples, valid_i
 # A child that ingests, and stops dead (SIGKILL to itself) at a chosen point mid-run.
 KILLER = """
 import os, signal, sys
-import pipeline.warehouse.store as wh
+import pipeline.warehouse.load as wh
 point = sys.argv[2]
 if point == "after_first_file":
     real = wh.load_file
