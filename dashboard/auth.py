@@ -35,6 +35,8 @@ TOKEN_KEY = "census_token"
 USER_KEY = "census_user"
 SCOPE_KEY = "census_scope"
 _NOTICE_KEY = "census_auth_notice"  # one message for the next sign-in page
+# Which account this Streamlit session's state belongs to (its user id).
+OWNER_KEY = "census_owner"
 _FLASH_KEY = "census_auth_flash"  # one toast after a rerun
 
 
@@ -51,6 +53,25 @@ def client_source() -> str | None:
 def _forget() -> None:
     for key in (TOKEN_KEY, USER_KEY, SCOPE_KEY):
         st.session_state.pop(key, None)
+    _belongs_to(None)
+
+
+def _belongs_to(user_id: int | None) -> None:
+    """Everything a session keeps (dry runs, upload results and their fix-lists, built reports)
+    was made for one account and is dropped the moment another, or nobody, acts on it.
+
+    A Streamlit session outlives the account that used it: it is found again by its id alone,
+    which travels in upload URLs and server logs, so a browser signed in as someone else could
+    reconnect to it; and a session that expired keeps its state for whoever signs in next.
+    """
+    owner = st.session_state.get(OWNER_KEY)
+    if owner is not None and owner != user_id:
+        notice = st.session_state.get(_NOTICE_KEY)
+        st.session_state.clear()
+        if notice:
+            st.session_state[_NOTICE_KEY] = notice
+    if user_id is not None:
+        st.session_state[OWNER_KEY] = user_id
 
 
 def _served() -> bool:
@@ -98,8 +119,10 @@ def current() -> tuple[User, Scope] | None:
         if was_signed_in or not http_guard.active():
             st.session_state[_NOTICE_KEY] = "登录已过期或账号已被停用，请重新登录。"
         return None
-    if http_guard.active():
-        st.session_state[TOKEN_KEY] = found  # for this rerun's code; never trusted on the next
+    _belongs_to(user.id)
+    # For this rerun's code (set after the ownership check, which may clear the state); on the
+    # server never trusted on the next rerun, which reads the browser's cookie again.
+    st.session_state[TOKEN_KEY] = found
     scope = accounts.scope_for(user)
     st.session_state[USER_KEY] = user
     st.session_state[SCOPE_KEY] = scope
@@ -196,7 +219,8 @@ def _attempt(username: str, password: str) -> None:
 def _bind_browser(new_token: str) -> None:
     """Send the browser to the guard, which sets the HttpOnly session cookie and sends it back;
     the page loads again with the cookie on its websocket."""
-    url = f"{http_guard.BIND_PATH.lstrip('/')}?code={http_guard.offer_bind(new_token)}"
+    browser = http_guard.session_cookies(session_id()).get(http_guard.BROWSER_COOKIE)
+    url = f"{http_guard.BIND_PATH.lstrip('/')}?code={http_guard.offer_bind(new_token, browser)}"
     st.success("登录成功，正在进入系统……")
     st.html(
         f"<script>window.location.replace(new URL({url!r}, document.baseURI).href);</script>",

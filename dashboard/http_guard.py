@@ -30,6 +30,10 @@ from collections.abc import Mapping
 from urllib.parse import parse_qs
 
 COOKIE = "census_session"
+# A random name for the browser itself, set on its first page load: a sign-in's one-time code
+# is good only in the browser that signed in, so nobody can sign a victim's browser into the
+# attacker's account with a link carrying the attacker's code (login CSRF).
+BROWSER_COOKIE = "census_browser"
 BIND_PATH = "/census/bind"
 BIND_TTL = 60.0  # seconds a sign-in's one-time code stays good
 DOWNLOAD_TTL = 60.0  # seconds a built download may be fetched
@@ -39,7 +43,8 @@ DOWNLOAD_FETCHES = 2
 
 _lock = threading.Lock()
 _active = False
-_binds: dict[str, tuple[str, float]] = {}  # one-time code → (session token, expiry)
+# one-time code → (session token, expiry, the browser that signed in)
+_binds: dict[str, tuple[str, float, str]] = {}
 # media file id → {sha256 of the session token allowed to fetch it: [expiry, fetches left]}
 _downloads: dict[str, dict[str, list[float]]] = {}
 
@@ -48,6 +53,21 @@ def install() -> None:
     """Called by `dashboard/server.py`: from now on the app trusts only the cookie."""
     global _active
     _active = True
+    _no_shared_cache_clearing()
+
+
+def _no_shared_cache_clearing() -> None:
+    """Any websocket, signed in or not, may send Streamlit's "clear cache" message, which
+    empties every user's cached queries and drops the shared warehouse connection: a stranger
+    sending it twenty times a second made a county's pages four times slower. The app offers no
+    such menu (toolbarMode minimal), so here the message clears only the sender's own session."""
+    from streamlit.runtime.app_session import AppSession
+
+    AppSession._handle_clear_cache_request = _clear_own_session_only  # noqa: SLF001
+
+
+def _clear_own_session_only(session) -> None:
+    session._session_state.clear()  # noqa: SLF001
 
 
 def active() -> bool:
@@ -61,24 +81,29 @@ def _digest(token: str | None) -> str:
 # ----------------------------------------------------------------------------- binding
 
 
-def offer_bind(token: str, *, now: float | None = None) -> str:
-    """A one-time code the browser exchanges at `BIND_PATH` for the session cookie."""
+def offer_bind(token: str, browser: str | None, *, now: float | None = None) -> str:
+    """A one-time code the browser exchanges at `BIND_PATH` for the session cookie; only the
+    browser named `browser` (its BROWSER_COOKIE, read off the websocket that signed in) may."""
     now = time.time() if now is None else now
     code = secrets.token_urlsafe(24)
     with _lock:
-        for stale in [c for c, (_, exp) in _binds.items() if exp <= now]:
+        for stale in [c for c, (_, exp, _b) in _binds.items() if exp <= now]:
             del _binds[stale]
-        _binds[code] = (token, now + BIND_TTL)
+        _binds[code] = (token, now + BIND_TTL, browser or "")
     return code
 
 
-def take_bind(code: str | None, *, now: float | None = None) -> str | None:
+def take_bind(code: str | None, browser: str | None, *, now: float | None = None) -> str | None:
+    """The session token for a code, once, and only to the browser that signed in."""
     now = time.time() if now is None else now
     with _lock:
         found = _binds.pop(code or "", None)
     if found is None or found[1] <= now:
         return None
-    return found[0]
+    token, _expiry, owner = found
+    if not owner or not secrets.compare_digest(owner, browser or ""):
+        return None
+    return token
 
 
 def session_cookies(session_id: str | None) -> Mapping[str, str]:
@@ -212,13 +237,17 @@ class Guard:
         if path.endswith(BIND_PATH):
             await self._bind(scope, send)
             return
-        token = _cookies(scope).get(COOKIE)
-        if "/_stcore/upload_file/" in path and method in ("PUT", "POST"):
+        cookies = _cookies(scope)
+        if not cookies.get(BROWSER_COOKIE) and _is_page_load(path, method):
+            send = _naming_the_browser(send, scope)
+        token = cookies.get(COOKIE)
+        if "/_stcore/upload_file/" in path and method != "OPTIONS":
+            # PUT/POST store a file, DELETE drops one from an upload in progress
             user = await run_in_threadpool(_user_for, token)
             if user is None or not _may_upload(user):
                 await _respond(send, 403, "请先登录有上报权限的账号，再上传文件。")
                 return
-            if not _size_ok(scope):
+            if method in ("PUT", "POST") and not _size_ok(scope):
                 await _respond(send, 413, _too_large_text())
                 return
         elif _is_media(path):
@@ -240,8 +269,8 @@ class Guard:
 
     async def _bind(self, scope, send) -> None:
         code = (parse_qs(scope.get("query_string", b"").decode("latin-1")).get("code") or [""])[0]
-        token = take_bind(code)
-        root = path_root(scope.get("path", ""))
+        token = take_bind(code, _cookies(scope).get(BROWSER_COOKIE))
+        root = app_root()
         headers = [(b"location", root.encode("latin-1"))]
         if token:
             secure = "; Secure" if scope.get("scheme") == "https" else ""
@@ -264,15 +293,43 @@ def _is_media(path: str) -> bool:
 
 
 def _static_media_prefix() -> str:
+    return f"{_base_path()}/static/media/"
+
+
+def _is_page_load(path: str, method: str) -> bool:
+    """The app's HTML (any page URL), which a browser loads before it opens the websocket;
+    not its scripts, fonts or API calls, so one browser is named once, not by racing loads."""
+    parts = path.split("/")
+    return method == "GET" and not {"static", "_stcore", "media", "component"} & set(parts)
+
+
+def _naming_the_browser(send, scope):
+    """`send` with a fresh BROWSER_COOKIE added to the response's headers."""
+    secure = "; Secure" if scope.get("scheme") == "https" else ""
+    cookie = f"{BROWSER_COOKIE}={secrets.token_urlsafe(24)}; Path=/; HttpOnly; SameSite=Strict"
+    header = (b"set-cookie", (cookie + secure).encode("latin-1"))
+
+    async def sending(message) -> None:
+        if message.get("type") == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), header]}
+        await send(message)
+
+    return sending
+
+
+def app_root() -> str:
+    """Where the bind sends the browser back: the app's root under `server.baseUrlPath`, from
+    the server's own settings. Never from the request's path: `//evil.example/census/bind`
+    would make `//evil.example/`, a redirect to another site (a phishing page's doorway)."""
+    return _base_path() + "/"
+
+
+def _base_path() -> str:
+    """'' or '/x/census': `server.baseUrlPath` as an absolute path without a trailing slash."""
     from streamlit import config
 
     base = str(config.get_option("server.baseUrlPath") or "").strip("/")
-    return f"/{base}/static/media/" if base else "/static/media/"
-
-
-def path_root(path: str) -> str:
-    """The app's root under any `server.baseUrlPath`: '/x/census/bind' → '/x/'."""
-    return path[: -len(BIND_PATH)] + "/" if path.endswith(BIND_PATH) else "/"
+    return f"/{base}" if base else ""
 
 
 def _may_upload(user) -> bool:

@@ -137,9 +137,16 @@ def signature(accepted: list[tuple[str, bytes]], db: Path | None = None) -> str:
 
 
 def dry_run(
-    accepted: list[tuple[str, bytes]], db: Path | None = None, uploaded_by: str | None = None
+    accepted: list[tuple[str, bytes]],
+    db: Path | None = None,
+    uploaded_by: str | None = None,
+    scope: Scope | str | None = None,
 ) -> list[FilePreview]:
-    """What confirming would do, computed on copies in a private temporary folder."""
+    """What confirming would do, computed on copies in a private temporary folder.
+
+    Audited like an upload: a dry run answers questions about the warehouse (an ID already
+    loaded elsewhere is named with its file and branch), so who asked is on record even when
+    the batch is then cancelled."""
     if not accepted:
         return []
     with tempfile.TemporaryDirectory(prefix="census-upload-") as tmp:
@@ -148,7 +155,19 @@ def dry_run(
             path = Path(tmp) / name
             path.write_bytes(data)
             paths.append(path)
-        return uploads.preview(paths, db=db, uploaded_by=uploaded_by)
+        previews = uploads.preview(paths, db=db, uploaded_by=uploaded_by)
+    for preview in previews:
+        result = preview.result
+        detail = {
+            "file_name": result.file,
+            "status": result.status,
+            "township": result.township,
+            "wave": result.wave,
+            "rows_loaded": result.rows_loaded,
+            "rows_rejected": result.rows_rejected,
+        }
+        audit.record("upload_dry_run", uploaded_by or "system", scope, detail)
+    return previews
 
 
 def confirm(

@@ -289,7 +289,7 @@ sig = flow.signature(screened.accepted, db)
 pending = st.session_state.get(_PENDING)
 if not pending or pending["sig"] != sig:
     with st.spinner("正在试算（不会写入任何数据）……"):
-        previews = flow.dry_run(screened.accepted, db, uploaded_by=username)
+        previews = flow.dry_run(screened.accepted, db, uploaded_by=username, scope=scope)
     pending = {"sig": sig, "files": screened.accepted, "previews": previews}
     st.session_state[_PENDING] = pending
     st.session_state.pop(_DONE, None)  # a new batch: the last result is history now

@@ -24,6 +24,7 @@ EVENTS = {
     "sign_out": "退出登录",
     "session_expired": "会话过期",
     "upload": "上传普查表",
+    "upload_dry_run": "试算上报（未入库）",
     "replace": "替换已入库数据",
     "restore": "恢复历史版本",
     "export": "导出数据",

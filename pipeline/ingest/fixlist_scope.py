@@ -7,7 +7,8 @@ still matches the quarantine). It is always rebuilt cell by cell: the original w
 carry hidden sheets, comments, names or cached formula values of other townships.
 
 ID numbers leave as the warehouse's masked form whatever the role (no screen shows them in
-clear); names and phones in clear only for roles that see personal data. Text that reads as a
+clear), in any cell; names and phones in clear only for roles that see personal data, phones
+typed into other cells too. Text that reads as a
 formula is written as text. `build_scoped_fixlist` returns the bytes and how many data rows
 they hold, which is what the audit log records.
 """
@@ -19,7 +20,7 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
-from pipeline.access.masking import mask_id, mask_name, mask_phone
+from pipeline.access.masking import mask_id, mask_name, mask_phone, redact_ids, redact_text
 from pipeline.access.scope import Scope
 from pipeline.ingest.batch import file_hash
 from pipeline.ingest.fixlist import (
@@ -90,6 +91,8 @@ def _scoped_sheet(
     if not scope.may_see_personal_data:
         masks.update(_MASKS)
     masked_cols = {c: masks[f] for f, cols in fields.items() if f in masks for c in cols}
+    # Any other cell may hold a number typed as text (备注: 家属电话…, 身份证…).
+    free_text = redact_ids if scope.may_see_personal_data else redact_text
     kept: set[int] = set()
     rows: list[list[object]] = []
     for i, row in enumerate(sheet.rows):
@@ -106,7 +109,11 @@ def _scoped_sheet(
             kept.add(excel_row)
         rows.append(
             [
-                masked_cols[c](v) if c in masked_cols and v not in (None, "") else v
+                masked_cols[c](v)
+                if c in masked_cols and v not in (None, "")
+                else free_text(v)
+                if isinstance(v, str)
+                else v
                 for c, v in enumerate(row)
             ]
         )

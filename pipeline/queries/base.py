@@ -74,6 +74,16 @@ def mask_name_sql(column: str) -> str:
     return f"left({column}, 1) || repeat('*', greatest(length({column}) - 1, 1))"
 
 
+def redact_sql(column: str, *, phones: bool) -> str:
+    """SQL for free text (流入地, 流入地党组织, a rejected cell) with ID numbers masked inside it
+    always, as no screen shows an ID in clear, and mobile numbers too when `phones`: a register
+    leaves room to type 书记手机13800001111 into any column."""
+    ids = f"regexp_replace({column}, '(\\d{{6}})\\d{{8}}(\\d{{3}}[0-9Xx])', '\\1********\\2', 'g')"
+    if not phones:
+        return ids
+    return f"regexp_replace({ids}, '(1[3-9]\\d)\\d{{4}}(\\d{{4}})', '\\1****\\2', 'g')"
+
+
 def mask_phone_sql(column: str) -> str:
     """SQL for a masked phone: 138****5678 for mobiles, else at most the last four digits."""
     return f"""case

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.queries.base import Filters, mask_name_sql, mask_phone_sql, where
+from pipeline.queries.base import Filters, mask_name_sql, mask_phone_sql, redact_sql, where
 
 
 def _df(con, sql: str, params: list) -> pd.DataFrame:
@@ -65,11 +65,11 @@ def _issue_rows(table: str, con, f: Filters) -> pd.DataFrame:
     """The offending cell's value is masked when it is a name or a phone number, unless
     `f.show_personal_data` (ID numbers are masked at rest already)."""
     w, p = where(f, branch=False)
-    value = "value"
+    value = redact_sql("value", phones=False)  # an ID typed into any column
     if not f.show_personal_data:
         value = f"""case field when 'name' then {mask_name_sql("value")}
                               when 'phone' then {mask_phone_sql("value")}
-                              else value end"""
+                              else {redact_sql("value", phones=True)} end"""
     sql = f"""
         select file_name, township, wave, sheet, excel_row,
                coalesce(column_label, field) as field, {value} as value, reason

@@ -27,9 +27,10 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.util import calc_hash
 from websockets.sync.client import connect
 
-from dashboard import browser
+from dashboard import browser, http_guard
 from pipeline.access import accounts, audit
 from pipeline.ingest.batch import ingest_paths
+from tests.conftest import HEADER, member
 from tests.ingest.test_fixlist_scope import CLEAR_ID, LX, QK, county_workbook
 
 pytestmark = [
@@ -231,9 +232,10 @@ def test_a_password_change_signs_out_the_accounts_other_browsers(live, chromium)
 # --------------------------------------------------------------------------- item 4
 
 
-def _attack(server, session_id: str, page: str) -> str:
-    """A raw websocket with the stolen session id, no cookie, no XSRF token: rerun `page`.
-    Returns what the run drew (the session header, which lists page names, left out)."""
+def _attack(server, session_id: str, page: str, cookie: str | None = None) -> str:
+    """A raw websocket with the stolen session id, no XSRF token and no cookie (or the
+    attacker's own): rerun `page`. Returns what the run drew (the session header, which lists
+    page names, left out)."""
     received = []
     with connect(
         server.url.replace("http", "ws") + "/_stcore/stream",
@@ -241,6 +243,7 @@ def _attack(server, session_id: str, page: str) -> str:
         origin=server.url,
         open_timeout=10,
         max_size=None,
+        additional_headers={"Cookie": cookie} if cookie else None,
     ) as ws:
         msg = BackMsg()
         msg.rerun_script.page_script_hash = calc_hash(page)
@@ -269,6 +272,154 @@ def test_a_stolen_streamlit_session_id_opens_nothing_without_the_browser(live, c
     seen = _attack(server, stolen, "accounts")
     assert "用户名" in seen and "密码" in seen  # the attacker's run works: the sign-in form
     assert "账号管理" not in seen and admin not in seen
+
+
+def _wait_text(chromium, session, words: str, timeout: float = 90) -> str:
+    deadline = time.time() + timeout
+    text = ""
+    while time.time() < deadline:
+        text = chromium.state(session)["text"]
+        if words in text:
+            return text
+        time.sleep(0.5)
+    raise AssertionError(f"{words} never shown: {text[-400:]}")
+
+
+def test_a_stolen_session_shows_another_signed_in_account_nothing_it_kept(live, chromium, tmp_path):
+    """An analyst's browser (a valid cookie of its own) reconnects to an administrator's
+    Streamlit session by its id: the administrator's upload results and their fix-list, with
+    names in clear, are gone, not shown to the analyst."""
+    server, _env = live
+    admin = _name("adm")
+    make_user(admin, "admin")
+    session = signed_in(chromium, server, admin, network=True)
+    chromium.go_to(session, "upload", "数据上报")
+    upload = tmp_path / "钱库镇_2022-04_补报名单.csv"
+    rows = [
+        member(1, name="钱补报", township=QK, branch="钱库社区党支部"),
+        member(2, name="钱错号", township=QK, branch="钱库社区党支部", id_number="123"),
+    ]
+    upload.write_text("\n".join(",".join(map(str, r)) for r in [HEADER, *rows]), "utf-8-sig")
+    doc = chromium.send("DOM.getDocument", session=session)["root"]["nodeId"]
+    node = chromium.send(
+        "DOM.querySelector",
+        {"nodeId": doc, "selector": "[data-testid='stFileUploaderDropzoneInput']"},
+        session=session,
+    )["nodeId"]
+    chromium.send(
+        "DOM.setFileInputFiles", {"nodeId": node, "files": [str(upload)]}, session=session
+    )
+    _wait_text(chromium, session, "确认入库")
+    time.sleep(1)  # the dry run has drawn; the page is idle
+    click(chromium, session, ".st-key-upload_confirm button")
+    assert upload.name in _wait_text(chromium, session, "入库结果")
+    stolen = session_id_from_frames(chromium)
+    analyst = make_user(_name("ana"), "analyst")
+    seen = _attack(
+        server, stolen, "upload", cookie=f"{http_guard.COOKIE}={accounts.create_session(analyst)}"
+    )
+    assert "数据上报" in seen and analyst.username in seen  # the analyst's own run of the page
+    assert "入库结果" not in seen and upload.name not in seen and "钱错号" not in seen
+
+
+def test_the_sign_in_redirect_never_leaves_the_site(live):
+    """The bind step sends the browser back to the app's own root, whatever path it came in
+    on: `//evil.example/census/bind` once answered `Location: //evil.example/`."""
+    import http.client
+
+    server, _env = live
+    for path in (
+        "//evil.example/census/bind?code=x",
+        "/\\evil.example/census/bind?code=x",
+        "/%2F%2Fevil.example/census/bind?code=x",
+        "/census/bind?code=x",
+    ):
+        con = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        con.request("GET", path)
+        answer = con.getresponse()
+        assert answer.status == 303 and answer.getheader("location") == "/", path
+        con.close()
+
+
+def _raw_run(ws, client_state) -> dict:
+    """Send one rerun, collect its elements: {"page": hash, "widgets": {label: id}, "text"}."""
+    ws.send(BackMsg(rerun_script=client_state).SerializeToString())
+    out = {"page": "", "widgets": {}, "text": []}
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            frame = ws.recv(timeout=5)
+        except TimeoutError:
+            break
+        msg = ForwardMsg.FromString(frame)
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            out["page"] = msg.new_session.page_script_hash
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            body = getattr(element, element.WhichOneof("type"))
+            if getattr(body, "id", "") and getattr(body, "label", ""):
+                out["widgets"][body.label] = body.id
+            out["text"].append(text_format.MessageToString(element, as_utf8=True))
+        elif kind == "script_finished":
+            break
+    out["text"] = "\n".join(out["text"])
+    return out
+
+
+def _attackers_sign_in_code(server, username: str) -> str:
+    """Sign in over a raw websocket, as an attacker would, with a browser cookie of its own
+    (from a page load), and read the one-time code off the page instead of following it."""
+    from streamlit.proto.ClientState_pb2 import ClientState
+    from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+
+    with urllib.request.urlopen(f"{server.url}/", timeout=10) as page:
+        named = page.headers.get_all("set-cookie") or []
+    browser_cookie = next(c.split(";")[0] for c in named if c.startswith(http_guard.BROWSER_COOKIE))
+    with connect(
+        server.url.replace("http", "ws") + "/_stcore/stream",
+        subprotocols=["streamlit", "none"],
+        origin=server.url,
+        open_timeout=10,
+        max_size=None,
+        additional_headers={"Cookie": browser_cookie},
+    ) as ws:
+        form = _raw_run(ws, ClientState())
+        ids = form["widgets"]
+        states = [
+            WidgetState(id=ids["用户名"], string_value=username),
+            WidgetState(id=ids["密码"], string_value=PASSWORD),
+            WidgetState(id=ids["登录"], trigger_value=True),
+        ]
+        done = _raw_run(
+            ws,
+            ClientState(page_script_hash=form["page"], widget_states=WidgetStates(widgets=states)),
+        )
+    return re.search(r"code=([A-Za-z0-9_\-]+)", done["text"]).group(1)
+
+
+def test_a_sign_in_code_works_only_in_the_browser_that_signed_in(live, chromium):
+    """Login CSRF: the attacker signs in, keeps the one-time code and sends the victim a link
+    with it. The victim's browser stays as it was (here: signed in as the county); the same
+    code once switched it to the attacker's township account."""
+    server, _env = live
+    victim, attacker = _name("cty"), _name("qk")
+    make_user(victim, "county")
+    make_user(attacker, "township", QK)
+    session = signed_in(chromium, server, victim)
+
+    def ours() -> set[str]:
+        names = (http_guard.COOKIE, http_guard.BROWSER_COOKIE)
+        return {c for c in cookie_header(chromium).split("; ") if c.split("=")[0] in names}
+
+    before = ours()
+    code = _attackers_sign_in_code(server, attacker)
+    chromium.send(
+        "Page.navigate", {"url": f"{server.url}/census/bind?code={code}"}, session=session
+    )
+    state = chromium.wait_rendered(session, title="总览")
+    assert victim in state["text"] and attacker not in state["text"]
+    assert ours() == before and len(before) == 2
 
 
 # --------------------------------------------------------------------------- item 7
@@ -302,6 +453,21 @@ def test_an_anonymous_session_cannot_upload(live, chromium):
         },
     )
     assert status == 403
+
+
+def test_a_stranger_cannot_drop_a_file_from_an_upload(live, chromium):
+    """DELETE on an upload's file URL needs a signed-in account that may upload, like PUT
+    (an anonymous browser with its session id and XSRF token once got 204)."""
+    server, _env = live
+    session = chromium.open(f"{server.url}/", network=True)
+    chromium.wait_rendered(session)
+    cookies = cookie_header(chromium)
+    url = f"{server.url}/_stcore/upload_file/{session_id_from_frames(chromium)}/{uuid.uuid4()}"
+    headers = {
+        "X-Xsrftoken": re.search(r"_streamlit_xsrf=([^;]+)", cookies).group(1),
+        "Origin": server.url,
+    }
+    assert http(url, cookie=cookies, method="DELETE", headers=headers)[0] == 403
 
 
 # --------------------------------------------------------------------------- item 10

