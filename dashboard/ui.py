@@ -20,15 +20,13 @@ from datetime import datetime
 
 import duckdb
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import auth, widget_words
 from dashboard.downloads import download  # noqa: F401  (ui.download for pages)
 from pipeline import config
+from pipeline.access import audit
 from pipeline.access.scope import Scope
-from pipeline.charts import export as exports
-from pipeline.charts import labels
 from pipeline.charts.base import ChartContext, wave_label
 from pipeline.charts.package import ChartItem, unit_label  # noqa: F401  (unit_label for pages)
 from pipeline.queries.base import Filters, for_scope, is_member_level, scoped
@@ -216,7 +214,9 @@ def sidebar(granted: Scope) -> Filters:
         help="先选择乡镇，再选择支部；不选即为全县视图",
     )
     branch = None if branch == ALL_BRANCHES else branch
-    filters = scope.with_(wave=wave, township=township, branch=branch)
+    filters = scope.with_(
+        wave=wave, township=township, branch=branch, show_personal_data=_reveal(granted)
+    )
     st.session_state[_FILTERS_KEY] = filters
     as_of = run(queries.as_of, scope)
     stamp = as_of["as_of"].iloc[0] if len(as_of) else None
@@ -225,6 +225,28 @@ def sidebar(granted: Scope) -> Filters:
         f"数据库：{config.db_path().name}"
     )
     return filters
+
+
+REVEAL_KEY = "reveal_personal"
+
+
+def _reveal(granted: Scope) -> bool:
+    """Masked by default, for every role: a role that may see its members' names and phones
+    in clear (a township following up its own) turns them on here, for this session, and the
+    audit log records it. ID numbers stay masked whatever the switch says."""
+    if not granted.may_see_personal_data:
+        return False
+    on = st.sidebar.toggle(
+        "显示完整姓名和电话",
+        key=REVEAL_KEY,
+        help="默认脱敏显示。打开后，页面和下载的名单显示完整姓名和联系电话（身份证号始终脱敏），"
+        "打开操作记入审计日志。",
+    )
+    logged = st.session_state.get("reveal_logged", False)
+    if on and not logged:
+        audit.record("reveal_personal", granted.username, granted, {"on": True})
+    st.session_state["reveal_logged"] = on
+    return on
 
 
 def _fmt_time(value) -> str:
@@ -281,132 +303,3 @@ def context(f: Filters | None = None) -> ChartContext:
 def page_header(title: str, f: Filters) -> None:
     st.title(title)
     st.caption(f"范围：{scope_label(f)} ｜ 普查批次：{wave_label(f.wave)}")
-
-
-# --- chart block -------------------------------------------------------------------------------
-
-# No mode bar: it covers the titles of half-width charts, and downloads have their own
-# buttons (server-side PNG at 2x with the report font).
-_PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
-
-
-_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def page_charts(build: Callable[..., list[ChartItem]], f: Filters, **kw) -> dict[str, ChartItem]:
-    """A page's charts by key, from their one definition in `pipeline.charts.package` (the
-    chart package and the Word report take the same), queried through `run` in the signed-in
-    scope."""
-    return {key: item for item in build(run, f, context(f), **kw) for key in item.keys}
-
-
-def draw(item: ChartItem, *, key: str, name: str) -> None:
-    """One of `page_charts` with its downloads; `key` is the page's own chart key."""
-    chart(item.figure, item.data, key=key, name=name)
-
-
-def chart(fig: go.Figure, data: pd.DataFrame, *, key: str, name: str) -> None:
-    """A chart with PNG / CSV / Excel downloads under it, all built only when clicked, so
-    a page with ten charts renders no images up front."""
-    st.plotly_chart(fig, key=f"chart_{key}", theme=None, config=_PLOTLY_CONFIG)
-    table = labels.chinese(with_stat_point(not_reported(data)))
-    title = fig.layout.title.text or name
-    footnote = next(
-        (
-            a.text.split("<br>")[-1]
-            for a in fig.layout.annotations or ()
-            if "统计时点" in (a.text or "")
-        ),
-        None,
-    )
-    if footnote:
-        title = f"{title}（{footnote.split('；', 1)[-1]}）"
-    row = st.container(horizontal=True, gap="small")
-    rows = len(table)
-    download(
-        row,
-        "图片",
-        lambda: exports.to_png(fig),
-        file_name=f"{name}.png",
-        mime="image/png",
-        key=f"png_{key}",
-        what=name,
-        help="PNG 图片（2倍分辨率），可直接插入报告",
-    )
-    download(
-        row,
-        "CSV",
-        lambda: exports.to_csv(table),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=f"csv_{key}",
-        what=name,
-        rows=rows,
-        help="CSV（UTF-8 BOM，Excel 可直接打开）",
-    )
-    download(
-        row,
-        "Excel",
-        lambda: exports.to_xlsx(table, sheet=name, title=title),
-        file_name=f"{name}.xlsx",
-        mime=_XLSX,
-        key=f"xlsx_{key}",
-        what=name,
-        rows=rows,
-    )
-
-
-def _readable(data: pd.DataFrame) -> pd.DataFrame:
-    """Blank instead of 'None', timestamps to the minute."""
-    out = data.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M").fillna("")
-        elif out[col].isna().any():
-            out[col] = out[col].astype(object).where(out[col].notna(), "")
-    return out
-
-
-def table(
-    data: pd.DataFrame,
-    *,
-    key: str,
-    name: str,
-    height: int | None = None,
-    member_rows: bool = False,
-) -> None:
-    """A data table with CSV / Excel downloads. `member_rows`: one row per member (a name
-    list), exported only by roles with `may_export_member_rows`."""
-    shown = labels.chinese(_readable(not_reported(data)))
-    # Short tables get their natural height; long ones scroll inside `height`.
-    fit = 38 + 35 * max(len(shown), 1)
-    st.dataframe(
-        shown,
-        key=f"table_{key}",
-        hide_index=True,
-        width="stretch",
-        height=min(fit, height) if height else "auto",
-    )
-    if member_rows and not auth.scope().may_export_member_rows:
-        st.caption(f"{auth.scope().role_label}账号不能导出党员个人明细。")
-        return
-    row = st.container(horizontal=True, gap="small")
-    common = dict(what=name, rows=len(shown), member_level=member_rows)
-    download(
-        row,
-        "CSV",
-        lambda: exports.to_csv(shown),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=f"csv_{key}",
-        **common,
-    )
-    download(
-        row,
-        "Excel",
-        lambda: exports.to_xlsx(shown, sheet=name, title=name),
-        file_name=f"{name}.xlsx",
-        mime=_XLSX,
-        key=f"xlsx_{key}",
-        **common,
-    )

@@ -12,7 +12,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, ui
+from dashboard import auth, blocks, ui
 from pipeline.access import accounts, audit
 from pipeline.access.passwords import AccountError, generate_password
 from pipeline.access.scope import ROLE_LABELS
@@ -192,4 +192,4 @@ log = pd.DataFrame(
         "详情": [_detail_text(e["detail"]) for e in entries],
     }
 )
-ui.table(log, key="audit_log", name="审计日志", height=420)
+blocks.table(log, key="audit_log", name="审计日志", height=420)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, ui
+from dashboard import auth, blocks, ui
 from pipeline.charts.base import wave_label
 from pipeline.queries import checks as queries_check
 
@@ -117,7 +117,7 @@ else:
     shown = people if pick == "全部" else people[people["list"] == pick]
     if pick != "全部":
         st.caption(MEANING[pick])
-    ui.table(
+    blocks.table(
         shown.rename(columns=LABELS),
         key="check_members",
         name=f"{ui.scope_label(f)}_{f.wave}_名册核对",

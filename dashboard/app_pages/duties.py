@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, ui
+from dashboard import auth, blocks, ui
 from pipeline.charts import export as exports
 from pipeline.charts.base import wave_label
 from pipeline.duties.export import branch_workbook, chinese
@@ -162,7 +162,7 @@ else:
     listed = people if pick == "全部" else people[people["rule_name"] == pick]
     if len(people) >= queries_duty.SCREEN_ROWS:
         st.caption(f"仅显示前 {queries_duty.SCREEN_ROWS} 项；完整名单请按支部下载。")
-    ui.table(
+    blocks.table(
         chinese(listed),
         key="duty_members",
         name=f"{ui.scope_label(f)}_{f.wave}_督办名单",
@@ -198,7 +198,7 @@ if not changes.empty:
         if moved.empty:
             st.caption("没有。")
         else:
-            ui.table(
+            blocks.table(
                 chinese(moved),
                 key="duty_moved",
                 name=f"{ui.scope_label(f)}_{f.wave}_督办销号情况",

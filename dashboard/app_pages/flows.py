@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import blocks, ui
 from pipeline import config
 from pipeline.charts import package
 
@@ -13,27 +13,31 @@ ctx = ui.context(f)
 ui.page_header("流向分析", f)
 
 # The app always draws the map (internal use); the package and report only with a base map.
-drawn = ui.page_charts(package.flows_charts, f, home_county=config.HOME_COUNTY_CODE, with_map=True)
+drawn = blocks.page_charts(
+    package.flows_charts, f, home_county=config.HOME_COUNTY_CODE, with_map=True
+)
 left, right = st.columns([3, 2])
 with left:
-    ui.draw(drawn["flows_map"], key="flows_map", name=f"{ctx.scope}_{f.wave}_流入省份分布")
+    blocks.draw(drawn["flows_map"], key="flows_map", name=f"{ctx.scope}_{f.wave}_流入省份分布")
 with right:
-    ui.draw(
+    blocks.draw(
         drawn["flows_provinces"], key="flows_provinces", name=f"{ctx.scope}_{f.wave}_流入省份排名"
     )
 
-ui.draw(drawn["flows_sankey"], key="flows_sankey", name=f"{ctx.scope}_{f.wave}_流动去向")
+blocks.draw(drawn["flows_sankey"], key="flows_sankey", name=f"{ctx.scope}_{f.wave}_流动去向")
 
 left, right = st.columns(2)
 with left:
-    ui.draw(drawn["flows_scope"], key="flows_scope", name=f"{ctx.scope}_{f.wave}_流动范围")
+    blocks.draw(drawn["flows_scope"], key="flows_scope", name=f"{ctx.scope}_{f.wave}_流动范围")
 with right:
-    ui.draw(
+    blocks.draw(
         drawn["flows_occupation"], key="flows_occupation", name=f"{ctx.scope}_{f.wave}_从事职业"
     )
 
 left, right = st.columns(2)
 with left:
-    ui.draw(drawn["flows_cities"], key="flows_cities", name=f"{ctx.scope}_{f.wave}_流入城市")
+    blocks.draw(drawn["flows_cities"], key="flows_cities", name=f"{ctx.scope}_{f.wave}_流入城市")
 with right:
-    ui.draw(drawn["flows_long_term"], key="flows_long_term", name=f"{ctx.scope}_{f.wave}_长期在外")
+    blocks.draw(
+        drawn["flows_long_term"], key="flows_long_term", name=f"{ctx.scope}_{f.wave}_长期在外"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, ui
+from dashboard import auth, blocks, ui
 from pipeline.charts import package
 from pipeline.queries import analysis as queries
 from pipeline.warehouse import metrics
@@ -13,24 +13,24 @@ f = ui.current_filters()
 ctx = ui.context(f)
 ui.page_header("失联党员分析", f)
 
-drawn = ui.page_charts(package.lost_charts, f, county=ui.county_name())
+drawn = blocks.page_charts(package.lost_charts, f, county=ui.county_name())
 
 st.subheader("失联率")
-ui.draw(drawn["lost_rate"], key="lost_rate", name=f"{ctx.scope}_{f.wave}_失联率")
+blocks.draw(drawn["lost_rate"], key="lost_rate", name=f"{ctx.scope}_{f.wave}_失联率")
 left, right = st.columns(2)
 with left:
-    ui.draw(drawn["lost_trend"], key="lost_trend", name=f"{ctx.scope}_失联率趋势")
+    blocks.draw(drawn["lost_trend"], key="lost_trend", name=f"{ctx.scope}_失联率趋势")
 with right:
-    ui.draw(drawn["lost_risk"], key="lost_risk", name=f"{ctx.scope}_{f.wave}_失联风险")
+    blocks.draw(drawn["lost_risk"], key="lost_risk", name=f"{ctx.scope}_{f.wave}_失联风险")
 
 st.subheader("与上次普查相比")
 left, right = st.columns(2)
 with left:
-    ui.draw(
+    blocks.draw(
         drawn["lost_transitions"], key="lost_transitions", name=f"{ctx.scope}_{f.wave}_状态变化"
     )
 with right:
-    ui.draw(
+    blocks.draw(
         drawn["lost_transitions_trend"],
         key="lost_transitions_trend",
         name=f"{ctx.scope}_新增失联与恢复联系",
@@ -74,7 +74,7 @@ if people.empty:
 else:
     # The reason first: at 1400 px the last of eleven columns is off screen.
     people = people[["reason", *(c for c in people.columns if c != "reason")]]
-    ui.table(
+    blocks.table(
         people,
         key="follow_up",
         name=f"{ctx.scope}_{f.wave}_重点跟进名单",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import report_block, ui
+from dashboard import blocks, report_block, ui
 from pipeline.charts import package
 from pipeline.charts.base import wave_label
 from pipeline.queries import analysis as queries
@@ -77,15 +77,17 @@ ui.download(
     what=f"{ui.scope_label(f)}_{f.wave}_普查摘要",
 )
 
-drawn = ui.page_charts(package.overview_charts, f)
+drawn = blocks.page_charts(package.overview_charts, f)
 left, right = st.columns(2)
 with left:
-    ui.draw(
+    blocks.draw(
         drawn["overview_units"], key="overview_units", name=f"{ctx.scope}_{f.wave}_各{unit}流出党员"
     )
 with right:
-    ui.draw(drawn["overview_scope"], key="overview_scope", name=f"{ctx.scope}_{f.wave}_流动范围")
-ui.draw(drawn["overview_trend"], key="overview_trend", name=f"{ctx.scope}_历次普查趋势")
+    blocks.draw(
+        drawn["overview_scope"], key="overview_scope", name=f"{ctx.scope}_{f.wave}_流动范围"
+    )
+blocks.draw(drawn["overview_trend"], key="overview_trend", name=f"{ctx.scope}_历次普查趋势")
 
 # The Word report and every chart of the selection in one ZIP, for every role (issue #16).
 report_block.render(f)

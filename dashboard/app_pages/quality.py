@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, ui
+from dashboard import auth, blocks, ui
 from pipeline.charts import labels
 from pipeline.charts import units as charts
 from pipeline.charts.base import wave_label
@@ -31,7 +31,7 @@ if len(missing):
 else:
     st.success(f"{wave_label(f.wave)}普查：历次出现过的乡镇均已报送。")
 shown = done.assign(submitted=done["submitted"].map({True: "是", False: "否"}).fillna("否"))
-ui.table(shown, key="completeness", name=f"{f.wave}_报送完整性")
+blocks.table(shown, key="completeness", name=f"{f.wave}_报送完整性")
 
 st.subheader("入库记录")
 statuses = ui.run(queries_quality.ingest_status_counts, f)
@@ -43,13 +43,13 @@ history = ui.run(queries_quality.ingest_history, f)
 history = history.assign(
     status=history["status"].map(labels.STATUS_LABELS).fillna(history["status"])
 )
-ui.table(history, key="ingest_history", name="入库记录", height=320)
+blocks.table(history, key="ingest_history", name="入库记录", height=320)
 replaced = ui.run(queries_quality.replaced_units, f)
 with st.expander(f"被重新报送替换的历史版本（{len(replaced)} 个支部单元）"):
     st.caption(
         "同一批次、乡镇、支部重新报送时，新文件替换旧版本；旧版本保留在历史中，不再计入统计。"
     )
-    ui.table(replaced, key="replaced_units", name="历史版本")
+    blocks.table(replaced, key="replaced_units", name="历史版本")
 
 st.subheader("需核对的文件")
 notices = ui.run(queries_quality.file_notices, f)
@@ -65,14 +65,14 @@ if len(notices):
         needs_review=notices["needs_review"].map({True: "需核对", False: "说明"}),
         notice=notices["notice"].str.removeprefix("需核对："),
     )
-    ui.table(shown, key="file_notices", name=f"{f.wave}_文件说明", height=260)
+    blocks.table(shown, key="file_notices", name=f"{f.wave}_文件说明", height=260)
 
 st.subheader("拒收行（隔离区）")
 reasons = ui.run(queries_quality.quarantine_summary, f)
 if reasons.empty:
     st.success("所选范围内没有被拒收的数据行。")
 else:
-    ui.chart(
+    blocks.chart(
         charts.ranked_bar(
             reasons,
             ctx,
@@ -91,11 +91,11 @@ else:
         "按文件、工作表和 Excel 行号列出，可直接回到原表修改后重新报送。"
         + ("" if f.show_personal_data else "姓名、电话已脱敏。")
     )
-    ui.table(rows, key="quarantine_rows", name=f"{ctx.scope}_{f.wave}_拒收明细", height=320)
+    blocks.table(rows, key="quarantine_rows", name=f"{ctx.scope}_{f.wave}_拒收明细", height=320)
 
 st.subheader("提醒（已入库但需核实）")
 warnings = ui.run(queries_quality.warning_rows, f)
 if warnings.empty:
     st.success("所选范围内没有需要核实的提醒。")
 else:
-    ui.table(warnings, key="warnings", name=f"{ctx.scope}_{f.wave}_提醒明细", height=320)
+    blocks.table(warnings, key="warnings", name=f"{ctx.scope}_{f.wave}_提醒明细", height=320)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import blocks, ui
 from pipeline.charts import package
 from pipeline.queries import analysis as queries
 from pipeline.warehouse import metrics
@@ -28,16 +28,16 @@ for col, (key, unit) in zip(
     )
 
 unit = ui.unit_label(f)
-drawn = ui.page_charts(package.returnee_charts, f)
-ui.draw(drawn["ret_units"], key="ret_units", name=f"{ctx.scope}_{f.wave}_各{unit}返乡创业")
+drawn = blocks.page_charts(package.returnee_charts, f)
+blocks.draw(drawn["ret_units"], key="ret_units", name=f"{ctx.scope}_{f.wave}_各{unit}返乡创业")
 
 left, right = st.columns(2)
 with left:
-    ui.draw(drawn["ret_industry"], key="ret_industry", name=f"{ctx.scope}_{f.wave}_创业行业")
+    blocks.draw(drawn["ret_industry"], key="ret_industry", name=f"{ctx.scope}_{f.wave}_创业行业")
 with right:
-    ui.draw(drawn["ret_origins"], key="ret_origins", name=f"{ctx.scope}_{f.wave}_返乡前所在地")
+    blocks.draw(drawn["ret_origins"], key="ret_origins", name=f"{ctx.scope}_{f.wave}_返乡前所在地")
 
-ui.draw(drawn["ret_timing"], key="ret_timing", name=f"{ctx.scope}_{f.wave}_返乡至创业时长")
+blocks.draw(drawn["ret_timing"], key="ret_timing", name=f"{ctx.scope}_{f.wave}_返乡至创业时长")
 st.caption(
     "说明：普查表没有“企业创办时间”一栏。企业登记在普查表中，说明创办时间介于返乡时间与普查时间之间，"
     "因此以“返乡至普查时点”的时长作为返乡到创业所用时间的上限。"

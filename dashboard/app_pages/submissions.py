@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui, upload_flow
+from dashboard import blocks, ui, upload_flow
 from pipeline import config
 from pipeline.charts.base import wave_label
 from pipeline.ingest.fixlist import find_raw, fixlist_name
@@ -127,7 +127,7 @@ shown = status.assign(submitted=status["submitted"].map({True: "是", False: "�
         "rows_rejected": "拒收行数",
     }
 )
-ui.table(shown, key="submissions_status", name=f"{wave}_各乡镇上报情况")
+blocks.table(shown, key="submissions_status", name=f"{wave}_各乡镇上报情况")
 
 # --- every version of every file --------------------------------------------------------------
 
@@ -151,7 +151,7 @@ else:
             "units",
         ]
     ]
-    ui.table(
+    blocks.table(
         table.rename(columns={"state": "版本状态", "units": "现行支部 / 全部支部"}),
         key="submissions_files",
         name=f"{wave}_上报文件",
@@ -219,7 +219,7 @@ else:
                     )
                     st.rerun()
     with st.expander(f"历史版本明细（{len(units)} 个支部单元）"):
-        ui.table(
+        blocks.table(
             units.drop(columns=["file_hash"]).rename(
                 columns={
                     "old_file": "历史版本文件",

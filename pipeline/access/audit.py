@@ -28,6 +28,7 @@ EVENTS = {
     "replace": "替换已入库数据",
     "restore": "恢复历史版本",
     "export": "导出数据",
+    "reveal_personal": "显示完整姓名和电话",
     "account_created": "新建账号",
     "account_disabled": "停用账号",
     "account_enabled": "启用账号",

@@ -280,10 +280,18 @@ def test_a_township_user_sees_only_its_own_township(samples_app, follow_up_calls
     visit(at, "lost-contact")
     people = member_tables(at)[0]
     assert set(people["乡镇"]) == {"钱库镇"} and len(people) > 5
-    # Its own members in clear, for follow-up calls.
+    # Masked by default, its own members included ...
+    assert people["姓名"].str.fullmatch(r".\*+").all()
+    assert people["联系电话"].str.contains(r"\*\*\*\*").all()
+    assert not audit.recent(5, event="reveal_personal")
+    # ... and in clear, for follow-up calls, once the switch is on (which the audit records).
+    at.toggle(key="reveal_personal").set_value(True).run()
+    people = member_tables(at)[0]
     assert not people["姓名"].str.contains(r"\*").any()
     assert people["联系电话"].str.fullmatch(r"1\d{10}").all()
     assert people["身份证号"].str.contains(r"\*{8}").all()  # IDs exist only masked
+    [entry] = audit.recent(5, event="reveal_personal")
+    assert entry["actor"] == "qk" and entry["scope"].endswith("钱库镇")
     assert follow_up_calls and all(f.allowed_townships == ("钱库镇",) for f in follow_up_calls)
 
 
@@ -326,6 +334,7 @@ def test_a_member_list_export_is_neutralised_and_audited(tmp_path, monkeypatch, 
         )
     monkeypatch.setenv("CENSUS_DB", str(db))
     at = app_as(make_user("jia", "township", "甲镇"))
+    at.toggle(key="reveal_personal").set_value(True).run()  # names in clear, the formula too
     visit(at, "lost-contact")
     name = next(n for n in deferred if n.endswith("重点跟进名单.csv"))
     data = deferred[name]()

@@ -77,6 +77,7 @@ def test_the_county_sees_every_list_masked(demo_app):
 def test_a_township_account_sees_only_its_own_rows(demo_app):
     town = register_manifest()["roster_township"]
     at = open_checks(app_as(make_user("fs", "township", town)))
+    at.toggle(key="reveal_personal").set_value(True).run()
     [people] = member_tables(at)
     assert set(people["乡镇"]) == {town}
     assert not people["姓名"].str.contains(r"\*").any()  # its own members, in clear

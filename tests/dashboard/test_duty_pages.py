@@ -100,6 +100,9 @@ def test_a_township_account_sees_only_its_own_rows(samples_app, deferred):
     assert not [t for t in TOWNSHIPS - {"钱库镇"} if t in text]
     people = member_tables(at)[0]
     assert set(people["乡镇"]) == {"钱库镇"}
+    assert people["姓名"].str.fullmatch(r".\*+").all()  # masked by default
+    at.toggle(key="reveal_personal").set_value(True).run()
+    people = member_tables(at)[0]
     assert not people["姓名"].str.contains(r"\*").any()  # its own members, in clear
     sheets = [name for name in deferred if name.endswith("督办清单.xlsx")]
     assert sheets and all(name.startswith("钱库镇") for name in sheets)
