@@ -33,7 +33,8 @@ from pipeline.ingest.fixlist import (
     used_width,
 )
 from pipeline.intake.readers import Sheet, read_sheets
-from pipeline.parse.layout import find_header, is_subheader, map_columns
+from pipeline.parse.layout import MIN_HEADER_FIELDS, find_header, is_subheader, map_columns
+from pipeline.parse.sections import split_tables
 from pipeline.warehouse.store import connect_readonly
 
 # Personal fields and how a role without personal data sees them; IDs are masked for all.
@@ -85,38 +86,40 @@ def _scoped_sheet(
     sheet: Sheet, towns: dict[tuple[str, int], str | None], scope: Scope
 ) -> tuple[Sheet, set[int]]:
     """The sheet with rows outside the scope blanked and personal cells masked; returns the
-    Excel rows of members kept."""
-    header_end, fields = _field_columns(sheet)
+    Excel rows of members kept. Each table of the sheet (`split_tables`) by its own header:
+    the second table's names may stand where the first had its IDs."""
     masks = dict(_ALWAYS_MASKED)
     if not scope.may_see_personal_data:
         masks.update(_MASKS)
-    masked_cols = {c: masks[f] for f, cols in fields.items() if f in masks for c in cols}
     # Any other cell may hold a number typed as text (备注: 家属电话…, 身份证…).
     free_text = redact_ids if scope.may_see_personal_data else redact_text
     kept: set[int] = set()
     rows: list[list[object]] = []
-    for i, row in enumerate(sheet.rows):
-        excel_row = sheet.first_row + i + 1
-        if header_end is not None and i <= header_end:
-            rows.append(list(row))  # titles and the header
-            continue
-        key = (sheet.name, excel_row)
-        mine = key in towns and towns[key] is not None and scope.allows(towns[key])
-        if not mine and not (scope.all_townships and key not in towns):
-            rows.append([""] * len(row))  # another township's row, or a total over several
-            continue
-        if key in towns:
-            kept.add(excel_row)
-        rows.append(
-            [
-                masked_cols[c](v)
-                if c in masked_cols and v not in (None, "")
-                else free_text(v)
-                if isinstance(v, str)
-                else v
-                for c, v in enumerate(row)
-            ]
-        )
+    for part in split_tables(sheet, find_header(sheet.rows), MIN_HEADER_FIELDS):
+        header_end, fields = _field_columns(part)
+        masked_cols = {c: masks[f] for f, cols in fields.items() if f in masks for c in cols}
+        for i, row in enumerate(part.rows):
+            excel_row = part.first_row + i + 1
+            if header_end is not None and i <= header_end:
+                rows.append(list(row))  # titles and the header
+                continue
+            key = (sheet.name, excel_row)
+            mine = key in towns and towns[key] is not None and scope.allows(towns[key])
+            if not mine and not (scope.all_townships and key not in towns):
+                rows.append([""] * len(row))  # another township's row, or a total over several
+                continue
+            if key in towns:
+                kept.add(excel_row)
+            rows.append(
+                [
+                    masked_cols[c](v)
+                    if c in masked_cols and v not in (None, "")
+                    else free_text(v)
+                    if isinstance(v, str)
+                    else v
+                    for c, v in enumerate(row)
+                ]
+            )
     blank = {i for i, row in enumerate(rows) if not any(v not in (None, "") for v in row)}
     merged = [m for m in sheet.merged if not any(r in blank for r in range(m[0], m[2] + 1))]
     return replace(sheet, rows=rows, merged=merged), kept

@@ -194,8 +194,36 @@ def header_rank(text: object) -> int:
     return RULE_RANK  # a spelling only a rule recognised: the listed words win over it
 
 
-def map_part(parent_field: str | None, child: object) -> str | None:
-    """A child header under a two-level header (流入地 → 省/市/县(区))."""
+# Words that name a column only under a group header: 外出情况 over 时间 | 地点 | 从事职业,
+# 联系情况 over 最近联系时间 | 状态, 返乡情况 over 是否返乡 | 时间 | 创办企业.
+_SUBHEADER_WORDS = frozenset(
+    clean_text(w)
+    for w in (
+        "时间",
+        "日期",
+        "年月",
+        "地点",
+        "地址",
+        "去向",
+        "状态",
+        "情况",
+        "名称",
+        "人数",
+        "类型",
+    )
+)
+_GROUP_SUFFIX = re.compile(r"(?:基本)?(?:情况|信息)$")
+
+
+def is_subheader_word(text: object) -> bool:
+    """A word that is a header only under its group (时间 under 外出情况)."""
+    return text is not None and clean_text(text) in _SUBHEADER_WORDS
+
+
+def map_part(parent_field: str | None, child: object, parent_text: object = None) -> str | None:
+    """A child header under a two-level header (流入地 → 省/市/县(区)). A child naming a field
+    itself keeps it (从事职业 under 外出情况); a bare 时间 or 状态 is read with its group's
+    words: 外出情况/时间 is 外出时间, 联系情况/状态 联系状态, 返乡情况/时间 返乡时间."""
     if child is None:
         return None
     word = clean_text(child)
@@ -205,7 +233,11 @@ def map_part(parent_field: str | None, child: object) -> str | None:
         level = destination_level(header_key(child))
         if level:
             return level
-    return map_header(child)
+    found = map_header(child)
+    if found is None and parent_text is not None and word in _SUBHEADER_WORDS:
+        stem = _GROUP_SUFFIX.sub("", clean_text(parent_text))
+        found = map_header(stem + word) if stem else None
+    return found
 
 
 def is_header_word(text: object) -> bool:

@@ -21,6 +21,7 @@ from pipeline.parse.headers import (
     clean_text,
     header_rank,
     is_header_word,
+    is_subheader_word,
     map_header,
     map_part,
 )
@@ -35,6 +36,7 @@ from pipeline.parse.row_kinds import (
     is_present,
     starts_with_trigger,
 )
+from pipeline.parse.sections import split_tables
 
 HEADER_SCAN_ROWS = 30
 # Columns a template pre-fills on every line; a row with nothing else is an unused line.
@@ -112,8 +114,13 @@ def find_header(rows: list[list[object]]) -> int | None:
 
 
 def is_subheader(row: list[object]) -> bool:
+    """The row under a two-level header: only header words, or words that are headers under
+    their group (时间, 地点, 状态 under 外出情况, 联系情况)."""
     cells = [cell for cell in row if not is_blank(cell)]
-    return bool(cells) and all(isinstance(cell, str) and is_header_word(cell) for cell in cells)
+    return bool(cells) and all(
+        isinstance(cell, str) and (is_header_word(cell) or is_subheader_word(cell))
+        for cell in cells
+    )
 
 
 def fill_merged(
@@ -168,7 +175,7 @@ def map_columns(
             and not (sub is not None and clean_text(child) == clean_text(parent))
         ):
             label = f"{parent_text}/{to_text(child)}"
-            mapped = map_part(map_header(parent), child)
+            mapped = map_part(map_header(parent), child, parent)
         else:
             label = parent_text or (to_text(child) or "")
             mapped = map_header(label) if label else None
@@ -348,30 +355,35 @@ def parse_workbook(sheets, chosen: dict[str, str] | None = None) -> Workbook:
         if _EXAMPLE_SHEET.search(clean_text(sheet.name)):
             book.example_sheets.append(sheet.name)
             continue  # the template's filled-in example (张三) is nobody
-        table = read_table(sheet, chosen)
-        if table is None:
+        parts = split_tables(sheet, find_header(sheet.rows), MIN_HEADER_FIELDS)
+        tables = [t for t in (read_table(part, chosen) for part in parts) if t is not None]
+        if not tables:
             book.skipped_sheets.append(sheet.name)
             continue
-        kind, frame, columns, context = table
-        filled = frame.attrs.pop("dittos", {})
-        book.footer_text = " ".join(
-            t for t in (book.footer_text, frame.attrs.pop("footer", "")) if t
-        )
-        book.context_text = " ".join(t for t in (book.context_text, context) if t)
-        # A sheet's own title, else its name, speaks for its rows before the file's does:
-        # a workbook may hold one sheet per township or per census wave.
-        frame["sheet_township"] = township_from_text(context) or township_from_text(sheet.name)
-        frame["sheet_wave"] = wave_from_text(context) or wave_from_text(sheet.name)
-        if kind == "totals":
-            totals.append(frame)
-        else:
-            frame["sheet_branch"] = branch_from_sheet_name(sheet.name)
-            book.tables.append(
-                SheetTable(sheet.name, frame, columns, context, _ditto_notices(filled, columns))
-            )
+        for table in tables:
+            _add_table(book, totals, sheet, table)
     if totals:
         book.branch_totals = pd.concat(totals, ignore_index=True)
     return book
+
+
+def _add_table(book: Workbook, totals: list, sheet, table) -> None:
+    """One table of a sheet into the book (a sheet may hold several, `split_tables`)."""
+    kind, frame, columns, context = table
+    filled = frame.attrs.pop("dittos", {})
+    book.footer_text = " ".join(t for t in (book.footer_text, frame.attrs.pop("footer", "")) if t)
+    book.context_text = " ".join(t for t in (book.context_text, context) if t)
+    # A sheet's own title, else its name, speaks for its rows before the file's does:
+    # a workbook may hold one sheet per township or per census wave.
+    frame["sheet_township"] = township_from_text(context) or township_from_text(sheet.name)
+    frame["sheet_wave"] = wave_from_text(context) or wave_from_text(sheet.name)
+    if kind == "totals":
+        totals.append(frame)
+    else:
+        frame["sheet_branch"] = branch_from_sheet_name(sheet.name)
+        book.tables.append(
+            SheetTable(sheet.name, frame, columns, context, _ditto_notices(filled, columns))
+        )
 
 
 def _ditto_notices(filled: dict[str, int], columns: list[ColumnMap]) -> list[str]:

