@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
+from dashboard import upload_choices as choices
 from dashboard import upload_flow as flow
 from pipeline import config
 from pipeline.ingest.fixlist import FixlistError
@@ -60,7 +61,7 @@ def _show_done(done: flow.Confirmed, fixes: dict) -> None:
                 st.warning(
                     f"{line}。**需核对**："
                     + "；".join(
-                        flow.plain(n.removeprefix("需核对："))
+                        choices.plain(n.removeprefix("需核对："))
                         for n in result.notices
                         if n.startswith("需核对")
                     )
@@ -111,7 +112,7 @@ def _show_preview(i: int, preview) -> None:
             )
         elif preview.before is not None:
             st.info("该乡镇本批次已有其他支部的数据，本文件为新增支部。")
-        for line in flow.guessed(preview):
+        for line in choices.guessed(preview):
             st.caption(line)
         _notices(r.notices)
         branches = "、".join(preview.branches) if preview.branches else "—"
@@ -125,7 +126,7 @@ def _show_preview(i: int, preview) -> None:
                 key=f"upload_headline_{i}",
                 height=flow.fit_height(headline, 600),
             )
-        unmapped = flow.unmapped_columns(preview)
+        unmapped = choices.unmapped_columns(preview)
         if unmapped:
             _column_form(i, preview, unmapped)
         _context_form(i, preview, expanded=False)
@@ -158,10 +159,10 @@ def _notices(notices: list[str]) -> None:
     if review:
         st.warning(
             "**需核对**：本文件可以入库，但以下情况可能使统计数字不准：\n\n"
-            + "\n".join(f"- {flow.plain(n.removeprefix('需核对：'))}" for n in review)
+            + "\n".join(f"- {choices.plain(n.removeprefix('需核对：'))}" for n in review)
         )
     if other:
-        st.info("\n".join(f"- {flow.plain(n)}" for n in other))
+        st.info("\n".join(f"- {choices.plain(n)}" for n in other))
 
 
 def _decided(message: str) -> None:
@@ -173,7 +174,7 @@ def _decided(message: str) -> None:
 
 def _column_form(i: int, preview, unmapped: list[dict]) -> None:
     r = preview.result
-    names = list(flow.CHOICE_LABELS)
+    names = list(choices.CHOICE_LABELS)
     with st.container(border=True):
         st.markdown(f"**未识别的列（{len(unmapped)} 个）**：已原样保存，未参与统计。")
         st.caption(
@@ -183,9 +184,9 @@ def _column_form(i: int, preview, unmapped: list[dict]) -> None:
         picks = {}
         for j, column in enumerate(unmapped):
             picks[column["column"]] = st.selectbox(
-                f"“{flow.plain(column['column'])}”（工作表“{flow.plain(column['sheet'])}”）对应字段",
+                f"“{choices.plain(column['column'])}”（工作表“{choices.plain(column['sheet'])}”）对应字段",
                 [None, *names],
-                format_func=lambda k: "（不指定）" if k is None else flow.CHOICE_LABELS[k],
+                format_func=lambda k: "（不指定）" if k is None else choices.CHOICE_LABELS[k],
                 key=f"upload_map_{i}_{j}",
             )
         if st.button("保存列映射并重新试算", key=f"upload_map_save_{i}", icon=":material/save:"):
@@ -195,12 +196,12 @@ def _column_form(i: int, preview, unmapped: list[dict]) -> None:
                 return
             try:
                 for column, field_name in chosen.items():
-                    flow.choose_column(preview, column, field_name, actor=username, scope=scope)
+                    choices.choose_column(preview, column, field_name, actor=username, scope=scope)
             except (PermissionError, ValueError) as exc:
                 st.error(str(exc))
                 return
             saved = "、".join(
-                f"“{flow.plain(c)}”→{flow.CHOICE_LABELS[f]}" for c, f in chosen.items()
+                f"“{choices.plain(c)}”→{choices.CHOICE_LABELS[f]}" for c, f in chosen.items()
             )
             _decided(f"已保存列映射：{saved}（{r.township}以后的文件将自动按此识别）。已重新试算。")
 
@@ -224,7 +225,7 @@ def _context_form(i: int, preview, expanded: bool) -> None:
                 st.warning("请填写乡镇或普查批次。")
                 return
             try:
-                flow.choose_context(
+                choices.choose_context(
                     preview, township=township, wave=wave, actor=username, scope=scope
                 )
             except (PermissionError, ValueError) as exc:
@@ -234,7 +235,7 @@ def _context_form(i: int, preview, expanded: bool) -> None:
 
 
 def _kept_mappings() -> None:
-    kept = flow.kept_columns(scope)
+    kept = choices.kept_columns(scope)
     if kept.empty:
         return
     with st.expander(f"已保存的列映射（{len(kept)} 条）"):
@@ -247,7 +248,7 @@ def _kept_mappings() -> None:
             "删除编号", kept["编号"].tolist(), key="upload_forget_id", label_visibility="collapsed"
         )
         if row.button("删除该映射", key="upload_forget", icon=":material/delete:"):
-            flow.forget_column(int(chosen), actor=username, scope=scope)
+            choices.forget_column(int(chosen), actor=username, scope=scope)
             st.session_state.pop(_PENDING, None)
             st.session_state[_NOTICE] = f"已删除列映射（编号 {chosen}）。"
             st.rerun()

@@ -11,6 +11,7 @@ import pytest
 import xlsxwriter
 from streamlit.testing.v1 import AppTest
 
+from dashboard import upload_choices as choices
 from dashboard import upload_flow
 from pipeline.access import accounts, audit
 from pipeline.access.scope import Scope
@@ -90,7 +91,7 @@ def test_an_analyst_maps_a_column_and_the_next_file_maps_itself(raw, isolated_en
     at = _upload(_page(), [(first, _register(2), "application/octet-stream")])
     preview = _previews(at)[first]
     assert _fields(preview)[ODD] is None
-    assert upload_flow.unmapped_columns(preview) == [{"sheet": "名单", "column": ODD}]
+    assert choices.unmapped_columns(preview) == [{"sheet": "名单", "column": ODD}]
     assert at.selectbox(key="upload_map_0_0").label.startswith(f"“{ODD}”")
 
     at.selectbox(key="upload_map_0_0").set_value("destination")
@@ -111,7 +112,7 @@ def test_an_analyst_maps_a_column_and_the_next_file_maps_itself(raw, isolated_en
     )
     preview = _previews(at)[second]
     assert _fields(preview)[ODD] == "destination"
-    assert not upload_flow.unmapped_columns(preview)
+    assert not choices.unmapped_columns(preview)
 
     # ... and so does the command line, for the same township's files
     path = isolated_env / "2024-04_灵溪镇_流动党员普查.xlsx"
@@ -178,9 +179,9 @@ def test_a_township_account_decides_for_its_own_township_only():
     )
     mine = Scope.for_role("township", "灵溪镇", "qk")
     with pytest.raises(PermissionError):
-        upload_flow.choose_column(preview, ODD, "destination", actor="qk", scope=mine)
+        choices.choose_column(preview, ODD, "destination", actor="qk", scope=mine)
     with pytest.raises(PermissionError):
-        upload_flow.choose_context(preview, township=None, wave="2022-04", actor="qk", scope=mine)
+        choices.choose_context(preview, township=None, wave="2022-04", actor="qk", scope=mine)
     assert mappings.list_columns() == []
 
 
@@ -191,7 +192,7 @@ def test_an_admin_lists_and_removes_kept_mappings(raw):
     assert kept["原表列名"].tolist() == [ODD] and kept["对应字段"].tolist() == ["流入地"]
     assert not [b for b in at.button if b.key == "upload_forget"]  # an analyst cannot remove
     with pytest.raises(PermissionError):
-        upload_flow.forget_column(mapping_id, actor="x", scope=Scope.for_role("analyst"))
+        choices.forget_column(mapping_id, actor="x", scope=Scope.for_role("analyst"))
 
     at = _page("admin")
     at.button(key="upload_forget").click().run()
@@ -226,8 +227,8 @@ def test_a_column_declared_no_field_is_no_longer_asked_about(raw, isolated_env):
     files = [("2022-04_灵溪镇_流动党员普查.xlsx", _xlsx([header, *rows]))]
     [preview] = upload_flow.dry_run(files)
     assert any("“回乡与否”列像是“是否返乡”" in n for n in preview.result.notices)
-    assert [c["column"] for c in upload_flow.unmapped_columns(preview)] == [ODD, "回乡与否"]
+    assert [c["column"] for c in choices.unmapped_columns(preview)] == [ODD, "回乡与否"]
     mappings.save_column("灵溪镇", "回乡与否", mappings.IGNORE, "分析员甲")
     [preview] = upload_flow.dry_run(files)
     assert not any("回乡与否" in n for n in preview.result.notices)
-    assert [c["column"] for c in upload_flow.unmapped_columns(preview)] == [ODD]
+    assert [c["column"] for c in choices.unmapped_columns(preview)] == [ODD]
