@@ -148,6 +148,17 @@ def wait_download(chromium, suffix: str, timeout: float = 90) -> tuple[Path, str
     raise AssertionError(f"no {suffix} download")
 
 
+def choose_file(chromium, session, path: Path) -> None:
+    """Put a file into the page's uploader, as choosing it in the file dialog does."""
+    doc = chromium.send("DOM.getDocument", session=session)["root"]["nodeId"]
+    node = chromium.send(
+        "DOM.querySelector",
+        {"nodeId": doc, "selector": "[data-testid='stFileUploaderDropzoneInput']"},
+        session=session,
+    )["nodeId"]
+    chromium.send("DOM.setFileInputFiles", {"nodeId": node, "files": [str(path)]}, session=session)
+
+
 def session_id_from_frames(chromium) -> str:
     """The Streamlit session id, read off the tab's websocket as an attacker on it would (the
     latest: signing in reloads the page, which starts a new session)."""
@@ -300,15 +311,7 @@ def test_a_stolen_session_shows_another_signed_in_account_nothing_it_kept(live, 
         member(2, name="钱错号", township=QK, branch="钱库社区党支部", id_number="123"),
     ]
     upload.write_text("\n".join(",".join(map(str, r)) for r in [HEADER, *rows]), "utf-8-sig")
-    doc = chromium.send("DOM.getDocument", session=session)["root"]["nodeId"]
-    node = chromium.send(
-        "DOM.querySelector",
-        {"nodeId": doc, "selector": "[data-testid='stFileUploaderDropzoneInput']"},
-        session=session,
-    )["nodeId"]
-    chromium.send(
-        "DOM.setFileInputFiles", {"nodeId": node, "files": [str(upload)]}, session=session
-    )
+    choose_file(chromium, session, upload)
     _wait_text(chromium, session, "确认入库")
     time.sleep(1)  # the dry run has drawn; the page is idle
     click(chromium, session, ".st-key-upload_confirm button")
@@ -492,13 +495,7 @@ def test_the_uploaders_size_error_is_in_chinese(live, chromium, tmp_path):
     big = tmp_path / "钱库镇_2022-04_太大.xlsx"
     with open(big, "wb") as f:  # sparse: only its size matters to the browser's check
         f.truncate(201 * 1024 * 1024)
-    doc = chromium.send("DOM.getDocument", session=session)["root"]["nodeId"]
-    node = chromium.send(
-        "DOM.querySelector",
-        {"nodeId": doc, "selector": "[data-testid='stFileUploaderDropzoneInput']"},
-        session=session,
-    )["nodeId"]
-    chromium.send("DOM.setFileInputFiles", {"nodeId": node, "files": [str(big)]}, session=session)
+    choose_file(chromium, session, big)
     deadline = time.time() + 30
     text = ""
     while time.time() < deadline:
