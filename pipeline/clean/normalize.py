@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.clean.date_forms import date_text
+from pipeline.places.traditional import to_simplified
 
 EXCEL_EPOCH = date(1899, 12, 30)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -58,12 +59,12 @@ def is_blank(value: object) -> bool:
 
 
 def is_placeholder(value: object) -> bool:
-    """Blank, or a placeholder word such as 无 or /."""
+    """Blank, or a placeholder word such as 无 or / (無, 暫無 in traditional characters)."""
     if is_blank(value):
         return True
     return (
         isinstance(value, str)
-        and unicodedata.normalize("NFKC", value).strip().lower() in PLACEHOLDERS
+        and to_simplified(unicodedata.normalize("NFKC", value).strip().lower()) in PLACEHOLDERS
     )
 
 

@@ -57,7 +57,7 @@ PARSERS: dict[str, Callable[[object], object]] = {
     "contact_status": vocab.normalize_contact_status,
     "lost_flag": vocab.lost_flag_status,
     "stated_flow_scope": vocab.normalize_flow_scope,
-    "returned": vocab.parse_bool,
+    "returned": vocab.parse_returned,
     "name": nz.normalize_name,
     "phone": nz.normalize_phone,
     **dict.fromkeys(TEXT_FIELDS, nz.optional_text),
