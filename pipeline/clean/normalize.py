@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from pipeline.clean.date_forms import date_text
+from pipeline.clean.date_forms import approximate, date_text, unhedged, year_number
 from pipeline.places.traditional import to_simplified
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -118,6 +118,8 @@ def parse_date(value: object) -> date | None:
         raise ValueError("日期无法识别")
     if isinstance(value, int | float):
         number = float(value)
+        if number.is_integer() and year_number(int(number)):
+            return date(int(number), 1, 1)  # a year typed into a numeric cell, not a serial
         if number.is_integer() and 19000101 <= number <= 21001231:
             return parse_date(str(int(number)))
         if number.is_integer() and 190001 <= number <= 210012:
@@ -129,8 +131,7 @@ def parse_date(value: object) -> date | None:
         if 1 <= number < 80000:
             return EXCEL_EPOCH + timedelta(days=int(number))
         raise ValueError("日期无法识别")
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    text = _PART_OF_MONTH.sub("月", date_text(_SPACES.sub("", _TIME_OF_DAY.sub("", text))))
+    text = _PART_OF_MONTH.sub("月", date_text(_date_words(value)))
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -139,6 +140,30 @@ def parse_date(value: object) -> date | None:
     if text.isdigit() and 1 <= int(text) < 80000:
         return EXCEL_EPOCH + timedelta(days=int(text))
     raise ValueError("日期无法识别")
+
+
+def _date_words(value: object) -> str:
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return _SPACES.sub("", _TIME_OF_DAY.sub("", text))
+
+
+def date_caveat(value: object) -> str | None:
+    """The warning a date read less exactly than written deserves (a year, 年底, 春节后), naming
+    the text as written; None for a date read as written, or not read at all."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    if isinstance(value, int | float):
+        rough = float(value).is_integer() and year_number(int(value))
+    else:
+        rough = approximate(unhedged(_date_words(value))) is not None
+    if not rough:
+        return None
+    try:
+        read = parse_date(value)
+    except ValueError:
+        return None
+    written = to_text(value)
+    return f"日期“{written}”不够精确，按{read.year}年{read.month}月统计"
 
 
 def month_end(wave: str) -> date:

@@ -22,6 +22,7 @@ from pipeline.clean.row_issues import (
     issue_frame,
     issue_rows,
     name_first_duplicate,
+    rough_dates,
     row_warnings,
     schema_failures,
 )
@@ -267,7 +268,9 @@ def clean_census(
         ]
     )
     valid["resolved_as"] = per_row([p.label if p is not None else None for p in resolved])
-    warnings = row_warnings(valid)
+    warnings = pd.concat(
+        [row_warnings(valid), rough_dates(raw, valid.index, DATE_FIELDS)], ignore_index=True
+    )
 
     ids = valid["id_number"]
     members = pd.DataFrame(
