@@ -166,6 +166,12 @@ def date_caveat(value: object) -> str | None:
     return f"日期“{written}”不够精确，按{read.year}年{read.month}月统计"
 
 
+# An optional date that cannot be read costs the field, not the member: spec §3 rejects a row
+# for a date before 1950 or after the census, never for an unreadable one. The warning's reason
+# ends with this, so the file's health check and the values vote can count them.
+BLANKED = "，已留空，该党员其余信息照常统计"
+
+
 def month_end(wave: str) -> date:
     """Last day of a `YYYY-MM` census wave."""
     year, month = (int(part) for part in wave.split("-"))

@@ -182,9 +182,11 @@ def _branch(raw: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
     return branch.fillna("")
 
 
-def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(parsed fields, failures that reject their row, dates left blank because unreadable)."""
     parsed = pd.DataFrame(index=raw.index)
     failures = []
+    blanked = []
     for field, parser in PARSERS.items():
         if field not in raw:  # a column the file does not have: blank in every row
             parsed[field] = pd.Series(None, index=raw.index, dtype=PARSED_DTYPES.get(field, object))
@@ -195,7 +197,9 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         else:
             values, errors = map_distinct(column, parser, PARSED_DTYPES.get(field))
         parsed[field] = values
-        if len(errors):
+        if len(errors) and field in DATE_FIELDS:
+            blanked.append(issue_rows(errors.index, field, errors + nz.BLANKED))
+        elif len(errors):
             failures.append(issue_rows(errors.index, field, errors))
     for field, dtype in PARSED_DTYPES.items():
         if dtype == "str":  # NUL, control, zero-width and bidi characters: no field keeps them
@@ -207,7 +211,11 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     parsed["jobs_created"] = pd.to_numeric(parsed["jobs_created"]).astype(float)
     # A 联系状态 column, where there is one, says more than a 是否失联 column.
     parsed["contact_status"] = parsed["contact_status"].fillna(parsed.pop("lost_flag"))
-    return parsed, pd.concat(failures, ignore_index=True) if failures else issue_rows([], None, [])
+    return parsed, _issues(failures), _issues(blanked)
+
+
+def _issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if parts else issue_rows([], None, [])
 
 
 def destination_text(parsed: pd.DataFrame) -> pd.Series:
@@ -236,7 +244,7 @@ def clean_census(
         context = resolve_context(raw, township, wave)
     else:
         context = context.reset_index(drop=True)
-    parsed, failures = parse_fields(raw)
+    parsed, failures, blanked = parse_fields(raw)
     check = parsed.assign(
         row_id=range(len(parsed)), township=context["township"], wave=context["wave"]
     )
@@ -268,8 +276,12 @@ def clean_census(
         ]
     )
     valid["resolved_as"] = per_row([p.label if p is not None else None for p in resolved])
-    warnings = pd.concat(
-        [row_warnings(valid), rough_dates(raw, valid.index, DATE_FIELDS)], ignore_index=True
+    warnings = _issues(
+        [
+            row_warnings(valid),
+            rough_dates(raw, valid.index, DATE_FIELDS),
+            blanked[blanked["row"].isin(valid.index)],
+        ]
     )
 
     ids = valid["id_number"]
