@@ -143,7 +143,8 @@ def parse_date(value: object) -> date | None:
 
 
 def _date_words(value: object) -> str:
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    """The date as `date_text` reads it: half-width, simplified (2020年春節後), no time, no spaces."""
+    text = to_simplified(unicodedata.normalize("NFKC", str(value)).strip())
     return _SPACES.sub("", _TIME_OF_DAY.sub("", text))
 
 

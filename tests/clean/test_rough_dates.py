@@ -22,6 +22,7 @@ from pipeline.clean.row_issues import rough_dates
         ("2019年底", date(2019, 12, 1)),
         ("2018年初", date(2018, 1, 1)),
         ("2020年春节后", date(2020, 2, 1)),
+        ("2020年春節後", date(2020, 2, 1)),  # traditional characters
         ("2015年左右", date(2015, 1, 1)),
         ("约2019年", date(2019, 1, 1)),
         ("2021年上半年", date(2021, 1, 1)),
