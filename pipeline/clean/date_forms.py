@@ -2,7 +2,10 @@
 
 `21年3月` (a two-digit year), `二〇二一年三月` (Chinese numerals), and periods still running
 (`2021.3-至今`, `2019.8～至今`, `2023年10月至今`, `2021年3月起`): the start of a running period is
-the date. Pure text → text; a text this cannot improve comes back unchanged.
+the date. A year with no month, or with only a part of it (`2019年`, `2019年底`, `2020年春节后`,
+`2021年上半年`, a bare `2020`), becomes the first month the words allow (`approximate`), and
+`normalize.date_caveat` warns that it did. Pure text → text; a text this cannot improve comes
+back unchanged.
 """
 
 from __future__ import annotations
@@ -34,9 +37,52 @@ def _counted(text: str) -> int:
 _HEDGES = re.compile(r"^(?:约|大约|大概|估计)|(?:左右|前后|许)$|[(（][^()（）]*[)）]$")
 
 
+# The first month of each part of a year a register writes instead of a month.
+_PART_MONTHS = {
+    **dict.fromkeys(("", "初", "年初", "年头", "上半年", "春节前", "一季度", "第一季度"), 1),
+    **dict.fromkeys(("春节", "春节后", "春节期间", "过年后", "年后"), 2),
+    **dict.fromkeys(("春", "春季", "春天"), 3),
+    **dict.fromkeys(("二季度", "第二季度"), 4),
+    **dict.fromkeys(("年中", "夏", "夏季", "夏天"), 6),
+    **dict.fromkeys(("下半年", "三季度", "第三季度"), 7),
+    **dict.fromkeys(("秋", "秋季", "秋天"), 9),
+    **dict.fromkeys(("四季度", "第四季度"), 10),
+    **dict.fromkeys(("底", "末", "年底", "年末", "年尾", "冬", "冬季", "冬天"), 12),
+}
+_YEAR_PART = re.compile(r"^(\d{4})年(.*)$")
+# "2016.8前", "2020年3月以后": a month bounding the date, as near to it as the text comes
+_BOUND = re.compile(r"^(\d{4}[-/.年]\d{1,2}月?)(?:以|之)?[前后]$")
+
+
+def year_number(number: int) -> bool:
+    """Whether four digits are a year. As an Excel serial they would be a day of 1905, before
+    any date a census accepts (1950): 2020 is the year, never 1905-07-12. A year the census
+    cannot take (1949, 2031) is then refused for what it is."""
+    return 1900 <= number <= 2100
+
+
+def approximate(text: str) -> str | None:
+    """The digits form of a date written less exactly than a month, else None."""
+    if text.isdigit() and len(text) == 4:
+        return f"{text}年1月" if year_number(int(text)) else None
+    found = _YEAR_PART.match(text)
+    if found and found.group(2) in _PART_MONTHS:
+        return f"{found.group(1)}年{_PART_MONTHS[found.group(2)]}月"
+    found = _BOUND.match(text)
+    return found.group(1) if found else None
+
+
+def unhedged(text: str) -> str:
+    """The date without the words around it that do not change it (约, 左右 …)."""
+    return _HEDGES.sub("", text.replace("。", "."))
+
+
 def date_text(text: str) -> str:
     """The digits form of a date wording (spaces already removed), or the text unchanged."""
-    text = _HEDGES.sub("", text.replace("。", "."))
+    text = unhedged(text)
+    rough = approximate(text)
+    if rough:
+        return rough
     start = _RUNNING.sub("", text)
     if start and start != text and re.search(r"\d|[〇一二三四五六七八九]", start):
         text = start

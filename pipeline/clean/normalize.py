@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from pipeline.clean.date_forms import date_text
+from pipeline.clean.date_forms import approximate, date_text, unhedged, year_number
+from pipeline.places.traditional import to_simplified
 
 EXCEL_EPOCH = date(1899, 12, 30)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -58,12 +59,12 @@ def is_blank(value: object) -> bool:
 
 
 def is_placeholder(value: object) -> bool:
-    """Blank, or a placeholder word such as 无 or /."""
+    """Blank, or a placeholder word such as 无 or / (無, 暫無 in traditional characters)."""
     if is_blank(value):
         return True
     return (
         isinstance(value, str)
-        and unicodedata.normalize("NFKC", value).strip().lower() in PLACEHOLDERS
+        and to_simplified(unicodedata.normalize("NFKC", value).strip().lower()) in PLACEHOLDERS
     )
 
 
@@ -117,6 +118,8 @@ def parse_date(value: object) -> date | None:
         raise ValueError("日期无法识别")
     if isinstance(value, int | float):
         number = float(value)
+        if number.is_integer() and year_number(int(number)):
+            return date(int(number), 1, 1)  # a year typed into a numeric cell, not a serial
         if number.is_integer() and 19000101 <= number <= 21001231:
             return parse_date(str(int(number)))
         if number.is_integer() and 190001 <= number <= 210012:
@@ -128,8 +131,7 @@ def parse_date(value: object) -> date | None:
         if 1 <= number < 80000:
             return EXCEL_EPOCH + timedelta(days=int(number))
         raise ValueError("日期无法识别")
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    text = _PART_OF_MONTH.sub("月", date_text(_SPACES.sub("", _TIME_OF_DAY.sub("", text))))
+    text = _PART_OF_MONTH.sub("月", date_text(_date_words(value)))
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -138,6 +140,37 @@ def parse_date(value: object) -> date | None:
     if text.isdigit() and 1 <= int(text) < 80000:
         return EXCEL_EPOCH + timedelta(days=int(text))
     raise ValueError("日期无法识别")
+
+
+def _date_words(value: object) -> str:
+    """The date as `date_text` reads it: half-width, simplified (2020年春節後), no time, no spaces."""
+    text = to_simplified(unicodedata.normalize("NFKC", str(value)).strip())
+    return _SPACES.sub("", _TIME_OF_DAY.sub("", text))
+
+
+def date_caveat(value: object) -> str | None:
+    """The warning a date read less exactly than written deserves (a year, 年底, 春节后), naming
+    the text as written; None for a date read as written, or not read at all."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    if isinstance(value, int | float):
+        rough = float(value).is_integer() and year_number(int(value))
+    else:
+        rough = approximate(unhedged(_date_words(value))) is not None
+    if not rough:
+        return None
+    try:
+        read = parse_date(value)
+    except ValueError:
+        return None
+    written = to_text(value)
+    return f"日期“{written}”不够精确，按{read.year}年{read.month}月统计"
+
+
+# An optional date that cannot be read costs the field, not the member: spec §3 rejects a row
+# for a date before 1950 or after the census, never for an unreadable one. The warning's reason
+# ends with this, so the file's health check and the values vote can count them.
+BLANKED = "，已留空，该党员其余信息照常统计"
 
 
 def month_end(wave: str) -> date:

@@ -220,3 +220,14 @@ def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
         )
     )
     return pd.concat(parts, ignore_index=True)
+
+
+def rough_dates(raw: pd.DataFrame, rows: pd.Index, fields) -> pd.DataFrame:
+    """Loaded rows whose date was written as a year or a part of one (2019年底): read as the
+    first month the words allow, which an analyst should know, with the text as written."""
+    parts = []
+    for field in fields:
+        if field in raw:
+            caveats = map_distinct(raw[field].take(rows), nz.date_caveat)[0].dropna()
+            parts.append(issue_rows(caveats.index, field, caveats.to_numpy()))
+    return pd.concat(parts, ignore_index=True) if parts else issue_rows([], None, [])

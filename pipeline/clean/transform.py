@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline.clean import normalize as nz
-from pipeline.clean import vocabulary as vocab
-from pipeline.clean.columnwise import VECTOR_TEXT, joined_text, map_distinct, vector_text
-from pipeline.clean.field_wording import certificate_held, name_or_no
+from pipeline.clean.columnwise import joined_text, map_distinct
+from pipeline.clean.fields import DATE_FIELDS, concat_issues, parse_fields
 from pipeline.clean.row_issues import (
     issue_frame,
     issue_rows,
     name_first_duplicate,
+    rough_dates,
     row_warnings,
     schema_failures,
 )
@@ -29,62 +29,6 @@ from pipeline.clean.schemas import FILE_PART, BranchTotals, MemberRows
 from pipeline.parse.context_hints import township_from_text
 from pipeline.parse.headers import DEST_PARTS
 from pipeline.places.geo import flow_scope, relative_scope, resolve_many
-
-DATE_FIELDS = (
-    "outflow_date",
-    "last_contact_date",
-    "return_date",
-    "birth_date",
-    "dues_paid_through",
-)
-TEXT_FIELDS = (
-    "branch",
-    "occupation",
-    "inflow_org",
-    "enterprise",
-    "enterprise_industry",
-    "remarks",
-    "destination",
-    "dest_province",
-    "dest_city",
-    "dest_county",
-)
-PARSERS: dict[str, Callable[[object], object]] = {
-    **dict.fromkeys(DATE_FIELDS, nz.parse_date),
-    "id_number": nz.normalize_id,
-    "jobs_created": nz.parse_count,
-    "gender": vocab.normalize_gender,
-    "contact_status": vocab.normalize_contact_status,
-    "lost_flag": vocab.lost_flag_status,
-    "stated_flow_scope": vocab.normalize_flow_scope,
-    "returned": vocab.parse_bool,
-    "name": nz.normalize_name,
-    "phone": nz.normalize_phone,
-    **dict.fromkeys(TEXT_FIELDS, nz.optional_text),
-    # fields a rule-recognised header may word as a question or an act (field_wording.py)
-    "inflow_org": name_or_no,
-    "enterprise": name_or_no,
-    "has_certificate": certificate_held,
-}
-
-# How each parsed field is typed; the rest stay Python objects (是/否 fields are True/False,
-# or the unknown word itself until the schema rejects it; counts go through to_numeric).
-PARSED_DTYPES = {
-    **dict.fromkeys(DATE_FIELDS, "datetime64[us]"),
-    **dict.fromkeys(
-        (
-            *TEXT_FIELDS,
-            "gender",
-            "contact_status",
-            "lost_flag",
-            "stated_flow_scope",
-            "name",
-            "phone",
-            "id_number",
-        ),
-        "str",
-    ),
-}
 
 PLACE_ATTRS = ("province", "province_code", "city", "city_code", "county", "county_code")
 
@@ -181,34 +125,6 @@ def _branch(raw: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
     return branch.fillna("")
 
 
-def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    parsed = pd.DataFrame(index=raw.index)
-    failures = []
-    for field, parser in PARSERS.items():
-        if field not in raw:  # a column the file does not have: blank in every row
-            parsed[field] = pd.Series(None, index=raw.index, dtype=PARSED_DTYPES.get(field, object))
-            continue
-        column = raw[field]
-        if field in VECTOR_TEXT:
-            values, errors = vector_text(column, parser, **VECTOR_TEXT[field])
-        else:
-            values, errors = map_distinct(column, parser, PARSED_DTYPES.get(field))
-        parsed[field] = values
-        if len(errors):
-            failures.append(issue_rows(errors.index, field, errors))
-    for field, dtype in PARSED_DTYPES.items():
-        if dtype == "str":  # NUL, control, zero-width and bidi characters: no field keeps them
-            parsed[field] = nz.drop_invisible(parsed[field])
-    for field in ("has_certificate", "returned"):
-        # True/False, or the unknown word for the schema to name: when every cell holds an
-        # unknown word the column would otherwise come out typed as text (found by Hypothesis)
-        parsed[field] = parsed[field].astype(object)
-    parsed["jobs_created"] = pd.to_numeric(parsed["jobs_created"]).astype(float)
-    # A 联系状态 column, where there is one, says more than a 是否失联 column.
-    parsed["contact_status"] = parsed["contact_status"].fillna(parsed.pop("lost_flag"))
-    return parsed, pd.concat(failures, ignore_index=True) if failures else issue_rows([], None, [])
-
-
 def destination_text(parsed: pd.DataFrame) -> pd.Series:
     return parsed["destination"].fillna(joined_text(parsed[list(DEST_PARTS)]))
 
@@ -235,7 +151,7 @@ def clean_census(
         context = resolve_context(raw, township, wave)
     else:
         context = context.reset_index(drop=True)
-    parsed, failures = parse_fields(raw)
+    parsed, failures, blanked = parse_fields(raw)
     check = parsed.assign(
         row_id=range(len(parsed)), township=context["township"], wave=context["wave"]
     )
@@ -267,7 +183,13 @@ def clean_census(
         ]
     )
     valid["resolved_as"] = per_row([p.label if p is not None else None for p in resolved])
-    warnings = row_warnings(valid)
+    warnings = concat_issues(
+        [
+            row_warnings(valid),
+            rough_dates(raw, valid.index, DATE_FIELDS),
+            blanked[blanked["row"].isin(valid.index)],
+        ]
+    )
 
     ids = valid["id_number"]
     members = pd.DataFrame(

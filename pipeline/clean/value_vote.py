@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.clean.normalize import to_text
+from pipeline.clean.normalize import BLANKED, to_text
 from pipeline.clean.schemas import FIELD_LABELS
 from pipeline.ingest.file_health import REVIEW
 from pipeline.parse.header_rules import RULE_RANK, header_key
@@ -23,6 +23,15 @@ MIN_FILLED = 3
 
 def _filled(values: pd.Series) -> int:
     return int((values.notna() & values.astype(str).str.strip().ne("")).sum())
+
+
+def failed_values(rejects: pd.DataFrame, warnings: pd.DataFrame) -> pd.DataFrame:
+    """The rejects, and the warnings of values left blank because unreadable (dates): both
+    are values that are not the field."""
+    if warnings.empty or "reason" not in warnings:
+        return rejects
+    blanked = warnings[warnings["reason"].astype(str).str.endswith(BLANKED)]
+    return pd.concat([rejects, blanked], ignore_index=True) if len(blanked) else rejects
 
 
 def contradicted(columns, raw: pd.DataFrame, rejects: pd.DataFrame, chosen: set[str]) -> dict:

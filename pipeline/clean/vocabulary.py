@@ -1,17 +1,24 @@
 """Vocabulary fields: yes/no words and marks, contact status, sex, flow scope.
 
 Each function maps the words seen in the field onto the spec's vocabulary and returns any other
-word unchanged, for the schema to reject with its reason.
+word unchanged, for the schema to reject with its reason. Words are compared folded (`fold`):
+a register in traditional characters (失聯, 縣內, 無) says what its simplified twin says.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from pipeline.clean.normalize import optional_text, to_text
+from pipeline.places.traditional import to_simplified
 
 _SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """A cell's word as the tables spell it: no spaces, simplified characters, lower case."""
+    return to_simplified(_SPACES.sub("", text)).lower()
+
 
 _YES = {
     "是",
@@ -64,15 +71,29 @@ _NO = {
 
 def parse_bool(value: object) -> bool | str | None:
     """是/否, 有/无, √/×, Y/N …; an unknown word is returned as text for the schema to flag."""
+    return _yes_no(value, _YES, _NO)
+
+
+def _yes_no(value: object, yes: set[str], no: set[str]) -> bool | str | None:
     text = to_text(value)
     if text is None:
         return None
-    word = text.lower()
-    if word in _YES:
+    word = fold(text)
+    if word in yes:
         return True
-    if word in _NO:
+    if word in no:
         return False
     return text
+
+
+# 是否返乡 answered as where the member is: 已回 is back, 在外 / 未回 still away.
+_RETURNED = {"已回", "已回来", "已回家", "回来了", "已回流"}
+_AWAY = {"在外", "仍在外", "还在外", "在外地", "未回", "未回来", "没回", "尚未返乡", "未回流"}
+
+
+def parse_returned(value: object) -> bool | str | None:
+    """是否返乡: the yes/no words, and 已回 / 在外 / 未回."""
+    return _yes_no(value, _YES | _RETURNED, _NO | _AWAY)
 
 
 _CONTACT = {
@@ -81,6 +102,9 @@ _CONTACT = {
     "已联系": "正常",
     "保持联系": "正常",
     "能联系": "正常",
+    "能联系上": "正常",
+    "可以联系": "正常",
+    "联系得上": "正常",
     "有联系": "正常",
     "经常联系": "正常",
     "联系": "正常",
@@ -100,25 +124,30 @@ _CONTACT = {
     "联系中断": "失联",
     "已失联": "失联",
     "断联": "失联",
+    "联系不到": "失联",
+    "下落不明": "失联",
 }
 
 
 # Free wording: "失联（已上报）" is lost, "电话联系" or "偶尔联系" is in contact; "未联系" says
-# neither and stays for the schema to flag.
+# neither and stays for the schema to flag. 联络 is read as 联系 (失去联络, 联络不上).
 _REMARK = re.compile(r"[(（][^()（）]*[)）]$")
-_LOST_WORDS = re.compile(r"失联|失去联系|联系不上|无法联系|未联系上|联系中断|断联")
-_IN_CONTACT = re.compile(r"^[^未不无没]*联系$")
+_LOST_WORDS = re.compile(r"失联|失去联系|联系不[上到]|无法联系|未联系上|联系中断|断联|下落不明")
+# A phone out of service or a dead number is how a lost member is often recorded; only the
+# whole word, since "停机" next to another channel ("停机，微信联系") is not lost.
+_DEAD_PHONE = re.compile(r"^(?:手机|电话|号码|手机号)?(?:已)?(?:停机|空号|停机空号|空号停机)$")
+_IN_CONTACT = re.compile(r"^[^未不无没]*联系[上到]?$")
 
 
 def normalize_contact_status(value: object) -> str | None:
     text = optional_text(value)
     if text is None:
         return None
-    word = _SPACES.sub("", text)
+    word = fold(text).replace("联络", "联系")
     if word in _CONTACT:
         return _CONTACT[word]
     word = _REMARK.sub("", word)
-    if _LOST_WORDS.search(word):
+    if _LOST_WORDS.search(word) or _DEAD_PHONE.match(word):
         return "失联"
     return "正常" if _IN_CONTACT.match(word) else text
 
@@ -144,14 +173,14 @@ _GENDER = {
 }
 
 
-def _word(value: object, table: dict[str, str], fold: Callable[[str], str]) -> str | None:
+def _word(value: object, table: dict[str, str]) -> str | None:
     """The vocabulary word `table` gives the folded text, else the text as written."""
     text = optional_text(value)
     return None if text is None else table.get(fold(text), text)
 
 
 def normalize_gender(value: object) -> str | None:
-    return _word(value, _GENDER, str.lower)
+    return _word(value, _GENDER)
 
 
 _SCOPES = {
@@ -163,23 +192,33 @@ _SCOPES = {
     "省内跨地市": "省内跨市",
     "省内跨市流动": "省内跨市",
     "省内市外": "省内跨市",
+    "市外省内": "省内跨市",
+    "跨市": "省内跨市",  # a move across provinces is written 跨省
     "市内跨县": "市内跨县",
     "市内跨县(市、区)": "市内跨县",
     "市内跨县区": "市内跨县",
     "市内跨县流动": "市内跨县",
     "市内县外": "市内跨县",
+    "县外市内": "市内跨县",
+    "跨县": "市内跨县",
     "县内": "县内",
     "县内流动": "县内",
     "县(市、区)内": "县内",
     "县域内": "县内",
     "本县": "县内",
+    "县内跨乡镇": "县内",
+    "县内跨镇": "县内",
+    "县内乡镇外": "县内",
+    "县内镇外": "县内",
+    "镇外县内": "县内",
+    "乡镇外县内": "县内",
     "外省": "跨省",
 }
 
 
+# Bare 省内 and 市内 are left out on purpose: 省内 is 省内跨市, 市内跨县 or 县内 alike, and the
+# spec's vocabulary has no word for "somewhere in the province".
+
+
 def normalize_flow_scope(value: object) -> str | None:
-    return _word(value, _SCOPES, _no_spaces)
-
-
-def _no_spaces(text: str) -> str:
-    return _SPACES.sub("", text)
+    return _word(value, _SCOPES)

@@ -57,7 +57,7 @@ def clean_together(
     settled: list[tuple | Exception] = []
     for one, part in zip(staged, parts, strict=True):
         try:
-            wrong = contradicted(one, part.rejects)
+            wrong = contradicted(one, part)
             if wrong:  # this file's values outvote a header rule: it is cleaned again alone
                 part, wrong = clean_alone(one, hash_id, home_county)
             settled.append((part, wrong, *settle(one, part.members)))
@@ -125,7 +125,9 @@ def _positions(parts: np.ndarray, count: int) -> list[np.ndarray]:
 def _own_issues(issues: pd.DataFrame, rows: np.ndarray, labels: dict[str, str]) -> pd.DataFrame:
     """One file's issues, each column named as that file's header words it."""
     own = issues.take(rows).drop(columns=FILE_PART).reset_index(drop=True)
-    if len(own) and labels:
+    if not len(own):  # as cleaning the file alone gives it, whatever the other files' types
+        return pd.DataFrame(columns=own.columns)
+    if labels:
         # cleaned without labels, each issue is headed by the field's usual name till here
         own["column_label"] = [
             labels.get(f, label) for f, label in zip(own["field"], own["column_label"], strict=True)

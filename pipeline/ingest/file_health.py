@@ -102,7 +102,7 @@ def dates_unreadable(raw: pd.DataFrame, rejects: pd.DataFrame, labels: dict[str,
             label = labels.get(field) or FIELD_LABELS.get(field, field)
             out.append(
                 f"{REVIEW}“{label}”列有 {bad} 个值（{bad / filled:.0%}）无法识别为日期（超过 5%），"
-                "这些行已拒收"
+                "已留空"
             )
     return out
 

@@ -153,7 +153,7 @@ def clean_alone(
         )
 
     cleaned = clean()
-    wrong = contradicted(staged, cleaned.rejects)
+    wrong = contradicted(staged, cleaned)
     if wrong:  # the values outvote a header rule: clean again without the misread column
         staged.raw = value_vote.keep_as_unmapped(staged.raw, staged.book.columns, wrong)
         staged.labels = {f: label for f, label in staged.labels.items() if f not in wrong}
@@ -161,8 +161,9 @@ def clean_alone(
     return cleaned, wrong
 
 
-def contradicted(staged: Staged, rejects: pd.DataFrame) -> dict:
-    return value_vote.contradicted(staged.book.columns, staged.raw, rejects, set(staged.columns))
+def contradicted(staged: Staged, cleaned: Cleaned) -> dict:
+    failed = value_vote.failed_values(cleaned.rejects, cleaned.warnings)
+    return value_vote.contradicted(staged.book.columns, staged.raw, failed, set(staged.columns))
 
 
 def settle(staged: Staged, members: pd.DataFrame) -> tuple[str | None, str | None]:
@@ -207,7 +208,7 @@ def finish(
         book,
         staged.raw,
         members,
-        rejects,
+        value_vote.failed_values(rejects, cleaned.warnings),
         staged.labels,
         ignored=lambda label: header_key(label) in ignored or label in wrong.values(),
     )

@@ -149,7 +149,11 @@ HEADER_RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
         ("returned", r"^(是否)?(已)?(返乡|回乡|回流|返回原籍)(情况)?$"),
         ("remarks", r"^(备注|说明|其他|其它)"),
         # 支部情况 sheet
-        ("members_total", r"^(支部)?党员(总数|总人数|人数|数|数量)$|^(党员)?总人数$"),
+        # 在册党员(数): the members on the branch's roll, which is what 党员总数 counts
+        (
+            "members_total",
+            r"^(支部)?(在册)?党员(总数|总人数|人数|数|数量)$|^(支部)?在册党员$|^(党员)?总人数$",
+        ),
     )
 )
 
@@ -162,10 +166,11 @@ _PLACE_LEVEL = re.compile(_DIRECTION + _PLACE_NOUN + r"?(?:所在|所属)?(.+)")
 _NOT_LETTER = re.compile(r"[^a-z]")
 
 # A header that names a number, not a yes/no or a place, is not the field its other words say:
-# 活动证编号 is no certificate flag, 流入地党组织联系电话 is not the member's phone.
+# 活动证编号 is no certificate flag, 流入地党组织联系电话 is not the member's phone, and
+# neither is a relative's (家属联系电话 beside 本人电话): a 失联 member's family answers it.
 _NOT_FIELD = {
     "has_certificate": re.compile(r"(编号|号码|证号|号)$"),
-    "phone": re.compile(r"党组织|联系人"),
+    "phone": re.compile(r"党组织|联系人|家属|亲属|家人|紧急|配偶|爱人|父母|父亲|母亲|子女|监护人"),
     "occupation": re.compile(r"单位|地点|地址"),
     "branch": re.compile(r"书记|联系人"),
 }

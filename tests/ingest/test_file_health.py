@@ -43,7 +43,7 @@ def test_unreadable_dates_share_counts_every_filled_cell_of_any_type():
     # 2 of 40 is 5%: not over the line; 3 of 40 is
     assert file_health.dates_unreadable(raw, _rejects("outflow_date", 2), labels) == []
     assert file_health.dates_unreadable(raw, _rejects("outflow_date", 3), labels) == [
-        f"{REVIEW}“外出时间”列有 3 个值（8%）无法识别为日期（超过 5%），这些行已拒收"
+        f"{REVIEW}“外出时间”列有 3 个值（8%）无法识别为日期（超过 5%），已留空"
     ]
     # a failure in another field does not count for this one
     assert file_health.dates_unreadable(raw, _rejects("return_date", 30), labels) == []

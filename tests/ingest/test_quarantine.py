@@ -32,7 +32,6 @@ def quarantine(db):
         (member(outflow="2031-05-01"), "outflow_date", "晚于普查时间"),
         (member(contact="2022-05-03"), "last_contact_date", "晚于普查时间"),
         (member(outflow="1949.12"), "outflow_date", "早于1950年"),
-        (member(outflow="去年三月"), "outflow_date", "日期无法识别"),
         (
             member(outflow="2021-07-13", returned="是", return_date="2001-01-01"),
             "return_date",
@@ -61,6 +60,27 @@ def test_row_rule_goes_to_quarantine(write_xlsx, isolated_env, bad_row, field, r
     assert got_field == field
     assert reason_part in reason
     assert label  # the column as the analyst named it, for the fix-list
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [("去年三月", "日期无法识别"), ("长期", "日期无法识别"), ("2021年2月30日", "日期不存在")],
+)
+def test_unreadable_date_blanks_the_field_not_the_member(write_xlsx, isolated_env, written, reason):
+    # spec §3 rejects a row for a date before 1950 or after the census, not for an unreadable one
+    bad = member(seq=2, name="王五", id_number=valid_id("33032719900101123"), outflow=written)
+    path = write_xlsx("2022-04_灵溪镇.xlsx", {"流动党员": [HEADER, GOOD, bad]})
+    db = isolated_env / "q.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected) == (2, 0)
+    con = connect_readonly(db)
+    warned = con.execute(
+        "select excel_row, field, value, reason from warnings where field = 'outflow_date'"
+    ).fetchall()
+    blank = con.execute("select outflow_date from members where name = '王五'").fetchall()
+    con.close()
+    assert warned == [(3, "outflow_date", written, f"{reason}，已留空，该党员其余信息照常统计")]
+    assert blank == [(None,)]
 
 
 def test_duplicate_id_keeps_first_rejects_second(write_xlsx, isolated_env):

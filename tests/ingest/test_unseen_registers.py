@@ -424,4 +424,10 @@ def test_values_outvote_a_header_rule_but_not_the_usual_word(register, isolated_
     header[-1] = "最近联系时间"  # the usual word: its bad values are the rows' problem
     path = register("2022-04_灵溪镇_流动党员普查2", [header, *rows])
     [result] = ingest_paths([path], db=isolated_env / "v.duckdb").files
-    assert (result.rows_loaded, result.rows_rejected) == (1, 3)
+    # an unreadable date is left blank with a warning (spec §3 rejects no row for it)
+    assert (result.rows_loaded, result.rows_rejected) == (4, 0)
+    warned = _fetch(
+        isolated_env / "v.duckdb",
+        "select count(*) from warnings where field = 'last_contact_date' and reason like '%已留空%'",
+    )
+    assert warned == [(3,)]

@@ -172,6 +172,14 @@ SPELLINGS = [
     ("聯繫電話", "phone"),
     ("流入地党组织联系电话", "inflow_org"),
     ("联系人", None),
+    # a relative's phone is not the member's
+    ("家属联系电话", None),
+    ("亲属电话", None),
+    ("紧急联系人电话", None),
+    ("家属手机号码", None),
+    ("配偶电话", None),
+    ("本人电话", "phone"),
+    ("本人手机", "phone"),
     # inflow org
     ("流入地党组织", "inflow_org"),
     ("流入地党组织名称", "inflow_org"),
@@ -253,6 +261,9 @@ SPELLINGS = [
     ("党员总数", "members_total"),
     ("党员人数", "members_total"),
     ("支部党员数", "members_total"),
+    ("在册党员数", "members_total"),
+    ("在册党员", "members_total"),
+    ("在册党员人数", "members_total"),
     # not headers, or not a field
     ("户籍所在地", None),
     ("流出地", None),

@@ -1,0 +1,80 @@
+"""Vocabulary words as registers write them: a known meaning is never a quarantined member."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.clean import normalize as nz
+from pipeline.clean import vocabulary as vocab
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("联系不到", "失联"),
+        ("失去联络", "失联"),
+        ("联络不上", "失联"),
+        ("下落不明", "失联"),
+        ("停机", "失联"),
+        ("空号", "失联"),
+        ("手机停机", "失联"),
+        ("失联（手机停机）", "失联"),
+        ("失聯", "失联"),  # traditional characters
+        ("聯繫不上", "失联"),
+        ("能联系上", "正常"),
+        ("聯繫正常", "正常"),
+        ("停机，微信联系", "正常"),  # the phone is dead, but WeChat reaches them
+        ("未联系", "未联系"),
+    ],
+)
+def test_contact_status_words(value, expected):
+    assert vocab.normalize_contact_status(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("在外", False),
+        ("未回", False),
+        ("已回", True),
+        ("是", True),
+        ("否", False),
+        ("無", False),  # traditional
+        ("已返鄉", True),
+        ("也许", "也许"),
+        (None, None),
+    ],
+)
+def test_returned_words(value, expected):
+    assert vocab.parse_returned(value) == expected
+
+
+def test_away_is_no_answer_for_other_yes_no_fields():
+    assert vocab.parse_bool("在外") == "在外"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("市外省内", "省内跨市"),
+        ("省内市外", "省内跨市"),
+        ("跨市", "省内跨市"),
+        ("县外市内", "市内跨县"),
+        ("市内县外", "市内跨县"),
+        ("跨县", "市内跨县"),
+        ("镇外县内", "县内"),
+        ("县内跨乡镇", "县内"),
+        ("縣內", "县内"),  # traditional
+        ("跨 縣", "市内跨县"),
+        # bare 省内 / 市内 do not say which scope: left for the schema to flag
+        ("省内", "省内"),
+        ("市内", "市内"),
+    ],
+)
+def test_flow_scope_words(value, expected):
+    assert vocab.normalize_flow_scope(value) == expected
+
+
+@pytest.mark.parametrize("value", ["無", "暫無", "不詳"])
+def test_traditional_placeholders_mean_empty(value):
+    assert nz.optional_text(value) is None
