@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.ingest.batch import ingest_paths
 from pipeline.warehouse.store import connect_readonly
 from tests.conftest import HEADER, member, valid_id
@@ -140,3 +142,36 @@ def test_the_twin_of_a_rejected_file_is_judged_again(write_xlsx, isolated_env, t
     report = ingest_paths([bad, twin], db=isolated_env / "w.duckdb")
     assert [f.status for f in report.files] == ["rejected", "rejected"]
     assert report.files[0].error == report.files[1].error
+
+
+# A branch secretary's register: no 所在党支部 column, the branch only around the table.
+BRANCHLESS = ["序号", "姓名", "性别", "身份证号", "流出时间", "流入地", "是否返乡"]
+
+
+def branch_register(branch: str, n: int, start: int, title: bool = True) -> list[list]:
+    above = [[f"灵溪镇{branch}流动党员登记表"], [f"填报单位：{branch}   普查时间：2023年6月"]]
+    people = [
+        [i + 1, f"成员{start + i}", "男", valid_id(f"33032719800101{start + i:03d}"), "2021.3",
+         "杭州", "否"]
+        for i in range(n)
+    ]  # fmt: skip
+    return [*(above if title else []), BRANCHLESS, *people]
+
+
+@pytest.mark.parametrize("named_in", ["title", "file name"])
+def test_two_branch_registers_named_outside_their_columns_both_stay(
+    write_xlsx, isolated_env, named_in
+):
+    """R24: each branch named only in its title and 填报单位 row (or only in the file name);
+    the second file used to replace the first as the same empty-branch unit."""
+    files = [
+        write_xlsx(
+            f"{tag}_灵溪镇{branch}流动党员登记表_2023年6月.xlsx",
+            {"Sheet1": branch_register(branch, n, start, title=named_in == "title")},
+        )
+        for tag, branch, n, start in (("a", "城东社区党支部", 3, 0), ("b", "观美村党支部", 2, 50))
+    ]
+    db = isolated_env / "w.duckdb"
+    report = ingest_paths(files, db=db)
+    assert [f.status for f in report.files] == ["loaded", "loaded"]
+    assert current_counts(db) == ({"城东社区党支部": 3, "观美村党支部": 2}, 0)
