@@ -175,3 +175,32 @@ def test_two_branch_registers_named_outside_their_columns_both_stay(
     report = ingest_paths(files, db=db)
     assert [f.status for f in report.files] == ["loaded", "loaded"]
     assert current_counts(db) == ({"城东社区党支部": 3, "观美村党支部": 2}, 0)
+
+
+def _unnamed(n: int, start: int) -> list[list]:
+    """A register naming no branch anywhere (columns, title, sheet or file name)."""
+    return branch_register("", n, start, title=False)
+
+
+@pytest.mark.parametrize(
+    ("second", "statuses", "counts", "notice"),
+    [
+        # nobody in common: another branch's list, kept beside the first
+        (_unnamed(2, 50), ["loaded", "loaded"], ({"": 5}, 0), "已一并保留（未替换）"),
+        # the same people (one more): a correction, which replaces the first
+        (_unnamed(4, 0), ["loaded", "replaced"], ({"": 4}, 3), "已作为它的更正替换其 3 名党员"),
+    ],
+)
+def test_a_file_naming_no_branch_replaces_another_only_when_they_share_members(
+    write_xlsx, isolated_env, second, statuses, counts, notice
+):
+    files = [
+        write_xlsx("a_灵溪镇_2023年6月.xlsx", {"Sheet1": _unnamed(3, 0)}),
+        write_xlsx("b_灵溪镇_2023年6月.xlsx", {"Sheet1": second}),
+    ]
+    db = isolated_env / "w.duckdb"
+    report = ingest_paths(files, db=db)
+    assert [f.status for f in report.files] == statuses
+    assert current_counts(db) == counts
+    [said] = [n for n in report.files[1].notices if "都没有注明所在党支部" in n]
+    assert "a_灵溪镇_2023年6月.xlsx" in said and notice in said
