@@ -37,6 +37,15 @@ def test_branch_from_text(text, branch):
         ("Sheet1", "灵溪镇城东社区党支部流动党员登记表", "城东社区党支部"),
         ("Sheet1", "灵溪镇流动党员登记表", None),
         ("凤池村党支部", "", "凤池村党支部"),
+        # R18: a tab named shorter or numbered takes its title's full name
+        ("括山村", "钱库镇括山村党支部流动党员登记表", "括山村党支部"),
+        ("3.钱库社区", "钱库镇钱库社区党支部流动党员登记表", "钱库社区党支部"),
+        ("新安村支部", "钱库镇新安村党支部流动党员登记表", "新安村党支部"),
+        # without a title naming it, the tab's list number is still no part of the name
+        ("3.钱库社区", "", "钱库社区"),
+        ("（三）新安村党支部", "", "新安村党支部"),
+        # a tab naming another branch than its (copied) title: the tab
+        ("新安村党支部", "钱库镇项桥村党支部流动党员登记表", "新安村党支部"),
     ],
 )
 def test_sheet_branch(sheet, title, branch):
@@ -57,3 +66,18 @@ def test_branch_only_in_title_and_filling_row_reaches_the_rows(write_xlsx):
     ]
     book = parse_workbook(read_sheets(write_xlsx("t.xlsx", {"Sheet1": rows})))
     assert book.tables[0].members["sheet_branch"].tolist() == ["城东社区党支部"]
+
+
+def test_one_sheet_per_branch_joins_the_branch_summary(write_xlsx):
+    """R18: tabs 括山村, 3.钱库社区, 新安村支部 under titles with the full names; their rows
+    carry the 支部情况 sheet's names, so each branch is one row of the branch figures."""
+    header = ["序号", "姓名", "性别", "流出时间", "流入地"]
+    names = {"括山村": "括山村党支部", "3.钱库社区": "钱库社区党支部", "新安村支部": "新安村党支部"}
+    sheets = {
+        tab: [[f"钱库镇{full}流动党员登记表"], header, [1, f"{tab}甲", "男", "2021.3", "杭州"]]
+        for tab, full in names.items()
+    }
+    sheets["支部情况"] = [["支部名称", "党员总数"], *([full, 40] for full in names.values())]
+    book = parse_workbook(read_sheets(write_xlsx("t.xlsx", sheets)))
+    branches = [t.members["sheet_branch"].iat[0] for t in book.tables]
+    assert branches == book.branch_totals["branch"].tolist() == list(names.values())
