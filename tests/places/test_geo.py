@@ -10,6 +10,7 @@ import random
 import pytest
 
 from pipeline.places import geo
+from pipeline.places import table as table_module
 from pipeline.places import words as geo_words
 from pipeline.places.geo import Place, flow_scope, province_short, resolve_destination, resolve_many
 from pipeline.places.traditional import T2S
@@ -131,7 +132,7 @@ def test_traditional_characters(text, expected):
 def test_traditional_table_never_rewrites_an_official_name():
     # A key that is also a simplified place-name character would corrupt real names.
     keys = {chr(k) for k in T2S}
-    clashes = {u.name for u in geo._table().units.values() if keys & set(u.name)}
+    clashes = {u.name for u in table_module.code_table().units.values() if keys & set(u.name)}
     assert clashes == set()
 
 
@@ -201,7 +202,7 @@ def test_foreign_destinations(text, foreign):
 
 
 def test_foreign_words_do_not_clash_with_place_names():
-    index = geo._table().index
+    index = table_module.code_table().index
     assert [w for w in geo_words.COUNTRIES + geo_words.ABROAD_WORDS if w in index] == []
 
 
@@ -273,7 +274,7 @@ def test_stated_scopes_in_sample_agree_with_destination():
 
 
 def test_every_official_unit_resolves_from_its_qualified_name():
-    table = geo._table()
+    table = table_module.code_table()
     wrong = []
     for unit in table.units.values():
         parts = [table.units[unit.province].name]
@@ -310,7 +311,7 @@ def test_province_short(name, short):
 
 
 def test_province_short_labels_are_distinct():
-    table = geo._table()
+    table = table_module.code_table()
     labels = [province_short(u.name) for u in table.units.values() if u.level == geo.PROVINCE]
     assert len(labels) == 34
     assert len(set(labels)) == 34
@@ -364,14 +365,14 @@ def test_resolve_many_deduplicates_a_series_without_iterating_it(monkeypatch):
 
 
 def test_table_builds_from_the_packaged_codes():
-    geo._table.cache_clear()
-    geo._ethnic_names.cache_clear()
-    table = geo._table()
+    table_module.code_table.cache_clear()
+    table_module.ethnic_names.cache_clear()
+    table = table_module.code_table()
     assert table.units["330383"].name == "龙港市"
 
 
 def test_million_values_with_two_thousand_distinct_resolve_each_once():
-    table = geo._table()
+    table = table_module.code_table()
     counties = sorted(u for u in table.units.values() if u.level == geo.COUNTY)
     rng = random.Random(7)
     distinct = [
