@@ -21,8 +21,12 @@ Choices worth knowing:
   710000); flow_scope gives 跨省. Taiwan's districts in the table are not indexed (they add
   only clashes such as 大安区 / 和平区).
 * Foreign destinations (意大利, 国外, 境外 …) give Place(foreign=<country or '国外'>) with
-  every province/city/county field None; flow_scope gives FOREIGN_SCOPE ('跨省': the member
-  has left the province, and 未知 would invite a "fix" of a correct record).
+  every province/city/county field None; flow_scope gives None (未知). The census's four
+  scopes (spec §2: 跨省, 省内跨市, 市内跨县, 县内) are all within China: counting 意大利米兰 as
+  跨省 put members abroad among those in other provinces. §5 counts a destination that gives
+  no scope as 未知, and the file's notices say how many were abroad (`ingest.file_health`).
+* The home county's townships (灵溪镇) and the home city's districts as one (温州市区) are
+  placed by `home`: the code table stops at counties.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pipeline.places.home import is_city_district, names_city_proper, names_home_township
 from pipeline.places.table import (
     CITY,
     COUNTY,
@@ -45,8 +50,6 @@ from pipeline.places.table import (
 )
 from pipeline.places.traditional import T2S
 from pipeline.places.words import ABROAD_WORDS, COUNTRIES_LONGEST_FIRST
-
-FOREIGN_SCOPE = "跨省"
 
 # Counties split off from another one: "苍南县龙港镇" written before the 2019 split is 龙港市.
 _SPLIT_FROM = {"330327": ("330383",)}
@@ -67,6 +70,8 @@ class Place:
     county_code: str | None = None
     # Set only for destinations outside China: the country as written, or '国外'.
     foreign: str | None = None
+    # The city's urban districts written as one ("温州市区"): no county, yet not its counties.
+    city_proper: bool = False
 
     @property
     def label(self) -> str | None:
@@ -174,11 +179,14 @@ def _walk(
     return prov, city, county
 
 
-def _resolve(text: object, home_city: str | None = None) -> Place:
+def _resolve(text: object, home: str | None = None) -> Place:
     s = _normalize(text)
     if not s:
         return EMPTY
     t = code_table()
+    if home in t.units and names_home_township(s, home, at_start=True):
+        # "金乡镇", "凤阳畲族乡" in a 苍南 register: the township, not 山东金乡县 or 安徽凤阳县
+        return _place(t, *_levels(t.units[home]))
     start = 0
     if _match(t, s, 0, (None, None, None)) is None:
         # Text that does not start with a place ("在杭州市务工"): look for a full official name.
@@ -190,14 +198,29 @@ def _resolve(text: object, home_city: str | None = None) -> Place:
             ),
             len(s),
         )
-    prov, city, county = _walk(t, s, start, home_city)
+    prov, city, county = _walk(t, s, start, _home_city(home) if home else None)
+    if county is None and home in t.units and names_home_township(s, home):
+        unit = t.units[home]
+        if prov in (None, unit.province) and city in (None, unit.city):
+            # "浙江省温州市灵溪镇", "在本县灵溪镇务工": the code table stops at counties
+            prov, city, county = _levels(unit)
     if prov is None:
         country = next((c for c in COUNTRIES_LONGEST_FIRST if c in s), None)
         if country or any(word in s for word in ABROAD_WORDS):
             return Place(foreign=country or "国外")
         return EMPTY
+    return _place(
+        t, prov, city, county, county is None and city is not None and names_city_proper(s)
+    )
+
+
+def _levels(unit: Unit) -> tuple[str, str | None, str]:
+    return unit.province, unit.city, unit.code
+
+
+def _place(t: Table, prov: str, city: str | None, county: str | None, proper=False) -> Place:
     name = {code: t.units[code].name for code in (prov, city, county) if code}
-    return Place(name[prov], prov, name.get(city), city, name.get(county), county)
+    return Place(name[prov], prov, name.get(city), city, name.get(county), county, None, proper)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -205,10 +228,11 @@ def resolve_destination(text: str | None, home_county: str | None = None) -> Pla
     """Free-text destination -> Place. Unknown, empty or non-text input gives an empty Place.
 
     With `home_county`, a bare name shared by several places that names exactly one in the
-    home county's own city is that one: people write nearby places the short way.
+    home county's own city is that one, and a township of the home county (`home.townships`)
+    is in it: people write nearby places the short way.
     """
     home = str(home_county or "").strip()[:6]
-    return _resolve(text, _home_city(home) if len(home) == 6 and home.isdigit() else None)
+    return _resolve(text, home if len(home) == 6 and home.isdigit() else None)
 
 
 def resolve_many(
@@ -238,7 +262,7 @@ def flow_scope(home_county_code: str, place: Place | None) -> str | None:
     if place is None or len(home) != 6 or not home.isdigit():
         return None
     if place.foreign:
-        return FOREIGN_SCOPE
+        return None  # abroad is none of the four scopes: see the module docstring
     if not place.province_code:
         return None
     if place.province_code[:2] != home[:2]:
@@ -248,6 +272,9 @@ def flow_scope(home_county_code: str, place: Place | None) -> str | None:
         return None
     if dest_city != _home_city(home):
         return "省内跨市"
+    if place.city_proper and place.county_code is None:
+        # 温州市区 is the city's districts: elsewhere for a county (苍南县), unknown for a district
+        return None if is_city_district(home) else "市内跨县"
     dest_county = place.county_code
     if dest_county is None and place.city_code in code_table().childless_cities:
         dest_county = place.city_code

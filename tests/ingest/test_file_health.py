@@ -68,3 +68,21 @@ def test_unresolved_destinations_share_is_of_the_members_still_out():
     members.loc[members.index[-1], "dest_province"] = "江苏省"
     assert file_health.destinations_unresolved(members) == []
     assert file_health.destinations_unresolved(members.iloc[:50]) == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "notice"),
+    [
+        # (destination_text, flow_scope, is_returned)
+        (
+            [("意大利米兰", None, False), ("法国巴黎", None, False), ("意大利", None, False)],
+            "3 名流出党员的流入地在国外（意大利、法国），不属于跨省、省内跨市、市内跨县、县内中的任何一类，"
+            "流动范围计为“未知”",
+        ),
+        ([("意大利米兰", None, True), ("上海", "跨省", False)], None),  # returned: not out
+        ([("意大利米兰", "跨省", False), (None, None, False)], None),  # a stated scope stands
+    ],
+)
+def test_members_abroad_are_said_to_be_unknown(rows, notice):
+    members = pd.DataFrame(rows, columns=["destination_text", "flow_scope", "is_returned"])
+    assert file_health.destinations_abroad(members) == ([notice] if notice else [])

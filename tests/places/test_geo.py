@@ -198,7 +198,7 @@ def test_foreign_destinations(text, foreign):
     assert place.foreign == foreign
     assert codes(place) == (None, None, None)
     assert place.level is None
-    assert flow_scope(HOME, place) == geo.FOREIGN_SCOPE
+    assert flow_scope(HOME, place) is None  # abroad is none of the four scopes (spec §2)
 
 
 def test_foreign_words_do_not_clash_with_place_names():
@@ -235,6 +235,45 @@ def test_foreign_words_do_not_clash_with_place_names():
 )
 def test_flow_scope_from_cangnan(text, scope):
     assert flow_scope(HOME, resolve_destination(text)) == scope
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        # R08/R27: the home county's townships, written bare or around other words
+        ("灵溪镇", "县内"),
+        ("钱库镇", "县内"),
+        ("马站镇", "县内"),
+        ("凤阳乡", "县内"),  # 凤阳畲族乡 the short way
+        # a township named like a county elsewhere (山东金乡县, 安徽凤阳县) is home's
+        ("金乡镇", "县内"),
+        ("凤阳畲族乡", "县内"),
+        ("山东金乡", "跨省"),
+        ("在本县灵溪镇务工", "县内"),
+        ("浙江省温州市灵溪镇", "县内"),  # R09: 省 / 市 / 县(区) columns, the township in 县
+        # the same name elsewhere is not home
+        ("浙江省杭州市灵溪镇", "省内跨市"),
+        ("湖南省灵溪镇", "跨省"),
+        # the home city's districts as one: not 苍南县, so another county of the city
+        ("温州市区", "市内跨县"),
+        ("浙江省温州市区", "市内跨县"),
+        ("杭州市区", "省内跨市"),
+        # abroad is none of the four scopes (spec §2): 未知, never 跨省
+        ("意大利米兰", None),
+        ("法国巴黎", None),
+    ],
+)
+def test_flow_scope_near_home(text, scope):
+    assert flow_scope(HOME, resolve_destination(text, HOME)) == scope
+
+
+def test_city_proper_is_unknown_for_a_district_of_that_city():
+    lucheng = "330302"  # 鹿城区 is one of 温州市区's districts
+    assert flow_scope(lucheng, resolve_destination("温州市区", lucheng)) is None
+
+
+def test_townships_need_the_home_county():
+    assert resolve_destination("灵溪镇") == Place()
 
 
 @pytest.mark.parametrize(
