@@ -77,7 +77,9 @@ def destinations_unresolved(members: pd.DataFrame) -> list[str]:
     total = int(outflow.sum())
     if not total:
         return []
-    unknown = int((members["dest_province"].isna().to_numpy() & outflow).sum())
+    # 未知 as the scope counts have it: a relative 本县 / 省外, or a stated 流动范围, is a scope
+    # although no province was resolved
+    unknown = int((members["flow_scope"].isna().to_numpy() & outflow).sum())
     share = unknown / total
     if share <= DESTINATION_UNRESOLVED_SHARE:
         return []

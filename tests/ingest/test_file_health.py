@@ -59,15 +59,28 @@ def test_unresolved_destinations_share_is_of_the_members_still_out():
     members = pd.DataFrame(
         {
             "is_returned": [True] * 50 + [False] * 50,
-            "dest_province": [None] * 50 + ["浙江省"] * 44 + [None] * 6,
+            "flow_scope": [None] * 50 + ["省内跨市"] * 44 + [None] * 6,
         }
     )
     assert file_health.destinations_unresolved(members) == [
         f"{REVIEW}6 名流出党员（12%）的流入地缺失或无法识别，流动范围计为“未知”（超过 10%）"
     ]
-    members.loc[members.index[-1], "dest_province"] = "江苏省"
+    members.loc[members.index[-1], "flow_scope"] = "跨省"
     assert file_health.destinations_unresolved(members) == []
     assert file_health.destinations_unresolved(members.iloc[:50]) == []
+
+
+def test_a_destination_with_a_scope_but_no_province_is_not_unknown():
+    """R27: 省外, 外省, 本县 place no province, yet their scope is known; the notice counted
+    them as 未知 (3 where the figures said 2)."""
+    members = pd.DataFrame(
+        {
+            "is_returned": [False] * 10,
+            "dest_province": [None] * 3 + ["浙江省"] * 7,
+            "flow_scope": ["跨省", "跨省", "县内"] + ["省内跨市"] * 7,
+        }
+    )
+    assert file_health.destinations_unresolved(members) == []
 
 
 @pytest.mark.parametrize(
