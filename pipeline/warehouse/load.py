@@ -139,7 +139,7 @@ def _transaction(con: duckdb.DuckDBPyConnection, own: bool = True) -> Iterator[N
 
 
 # A row of a unit `kept_apart` is not replaced (the list parameter: those files' hashes).
-_NOT_APART = "not (branch = '' and list_contains(?::varchar[], file_hash))"
+NOT_APART = "not (branch = '' and list_contains(?::varchar[], file_hash))"
 _INSERT_QUARANTINE = "insert into quarantine by name select * from new_issues"
 _INSERT_WARNINGS = "insert into warnings by name select * from new_issues"
 
@@ -173,7 +173,7 @@ def load_file(
         [(replaced,)] = con.execute(
             f"""
             select count(*) from units u join new_units n using (wave, township, branch)
-            where u.is_current and u.file_hash <> ? and {_NOT_APART}
+            where u.is_current and u.file_hash <> ? and {NOT_APART}
             """,
             [file_hash, apart],
         ).fetchall()
@@ -182,7 +182,7 @@ def load_file(
                 f"""
                 update members set is_current = false
                 where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
-                    and {_NOT_APART}
+                    and {NOT_APART}
                 """,
                 [apart],
             )
@@ -190,7 +190,7 @@ def load_file(
             f"""
             update units set is_current = false, replaced_at = ?, replaced_by = ?
             where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
-                and {_NOT_APART}
+                and {NOT_APART}
             """,
             [now, file_hash, apart],
         )
