@@ -42,9 +42,15 @@ def branch_from_text(text: str | None) -> str | None:
     for piece in _PIECES.split(str(text)):
         token = _LEADING.sub("", _LABEL.sub("", clean_text(piece)))
         match = _BRANCH.match(_after_township(token))
-        if match and not _NOT_ONE_BRANCH.search(match.group(1)):
+        if match and _is_one_branch(match.group(1)):
             return match.group(1)
     return None
+
+
+def _is_one_branch(name: str) -> bool:
+    """Not a word for many branches, and more than one character before the suffix: "分支部"
+    (in "分支部块", a file name's word for a layout) is no branch's name."""
+    return len(_CORE.sub("", name)) >= 2 and not _NOT_ONE_BRANCH.search(name)
 
 
 def _after_township(token: str) -> str:

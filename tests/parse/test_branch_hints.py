@@ -24,6 +24,7 @@ from pipeline.parse.layout import parse_workbook
         ("填报单位：中共灵溪镇委员会    普查时间：2022年4月", None),
         ("灵溪镇各党支部流动党员统计表", None),
         ("流动党员所在党支部情况", None),
+        ("R04_矾山镇_分支部块_小计_支部情况合计", None),  # 分支部 is a word, not a branch
         ("", None),
     ],
 )
