@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from pipeline.ingest.outcome import (
     reject_duplicates_elsewhere,
     rejected,
     result_of,
+    unnamed_notices,
 )
 from pipeline.ingest.prepare import Prepared, Staged, header_map, prepare, stage
 from pipeline.ingest.registers import clean_register, register_kind
@@ -44,11 +45,13 @@ from pipeline.warehouse.load import (
     current_places,
     duplicates_elsewhere,
     is_known_file,
+    kept_apart,
     known_files,
     load_file,
     load_files_together,
     log_ingest,
     save_notices,
+    unnamed_units_elsewhere,
 )
 from pipeline.warehouse.models import build_models
 from pipeline.warehouse.registers import load_register, register_township
@@ -286,7 +289,11 @@ def _load_args(prepared: Prepared, now: datetime) -> dict:
 def _load(con, prepared: Prepared, now: datetime) -> FileResult:
     """Write one prepared file: its rows, its quarantine, its notices."""
     prepared = reject_duplicates_elsewhere(prepared, duplicates_elsewhere(con, prepared.members))
-    status = load_file(con, **_load_args(prepared, now), own_transaction=False)
+    unnamed = unnamed_units_elsewhere(con, prepared.members, prepared.file_hash)
+    if len(unnamed):
+        prepared = replace(prepared, notices=[*prepared.notices, *unnamed_notices(unnamed)])
+    apart = kept_apart(unnamed)
+    status = load_file(con, **_load_args(prepared, now), own_transaction=False, apart=apart)
     save_notices(con, prepared.file_hash, prepared.notices)
     return result_of(prepared, status)
 

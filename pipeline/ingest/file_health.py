@@ -15,6 +15,7 @@ import pandas as pd
 from pipeline.clean.schemas import FIELD_LABELS
 from pipeline.parse.dittos import is_ditto
 from pipeline.parse.header_rules import header_key
+from pipeline.places.geo import resolve_destination
 
 REVIEW = "需核对："
 DESTINATION_UNRESOLVED_SHARE = 0.10  # of outflow members
@@ -76,13 +77,33 @@ def destinations_unresolved(members: pd.DataFrame) -> list[str]:
     total = int(outflow.sum())
     if not total:
         return []
-    unknown = int((members["dest_province"].isna().to_numpy() & outflow).sum())
+    # 未知 as the scope counts have it: a relative 本县 / 省外, or a stated 流动范围, is a scope
+    # although no province was resolved
+    unknown = int((members["flow_scope"].isna().to_numpy() & outflow).sum())
     share = unknown / total
     if share <= DESTINATION_UNRESOLVED_SHARE:
         return []
     return [
         f"{REVIEW}{unknown} 名流出党员（{share:.0%}）的流入地缺失或无法识别，"
         "流动范围计为“未知”（超过 10%）"
+    ]
+
+
+def destinations_abroad(members: pd.DataFrame) -> list[str]:
+    """Outflow members abroad: none of the four scopes, so 未知 (`places.geo`). Said once per
+    file, so that the analyst knows why they are 未知 and nobody "fixes" them to 跨省."""
+    unknown = members["flow_scope"].isna() & ~members["is_returned"].astype(bool)
+    countries: Counter = Counter()
+    for text, n in _distinct(members.loc[unknown, "destination_text"]):
+        place = resolve_destination(text) if isinstance(text, str) else None
+        if place is not None and place.foreign:
+            countries[place.foreign] += n
+    if not countries:
+        return []
+    named = "、".join(c for c, _ in countries.most_common(3))
+    return [
+        f"{sum(countries.values())} 名流出党员的流入地在国外（{named}），不属于跨省、省内跨市、"
+        "市内跨县、县内中的任何一类，流动范围计为“未知”"
     ]
 
 
@@ -177,6 +198,7 @@ def health_notices(
     return [
         *unmapped_known(book.columns, ignored),
         *destinations_unresolved(members),
+        *destinations_abroad(members),
         *dates_unreadable(raw, rejects, labels),
         *odd_branches(members),
     ]

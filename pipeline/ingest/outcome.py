@@ -126,3 +126,21 @@ def reject_duplicates_elsewhere(prepared: Prepared, found: pd.DataFrame) -> Prep
         rejects=pd.concat([prepared.rejects, rejects], ignore_index=True),
         rows_rejected=prepared.rows_rejected + len(found),
     )
+
+
+def unnamed_notices(unnamed: pd.DataFrame) -> list[str]:
+    """What a file naming no branch did to another such file of its township and wave
+    (`warehouse.load.unnamed_units_elsewhere`): kept beside it, or replaced it as a correction."""
+    notices = []
+    for file, shared, held in unnamed[["source_file", "shared", "members"]].itertuples(index=False):
+        if shared:
+            notices.append(
+                f"本文件与已入库的“{file}”都没有注明所在党支部，两份名单有 {int(shared)} 名"
+                f"相同党员，已作为它的更正替换其 {int(held)} 名党员"
+            )
+        else:
+            notices.append(
+                f"需核对：本文件与已入库的“{file}”都没有注明所在党支部，两份名单没有相同的党员，"
+                "应是两个支部的名单，已一并保留（未替换）；请在表中写明所在党支部后重新上传"
+            )
+    return notices

@@ -21,6 +21,7 @@ from pipeline.clean.transform import Cleaned, clean_branch_totals, clean_census,
 from pipeline.ingest.file_health import health_notices
 from pipeline.ingest.primer import prime
 from pipeline.intake.readers import FileRejected, read_sheets
+from pipeline.parse.branch_hints import branch_from_text
 from pipeline.parse.context_hints import fill_wave_from_text, township_from_text, wave_from_text
 from pipeline.parse.header_rules import header_key
 from pipeline.parse.layout import Workbook, parse_workbook
@@ -124,7 +125,7 @@ def stage(
     labels = {c.field: c.label for c in reversed(book.columns) if c.field}
     tables = [t.members for t in book.tables]
     raw = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
-    raw = raw.reset_index(drop=True)
+    raw = with_file_branch(raw.reset_index(drop=True), path.stem)
     # The analyst's township or wave is the file's, whatever its sheets or rows say.
     if chosen.get("township"):
         raw = raw.drop(columns=["township", "sheet_township"], errors="ignore")
@@ -134,6 +135,21 @@ def stage(
     return Staged(
         path, digest, sheets, book, township, wave, sources, columns, chosen, raw, labels, context
     )
+
+
+def with_file_branch(raw: pd.DataFrame, stem: str) -> pd.DataFrame:
+    """Rows that no column, sheet title, sheet name or block heading gives a branch take the
+    branch the file name names ("灵溪镇城东社区党支部流动党员登记表_2023年6月"): a branch's file
+    read without it would load under an empty branch, shared with every other such file."""
+    branch = branch_from_text(stem)
+    if branch is None or "sheet_branch" not in raw:
+        return raw
+    unnamed = raw["sheet_branch"].isna()
+    if "block_branch" in raw:
+        unnamed &= raw["block_branch"].isna()
+    if unnamed.any():
+        raw.loc[unnamed, "sheet_branch"] = branch
+    return raw
 
 
 def clean_alone(

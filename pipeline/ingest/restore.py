@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline import config
 from pipeline.access import audit
 from pipeline.access.scope import Scope
+from pipeline.warehouse.load import NOT_APART, kept_apart, unnamed_units_elsewhere
 from pipeline.warehouse.models import build_models
 from pipeline.warehouse.store import connect_readonly, write_transaction
 
@@ -41,6 +42,9 @@ _UNITS_TO_RESTORE = """
     select wave, township, branch from units where file_hash = ? and not is_current
 """
 _IN_RESTORED = "(wave, township, branch) in (select (wave, township, branch) from restore_units)"
+_UNNAMED_ROWS = (
+    "select wave, township, branch, id_hash, name from members where file_hash = ? and branch = ''"
+)
 
 
 def _source(con, file_hash: str) -> tuple[str, str, str | None, str | None]:
@@ -125,10 +129,16 @@ def _restore(con, digest: str, file_name: str, township, wave, now: datetime) ->
     ]
     if not branches:
         raise RestoreError(f"“{file_name}”当前就是现行版本（没有被替换的部分），无需恢复")
+    # Another branch's list kept beside this one's (both naming no branch) is not a version of
+    # it and stays (see `load.kept_apart`); the list parameter `apart` below.
+    unnamed = con.execute(_UNNAMED_ROWS, [digest]).fetchdf()
+    apart = kept_apart(unnamed_units_elsewhere(con, unnamed, digest))
     displaced_hashes = [
         h
         for (h,) in con.execute(
-            f"select distinct file_hash from units where is_current and {_IN_RESTORED} order by file_hash"
+            f"select distinct file_hash from units where is_current and {_IN_RESTORED} "
+            f"and {NOT_APART} order by file_hash",
+            [apart],
         ).fetchall()
     ]
     displaced = [
@@ -141,8 +151,8 @@ def _restore(con, digest: str, file_name: str, township, wave, now: datetime) ->
 
     # Units: the versions current now become history, replaced by the restored one.
     con.execute(
-        f"update units set is_current = false, replaced_at = ?, replaced_by = ? where is_current and {_IN_RESTORED}",
-        [now, digest],
+        f"update units set is_current = false, replaced_at = ?, replaced_by = ? where is_current and {_IN_RESTORED} and {NOT_APART}",
+        [now, digest, apart],
     )
     con.execute(
         f"update units set is_current = true, replaced_at = null, replaced_by = null "
@@ -150,7 +160,10 @@ def _restore(con, digest: str, file_name: str, township, wave, now: datetime) ->
         [digest],
     )
     # Members follow their units.
-    con.execute(f"update members set is_current = false where is_current and {_IN_RESTORED}")
+    con.execute(
+        f"update members set is_current = false where is_current and {_IN_RESTORED} and {NOT_APART}",
+        [apart],
+    )
     con.execute(
         f"update members set is_current = true where file_hash = ? and {_IN_RESTORED}", [digest]
     )

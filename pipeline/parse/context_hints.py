@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.clean.date_forms import date_text
 from pipeline.clean.normalize import parse_date
 from pipeline.parse.headers import clean_text
 
@@ -48,6 +49,15 @@ _BEFORE_TOWNSHIP = re.compile(
 )
 
 
+# A title's date in Chinese numerals ("（二〇二三年六月）") names the wave as its digits would;
+# without it a filling date below the table ("填表日期：2023年7月5日") was taken instead.
+_CHINESE_YEAR_MONTH = re.compile(r"[〇○零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月")
+
+
+def _arabic_dates(text: str) -> str:
+    return _CHINESE_YEAR_MONTH.sub(lambda found: date_text(found.group(0)), text)
+
+
 def wave_from_text(text: str) -> str | None:
     """`YYYY-MM` from a title, filling row or file name; a period's end, then a labelled
     普查时间, win.
@@ -55,7 +65,7 @@ def wave_from_text(text: str) -> str | None:
     The day a form was filled in (填报日期, "2023年9月5日填报") is not the census wave, so it is
     ignored.
     """
-    text = _FILL_DATE.sub("", clean_text(text)) if text else ""
+    text = _FILL_DATE.sub("", _arabic_dates(clean_text(text))) if text else ""
     for pattern in (*_WAVE_PERIODS, _WAVE_LABELLED, _WAVE_ANY, _WAVE_COMPACT):
         match = pattern.search(text)
         if match:

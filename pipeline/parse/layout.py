@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.clean.normalize import is_blank, to_text
+from pipeline.parse.branch_hints import sheet_branch
 from pipeline.parse.context_hints import township_from_text, wave_from_text
 from pipeline.parse.dittos import fill_dittos
 from pipeline.parse.header_rules import header_key
@@ -27,7 +28,6 @@ from pipeline.parse.headers import (
 )
 from pipeline.parse.row_kinds import (
     absent_cells,
-    branch_from_sheet_name,
     branch_heading,
     heading_above,
     is_column_numbers,
@@ -380,7 +380,8 @@ def _add_table(book: Workbook, totals: list, sheet, table) -> None:
     if kind == "totals":
         totals.append(frame)
     else:
-        frame["sheet_branch"] = branch_from_sheet_name(sheet.name)
+        has_blocks = bool(frame["block_branch"].notna().any())
+        frame["sheet_branch"] = sheet_branch(sheet.name, context, has_blocks)
         book.tables.append(
             SheetTable(sheet.name, frame, columns, context, _ditto_notices(filled, columns))
         )

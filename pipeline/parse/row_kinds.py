@@ -124,6 +124,9 @@ def branch_heading(value: object) -> str | None:
 
 
 def branch_from_sheet_name(name: str) -> str | None:
+    """The branch a sheet's name gives, without the list number a tab often carries
+    ("3.钱库社区", "（三）新安村"): the number orders the tabs, it is not in the branch's name."""
+    name = _HEADING_NUMBER.sub("", str(name).strip())
     text = clean_text(name)
     if _GENERIC_SHEET.match(text) or not _BRANCH_WORDS.search(text):
         return None

