@@ -25,7 +25,10 @@ def con(write_xlsx, tmp_path):
         HEADER + ["流入地党组织"],
         member(1, status="失联", destination=f"在外务工（联系人手机{HOST_PHONE}）", contact=None)
         + [f"闵行区某商会党委（书记手机13800001111，身份证{NOTE_ID}）"],
-        member(2, id_number=valid_id("33032719700101111"), outflow=f"见身份证{NOTE_ID}") + [None],
+        # not a whole number: rejected, the cell kept in the quarantine
+        member(2, id_number=valid_id("33032719700101111"), jobs=f"见身份证{NOTE_ID}") + [None],
+        # an unreadable date: loaded blank, the cell kept in a warning
+        member(3, id_number=valid_id("33032719700101112"), outflow=f"见身份证{NOTE_ID}") + [None],
     ]
     path = write_xlsx("灵溪镇_2023-08_流动党员.xlsx", {"Sheet1": rows})
     db = tmp_path / "w.duckdb"
@@ -43,6 +46,7 @@ QUERIES = {
     "follow_up": analysis.follow_up,
     "duty_members": duty.duty_members,
     "quarantine_rows": quality.quarantine_rows,
+    "warning_rows": quality.warning_rows,
 }
 
 
@@ -62,7 +66,7 @@ def test_the_free_text_is_there_masked(con):
     assert f"联系人手机{HOST_PHONE[:3]}****{HOST_PHONE[-4:]}" in follow
     duties = _text(duty.duty_members(con, masked))
     assert "书记手机138****1111" in duties and f"{NOTE_ID[:6]}********{NOTE_ID[-4:]}" in duties
-    rejected = _text(quality.quarantine_rows(con, masked))
-    assert f"见身份证{NOTE_ID[:6]}********" in rejected
+    for issues in (quality.quarantine_rows, quality.warning_rows):
+        assert f"见身份证{NOTE_ID[:6]}********" in _text(issues(con, masked)), issues
     clear = Filters(wave="2023-08", show_personal_data=True)
     assert "书记手机13800001111" in _text(duty.duty_members(con, clear))
