@@ -233,20 +233,22 @@ REVEAL_KEY = "reveal_personal"
 def _reveal(granted: Scope) -> bool:
     """Masked by default, for every role: a role that may see its members' names and phones
     in clear (a township following up its own) turns them on here, for this session, and the
-    audit log records it. ID numbers stay masked whatever the switch says."""
+    audit log records each turning on. ID numbers stay masked whatever the switch says."""
     if not granted.may_see_personal_data:
         return False
-    on = st.sidebar.toggle(
+    return st.sidebar.toggle(
         "显示完整姓名和电话",
         key=REVEAL_KEY,
+        on_change=_note_reveal,
+        args=(granted,),
         help="默认脱敏显示。打开后，页面和下载的名单显示完整姓名和联系电话（身份证号始终脱敏），"
         "打开操作记入审计日志。",
     )
-    logged = st.session_state.get("reveal_logged", False)
-    if on and not logged:
+
+
+def _note_reveal(granted: Scope) -> None:
+    if st.session_state.get(REVEAL_KEY):
         audit.record("reveal_personal", granted.username, granted, {"on": True})
-    st.session_state["reveal_logged"] = on
-    return on
 
 
 def _fmt_time(value) -> str:

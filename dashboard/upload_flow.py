@@ -155,15 +155,7 @@ def dry_run(
         previews = uploads.preview(paths, db=db, uploaded_by=uploaded_by)
     for preview in previews:
         result = preview.result
-        detail = {
-            "file_name": result.file,
-            "status": result.status,
-            "township": result.township,
-            "wave": result.wave,
-            "rows_loaded": result.rows_loaded,
-            "rows_rejected": result.rows_rejected,
-        }
-        audit.record("upload_dry_run", uploaded_by or "system", scope, detail)
+        audit.record("upload_dry_run", uploaded_by or "system", scope, _audited(result))
     return previews
 
 
@@ -206,21 +198,25 @@ def confirm(
         uploaded_name = by_stored_name.get(result.file, result.file)
         result.file = uploaded_name
         out.results.append(result)
-        detail = {
-            "file_name": uploaded_name,
-            "stored_as": out.stored.get(uploaded_name),
-            "status": result.status,
-            "township": result.township,
-            "wave": result.wave,
-            "rows_loaded": result.rows_loaded,
-            "rows_rejected": result.rows_rejected,
-        }
+        detail = {**_audited(result), "stored_as": out.stored.get(uploaded_name)}
         audit.record("upload", actor, scope, detail)
         if result.status == "replaced":
             audit.record("replace", actor, scope, detail)
         if result.rows_rejected and result.file_hash and result.status in ("loaded", "replaced"):
             out.fixlists[uploaded_name] = result.file_hash
     return out
+
+
+def _audited(result: FileResult) -> dict:
+    """What the audit log keeps of one file's outcome (names and counts, never a cell)."""
+    return {
+        "file_name": result.file,
+        "status": result.status,
+        "township": result.township,
+        "wave": result.wave,
+        "rows_loaded": result.rows_loaded,
+        "rows_rejected": result.rows_rejected,
+    }
 
 
 def fixlist(db: Path | None, file_hash: str, raw_dir: Path | None = None) -> tuple[str, bytes]:

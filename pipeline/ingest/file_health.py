@@ -12,6 +12,7 @@ from collections import Counter
 
 import pandas as pd
 
+from pipeline.clean.fields import DATE_FIELDS
 from pipeline.clean.schemas import FIELD_LABELS
 from pipeline.parse.dittos import is_ditto
 from pipeline.parse.header_rules import header_key
@@ -20,13 +21,6 @@ from pipeline.places.geo import resolve_destination
 REVIEW = "需核对："
 DESTINATION_UNRESOLVED_SHARE = 0.10  # of outflow members
 DATE_UNREADABLE_SHARE = 0.05  # of a date column's filled cells
-DATE_FIELDS = (
-    "outflow_date",
-    "last_contact_date",
-    "return_date",
-    "birth_date",
-    "dues_paid_through",
-)
 _DATE_FAILURE = re.compile(r"日期无法识别|日期不存在")
 
 # Words that say what a column is about even when no rule names its field: an unmapped column

@@ -13,10 +13,10 @@ import pandas as pd
 
 from pipeline.queries.base import (
     Filters,
+    free_text_sql,
     mask_name_sql,
     mask_phone_sql,
     member_level,
-    redact_sql,
     where,
 )
 from pipeline.warehouse import metric_sql, models
@@ -234,7 +234,7 @@ def follow_up(con, f: Filters) -> pd.DataFrame:
         w, p = where(f)
         sql = f"""
             select township, branch, {name} as name, gender, {phone} as phone, id_masked,
-                   {redact_sql("destination", phones=not f.show_personal_data)} as destination,
+                   {free_text_sql("destination", f)} as destination,
                    strftime(outflow_date, '%Y-%m') as outflow_date,
                    strftime(last_contact_date, '%Y-%m-%d') as last_contact_date,
                    days_since_contact, reason
@@ -257,7 +257,7 @@ def follow_up(con, f: Filters) -> pd.DataFrame:
                coalesce(
                    nullif(case when m.dest_city is null or m.dest_city = m.dest_province
                                then m.dest_province else m.dest_province || m.dest_city end, ''),
-                   {redact_sql("m.destination_text", phones=not f.show_personal_data)}
+                   {free_text_sql("m.destination_text", f)}
                ) as destination,
                strftime(m.outflow_date, '%Y-%m') as outflow_date,
                strftime(m.last_contact_date, '%Y-%m-%d') as last_contact_date,

@@ -84,6 +84,12 @@ def redact_sql(column: str, *, phones: bool) -> str:
     return f"regexp_replace({ids}, '(1[3-9]\\d)\\d{{4}}(\\d{{4}})', '\\1****\\2', 'g')"
 
 
+def free_text_sql(column: str, f: Filters) -> str:
+    """`redact_sql` for a member list's free-text column as `f` shows it: phones in clear
+    only when the role sees personal data and it is turned on."""
+    return redact_sql(column, phones=not f.show_personal_data)
+
+
 def mask_phone_sql(column: str) -> str:
     """SQL for a masked phone: 138****5678 for mobiles, else at most the last four digits."""
     return f"""case

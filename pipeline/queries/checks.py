@@ -11,10 +11,10 @@ import pandas as pd
 
 from pipeline.queries.base import (
     Filters,
+    free_text_sql,
     mask_name_sql,
     mask_phone_sql,
     member_level,
-    redact_sql,
     where,
 )
 
@@ -73,12 +73,11 @@ def check_members(con, f: Filters) -> pd.DataFrame:
     name = "name" if f.show_personal_data else mask_name_sql("name")
     phone = "phone" if f.show_personal_data else mask_phone_sql("phone")
     host_phone = "host_phone" if f.show_personal_data else mask_phone_sql("host_phone")
-    hide = not f.show_personal_data
     w, p = where(f, branch_expr=_BRANCH)
     sql = f"""
         select list, township, branch, {name} as name, gender, id_masked, {phone} as phone,
-               {redact_sql("inflow_org", phones=hide)} as inflow_org,
-               {redact_sql("host_org", phones=hide)} as host_org, {host_phone} as host_phone,
+               {free_text_sql("inflow_org", f)} as inflow_org,
+               {free_text_sql("host_org", f)} as host_org, {host_phone} as host_phone,
                strftime(reported_date, '%Y-%m') as reported_date, match_method,
                source_file, excel_row
         from mart_check_lists {w}

@@ -13,10 +13,10 @@ import pandas as pd
 from pipeline.duties.rules import DUTY_RULES
 from pipeline.queries.base import (
     Filters,
+    free_text_sql,
     mask_name_sql,
     mask_phone_sql,
     member_level,
-    redact_sql,
     where,
 )
 
@@ -85,10 +85,6 @@ def _member_columns(f: Filters) -> str:
     return f"{name} as name, gender, id_masked, {phone} as phone"
 
 
-def _free_text(column: str, f: Filters) -> str:
-    return redact_sql(column, phones=not f.show_personal_data)
-
-
 def _county_wide(f: Filters) -> bool:
     """The whole county's view of one wave, whose first screenful is kept apart at ingest."""
     return bool(f.wave) and not f.township and not f.branch and f.allowed_townships is None
@@ -100,11 +96,11 @@ def _list_sql(f: Filters, limit: bool) -> tuple[str, list]:
     w, p = where(f)
     sql = f"""
         select township, branch, rule_name, {_member_columns(f)},
-               {_free_text("destination", f)} as destination,
+               {free_text_sql("destination", f)} as destination,
                strftime(outflow_date, '%Y-%m') as outflow_date, contact_status,
                strftime(last_contact_date, '%Y-%m-%d') as last_contact_date,
                strftime(dues_paid_through, '%Y-%m') as dues_paid_through,
-               {_free_text("inflow_org", f)} as inflow_org,
+               {free_text_sql("inflow_org", f)} as inflow_org,
                strftime(due_date, '%Y-%m-%d') as due_date, days_overdue, action, rule_source
         from {table} {w}
         order by township, branch, rule_order, days_overdue desc nulls first, member_row
