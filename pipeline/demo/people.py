@@ -10,15 +10,14 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pipeline.places.home import listed_townships
+
 HOME_PROVINCE, HOME_CITY, HOME_COUNTY = "浙江省", "温州市", "苍南县"
 HOME_CODE = "330327"
 
-# Towns of 苍南县 after 龙港 became a separate city (2019); 灵溪镇 is the county seat.
-COUNTY_TOWNS = [
-    "灵溪镇", "宜山镇", "钱库镇", "金乡镇", "马站镇", "矾山镇", "桥墩镇", "藻溪镇",
-    "赤溪镇", "望里镇", "霞关镇", "炎亭镇", "大渔镇", "莒溪镇", "南宋镇", "沿浦镇",
-    "凤阳畲族乡", "岱岭畲族乡",
-]  # fmt: skip
+# Towns of 苍南县 after 龙港 became a separate city (2019); 灵溪镇 is the county seat. One list
+# with the places that read 县内 from them (`places/data/townships.csv`).
+COUNTY_TOWNS = list(listed_townships(HOME_CODE))
 
 SCOPES = ("跨省", "省内跨市", "市内跨县", "县内")
 

@@ -19,10 +19,18 @@ _CITY_PROPER = re.compile(r"市区|主城区")
 
 
 @functools.cache
+def listed_townships(county_code: str) -> tuple[str, ...]:
+    """The county's townships as `data/townships.csv` lists them (the county seat first)."""
+    with data_file("townships.csv").open(encoding="utf-8", newline="") as fh:
+        return tuple(
+            row["township"] for row in csv.DictReader(fh) if row["county_code"] == county_code
+        )
+
+
+@functools.cache
 def townships(county_code: str) -> tuple[str, ...]:
     """The county's township names as people write them (凤阳畲族乡 also 凤阳乡), longest first."""
-    with data_file("townships.csv").open(encoding="utf-8", newline="") as fh:
-        names = {row["township"] for row in csv.DictReader(fh) if row["county_code"] == county_code}
+    names = set(listed_townships(county_code))
     names |= {_ETHNIC_TOWNSHIP.sub("乡", name) for name in names}
     return tuple(sorted(names, key=len, reverse=True))
 
