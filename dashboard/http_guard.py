@@ -273,9 +273,7 @@ class Guard:
         root = app_root()
         headers = [(b"location", root.encode("latin-1"))]
         if token:
-            secure = "; Secure" if scope.get("scheme") == "https" else ""
-            cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
-            headers.append((b"set-cookie", cookie.encode("latin-1")))
+            headers.append(_set_cookie(COOKIE, token, scope))
         await _respond(send, 303, "", headers)
 
 
@@ -296,6 +294,13 @@ def _static_media_prefix() -> str:
     return f"{_base_path()}/static/media/"
 
 
+def _set_cookie(name: str, value: str, scope) -> tuple[bytes, bytes]:
+    """A Set-Cookie header: HttpOnly, SameSite=Strict, Secure over https."""
+    secure = "; Secure" if scope.get("scheme") == "https" else ""
+    cookie = f"{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}"
+    return b"set-cookie", cookie.encode("latin-1")
+
+
 def _is_page_load(path: str, method: str) -> bool:
     """The app's HTML (any page URL), which a browser loads before it opens the websocket;
     not its scripts, fonts or API calls, so one browser is named once, not by racing loads."""
@@ -305,9 +310,7 @@ def _is_page_load(path: str, method: str) -> bool:
 
 def _naming_the_browser(send, scope):
     """`send` with a fresh BROWSER_COOKIE added to the response's headers."""
-    secure = "; Secure" if scope.get("scheme") == "https" else ""
-    cookie = f"{BROWSER_COOKIE}={secrets.token_urlsafe(24)}; Path=/; HttpOnly; SameSite=Strict"
-    header = (b"set-cookie", (cookie + secure).encode("latin-1"))
+    header = _set_cookie(BROWSER_COOKIE, secrets.token_urlsafe(24), scope)
 
     async def sending(message) -> None:
         if message.get("type") == "http.response.start":
