@@ -11,6 +11,7 @@ ligatures spelled in lower case (`upload`, `search`), which the rules leave alon
 
 from __future__ import annotations
 
+import functools
 import json
 
 import streamlit as st
@@ -136,8 +137,10 @@ _SCRIPT = r"""
 """
 
 
+@functools.cache
 def script() -> str:
-    """The rewriting script, rules inlined (JSON, so no rule can break out of the string)."""
+    """The rewriting script, rules inlined (JSON, so no rule can break out of the string);
+    built once per process, not on every rerun."""
     return _SCRIPT.replace("__TEXT__", json.dumps(TEXT_RULES)).replace(
         "__LABEL__", json.dumps(LABEL_RULES)
     )
