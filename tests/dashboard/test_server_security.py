@@ -522,3 +522,81 @@ def test_the_sign_in_page_gets_its_fonts_and_media_stay_guarded(live):
     fake = uuid.uuid4().hex
     for path in (f"/media/{fake}.csv", f"/static/../media/{fake}.csv", f"/x/static/media/{icons}"):
         assert http(f"{server.url}{path}")[0] == 403, path
+
+
+# ------------------------------------------------------------- deferred downloads, round 2
+
+
+def _deferred_file_id(chromium, key: str) -> str:
+    """The id of a download button's not-yet-built file, read off the tab's websocket."""
+    chromium.send("Browser.getVersion")
+    for event in reversed(chromium.events):
+        if event["method"] != "Network.webSocketFrameReceived":
+            continue
+        frame = event["params"]["response"]
+        if frame.get("opcode") != 2:
+            continue
+        msg = ForwardMsg.FromString(base64.b64decode(frame["payloadData"]))
+        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+            continue
+        element = msg.delta.new_element
+        if element.WhichOneof("type") == "download_button" and key in element.download_button.id:
+            return element.download_button.deferred_file_id
+    raise AssertionError(f"no deferred download {key} on the websocket")
+
+
+def _ask_for_file(server, cookie: str, file_id: str):
+    """An attacker's own signed-in websocket asks for a file by another session's button id."""
+    from streamlit.proto.BackMsg_pb2 import BackendOperationRequest, DeferredFileRequestPayload
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    with connect(
+        server.url.replace("http", "ws") + "/_stcore/stream",
+        subprotocols=["streamlit", "none"],
+        origin=server.url,
+        open_timeout=10,
+        max_size=None,
+        additional_headers={"Cookie": cookie},
+    ) as ws:
+        ws.send(BackMsg(rerun_script=ClientState()).SerializeToString())
+        own, answer = "", None
+        deadline = time.time() + 30
+        while time.time() < deadline and answer is None:
+            try:
+                msg = ForwardMsg.FromString(ws.recv(timeout=5))
+            except TimeoutError:
+                continue
+            kind = msg.WhichOneof("type")
+            if kind == "new_session" and not own:
+                own = msg.new_session.initialize.session_id
+                request = BackendOperationRequest(
+                    request_id="attack",
+                    session_id=own,
+                    deferred_file=DeferredFileRequestPayload(file_id=file_id),
+                )
+                ws.send(BackMsg(backend_operation_request=request).SerializeToString())
+            elif kind == "backend_operation_response":
+                answer = msg.backend_operation_response
+    assert answer is not None, "no answer to the request"
+    return answer
+
+
+def test_another_session_cannot_make_a_victims_download_be_built(live, chromium):
+    """A signed-in analyst who learnt the id of a township user's download button asks its own
+    websocket for that file. Streamlit built it for whoever asked: the township's session ran
+    the export and the audit log recorded an export in the township user's name."""
+    server, _env = live
+    victim = _name("qk")
+    make_user(victim, "township", QK)
+    session = signed_in(chromium, server, victim, network=True)
+    chromium.go_to(session, "lost-contact", "失联党员分析")
+    file_id = _deferred_file_id(chromium, "csv_follow_up")
+    analyst = make_user(_name("ana"), "analyst")
+    cookie = f"{http_guard.COOKIE}={accounts.create_session(analyst)}"
+    answer = _ask_for_file(server, cookie, file_id)
+    assert not answer.deferred_file.url and answer.error_msg
+    assert audit.recent(5, event="export", actor=victim) == []
+    click(chromium, session, ".st-key-csv_follow_up button")  # the owner still gets the file
+    path, _url = wait_download(chromium, ".csv")
+    assert "钱**" in path.read_text(encoding="utf-8-sig")
+    assert len(audit.recent(5, event="export", actor=victim)) == 1
