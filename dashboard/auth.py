@@ -202,7 +202,7 @@ def _attempt(username: str, password: str) -> None:
         st.error("请输入用户名和密码。")
         return
     source = client_source()
-    result = accounts.authenticate(username, password, source=source)
+    result = accounts.authenticate(username, password, source=source, browser=_browser_name())
     if not result.ok:
         st.error(result.message)
         return
@@ -216,10 +216,17 @@ def _attempt(username: str, password: str) -> None:
     st.rerun()
 
 
+def _browser_name() -> str | None:
+    """The browser's own random name (an HttpOnly cookie set by the guard), None off the server."""
+    if not http_guard.active():
+        return None
+    return http_guard.session_cookies(session_id()).get(http_guard.BROWSER_COOKIE)
+
+
 def _bind_browser(new_token: str) -> None:
     """Send the browser to the guard, which sets the HttpOnly session cookie and sends it back;
     the page loads again with the cookie on its websocket."""
-    browser = http_guard.session_cookies(session_id()).get(http_guard.BROWSER_COOKIE)
+    browser = _browser_name()
     url = f"{http_guard.BIND_PATH.lstrip('/')}?code={http_guard.offer_bind(new_token, browser)}"
     st.success("登录成功，正在进入系统……")
     st.html(

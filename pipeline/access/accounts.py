@@ -198,6 +198,7 @@ def reset_password(
         )
         end_sessions(con, row["id"], time.time())
         con.execute("delete from login_throttle where key = ?", (f"account:{row['username']}",))
+        throttle.forget(con, row["username"])
         user = user_from_row(find_row(con, row["username"]))
     audit.record("password_reset", actor, actor_scope, {"username": user.username})
     return user
@@ -291,20 +292,28 @@ def _wait_text(seconds: float) -> str:
 
 
 def authenticate(
-    username: str, password: str, *, source: str | None = None, now: float | None = None
+    username: str,
+    password: str,
+    *,
+    source: str | None = None,
+    browser: str | None = None,
+    now: float | None = None,
 ) -> AuthResult:
     """Check a sign-in attempt; every outcome is written to the audit log.
 
-    `source` is the client address (e.g. `st.context.ip_address`); `now` is the clock in epoch
-    seconds, a parameter so that windows and expiry can be exercised without waiting.
+    `source` is the client address (e.g. `st.context.ip_address`); `browser` the browser's own
+    random name (its `census_browser` cookie), by which a browser that signed in to this account
+    before is throttled apart from strangers; `now` is the clock in epoch seconds, a parameter
+    so that windows and expiry can be exercised without waiting.
     """
     policy = config.auth_policy()
     now = time.time() if now is None else now
     name = normalize_username(username)[:64]
-    keys = throttle.keys_for(name, source)
     # One transaction per attempt: the block is checked and the attempt counted (as a failure,
     # until the password proves right) under one write lock, so parallel attempts queue here.
     with open_state() as con, transaction(con):
+        known = throttle.trusted(con, name, browser, now)
+        keys = throttle.keys_for(name, source, known)
         wait = throttle.blocked_for(con, keys, now)
         if not wait:
             earned = throttle.note_failure(con, keys, now, policy)
@@ -338,7 +347,8 @@ def authenticate(
         return AuthResult(False, None, message, wait)
 
     with open_state() as con, transaction(con):
-        throttle.note_success(con, name, source)
+        throttle.note_success(con, name, source, known)
+        throttle.trust(con, name, browser, now)
         con.execute("update users set last_sign_in_at = ? where id = ?", (now_text(), row["id"]))
         if needs_rehash(row["password_hash"]):
             # Parameters raised since this hash was made: upgrade it while we have the password.

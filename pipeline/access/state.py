@@ -55,6 +55,15 @@ create table if not exists login_throttle (
     blocked_until real not null
 );
 
+-- Browsers that signed in to an account before (sha256 of their census_browser cookie): their
+-- failures are counted apart from the account's, so a stranger cannot keep the owner out.
+create table if not exists trusted_browsers (
+    username text not null,
+    browser_hash text not null,
+    trusted_until real not null,
+    primary key (username, browser_hash)
+);
+
 create table if not exists audit_log (
     id integer primary key autoincrement,
     at text not null,

@@ -600,3 +600,32 @@ def test_another_session_cannot_make_a_victims_download_be_built(live, chromium)
     path, _url = wait_download(chromium, ".csv")
     assert "钱**" in path.read_text(encoding="utf-8-sig")
     assert len(audit.recent(5, event="export", actor=victim)) == 1
+
+
+# ------------------------------------------------------------------ throttling, round 2
+
+
+def test_a_stranger_blocking_an_account_does_not_keep_out_the_browser_it_signs_in_from(
+    live, chromium
+):
+    """Anyone who knows a username could keep the account blocked (up to 15 minutes at a time)
+    with one wrong password each time the block ended. The browser that signed in to it before
+    (its census_browser cookie) now signs in regardless; a stranger's browser still waits."""
+    server, _env = live
+    user = _name("qk")
+    make_user(user, "township", QK)
+    session = signed_in(chromium, server, user)  # the owner's office PC, last week
+    chromium.send(
+        "Network.deleteCookies", {"name": http_guard.COOKIE, "url": server.url}, session=session
+    )
+    start = time.time()
+    for i in range(8):  # the stranger, from elsewhere, a minute apart: blocked for minutes
+        accounts.authenticate(user, f"guess-{i}", source=f"198.51.100.{i}", now=start + 60 * i)
+    assert accounts.authenticate(user, PASSWORD).retry_after > 0
+    chromium.send("Page.navigate", {"url": f"{server.url}/"}, session=session)
+    state = chromium.sign_in(session, user, PASSWORD)
+    assert chromium.nav_links(session), state["text"][-300:]
+    with browser.Chromium() as stranger:  # another browser with the right password waits
+        other = stranger.open(f"{server.url}/")
+        state = stranger.sign_in(other, user, PASSWORD)
+        assert not stranger.nav_links(other) and "尝试次数过多" in state["text"]
