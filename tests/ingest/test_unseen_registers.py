@@ -472,3 +472,15 @@ def test_a_space_typed_inside_a_branch_name_is_the_same_branch(write_xlsx, isola
     [result] = ingest_paths([correction], db=db).files
     assert result.status == "replaced", result
     assert _fetch(db, "select name from members where is_current") == [("张三",)]
+
+
+def test_a_register_with_no_member_rows_is_refused_with_a_reason(register, isolated_env):
+    """A header and a 合计 row only: once "loaded, 0 rows" with nothing stored, so the
+    township looked reported on the upload page and was missing from every figure."""
+    path = register(
+        "2023-06_炎亭镇_流动党员普查",
+        [["炎亭镇流动党员普查登记表"], ["序号", "姓名", "身份证号", "流出时间"], ["合计", "0人"]],
+    )
+    [result] = ingest_paths([path], db=isolated_env / "w.duckdb").files
+    assert result.status == "rejected"
+    assert result.error.startswith("名单中没有任何党员记录")
