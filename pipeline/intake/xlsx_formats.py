@@ -25,7 +25,7 @@ _REL = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
 _FIXED = re.compile(r"^#?,?#*0\.(0{2,})$")
 
 
-def _places(code: str) -> int | None:
+def decimal_places(code: str) -> int | None:
     first = code.split(";")[0]
     first = re.sub(r'\[[^\]]*\]|_.|\\.|"[^"]*"|\s', "", first.replace("&quot;", '"'))
     found = _FIXED.match(first)
@@ -36,7 +36,7 @@ def decimal_styles(styles_xml: bytes) -> dict[int, int]:
     """cell style index (the `s` of a cell) → decimals shown, for fixed formats of 2+ decimals."""
     custom = {}
     for fmt_id, code in _NUM_FMT.findall(styles_xml):
-        places = _places(code.decode("utf-8", "replace"))
+        places = decimal_places(code.decode("utf-8", "replace"))
         if places:
             custom[int(fmt_id)] = places
     block = _CELL_XFS.search(styles_xml)

@@ -361,3 +361,22 @@ def test_a_month_shown_by_two_decimals_survives_the_contained_reader(tmp_path, r
     assert not cell_guard.scan_xlsx_cells(path.read_bytes())
     rows = read_sheets(path)[0].rows
     assert [row[1] for row in rows[1:]] == ["2023.10", 2023.1, "2022.11", 2021.3]
+
+
+def test_a_month_shown_by_two_decimals_in_a_legacy_xls(tmp_path):
+    """The same in a .xls (xlwt writes BIFF as Excel 2003 and WPS do): calamine gives the
+    stored 2023.1, and only the cell's format says it is shown, and meant, as 2023.10."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("名单")
+    two = xlwt.easyxf(num_format_str="0.00")
+    sheet.write(0, 0, "姓名")
+    sheet.write(0, 1, "流出时间")
+    for r, (name, value, style) in enumerate(
+        [("张三", 2023.1, two), ("李四", 2023.1, None), ("赵六", 2021.3, two)], start=1
+    ):
+        sheet.write(r, 0, name)
+        sheet.write(r, 1, value, style) if style else sheet.write(r, 1, value)
+    path = tmp_path / "普查.xls"
+    book.save(str(path))
+    rows = read_sheets(path)[0].rows
+    assert [row[1] for row in rows[1:]] == ["2023.10", 2023.1, 2021.3]
