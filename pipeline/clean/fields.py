@@ -49,6 +49,7 @@ PARSERS: dict[str, Callable[[object], object]] = {
     "inflow_org": name_or_no,
     "enterprise": name_or_no,
     "has_certificate": certificate_held,
+    "branch": nz.branch_name,
 }
 
 # How each parsed field is typed; the rest stay Python objects (是/否 fields are True/False,

@@ -333,6 +333,14 @@ def normalize_name(value: object) -> str | None:
     return _SPACES.sub("", text) if text else None
 
 
+def branch_name(value: object) -> str | None:
+    """所在党支部 / 支部名称: a space inside is typing, not the name ("王家山村 党支部",
+    "岱岭村　党支部" are 王家山村党支部, 岱岭村党支部). Kept, it made a second branch beside
+    the first: apart from its 支部情况 total, and never replaced by a correction naming it
+    without the space."""
+    return normalize_name(value)
+
+
 # ---------------------------------------------------------------- vectorised forms
 # The same rules over a whole column, for the columns where nearly every value is distinct
 # (names, ID and phone numbers) and a Python call per value would dominate an ingest.

@@ -120,7 +120,7 @@ def _branch(raw: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
     branch = parsed["branch"]
     for fallback in ("sheet_branch", "block_branch"):
         if fallback in raw:
-            named = map_distinct(raw[fallback], nz.to_text, "str")[0]
+            named = map_distinct(raw[fallback], nz.branch_name, "str")[0]
             branch = branch.fillna(named.loc[parsed.index])
     return branch.fillna("")
 
@@ -299,7 +299,9 @@ def clean_branch_totals(
         context = resolve_context(raw, township, wave)
     else:
         context = context.reset_index(drop=True)
-    branch = raw["branch"].map(nz.to_text)
+    # the members' branch drops invisible characters (fields.parse_fields): so must its total,
+    # or "王家山村\u200b党支部" holds the 30 members and "王家山村党支部" the outflow
+    branch = nz.drop_invisible(raw["branch"].map(nz.branch_name))
     counts, errors = map_distinct(raw["members_total"], nz.parse_count)
     errors = errors.reindex(raw.index)
     bad = (

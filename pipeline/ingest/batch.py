@@ -34,6 +34,7 @@ from pipeline.ingest.outcome import (
     reject_duplicates_elsewhere,
     rejected,
     result_of,
+    shared_notice,
     unnamed_notices,
 )
 from pipeline.ingest.prepare import Prepared, Staged, header_map, prepare, stage
@@ -51,6 +52,7 @@ from pipeline.warehouse.load import (
     load_files_together,
     log_ingest,
     save_notices,
+    shared_with_other_townships,
     unnamed_units_elsewhere,
 )
 from pipeline.warehouse.models import build_models
@@ -111,6 +113,7 @@ def ingest_paths(
         for path, read in read_ahead(files, run.known, home_county, first):
             run.take(path, read)
         run.flush()
+        _note_shared_members(con, report)
         con.execute("commit")
         con.execute("reset threads")
         build_models(con)
@@ -237,6 +240,16 @@ class _Run:
         self.report.files.append(result)
         if self.progress:
             self.progress(path.name)
+
+
+def _note_shared_members(con, report: IngestReport) -> None:
+    """A member the batch loaded whom another township's register of the wave also holds:
+    both files are told (need review), after every file of the batch is in."""
+    loaded = {r.file_hash: r for r in report.files if r.status in ("loaded", "replaced")}
+    for digest, township, members in shared_with_other_townships(con, list(loaded)):
+        result, notice = loaded[digest], shared_notice(township, members)
+        save_notices(con, digest, [notice], first=len(result.notices))
+        result.notices.append(notice)
 
 
 def _independent(con, prepared: list) -> set[int]:

@@ -128,6 +128,15 @@ def reject_duplicates_elsewhere(prepared: Prepared, found: pd.DataFrame) -> Prep
     )
 
 
+def shared_notice(township: str, members: int) -> str:
+    """A file's members also registered by another township (one person, counted twice).
+    The other township's file is not named: its uploader may be another jurisdiction."""
+    return (
+        f"{REVIEW}{members} 名党员（身份证号相同）也登记在{township}的名单中，"
+        "县级合计会把他们各计一次；请与该乡镇核实后，从不该登记的名单中删除再重新上传"
+    )
+
+
 def unnamed_notices(unnamed: pd.DataFrame) -> list[str]:
     """What a file naming no branch did to another such file of its township and wave
     (`warehouse.load.unnamed_units_elsewhere`): kept beside it, or replaced it as a correction."""

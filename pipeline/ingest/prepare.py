@@ -27,6 +27,10 @@ from pipeline.parse.header_rules import header_key
 from pipeline.parse.layout import Workbook, parse_workbook
 from pipeline.parse.mappings import IGNORE, Choices
 
+NO_MEMBERS = (
+    "名单中没有任何党员记录（只有表头，或表头下只有合计、说明等行），未入库；请填好名单后再上传"
+)
+
 
 @dataclass
 class Prepared:
@@ -125,6 +129,9 @@ def stage(
     labels = {c.field: c.label for c in reversed(book.columns) if c.field}
     tables = [t.members for t in book.tables]
     raw = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+    if raw.empty:
+        # "loaded, 0 rows" with nothing stored: the township looked reported and was not
+        raise FileRejected(NO_MEMBERS)
     raw = with_file_branch(raw.reset_index(drop=True), path.stem)
     # The analyst's township or wave is the file's, whatever its sheets or rows say.
     if chosen.get("township"):

@@ -247,7 +247,7 @@ def clean_register(
             )
         frame["branch"] = (
             column("branch")
-            .map(nz.optional_text)
+            .map(nz.branch_name)
             .fillna(pd.Series(raw.get("block_branch"), index=raw.index))
         )
         frame["member_category"] = parse(extra["member_category"], "member_category", _category)

@@ -34,6 +34,11 @@ ENCRYPTED = "文件已加密（设置了打开密码），无法读取；请在 
 CORRUPT = "文件已损坏或不完整，无法读取；请重新导出或重新下载后再上传"
 UNSUPPORTED = "暂不支持{what}；请在 Excel 或 WPS 中另存为 .xlsx 后再上传"
 HTML_TABLE = "文件实际是网页或 XML 格式的表格（常见于系统导出的“.xls”），无法直接读取；请用 Excel 打开后另存为 .xlsx 再上传"
+# WPS 表格's own format: an .et that is BIFF inside (as WPS long wrote it) is read as the .xls it is
+WPS_NATIVE = (
+    "暂不支持 WPS 表格专用格式（.et/.ett）；请在 WPS 中“另存为”Excel 工作簿（.xlsx）后再上传"
+)
+_WPS_SUFFIXES = (".et", ".ett")
 BAD_ENCODING = "无法识别文本文件的编码（支持 UTF-8 与 GBK/GB18030）；请另存为 .xlsx 或 UTF-8 编码的 CSV 后再上传"
 
 _BINARY_MAGICS = (
@@ -103,6 +108,8 @@ def _zip_kind(path: Path, size: int) -> str:
                 with zf.open("mimetype") as fh:
                     if b"opendocument.spreadsheet" in fh.read(200):
                         raise FileRejected(UNSUPPORTED.format(what=" .ods（OpenDocument）格式"))
+            if path.suffix.lower() in _WPS_SUFFIXES:
+                raise FileRejected(WPS_NATIVE)
             what = next((w for n, w in _ZIP_KINDS if n in names), "（识别为 zip 压缩包）")
             raise FileRejected(NOT_SHEET.format(what=what))
     except FileRejected:
@@ -171,6 +178,8 @@ def _ole2_kind(path: Path) -> str:
         raise FileRejected(ENCRYPTED)  # a password-protected xlsx is an OLE2 container
     if {"workbook", "book"} & names:
         return "xls"
+    if "worddocument" not in names and path.suffix.lower() in _WPS_SUFFIXES:
+        raise FileRejected(WPS_NATIVE)
     what = "（识别为 Word 文档）" if "worddocument" in names else ""
     raise FileRejected(NOT_SHEET.format(what=what))
 

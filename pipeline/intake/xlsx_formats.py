@@ -7,7 +7,10 @@ sheets themselves are matched while `cell_guard` streams them anyway, so no shee
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from xml.parsers import expat
 
 # Built-in number formats showing two decimals: 2 = 0.00, 4 = #,##0.00
 _BUILTIN_PLACES = {2: 2, 4: 2}
@@ -22,7 +25,7 @@ _REL = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
 _FIXED = re.compile(r"^#?,?#*0\.(0{2,})$")
 
 
-def _places(code: str) -> int | None:
+def decimal_places(code: str) -> int | None:
     first = code.split(";")[0]
     first = re.sub(r'\[[^\]]*\]|_.|\\.|"[^"]*"|\s', "", first.replace("&quot;", '"'))
     found = _FIXED.match(first)
@@ -33,7 +36,7 @@ def decimal_styles(styles_xml: bytes) -> dict[int, int]:
     """cell style index (the `s` of a cell) → decimals shown, for fixed formats of 2+ decimals."""
     custom = {}
     for fmt_id, code in _NUM_FMT.findall(styles_xml):
-        places = _places(code.decode("utf-8", "replace"))
+        places = decimal_places(code.decode("utf-8", "replace"))
         if places:
             custom[int(fmt_id)] = places
     block = _CELL_XFS.search(styles_xml)
@@ -96,3 +99,63 @@ def show_decimals(rows: list[list[object]], cells: dict[tuple[int, int], int]) -
                 shown = f"{value:.{places}f}"
                 if 10 <= int(shown.split(".")[1]) <= 12:
                     rows[r][c] = shown
+
+
+def parse_decimal_cells(data: bytes) -> dict[str, dict[tuple[int, int], int]]:
+    """{sheet name: {(row, col): decimals}} by parsing every sheet's XML, for the workbooks
+    `cell_guard` cannot scan by regex (a namespace prefix, cells or rows without `r`, as WPS
+    and other writers save them) and reads in a contained process: the month shown in a
+    `0.00` cell must not depend on how the writer spelt its tags.
+
+    Cells are placed as calamine places them: at their `r`, else right after the previous
+    cell of the row; a row without `r` follows the previous row. Run only in the contained
+    reader (the child that may die alone): a sheet's XML is parsed in full here.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        needed = ("xl/styles.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+        if not all(n in names for n in needed):
+            return {}
+        places = decimal_styles(zf.read(needed[0]))
+        if not places:
+            return {}
+        out = {}
+        for part, sheet in sheet_parts(zf.read(needed[1]), zf.read(needed[2])).items():
+            if part in names:
+                with zf.open(part) as fh:
+                    found = _styled_cells(fh, places)
+                if found:
+                    out[sheet] = found
+        return out
+
+
+_REF = re.compile(r"([A-Z]{1,3})([0-9]+)$")
+
+
+def _styled_cells(fh, places: dict[int, int]) -> dict[tuple[int, int], int]:
+    found: dict[tuple[int, int], int] = {}
+    at = {"row": -1, "col": -1}
+
+    def start(tag: str, attrs: dict) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local == "row":
+            r = attrs.get("r", "")
+            at["row"] = int(r) - 1 if r.isdigit() else at["row"] + 1
+            at["col"] = -1
+        elif local == "c":
+            ref = _REF.match(attrs.get("r", ""))
+            if ref:
+                col = 0
+                for letter in ref[1]:
+                    col = col * 26 + ord(letter) - 64
+                at["row"], at["col"] = int(ref[2]) - 1, col - 1
+            else:
+                at["col"] += 1
+            style = attrs.get("s", "")
+            if style.isdigit() and int(style) in places:
+                found[(at["row"], at["col"])] = places[int(style)]
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.ParseFile(fh)
+    return found

@@ -8,6 +8,7 @@ taken from whole columns at once (`starts_with_trigger`, `absent_cells`).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 
@@ -15,11 +16,19 @@ from pipeline.clean.normalize import to_text
 from pipeline.parse.headers import clean_text
 
 _NON_DATA_START = re.compile(
-    r"^(合计|总计|小计|共计|注[:：]|注\d|说明[:：]|备注[:：]|填表人|审核人|填报人|制表人|负责人|填表日期|填报日期|单位负责人|联系人[:：])"
+    r"^(合计|总计|小计|共计|汇总|注[:：]|注\d|说明[:：]|备注[:：]|填表人|审核人|填报人|制表人|负责人|填表日期|填报日期|单位负责人|联系人[:：])"
 )
-_SIGNATURE = re.compile(r"填表人|审核人|填报人[:：]|制表人")
-TRIGGERS = set("合总小共注说备填审制负单联")
+_SIGNATURE = re.compile(r"填表人|审核人|填报人[:：]|制表人|[(（](?:签字|签名|盖章)[)）]")
+# A labelled line under the register: "经办人：孙八", "党委书记（签字）：", "联系电话：138…",
+# "单位（盖章）：". Its text sits in the 序号 or 姓名 column, its person beside it; a name never
+# holds a colon. (Spaces and full-width forms are folded before matching.)
+_FOOTER_LABEL = re.compile(
+    r"^[^:]{0,12}?(?:签字|签名|盖章|公章|经办|统计人|制表|填表|填报|审核|审批|负责人|书记|"
+    r"联系电话|联系方式|电话|手机)[^:]{0,8}:"
+)
+TRIGGERS = set("合总小共汇注说备填审制负单联经统党电手签")
 _TRIGGER_CHARS = np.array(sorted(TRIGGERS))
+_SPACES = re.compile(r"\s+")
 _SUBTOTAL_END = re.compile(r"(小计|合计|总计|共计)$")
 # "一、城东村党支部", "（四）城北村", "城西村党支部（2人）", "城南社区党支部 共2人"
 _HEADING_NUMBER = re.compile(
@@ -91,11 +100,19 @@ def is_non_data(
             _NON_DATA_START.match(clean_text(compact)) or _SIGNATURE.search(compact)
         ):
             return True
+        if _FOOTER_LABEL.match(_SPACES.sub("", unicodedata.normalize("NFKC", compact))):
+            return True
     if isinstance(first, str) and _SUBTOTAL_END.search(clean_text(first)):
         return True  # "二村党支部小计"
     if len(present) == 1:
-        # A lone cell is a block heading or a note, unless it is a name in the name column.
-        return not (present[0] == name_col and branch_heading(row[present[0]]) is None)
+        # A lone cell is a block heading or a note, unless it is a name in the name column;
+        # a number there is no name but the count of an Excel table's total row (汇总 行).
+        lone = row[present[0]]
+        return not (
+            present[0] == name_col
+            and branch_heading(lone) is None
+            and not (isinstance(lone, int | float) and not isinstance(lone, bool))
+        )
     return False
 
 

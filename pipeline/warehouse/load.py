@@ -32,6 +32,33 @@ def known_files(con: duckdb.DuckDBPyConnection) -> set[str]:
 _DUPLICATE_COLUMNS = ["position", "source_file", "sheet", "excel_row"]
 
 
+def shared_with_other_townships(
+    con: duckdb.DuckDBPyConnection, file_hashes: list[str]
+) -> list[tuple[str, str, int]]:
+    """(file hash, other township, members) for the given files' current members
+    whose ID is also current in another township's register of the same wave: one person
+    counted twice in the county's figures. One query for a whole batch."""
+    if not file_hashes:
+        return []
+    return con.execute(
+        """
+        with own as (
+            select wave, township, id_hash, file_hash
+            from members
+            where is_current and id_hash is not null and list_contains(?, file_hash)
+        )
+        select o.file_hash, m.township, count(distinct o.id_hash)
+        from own as o
+        join members as m
+            on m.is_current and m.wave = o.wave and m.id_hash = o.id_hash
+            and m.township <> o.township
+        group by all
+        order by all
+        """,
+        [file_hashes],
+    ).fetchall()
+
+
 def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, members: pd.DataFrame) -> pd.DataFrame:
     """New rows whose ID is already current in the same township-wave under another unit.
 
@@ -329,12 +356,15 @@ def _issues_of(frame: pd.DataFrame, file: dict) -> pd.DataFrame:
     return issues
 
 
-def save_notices(con: duckdb.DuckDBPyConnection, file_hash: str, notices: list[str]) -> None:
-    """What the analyst should know about a loaded file (需核对 reasons, skipped sheets)."""
+def save_notices(
+    con: duckdb.DuckDBPyConnection, file_hash: str, notices: list[str], first: int = 0
+) -> None:
+    """What the analyst should know about a loaded file (需核对 reasons, skipped sheets);
+    `first` numbers notices added after the file's own."""
     if notices:
         con.executemany(
             "insert into file_notices values (?, ?, ?)",
-            [[file_hash, i, text] for i, text in enumerate(notices)],
+            [[file_hash, first + i, text] for i, text in enumerate(notices)],
         )
 
 

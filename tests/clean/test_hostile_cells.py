@@ -103,3 +103,29 @@ def test_the_cli_does_not_follow_a_link_out_of_its_folder(tmp_path, write_xlsx):
     os.symlink(outside, folder / "链接.xlsx")
     (folder / "子目录").symlink_to(outside.parent, target_is_directory=True)
     assert collect_files([folder]) == [inside]
+
+
+def test_an_invisible_character_in_a_summary_branch_name_still_meets_its_members(
+    tmp_path, write_xlsx
+):
+    """The members' branch loses its zero-width characters; the 支部情况 row naming the same
+    branch once kept them, so one branch became two: the 30 members beside no outflow, the
+    outflow beside no members (a branch's outflow share unreadable)."""
+    rows = [
+        member(1, "张三", id_number=valid_id("33032719800101301"), branch="王家山村党支部"),
+        member(2, "李四", id_number=valid_id("33032719800101302"), branch="王家山村\u200b党支部"),
+    ]
+    path = write_xlsx(
+        "灵溪镇_2022-04_名单.xlsx",
+        {
+            "名册": [HEADER, *rows],
+            "支部情况": [["支部名称", "党员总数"], ["王家山村\u200b党支部", 30]],
+        },
+    )
+    db = tmp_path / "z.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert result.status == "loaded", result.error
+    assert _rows(db, "select branch, members_total from branch_totals") == [("王家山村党支部", 30)]
+    assert _rows(db, "select branch, outflow, members_total from mart_branch_wave") == [
+        ("王家山村党支部", 2, 30)
+    ]

@@ -166,3 +166,42 @@ def test_same_member_in_two_branch_files_is_rejected_in_the_later_file(
     )
     [result] = ingest_paths([again], db=db).files
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("replaced", 1, 0)
+
+
+def test_same_member_in_two_townships_registers_is_marked_for_review(write_xlsx, isolated_env):
+    """Spec §3 rejects a member twice in one township-wave; in two townships both stay, and
+    the county's figures count the person twice: both files (the earlier one of the batch
+    too, and a later batch's file against the warehouse) say so, naming no file of the other
+    township's."""
+    twin = valid_id("33032719900101123")
+    first = write_xlsx(
+        "2022-04_桥墩镇.xlsx",
+        {"s": [HEADER, member(name="王五", id_number=twin, township="桥墩镇")]},
+    )
+    second = write_xlsx(
+        "2022-04_矾山镇.xlsx",
+        {"s": [HEADER, GOOD, member(seq=2, name="王五", id_number=twin, township="矾山镇")]},
+    )
+    db = isolated_env / "q.duckdb"
+    report = ingest_paths([first, second], db=db)
+    assert [(f.rows_loaded, f.rows_rejected) for f in report.files] == [(1, 0), (2, 0)]
+    notices = [f.notices for f in report.files]
+    assert notices == [
+        ["需核对：1 名党员（身份证号相同）也登记在矾山镇的名单中，县级合计会把他们各计一次；"
+         "请与该乡镇核实后，从不该登记的名单中删除再重新上传"],
+        ["需核对：1 名党员（身份证号相同）也登记在桥墩镇的名单中，县级合计会把他们各计一次；"
+         "请与该乡镇核实后，从不该登记的名单中删除再重新上传"],
+    ]  # fmt: skip
+    con = connect_readonly(db)
+    stored = con.execute("select notice from file_notices order by notice").fetchall()
+    con.close()
+    assert [n for (n,) in stored] == sorted(n for [n] in notices)
+    third = write_xlsx(
+        "2022-04_藻溪镇.xlsx",
+        {"s": [HEADER, member(name="王五", id_number=twin, township="藻溪镇")]},
+    )
+    [result] = ingest_paths([third], db=db).files
+    assert [n.split("，")[0] for n in result.notices] == [
+        "需核对：1 名党员（身份证号相同）也登记在桥墩镇的名单中",
+        "需核对：1 名党员（身份证号相同）也登记在矾山镇的名单中",
+    ]

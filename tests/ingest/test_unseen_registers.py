@@ -442,3 +442,45 @@ def test_values_outvote_a_header_rule_but_not_the_usual_word(register, isolated_
         "select count(*) from warnings where field = 'last_contact_date' and reason like '%已留空%'",
     )
     assert warned == [(3,)]
+
+
+def test_a_space_typed_inside_a_branch_name_is_the_same_branch(write_xlsx, isolated_env):
+    """ "岱岭村 党支部" and "岱岭村　党支部" are 岱岭村党支部: they meet its 支部情况 total, and
+    a correction naming the branch without the space replaces them. Kept, the space made a
+    second branch that no correction replaced: its members counted twice."""
+    header = ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地"]
+    first = write_xlsx(
+        "2023-06_岱岭畲族乡_名单.xlsx",
+        {
+            "名单": [
+                header,
+                [1, "张三", IDS[0], "岱岭村 党支部", "2021.3", "上海"],
+                [2, "李四", IDS[1], "岱岭村\u3000党支部", "2021.3", "上海"],
+            ],
+            "支部情况": [["支部名称", "党员总数"], ["岱岭村党支部", 40]],
+        },
+    )
+    db = isolated_env / "w.duckdb"
+    ingest_paths([first], db=db)
+    assert _fetch(db, "select branch, outflow, members_total from mart_branch_wave") == [
+        ("岱岭村党支部", 2, 40)
+    ]
+    correction = write_xlsx(
+        "2023-06_岱岭畲族乡_名单_更正.xlsx",
+        {"名单": [header, [1, "张三", IDS[0], "岱岭村党支部", "2021.3", "上海"]]},
+    )
+    [result] = ingest_paths([correction], db=db).files
+    assert result.status == "replaced", result
+    assert _fetch(db, "select name from members where is_current") == [("张三",)]
+
+
+def test_a_register_with_no_member_rows_is_refused_with_a_reason(register, isolated_env):
+    """A header and a 合计 row only: once "loaded, 0 rows" with nothing stored, so the
+    township looked reported on the upload page and was missing from every figure."""
+    path = register(
+        "2023-06_炎亭镇_流动党员普查",
+        [["炎亭镇流动党员普查登记表"], ["序号", "姓名", "身份证号", "流出时间"], ["合计", "0人"]],
+    )
+    [result] = ingest_paths([path], db=isolated_env / "w.duckdb").files
+    assert result.status == "rejected"
+    assert result.error.startswith("名单中没有任何党员记录")

@@ -732,3 +732,17 @@ def test_dimension_box_pattern_hits_exactly_the_cells_outside_it(last):
     ):
         assert pattern.search(odd), odd  # anything but the plain form goes the careful way
     assert not pattern.search(b'<cols><col min="1" max="3"/></cols><cfRule type="x"/>')
+
+
+def test_a_wps_et_file_is_read_by_its_bytes_or_refused_in_wps_words(tmp_path):
+    """An .et that is BIFF inside (as WPS long saved it) is the .xls it is; one that is not
+    is refused with how to save it from WPS, not as "not a spreadsheet"."""
+    book = xlwt.Workbook()
+    book.add_sheet("第一支部").write(0, 0, "姓名")
+    biff = tmp_path / "桥墩镇.et"
+    book.save(str(biff))
+    assert detect_format(biff) == "xls"
+    other = ole2_file(tmp_path / "桥墩镇_新版.et", {"WpsContent": b"\x01" * 600})
+    assert rejected(other).startswith("暂不支持 WPS 表格专用格式")
+    not_et = ole2_file(tmp_path / "桥墩镇.xls", {"WpsContent": b"\x01" * 600})
+    assert rejected(not_et).startswith("不是电子表格文件")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 import zipfile
@@ -313,3 +314,69 @@ def test_read_errors_are_file_rejected_never_raw(tmp_path):
         read_sheets(path)
     with pytest.raises(FileRejected):
         read_sheets(tmp_path / "不存在.xlsx")
+
+
+def _rewrite_sheet(path: Path, rewrite) -> None:
+    """The same workbook with its first sheet's XML spelt another way."""
+    with zipfile.ZipFile(path) as zf:
+        parts = {info.filename: zf.read(info.filename) for info in zf.infolist()}
+    part = "xl/worksheets/sheet1.xml"
+    parts[part] = rewrite(parts[part].decode()).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+
+
+def _prefixed(xml: str) -> str:
+    """As the .NET Open XML SDK writes a sheet: every element under an `x:` prefix."""
+    xml = re.sub(r"<(/?)(?![?!])([A-Za-z]\w*)", r"<\1x:\2", xml)
+    return xml.replace('xmlns="http', 'xmlns:x="http', 1)
+
+
+def _unreferenced(xml: str) -> str:
+    """Cells and rows without their r attribute (each follows the one before)."""
+    return re.sub(r'(<(?:c|row)) r="[A-Z]*[0-9]+"', r"\1", xml)
+
+
+@pytest.mark.parametrize("rewrite", [_prefixed, _unreferenced])
+def test_a_month_shown_by_two_decimals_survives_the_contained_reader(tmp_path, rewrite):
+    """2023.10 typed into a 0.00 cell is stored 2023.1: October, in the sheet the analyst saw.
+    A workbook the guard cannot scan (x: prefixes, no r) is read in a child process, which
+    once read it as 2023.1, January, moving every October outflow nine months back."""
+    path = tmp_path / "普查.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "流出时间"])
+    for name, value, fmt in [
+        ("张三", 2023.1, "0.00"),
+        ("李四", 2023.1, None),
+        ("王五", 2022.11, "#,##0.00"),
+        ("赵六", 2021.3, "0.00"),
+    ]:
+        sheet.append([name, value])
+        if fmt:
+            sheet.cell(sheet.max_row, 2).number_format = fmt
+    book.save(path)
+    _rewrite_sheet(path, rewrite)
+    assert not cell_guard.scan_xlsx_cells(path.read_bytes())
+    rows = read_sheets(path)[0].rows
+    assert [row[1] for row in rows[1:]] == ["2023.10", 2023.1, "2022.11", 2021.3]
+
+
+def test_a_month_shown_by_two_decimals_in_a_legacy_xls(tmp_path):
+    """The same in a .xls (xlwt writes BIFF as Excel 2003 and WPS do): calamine gives the
+    stored 2023.1, and only the cell's format says it is shown, and meant, as 2023.10."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("名单")
+    two = xlwt.easyxf(num_format_str="0.00")
+    sheet.write(0, 0, "姓名")
+    sheet.write(0, 1, "流出时间")
+    for r, (name, value, style) in enumerate(
+        [("张三", 2023.1, two), ("李四", 2023.1, None), ("赵六", 2021.3, two)], start=1
+    ):
+        sheet.write(r, 0, name)
+        sheet.write(r, 1, value, style) if style else sheet.write(r, 1, value)
+    path = tmp_path / "普查.xls"
+    book.save(str(path))
+    rows = read_sheets(path)[0].rows
+    assert [row[1] for row in rows[1:]] == ["2023.10", 2023.1, 2021.3]

@@ -68,6 +68,10 @@ def test_stable_polls_is_honoured():
         ("金乡镇_2022-04.xlsx", True),
         ("宜山镇.csv", True),
         ("old.XLS", True),
+        (
+            "桥墩镇_WPS.et",
+            True,
+        ),  # WPS 表格's own format: read by its bytes, or refused with a reason
         ("~$金乡镇.xlsx", False),
         (".~lock.金乡镇.xlsx#", False),
         (".hidden.xlsx", False),

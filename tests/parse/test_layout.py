@@ -351,3 +351,25 @@ def test_a_total_row_opening_with_spaces_and_a_blank_name_are_no_members(write_x
     members = book.tables[0].members
     assert members["name"].tolist() == ["张三", "\u3000\u3000", "李四"]  # the blank one is kept
     assert members["excel_row"].tolist() == [2, 3, 4]
+
+
+def test_signature_lines_and_a_table_total_row_are_no_members(write_xlsx):
+    """What clerks write under a register, the filler's own name and phone among it, and the
+    total row of an Excel table (汇总, a count under 姓名). Two of them were once loaded as
+    members (吴十 and a member named 联系电话:134…), counting in the township's outflow."""
+    rows = [
+        ["序号", "姓名", "身份证号", "所在党支部", "流入地", "联系电话"],
+        [1, "张三", "33032719800101123X", "第一党支部", "上海市", "13800001111"],
+        [2, "李四", "330327198001011250", "第一党支部", "杭州市", "13800002222"],
+        ["汇总", 2, None, None, None, None],
+        [None, 2, None, None, None, None],
+        ["党委书记（签字）：", "吴十", None, None, None, None],
+        [None, "联系电话：13412345678", None, None, None, None],
+        ["经办人：孙八", None, None, "联系电话：13612345678", None, None],
+        ["制表：周九", None, "审批：郑一", None, "手 机：13512345678", "日期：2023年6月30日"],
+        [None, "填表人：钱七（签名）", None, "电话：13712345678", None, None],
+        ["单位（盖章）", None, None, None, None, "2023年6月30日"],
+    ]
+    book = parse_workbook(read_sheets(write_xlsx("t.xlsx", {"登记表": rows})))
+    members = book.tables[0].members
+    assert members["name"].tolist() == ["张三", "李四"]
