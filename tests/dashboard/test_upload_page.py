@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import upload_flow
+from dashboard.text import plain
 from pipeline import config
 from pipeline.access import accounts, audit
 from pipeline.cli.commands import stats_rows
@@ -321,7 +322,9 @@ def test_fixlist_after_confirm_while_the_dashboard_holds_the_old_warehouse(raw):
     at.button(key="upload_confirm").click().run()
     _ok(at)
     assert not at.warning, [w.value for w in at.warning]
-    assert [b.proto.label for b in at.get("download_button")] == [f"下载问题清单：{JINXIANG}"]
+    assert [b.proto.label for b in at.get("download_button")] == [
+        f"下载问题清单：{plain(JINXIANG)}"
+    ]
     ui._connection.clear()
 
 
