@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 
-# Every ASCII punctuation mark: CommonMark lets a backslash escape any of them, so the text
-# reads the same and no construct (link, emphasis, directive, autolink, math, HTML) starts.
-_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+# What starts an inline construct: links and images ([ ]), emphasis (* _), code (`), strike-
+# through (~), math ($), raw HTML (<), an entity (&), a table cell (|), an escape (\\).
+_INLINE = re.compile(r"([\\`*_\[\]<>$~|&])")
+# What starts a block when it opens the text: a heading, quote, list item or rule.
+_BLOCK = re.compile(r"^(\s*|\s*\d+(?=[.)]))([#>+=-]|(?<=\d)[.)])")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]+")
 # A bare http://…, www.… or name@host becomes a link after parsing (remark-gfm finds them in
 # the text itself, escapes or not): an invisible WORD JOINER breaks each pattern.
@@ -24,4 +26,5 @@ JOINER = "\u2060"
 def plain(text: object) -> str:
     """`text` as Markdown that shows exactly `text` (line breaks read as spaces)."""
     text = _AUTOLINK.sub(JOINER, _LINE_BREAK.sub(" ", str(text)))
-    return _PUNCTUATION.sub(r"\\\1", text)
+    text = _INLINE.sub(r"\\\1", text)
+    return _BLOCK.sub(r"\1\\\2", text, count=1)

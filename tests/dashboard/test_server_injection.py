@@ -38,6 +38,7 @@ EVIL = "evil.example"
 MD_BRANCH = f"[点此核对](http://{EVIL}/md)"
 HTML_BRANCH = f'<a href="http://{EVIL}/a">点我</a>'
 FILLER_PHONE, FILLER_ID = "13912345678", "330327198001011239"
+TYPED_PHONE = "13811119999"  # typed into 从事职业, free text
 NOTE_PHONE = 13955556666  # typed into 备注 as a number, as Excel keeps it
 CLEAR_ID = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 
@@ -84,7 +85,16 @@ def _registers(raw: Path) -> list[Path]:
         "钱库镇_2022-04_名册.xlsx",
         [
             [*HEADER, "备注"],
-            [*member(1, "钱一鸣", id_number=valid_id("33032719800101001"), township=QK), None],
+            [
+                *member(
+                    1,
+                    "钱一鸣",
+                    id_number=valid_id("33032719800101001"),
+                    township=QK,
+                    occupation=f"快递员（本人{TYPED_PHONE}）",
+                ),
+                None,
+            ],
             [
                 *member(
                     2,
@@ -242,3 +252,18 @@ def test_a_township_fixlist_is_masked_by_default_title_row_and_number_cells_too(
     text = _fixlist_text(chromium, session)
     assert "钱错号" in text and FILLER_PHONE in text and str(NOTE_PHONE) in text
     assert FILLER_ID not in text and not CLEAR_ID.search(text)
+
+
+def test_a_phone_typed_into_the_occupation_is_masked_on_the_leaders_chart(live, chromium):
+    """从事职业 is free text; the 流向 page's occupation chart and its data once showed a leader
+    (只读, no member rows at all) the phone someone typed into it."""
+    server, _env = live
+    session = _signed_in(chromium, server, "viewer")
+    chromium.go_to(session, "flows", "流向分析")
+    time.sleep(2)
+    shown = chromium.state(session)["text"] + chromium.evaluate(
+        session,
+        "[...document.querySelectorAll('.js-plotly-plot')].map(p => p.textContent).join(' ')",
+    )
+    assert TYPED_PHONE not in shown
+    assert "快递员（本人138****9999）" in shown

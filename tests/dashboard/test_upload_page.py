@@ -19,7 +19,7 @@ from pipeline.ingest.batch import ingest_paths
 from pipeline.ingest.fixlist import BAD_FILL
 from pipeline.intake import uploads
 from pipeline.warehouse.store import connect_readonly
-from tests.conftest import SAMPLES, needs_samples
+from tests.conftest import SAMPLES, needs_samples, shown
 
 PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "app_pages" / "upload.py")
 JINXIANG = "金乡镇_2022-04_含错误行.xlsx"
@@ -76,7 +76,7 @@ def _text(at: AppTest) -> str:
     parts += (
         [w.value for w in at.warning] + [e.value for e in at.error] + [s.value for s in at.success]
     )
-    return "\n".join(parts)
+    return shown("\n".join(parts))  # as the reader sees it: file names are escaped Markdown
 
 
 def _file_state(raw: Path, db: Path) -> tuple:
