@@ -24,6 +24,7 @@ import streamlit as st
 
 from dashboard import auth, widget_words
 from dashboard.downloads import download  # noqa: F401  (ui.download for pages)
+from dashboard.text import plain
 from pipeline import config
 from pipeline.access import audit
 from pipeline.access.scope import Scope
@@ -304,4 +305,4 @@ def context(f: Filters | None = None) -> ChartContext:
 
 def page_header(title: str, f: Filters) -> None:
     st.title(title)
-    st.caption(f"范围：{scope_label(f)} ｜ 普查批次：{wave_label(f.wave)}")
+    st.caption(f"范围：{plain(scope_label(f))} ｜ 普查批次：{wave_label(f.wave)}")

@@ -5,10 +5,9 @@ township, listed, and forgotten. Every decision is checked against the user's sc
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
+from dashboard.text import plain  # noqa: F401  (choices.plain for the upload page)
 from pipeline.access.scope import Scope
 from pipeline.intake.uploads import FilePreview
 from pipeline.parse import mappings
@@ -21,15 +20,6 @@ SOURCE_TEXT = {
     "文件名": "取自文件名（请核对）",
     "填报时间": "取自填报时间（请核对）",
 }
-
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~])")
-
-
-def plain(text: object) -> str:
-    """Text from a file (a header, a sheet name) shown as itself, never as Markdown: a header
-    written as ![](http://…) must not make the analyst's browser fetch anything."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def unmapped_columns(preview: FilePreview) -> list[dict]:

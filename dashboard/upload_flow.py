@@ -225,10 +225,15 @@ def fixlist(db: Path | None, file_hash: str, raw_dir: Path | None = None) -> tup
 
 
 def scoped_fixlist(
-    db: Path | None, file_hash: str, scope: Scope, raw_dir: Path | None = None
+    db: Path | None,
+    file_hash: str,
+    scope: Scope,
+    raw_dir: Path | None = None,
+    *,
+    personal: bool = False,
 ) -> tuple[str, bytes, int]:
     """(download name, .xlsx, member rows in it) as `scope` may have it: its townships' rows
-    only, personal fields as its role sees them (what every download from the app gets)."""
+    only, names and phones masked unless `personal` (the sidebar switch) and the role allow."""
     from pipeline.ingest.fixlist import load_problems
 
     db = db or config.db_path()
@@ -238,7 +243,7 @@ def scoped_fixlist(
         raise FixlistError(
             f"在原始文件夹中找不到“{name}”的原件（可能已被移走或改动），无法生成问题清单"
         )
-    data, rows = build_scoped_fixlist(db, digest, raw, scope)
+    data, rows = build_scoped_fixlist(db, digest, raw, scope, personal=personal)
     return fixlist_name(name), data, rows
 
 

@@ -159,3 +159,11 @@ def samples_db(tmp_path_factory, truth):
     db = folder / "census.duckdb"
     report = ingest_paths([SAMPLES], db=db)
     return db, report
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown that `dashboard.text.plain` wrote: the backslash escapes
+    and the invisible joiner that keeps a bare URL from linking dropped."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")

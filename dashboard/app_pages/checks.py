@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, blocks, ui
+from dashboard.text import plain
 from pipeline.charts.base import wave_label
 from pipeline.queries import checks as queries_check
 
@@ -51,7 +52,7 @@ st.caption(
 given = ui.run(queries_check.registers_given, f)
 if given.empty:
     st.info(
-        f"{ui.scope_label(f)}在{wave_label(f.wave)}普查批次尚无党员名册或流入地党组织报到名单。"
+        f"{plain(ui.scope_label(f))}在{wave_label(f.wave)}普查批次尚无党员名册或流入地党组织报到名单。"
         "将名册（含“人员类别”“入党时间”列）或报到名单（含“原籍乡镇”“报到时间”列）"
         "放入 data/raw/ 或在“数据上报”页上传后即可核对。"
     )

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, blocks, ui
+from dashboard.text import plain
 from pipeline.charts import export as exports
 from pipeline.charts.base import wave_label
 from pipeline.duties.export import branch_workbook, chinese
@@ -44,7 +45,7 @@ with st.expander("督办规则与依据", expanded=False):
 
 totals = ui.run(queries_duty.duty_totals, f)
 if totals.empty or int(totals["outflow"].max()) == 0:
-    st.info(f"{ui.scope_label(f)}在{wave_label(f.wave)}普查中没有流出党员，无督办事项。")
+    st.info(f"{plain(ui.scope_label(f))}在{wave_label(f.wave)}普查中没有流出党员，无督办事项。")
     st.stop()
 
 cols = st.columns(len(totals))

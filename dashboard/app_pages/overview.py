@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import blocks, report_block, ui
+from dashboard.text import plain
 from pipeline.charts import package
 from pipeline.charts.base import wave_label
 from pipeline.queries import analysis as queries
@@ -20,7 +21,7 @@ by_wave = ui.run(queries.metrics_by_wave, f)
 current = by_wave[by_wave["wave"] == f.wave]
 if current.empty:
     st.info(
-        f"{ui.scope_label(f)}在{wave_label(f.wave)}普查中没有报送数据，请在左侧选择其他批次或范围。"
+        f"{plain(ui.scope_label(f))}在{wave_label(f.wave)}普查中没有报送数据，请在左侧选择其他批次或范围。"
     )
     st.stop()
 cur = current.iloc[0]
@@ -57,7 +58,7 @@ for row_start in (0, 4):
             delta_arrow="off" if kpi.unchanged else "auto",
         )
 if prev_wave:
-    st.caption(narrative.comparison_caption(cmp_row, prev_wave))
+    st.caption(plain(narrative.comparison_caption(cmp_row, prev_wave)))
 else:
     st.caption("所选范围此前没有普查，暂无变化对比")
 
@@ -66,7 +67,7 @@ text = narrative.paragraph(
     cur, ui.scope_label(f), f.wave, prev, prev_wave, cur_common, unit=coverage_unit
 )
 with st.container(border=True):
-    st.markdown(text)
+    st.markdown(plain(text))
 ui.download(
     st,
     "下载摘要文字",

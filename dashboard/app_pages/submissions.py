@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import blocks, ui, upload_flow
+from dashboard.text import plain
 from pipeline import config
 from pipeline.charts.base import wave_label
 from pipeline.ingest.fixlist import find_raw, fixlist_name
@@ -59,7 +60,7 @@ st.caption(f"范围：{scope.label} ｜ 普查批次：{wave_label(wave)}")
 def _names(values) -> list[str]:
     if values is None or isinstance(values, float) or values is pd.NA:
         return []
-    return [str(v) for v in values]
+    return [plain(v) for v in values]  # branch names from the registers, shown as Markdown
 
 
 def _when(value) -> str:
@@ -84,15 +85,18 @@ for row in changes.itertuples():
     gone, new = _names(row.missing), _names(row.added)
     if gone:
         branch_flags.append(
-            f"{row.township}：{wave_label(row.prev_wave)}普查报送过的{'、'.join(gone)}"
+            f"{plain(row.township)}：{wave_label(row.prev_wave)}普查报送过的{'、'.join(gone)}"
             f"本次未报送（{len(gone)}个支部缺报）"
         )
     if new:
         branch_flags.append(
-            f"{row.township}：本次新增{'、'.join(new)}（{wave_label(row.prev_wave)}普查未报送）"
+            f"{plain(row.township)}：本次新增{'、'.join(new)}（{wave_label(row.prev_wave)}普查未报送）"
         )
 if len(missing):
-    st.warning(f"{wave_label(wave)}普查尚未收到以下乡镇的上报：" + "、".join(missing["township"]))
+    st.warning(
+        f"{wave_label(wave)}普查尚未收到以下乡镇的上报："
+        + "、".join(map(plain, missing["township"]))
+    )
 elif branch_flags:
     st.info(f"{wave_label(wave)}普查：历次出现过的乡镇均已上报，但有支部与上次普查不一致（见下）。")
 else:
@@ -111,7 +115,7 @@ for row in gaps.itertuples():
     )
     which = "" if row.missing_branches >= row.branches else f"{row.missing_branches}个支部"
     st.warning(
-        f"{row.township}{which}报送的表格没有“{field}”列：相关指标记为{metrics.NOT_REPORTED}，"
+        f"{plain(row.township)}{which}报送的表格没有“{field}”列：相关指标记为{metrics.NOT_REPORTED}，"
         "不计为0，也不计入比例。",
         icon="📝",
     )
@@ -176,12 +180,12 @@ else:
     for i, row in enumerate(old.itertuples(index=False)):
         with st.container(border=True):
             replaced = units[units["file_hash"] == row.file_hash]
-            newer = "、".join(sorted(set(replaced["new_file"].dropna())))
+            newer = "、".join(map(plain, sorted(set(replaced["new_file"].dropna()))))
             st.markdown(
-                f"**{row.township}** · {row.file_name}　（{STATE_TEXT[row.state]}：{len(replaced)} 个支部）"
+                f"**{plain(row.township)}** · {plain(row.file_name)}　（{STATE_TEXT[row.state]}：{len(replaced)} 个支部）"
             )
             st.caption(
-                f"入库：{_when(row.loaded_at)}，上传人：{row.uploaded_by or '—'}；"
+                f"入库：{_when(row.loaded_at)}，上传人：{plain(row.uploaded_by or '—')}；"
                 f"替换为：{newer or '—'}（{_when(row.replaced_at)}）"
             )
             if not scope.may_upload:
@@ -194,7 +198,7 @@ else:
                     st.rerun()
                 continue
             st.warning(
-                f"确认恢复“{row.file_name}”？其被替换的 {len(replaced)} 个支部将恢复为该版本的数据，"
+                f"确认恢复“{plain(row.file_name)}”？其被替换的 {len(replaced)} 个支部将恢复为该版本的数据，"
                 f"现行版本（{newer}）转入历史，可随时再恢复。"
             )
             buttons = st.container(horizontal=True, gap="small")
@@ -214,8 +218,8 @@ else:
                 else:
                     ui.reopen()
                     st.session_state[_RESTORE_DONE] = (
-                        f"已恢复“{result.file_name}”：{len(result.branches)} 个支部、{result.members} 名党员的数据"
-                        f"重新计入统计；{('、'.join(result.displaced) or '原现行版本')}已转入历史。"
+                        f"已恢复“{plain(result.file_name)}”：{len(result.branches)} 个支部、{result.members} 名党员的数据"
+                        f"重新计入统计；{plain('、'.join(result.displaced) or '原现行版本')}已转入历史。"
                     )
                     st.rerun()
     with st.expander(f"历史版本明细（{len(units)} 个支部单元）"):
@@ -236,15 +240,19 @@ else:
 
 # --- fix-lists --------------------------------------------------------------------------------
 
-may_fix = scope.may_upload or scope.may_see_personal_data  # the workbook goes back in clear
+# The workbook goes back with names and phones in clear only when the switch is on.
+may_fix = scope.may_upload or scope.may_see_personal_data
 rejected = ui.run(q.rejected_files, f)
 if may_fix and len(rejected):
     st.subheader("问题清单")
     st.caption("原表中被拒收的行标红，并附“问题说明”列；发回乡镇改正后重新上报，即替换原版本。")
     raw = config.raw_dir()
+    reveal = ui.current_filters().show_personal_data  # masked unless the switch is on
     for i, row in enumerate(rejected.itertuples(index=False)):
         line = st.container(horizontal=True, gap="small", vertical_alignment="center")
-        line.markdown(f"**{row.township}** · {row.file_name}：拒收 {row.rows_rejected} 行")
+        line.markdown(
+            f"**{plain(row.township)}** · {plain(row.file_name)}：拒收 {row.rows_rejected} 行"
+        )
         if find_raw(row.file_hash, row.file_name, raw) is None:
             line.caption("原件不在原始文件夹中，无法生成问题清单")
             continue
@@ -252,7 +260,9 @@ if may_fix and len(rejected):
         def _build(digest=row.file_hash) -> tuple[bytes, int]:
             # Only this account's townships, masked as its role sees members; the audit entry
             # counts the rows the file holds, not the rejects.
-            _name, data, rows = upload_flow.scoped_fixlist(config.db_path(), digest, scope, raw)
+            _name, data, rows = upload_flow.scoped_fixlist(
+                config.db_path(), digest, scope, raw, personal=reveal
+            )
             return data, rows
 
         ui.download(
@@ -290,7 +300,7 @@ if st.button(
 ):
     with st.spinner("正在生成报告（含图表）……"):
         try:
-            data = build_report(config.db_path(), wave, township)
+            data = build_report(config.db_path(), wave, township, access=scope)
         except ReportError as exc:
             st.error(str(exc))
         else:
@@ -300,7 +310,7 @@ built = st.session_state.get(_REPORT)
 if built and built[:2] == (wave, township):
     ui.download(
         st,
-        f"下载：{built[2]}",
+        f"下载：{plain(built[2])}",
         lambda: built[3],
         file_name=built[2],
         mime=DOCX,

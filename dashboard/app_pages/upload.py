@@ -38,9 +38,10 @@ def _fixlists(done: flow.Confirmed) -> dict[str, tuple[str, bytes, int] | str]:
     """uploaded name → (download name, .xlsx, rows in it) or why none could be made; built
     once, as this account may have it (its townships, personal fields as its role sees them)."""
     out: dict[str, tuple[str, bytes, int] | str] = {}
+    reveal = ui.current_filters().show_personal_data  # masked unless the switch is on
     for name, digest in done.fixlists.items():
         try:
-            out[name] = flow.scoped_fixlist(config.db_path(), digest, scope)
+            out[name] = flow.scoped_fixlist(config.db_path(), digest, scope, personal=reveal)
         except FixlistError as exc:
             out[name] = str(exc)
     return out
@@ -51,12 +52,12 @@ def _show_done(done: flow.Confirmed, fixes: dict) -> None:
         st.subheader("入库结果")
         for result in done.results:
             text = flow.RESULT_TEXT.get(result.status, result.status)
-            where = f"{result.township or '—'} · {result.wave or '—'}"
-            line = f"**{result.file}**（{where}）：{text}"
+            where = f"{choices.plain(result.township or '—')} · {choices.plain(result.wave or '—')}"
+            line = f"**{choices.plain(result.file)}**（{where}）：{text}"
             if result.status in ("loaded", "replaced"):
                 line += f"，入库 {result.rows_loaded} 行，拒收 {result.rows_rejected} 行"
             if result.status == "rejected":
-                st.error(f"{line}：{result.error}")
+                st.error(f"{line}：{choices.plain(result.error)}")
             elif result.needs_review:
                 st.warning(
                     f"{line}。**需核对**："
@@ -69,14 +70,14 @@ def _show_done(done: flow.Confirmed, fixes: dict) -> None:
             else:
                 st.success(line)
         for name, why in done.skipped:
-            st.warning(f"**{name}** 未保存、未入库：{why}")
+            st.warning(f"**{choices.plain(name)}** 未保存、未入库：{choices.plain(why)}")
         for i, (name, fix) in enumerate(fixes.items()):
             if isinstance(fix, str):
-                st.warning(fix)
+                st.warning(choices.plain(fix))
                 continue
             ui.download(
                 st,
-                f"下载问题清单：{name}",
+                f"下载问题清单：{choices.plain(name)}",
                 lambda fix=fix: (fix[1], fix[2]),
                 file_name=fix[0],
                 key=f"upload_fixlist_{i}",
@@ -92,9 +93,9 @@ def _show_preview(i: int, preview) -> None:
     r = preview.result
     status = flow.STATUS_TEXT.get(r.status, r.status)
     with st.container(border=True):
-        st.markdown(f"#### {r.file}　·　{status}")
+        st.markdown(f"#### {choices.plain(r.file)}　·　{status}")
         if r.status == "rejected":
-            st.error(f"整表拒收：{r.error}")
+            st.error(f"整表拒收：{choices.plain(r.error)}")
             if r.file_hash and "无法确定" in (r.error or ""):
                 _context_form(i, preview, expanded=True)
             return
@@ -115,10 +116,12 @@ def _show_preview(i: int, preview) -> None:
         for line in choices.guessed(preview):
             st.caption(line)
         _notices(r.notices)
-        branches = "、".join(preview.branches) if preview.branches else "—"
+        branches = "、".join(map(choices.plain, preview.branches)) if preview.branches else "—"
         st.markdown(f"**党支部（{len(preview.branches)} 个）**：{branches}")
         if preview.after is not None:
-            st.markdown(f"**{r.township}{r.wave} 主要指标：现有 → 入库后**")
+            st.markdown(
+                f"**{choices.plain(r.township)}{choices.plain(r.wave)} 主要指标：现有 → 入库后**"
+            )
             headline = flow.headline_table(preview.before, preview.after)
             st.dataframe(
                 headline,
@@ -178,7 +181,7 @@ def _column_form(i: int, preview, unmapped: list[dict]) -> None:
     with st.container(border=True):
         st.markdown(f"**未识别的列（{len(unmapped)} 个）**：已原样保存，未参与统计。")
         st.caption(
-            f"如某列就是某个字段，请在下面指定；将为{r.township or '该乡镇'}保存，"
+            f"如某列就是某个字段，请在下面指定；将为{choices.plain(r.township or '该乡镇')}保存，"
             "该乡镇以后上报的文件会自动按此识别。"
         )
         picks = {}
@@ -281,7 +284,7 @@ if not files:
 
 screened = flow.screen([(f.name, f.getvalue()) for f in files])
 for name, why in screened.refused:
-    st.error(f"已拒绝“{name}”：{why}。该文件不会被保存或入库。")
+    st.error(f"已拒绝“{choices.plain(name)}”：{choices.plain(why)}。该文件不会被保存或入库。")
 if not screened.accepted:
     st.stop()
 

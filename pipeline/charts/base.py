@@ -3,8 +3,10 @@ percentage rounding identical to the spec, and the layout finish."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+import numpy as np
 import plotly.graph_objects as go
 
 from pipeline.charts import theme
@@ -125,6 +127,55 @@ def finalize(
         showarrow=False,
         font=dict(size=11, color=theme.GREY),
     )
+    return plain_text(fig)
+
+
+# Plotly draws <a href>, <b>, <span style> … written in any label, title or hover text: a
+# branch a township named '<a href="http://…">点此核对</a>' would be a live link on the chart.
+# `&lt;` is drawn as '<'; the <br> our own wrapping puts in stays a line break.
+_MARKUP = re.compile(r"<(?!br\s*/?>)", re.IGNORECASE)
+# Written by the chart code, never by a register (hovertemplate ends in <extra></extra>).
+_CODE_KEYS = frozenset({"hovertemplate", "texttemplate", "type", "uid"})
+
+
+def plain(text: str) -> str:
+    """Register text as Plotly shows it: as written, never as markup."""
+    return _MARKUP.sub("&lt;", text) if "<" in text else text
+
+
+def _plain(value: object) -> tuple[object, bool]:
+    """(value with every string made `plain`, whether anything changed)."""
+    if isinstance(value, str):
+        out = plain(value)
+        return out, out != value
+    if isinstance(value, np.ndarray):
+        if value.dtype != object:
+            return value, False
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        pairs = [_plain(v) for v in value]
+        if any(changed for _, changed in pairs):
+            return [v for v, _ in pairs], True
+        return value, False
+    if isinstance(value, dict):
+        pairs = {k: (v, False) if k in _CODE_KEYS else _plain(v) for k, v in value.items()}
+        if any(changed for _, changed in pairs.values()):
+            return {k: v for k, (v, _) in pairs.items()}, True
+    return value, False
+
+
+def plain_text(fig: go.Figure) -> go.Figure:
+    """Every data label, hover text, title and note of `fig` drawn as text, not markup."""
+    for trace in fig.data:
+        for key, value in trace.to_plotly_json().items():
+            out, changed = (value, False) if key in _CODE_KEYS else _plain(value)
+            if changed:
+                trace[key] = out
+    layout = fig.layout.to_plotly_json()
+    for key in ("title", "annotations", "xaxis", "yaxis", "legend"):
+        out, changed = _plain(layout.get(key))
+        if changed:
+            fig.layout[key] = out
     return fig
 
 

@@ -82,17 +82,31 @@ def _field_columns(sheet: Sheet) -> tuple[int | None, dict[str, list[int]]]:
     return index + (1 if sub is not None else 0), dict(fields)
 
 
+def _redacted(value: object, free_text) -> object:
+    """A cell with the ID (and, per `free_text`, phone) numbers in it masked: text, or a number
+    cell holding one (Excel keeps a phone typed into 备注 or 紧急联系电话 as a number)."""
+    if isinstance(value, str):
+        return free_text(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not value.is_integer():
+            return value
+        digits = str(int(value))
+        masked = free_text(digits)
+        return value if masked == digits else masked
+    return value
+
+
 def _scoped_sheet(
-    sheet: Sheet, towns: dict[tuple[str, int], str | None], scope: Scope
+    sheet: Sheet, towns: dict[tuple[str, int], str | None], scope: Scope, personal: bool
 ) -> tuple[Sheet, set[int]]:
     """The sheet with rows outside the scope blanked and personal cells masked; returns the
     Excel rows of members kept. Each table of the sheet (`split_tables`) by its own header:
     the second table's names may stand where the first had its IDs."""
     masks = dict(_ALWAYS_MASKED)
-    if not scope.may_see_personal_data:
+    if not personal:
         masks.update(_MASKS)
     # Any other cell may hold a number typed as text (备注: 家属电话…, 身份证…).
-    free_text = redact_ids if scope.may_see_personal_data else redact_text
+    free_text = redact_ids if personal else redact_text
     kept: set[int] = set()
     rows: list[list[object]] = []
     for part in split_tables(sheet, find_header(sheet.rows), MIN_HEADER_FIELDS):
@@ -101,7 +115,9 @@ def _scoped_sheet(
         for i, row in enumerate(part.rows):
             excel_row = part.first_row + i + 1
             if header_end is not None and i <= header_end:
-                rows.append(list(row))  # titles and the header
+                # Titles and the header: a title row often names who filled the form in
+                # (联系人 张三 电话13812345678), so its numbers are masked like any cell's.
+                rows.append([_redacted(v, free_text) for v in row])
                 continue
             key = (sheet.name, excel_row)
             mine = key in towns and towns[key] is not None and scope.allows(towns[key])
@@ -114,9 +130,7 @@ def _scoped_sheet(
                 [
                     masked_cols[c](v)
                     if c in masked_cols and v not in (None, "")
-                    else free_text(v)
-                    if isinstance(v, str)
-                    else v
+                    else _redacted(v, free_text)
                     for c, v in enumerate(row)
                 ]
             )
@@ -126,9 +140,19 @@ def _scoped_sheet(
 
 
 def build_scoped_fixlist(
-    db_path: Path | str, file_hash_or_name: str, raw_path: Path | str, scope: Scope
+    db_path: Path | str,
+    file_hash_or_name: str,
+    raw_path: Path | str,
+    scope: Scope,
+    *,
+    personal: bool | None = None,
 ) -> tuple[bytes, int]:
-    """(.xlsx bytes, member rows in it) of one ingested file as `scope` may have it."""
+    """(.xlsx bytes, member rows in it) of one ingested file as `scope` may have it.
+
+    `personal`: names and phones in clear, as the user's switch 显示完整姓名和电话 says (masked
+    by default like every other download); never for a role that may not see them. None: as
+    the role allows (the CLI)."""
+    personal = scope.may_see_personal_data and (personal is None or personal)
     raw_path = Path(raw_path)
     digest, _name, problems = load_problems(db_path, file_hash_or_name)
     if file_hash(raw_path.read_bytes()) != digest:
@@ -139,7 +163,7 @@ def build_scoped_fixlist(
     sheets, kept_rows = [], 0
     by_sheet = defaultdict(list)
     for sheet in read_sheets(raw_path):
-        scoped, kept = _scoped_sheet(sheet, towns, scope)
+        scoped, kept = _scoped_sheet(sheet, towns, scope, personal)
         if not kept:
             continue  # nothing of this user's in it: the sheet stays out altogether
         sheets.append(scoped)

@@ -17,6 +17,7 @@ from pipeline.queries.base import (
     mask_name_sql,
     mask_phone_sql,
     member_level,
+    redact_sql,
     where,
 )
 from pipeline.warehouse import metric_sql, models
@@ -182,11 +183,14 @@ def top_cities(con, f: Filters) -> pd.DataFrame:
 
 
 def occupations(con, f: Filters) -> pd.DataFrame:
+    # 从事职业 is free text: a chart every role sees (leaders too) must not show a phone or ID
+    # number someone typed into it.
     w, p = where(f)
     sql = f"""
-        select occupation, sum(outflow)::bigint as outflow
+        select {redact_sql("occupation", phones=True)} as occupation,
+               sum(outflow)::bigint as outflow
         from {_grain(f, "mart_occupation_wave", "mart_occupation_wave_township")} {w}
-        group by occupation order by outflow desc
+        group by 1 order by outflow desc
     """
     return _df(con, sql, p)
 
@@ -276,10 +280,11 @@ def returnee_breakdown(con, f: Filters) -> pd.DataFrame:
     """Returnees, enterprises and jobs by industry (returnees without enterprise → 未创业)."""
     w, p = where(f)
     sql = f"""
-        select industry, sum(returnees)::bigint as returnees,
+        select {redact_sql("industry", phones=True)} as industry,
+               sum(returnees)::bigint as returnees,
                sum(enterprises)::bigint as enterprises, sum(jobs_created)::bigint as jobs_created
         from {_grain(f, "mart_returnee_wave", "mart_returnee_wave_township", "mart_returnee_wave_county")} {w}
-        group by industry order by enterprises desc, returnees desc
+        group by 1 order by enterprises desc, returnees desc
     """
     return _df(con, sql, p)
 

@@ -190,7 +190,7 @@ def test_a_township_fixlist_download_holds_only_its_rows_and_the_audit_counts_th
     text = "\n".join(
         str(c.value) for ws in book.worksheets for r in ws.iter_rows() for c in r if c.value
     )
-    assert "钱一鸣" in text and "问题说明" in text
+    assert "钱*鸣" in text and "钱一鸣" not in text and "问题说明" in text  # masked by default
     assert "林四海" not in text and LX not in text and "1392222" not in text
     assert not CLEAR_ID.search(text)
     [entry] = audit.recent(5, event="export", actor=user)

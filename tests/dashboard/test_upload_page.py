@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import upload_flow
+from dashboard.text import plain
 from pipeline import config
 from pipeline.access import accounts, audit
 from pipeline.cli.commands import stats_rows
@@ -18,7 +19,7 @@ from pipeline.ingest.batch import ingest_paths
 from pipeline.ingest.fixlist import BAD_FILL
 from pipeline.intake import uploads
 from pipeline.warehouse.store import connect_readonly
-from tests.conftest import SAMPLES, needs_samples
+from tests.conftest import SAMPLES, needs_samples, shown
 
 PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "app_pages" / "upload.py")
 JINXIANG = "金乡镇_2022-04_含错误行.xlsx"
@@ -75,7 +76,7 @@ def _text(at: AppTest) -> str:
     parts += (
         [w.value for w in at.warning] + [e.value for e in at.error] + [s.value for s in at.success]
     )
-    return "\n".join(parts)
+    return shown("\n".join(parts))  # as the reader sees it: file names are escaped Markdown
 
 
 def _file_state(raw: Path, db: Path) -> tuple:
@@ -321,7 +322,9 @@ def test_fixlist_after_confirm_while_the_dashboard_holds_the_old_warehouse(raw):
     at.button(key="upload_confirm").click().run()
     _ok(at)
     assert not at.warning, [w.value for w in at.warning]
-    assert [b.proto.label for b in at.get("download_button")] == [f"下载问题清单：{JINXIANG}"]
+    assert [b.proto.label for b in at.get("download_button")] == [
+        f"下载问题清单：{plain(JINXIANG)}"
+    ]
     ui._connection.clear()
 
 
