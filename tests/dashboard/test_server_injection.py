@@ -331,3 +331,36 @@ def test_a_session_opened_with_the_switch_already_on_is_audited(live):
     assert "含联系方式" in text  # names and phones in clear on the 督办 list
     [entry] = audit.recent(5, event="reveal_personal", actor=user.username)
     assert entry["detail"] == {"on": True}
+
+
+def test_upload_names_windows_cannot_hold_or_that_read_backwards_are_refused(
+    live, chromium, tmp_path
+):
+    """CON.xlsx (a name Windows reserves: data/raw/ is often copied to a Windows share) and a
+    name with a right-to-left override (钱库镇\u202exslx.csv reads 钱库镇vsc.xlsx) were stored."""
+    server, env = live
+    session = _signed_in(chromium, server, "analyst")
+    chromium.go_to(session, "upload", "数据上报")
+    register = _registers(tmp_path / "src")[1].read_bytes()
+    names = ["CON.xlsx", "钱库镇\u202exslx.csv", "钱库镇_2022-04_名册:副本.xlsx"]
+    paths = []
+    for name in names:
+        (tmp_path / "up").mkdir(exist_ok=True)
+        (tmp_path / "up" / name).write_bytes(register)
+        paths.append(str(tmp_path / "up" / name))
+    before = sorted(p.name for p in Path(env["CENSUS_RAW"]).iterdir())
+    doc = chromium.send("DOM.getDocument", session=session)["root"]["nodeId"]
+    node = chromium.send(
+        "DOM.querySelector",
+        {"nodeId": doc, "selector": "[data-testid='stFileUploaderDropzoneInput']"},
+        session=session,
+    )["nodeId"]
+    chromium.send("DOM.setFileInputFiles", {"nodeId": node, "files": paths}, session=session)
+    deadline, text = time.time() + 60, ""
+    while time.time() < deadline and text.count("已拒绝") < len(names):
+        time.sleep(0.5)
+        text = chromium.state(session)["text"]
+    assert text.count("已拒绝") == len(names), text[-800:]
+    assert "系统保留名" in text and "控制字符" in text
+    assert "试算结果" not in text  # nothing went on to a dry run
+    assert sorted(p.name for p in Path(env["CENSUS_RAW"]).iterdir()) == before
