@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth, ui
+from dashboard.text import plain
 from pipeline import config
 from pipeline.charts import export as exports
 from pipeline.charts.base import ChartContext, wave_label
@@ -89,7 +90,7 @@ def render(f: Filters) -> None:
     if built and built[0] == selection:
         ui.download(
             st,
-            f"下载：{built[1]}",
+            f"下载：{plain(built[1])}",
             lambda: built[2],
             file_name=built[1],
             mime=DOCX,
@@ -100,7 +101,7 @@ def render(f: Filters) -> None:
     if packed and packed[0] == selection:
         ui.download(
             st,
-            f"下载：{packed[1]}（{packed[3]} 张图）",
+            f"下载：{plain(packed[1])}（{packed[3]} 张图）",
             lambda: packed[2],
             file_name=packed[1],
             mime="application/zip",

@@ -237,7 +237,7 @@ def _reveal(granted: Scope) -> bool:
     audit log records each turning on. ID numbers stay masked whatever the switch says."""
     if not granted.may_see_personal_data:
         return False
-    return st.sidebar.toggle(
+    on = st.sidebar.toggle(
         "显示完整姓名和电话",
         key=REVEAL_KEY,
         on_change=_note_reveal,
@@ -245,11 +245,22 @@ def _reveal(granted: Scope) -> bool:
         help="默认脱敏显示。打开后，页面和下载的名单显示完整姓名和联系电话（身份证号始终脱敏），"
         "打开操作记入审计日志。",
     )
+    if on and not st.session_state.get(_REVEAL_NOTED):
+        # On without a change Streamlit calls back for: a session's first run already
+        # carrying the switch on (a client can send that), which no click preceded.
+        _note_reveal(granted)
+    return on
+
+
+_REVEAL_NOTED = "reveal_personal_noted"  # this session's turning on is in the audit log
 
 
 def _note_reveal(granted: Scope) -> None:
     if st.session_state.get(REVEAL_KEY):
         audit.record("reveal_personal", granted.username, granted, {"on": True})
+        st.session_state[_REVEAL_NOTED] = True
+    else:
+        st.session_state.pop(_REVEAL_NOTED, None)
 
 
 def _fmt_time(value) -> str:

@@ -183,7 +183,7 @@ else:
     sheet = ui.run(queries_duty.duty_branch_sheet, f.with_(township=town, branch=branch))
     ui.download(
         st,
-        f"下载{branch}督办清单（Excel，{len(sheet)}项）",
+        f"下载{plain(branch)}督办清单（Excel，{len(sheet)}项）",
         lambda: branch_workbook(sheet, rules, township=town, branch=branch, wave=f.wave),
         file_name=f"{town}{branch}_{f.wave}_督办清单.xlsx",
         mime=_XLSX,

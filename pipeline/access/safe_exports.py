@@ -11,6 +11,7 @@ turn them into text.
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
@@ -38,6 +39,16 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(text: str | None) -> str:
+    """A worksheet name Excel accepts: a branch called 城东/城西联合支部 or [一]支部 once made
+    every Excel download of its view fail (xlsxwriter refuses []:*?/\\, a leading or trailing
+    quote and more than 31 characters)."""
+    return _SHEET_BAD.sub("_", text or "")[:31].strip("'") or "数据"
+
+
 def _excel_ready(df: pd.DataFrame) -> pd.DataFrame:
     out = neutralise_frame(df)
     for column in out.columns:
@@ -62,6 +73,6 @@ def to_xlsx_bytes(df: pd.DataFrame, *, sheet: str = "数据") -> bytes:
     buffer = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
-        _excel_ready(df).to_excel(writer, sheet_name=(sheet or "数据")[:31], index=False)
-        writer.sheets[(sheet or "数据")[:31]].freeze_panes(1, 0)
+        _excel_ready(df).to_excel(writer, sheet_name=sheet_name(sheet), index=False)
+        writer.sheets[sheet_name(sheet)].freeze_panes(1, 0)
     return buffer.getvalue()

@@ -266,7 +266,9 @@ def to_xlsx_book(
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
         for sheet, title, df in sheets:
-            _sheet(writer, sheet[:31] or "数据", title, labels.chinese(df) if relabel else df)
+            _sheet(
+                writer, exports_safe.sheet_name(sheet), title, labels.chinese(df) if relabel else df
+            )
     return buffer.getvalue()
 
 

@@ -24,6 +24,12 @@ from pipeline.warehouse.store import connect_readonly
 
 MAX_UPLOAD_BYTES = int(config.MAX_FILE_BYTES)
 _SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f]{1,200}$")
+# Text-direction controls make a name read otherwise than it is (钱库镇\u202exslx.csv shows as
+# 钱库镇vsc.xlsx); C1 controls are controls too.
+_HIDDEN = re.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# data/raw/ is often copied to a Windows share, where these names and characters cannot be.
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
+_WINDOWS_BAD = re.compile(r'[<>:"|?*]')
 
 
 class UploadRefused(ValueError):
@@ -55,6 +61,13 @@ def check_upload_name(name: str) -> str:
         )
     if Path(name).name != name:
         raise UploadRefused(f"文件名“{name}”不合法：只能是文件名，不能带文件夹")
+    if _HIDDEN.search(name):
+        raise UploadRefused("文件名含有不可见的控制字符（如改变文字方向的字符），请改名后再上传")
+    if _WINDOWS_RESERVED.match(name) or _WINDOWS_BAD.search(name) or name.endswith("."):
+        raise UploadRefused(
+            f'文件名“{name}”不合法：不能用 CON、NUL、COM1 等系统保留名，不能含 < > : " | ? * ，'
+            "也不能以“.”结尾"
+        )
     return name
 
 

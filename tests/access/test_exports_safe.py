@@ -117,3 +117,20 @@ def test_chinese_text_and_timezones_survive():
     assert sheet.title == "名单" and sheet["A2"].value == "灵溪镇"
     assert sheet["B2"].value.hour == 8
     assert "灵溪镇" in to_csv_bytes(frame).decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    "view",
+    ["钱库镇城东/城西联合党支部", "钱库镇[一]支部", "'钱库镇'", "钱库镇:*?\\支部" + "长" * 40],
+)
+def test_an_excel_download_of_a_branch_with_any_name_is_made(view):
+    """A chart's or table's Excel sheet is named after the view (钱库镇城东/城西联合党支部_…):
+    a branch name with a character Excel refuses in sheet names once failed the download."""
+    from pipeline.charts.export import to_xlsx
+
+    for data in (
+        to_xlsx(pd.DataFrame({"人数": [1]}), sheet=f"{view}_2022-04_流出党员", title=view),
+        to_xlsx_bytes(pd.DataFrame({"人数": [1]}), sheet=view),
+    ):
+        [ws] = openpyxl.load_workbook(io.BytesIO(data)).worksheets
+        assert ws.title and len(ws.title) <= 31

@@ -266,4 +266,101 @@ def test_a_phone_typed_into_the_occupation_is_masked_on_the_leaders_chart(live, 
         "[...document.querySelectorAll('.js-plotly-plot')].map(p => p.textContent).join(' ')",
     )
     assert TYPED_PHONE not in shown
-    assert "快递员（本人138****9999）" in shown
+    assert "本人138****9999" in shown  # the occupation still reads as written, masked
+
+
+def _raw_run(ws, client_state) -> tuple[dict, str]:
+    """One rerun over a raw websocket: ({widget label: id}, everything it drew as text)."""
+    from google.protobuf import text_format
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    ws.send(BackMsg(rerun_script=client_state).SerializeToString())
+    widgets, text = {}, []
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            msg = ForwardMsg.FromString(ws.recv(timeout=10))
+        except TimeoutError:
+            break
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            body = getattr(element, element.WhichOneof("type"))
+            if getattr(body, "id", "") and getattr(body, "label", ""):
+                widgets[body.label] = body.id
+            text.append(text_format.MessageToString(element, as_utf8=True))
+        elif kind == "script_finished":
+            break
+    return widgets, "\n".join(text)
+
+
+def test_a_session_opened_with_the_switch_already_on_is_audited(live):
+    """显示完整姓名和电话 was audited by its on_change, which Streamlit does not call for a
+    session's first run: a client that opened a new session with the switch already on saw
+    names and phones in clear, and the audit log never heard of it."""
+    from streamlit.proto.ClientState_pb2 import ClientState
+    from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+    from streamlit.util import calc_hash
+    from websockets.sync.client import connect
+
+    from dashboard import http_guard
+    from pipeline.access import accounts, audit
+
+    server, _env = live
+    user = make_user(f"qk{time.time_ns() % 10**9}", "township", QK)
+    cookie = f"{http_guard.COOKIE}={accounts.create_session(user)}"
+
+    def session():
+        return connect(
+            server.url.replace("http", "ws") + "/_stcore/stream",
+            subprotocols=["streamlit", "none"],
+            origin=server.url,
+            open_timeout=10,
+            max_size=None,
+            additional_headers={"Cookie": cookie},
+        )
+
+    with session() as ws:  # a first session, only to learn the switch's widget id
+        widgets, _ = _raw_run(ws, ClientState())
+    switch = widgets["显示完整姓名和电话"]
+    assert not audit.recent(5, event="reveal_personal", actor=user.username)
+    with session() as ws:  # a new session whose first run carries the switch on
+        on = WidgetStates(widgets=[WidgetState(id=switch, bool_value=True)])
+        _, text = _raw_run(ws, ClientState(page_script_hash=calc_hash("duties"), widget_states=on))
+    assert "含联系方式" in text  # names and phones in clear on the 督办 list
+    [entry] = audit.recent(5, event="reveal_personal", actor=user.username)
+    assert entry["detail"] == {"on": True}
+
+
+def test_upload_names_windows_cannot_hold_or_that_read_backwards_are_refused(
+    live, chromium, tmp_path
+):
+    """CON.xlsx (a name Windows reserves: data/raw/ is often copied to a Windows share) and a
+    name with a right-to-left override (钱库镇\u202exslx.csv reads 钱库镇vsc.xlsx) were stored."""
+    server, env = live
+    session = _signed_in(chromium, server, "analyst")
+    chromium.go_to(session, "upload", "数据上报")
+    register = _registers(tmp_path / "src")[1].read_bytes()
+    names = ["CON.xlsx", "钱库镇\u202exslx.csv", "钱库镇_2022-04_名册:副本.xlsx"]
+    paths = []
+    for name in names:
+        (tmp_path / "up").mkdir(exist_ok=True)
+        (tmp_path / "up" / name).write_bytes(register)
+        paths.append(str(tmp_path / "up" / name))
+    before = sorted(p.name for p in Path(env["CENSUS_RAW"]).iterdir())
+    doc = chromium.send("DOM.getDocument", session=session)["root"]["nodeId"]
+    node = chromium.send(
+        "DOM.querySelector",
+        {"nodeId": doc, "selector": "[data-testid='stFileUploaderDropzoneInput']"},
+        session=session,
+    )["nodeId"]
+    chromium.send("DOM.setFileInputFiles", {"nodeId": node, "files": paths}, session=session)
+    deadline, text = time.time() + 60, ""
+    while time.time() < deadline and text.count("已拒绝") < len(names):
+        time.sleep(0.5)
+        text = chromium.state(session)["text"]
+    assert text.count("已拒绝") == len(names), text[-800:]
+    assert "系统保留名" in text and "控制字符" in text
+    assert "试算结果" not in text  # nothing went on to a dry run
+    assert sorted(p.name for p in Path(env["CENSUS_RAW"]).iterdir()) == before

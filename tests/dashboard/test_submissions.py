@@ -197,7 +197,7 @@ def test_history_shows_the_replaced_version_and_restores_it(replaced):
     at.button(key="restore_yes_0").click().run()
     _ok(at)
     assert stats_rows(config.db_path()) == first
-    assert any(s.value.startswith(f"已恢复“{XX_2022}”：1 个支部") for s in at.success)
+    assert any(shown(s.value).startswith(f"已恢复“{XX_2022}”：1 个支部") for s in at.success)
     states = _frame(at, "版本状态").set_index("文件名")["版本状态"]
     assert states[XX_2022] == "现行" and states[second.name] == "已被替换"  # both still in history
     [entry] = audit.recent(event="restore")

@@ -166,7 +166,7 @@ def test_confirm_loads_files_into_raw_and_warehouse(raw, truth):
     assert f"**{JINXIANG}**（金乡镇 · 2022-04）：已入库（新增），入库 50 行，拒收 8 行" in text
     assert not at.file_uploader[0].value
     fix = at.get("download_button")
-    assert [b.proto.label for b in fix] == [f"下载问题清单：{JINXIANG}"]
+    assert [shown(b.proto.label) for b in fix] == [f"下载问题清单：{JINXIANG}"]
     events = audit.recent(event="upload")
     assert sorted(e["detail"]["file_name"] for e in events) == sorted(truth["files"])
     assert not audit.recent(event="replace")
@@ -275,7 +275,7 @@ def test_oversized_upload_is_refused_and_nothing_written(raw, truth, monkeypatch
             ("宜山镇_2022-04_系统导出.csv", small, "text/csv"),
         ],
     )
-    errors = [e.value for e in at.error]
+    errors = [shown(e.value) for e in at.error]
     assert len(errors) == 1 and "文件过大" in errors[0] and XX_2022 in errors[0]
     assert list(_previews(at)) == ["宜山镇_2022-04_系统导出.csv"]  # the other file goes on
     assert not raw.exists() and not db.exists()

@@ -15,6 +15,8 @@ import openpyxl
 import pytest
 from app_session import app_as, make_user
 
+from tests.conftest import shown
+
 ANALYSIS_PAGES = [
     "app_pages/overview.py",
     "app_pages/flows.py",
@@ -37,7 +39,7 @@ def _report(at) -> docx.Document:
     at.button(key="overview_report_build").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    labels = [d.proto.label for d in at.get("download_button")]
+    labels = [shown(d.proto.label) for d in at.get("download_button")]
     selection, name, data = at.session_state["overview_report"]
     assert any(name in label for label in labels), labels
     return docx.Document(io.BytesIO(data))
@@ -114,7 +116,8 @@ def test_the_chart_package_holds_every_chart_of_the_analysis_pages(warehouse):
     assert workbook.sheetnames == [f"图{i}" for i in numbers]
     assert workbook["图1"]["A1"].value == f"图1　{items[0].caption}"
     assert any(
-        "下载：苍南县_2022-04_全部图表.zip" in d.proto.label for d in at.get("download_button")
+        "下载：苍南县_2022-04_全部图表.zip" in shown(d.proto.label)
+        for d in at.get("download_button")
     )
 
 
