@@ -315,7 +315,7 @@ def markdown() -> str:
         lines.append(f"| {m.name} | {m.unit} | {m.definition} | {fields} |")
     lines += [
         "",
-        f"**{NOT_REPORTED}**：某单位报送的表格中没有某项指标所需的列（如没有“是否持流动党员证”列），"
+        f"**{NOT_REPORTED}**：某单位报送的表格中没有某项指标所需的列（如没有“是否持流动党员证”列），或该列全部空白，"
         f"该指标对该单位记为{NOT_REPORTED}（不是0），不计入比例和两次普查的变化；汇总数注明覆盖的单位数，"
         "如“持证率（5个乡镇填报）”。",
         "",
