@@ -22,8 +22,8 @@ def rollup_sql(
     township_sums: str | None = None,
 ) -> str:
     """Sums per `group` (e.g. 'wave', 'township', 'township, branch'). members_total only over
-    townships that gave one, and `outflow_counted` (the outflow share's numerator) is the
-    outflow of exactly those townships. `township_sums` names a table holding the first step
+    branches that gave one, and `outflow_counted` (the outflow share's numerator) is the
+    outflow of exactly those branches (mart_branch_wave defines it). `township_sums` names a table holding the first step
     (`source` summed per wave and township, as `mart_township_sums` does) to start from when
     `group` has no branch (and `where_sql` filters no branch: that table has none)."""
     per_town = ",\n".join(f"sum({c})::bigint as {c}" for c in _FIELDS)
@@ -40,6 +40,7 @@ def rollup_sql(
     else:
         first = f"""
             select {inner_group}, sum(members_total)::bigint as members_total,
+                   sum(outflow_counted)::bigint as outflow_counted,
                    count(*) filter (where registered > 0) as branches,
                    {per_town},
                    {per_town_cov}
@@ -50,7 +51,7 @@ def rollup_sql(
         )
         select {group},
                sum(members_total)::bigint as members_total,
-               sum(outflow) filter (where members_total is not null)::bigint as outflow_counted,
+               sum(outflow_counted)::bigint as outflow_counted,
                {_townships(group, inner_group)} as townships,
                sum(branches)::bigint as branches,
                {sums},

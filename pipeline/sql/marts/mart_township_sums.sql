@@ -13,6 +13,7 @@ final as (
         wave,
         township,
         sum(members_total)::bigint as members_total,
+        sum(outflow_counted)::bigint as outflow_counted,
         count(*) filter (where registered > 0) as branches,
         sum(registered)::bigint as registered,
         sum(outflow)::bigint as outflow,
