@@ -27,10 +27,11 @@ from dashboard.downloads import download  # noqa: F401  (ui.download for pages)
 from pipeline import config
 from pipeline.access import audit
 from pipeline.access.scope import Scope
+from pipeline.charts import labels
 from pipeline.charts.base import ChartContext, wave_label
 from pipeline.charts.package import ChartItem, unit_label  # noqa: F401  (unit_label for pages)
 from pipeline.queries.base import Filters, for_scope, is_member_level, scoped
-from pipeline.warehouse import metrics, models
+from pipeline.warehouse import models
 from pipeline.warehouse import store as warehouse
 
 ALL_TOWNSHIPS = "全县"
@@ -271,12 +272,9 @@ def scope_label(f: Filters) -> str:
 
 
 def not_reported(df: pd.DataFrame) -> pd.DataFrame:
-    """A table as exported/shown: a count a unit did not report reads 未填报, never blank or 0."""
-    out = df.copy()
-    for col in out.columns:
-        if col in metrics.NULLABLE and out[col].isna().any():
-            out[col] = out[col].astype(object).where(out[col].notna(), metrics.NOT_REPORTED)
-    return out
+    """A table as exported/shown: a count a unit did not report reads 未填报, never blank or 0
+    (`labels.not_reported`, which the chart package's workbook applies too)."""
+    return labels.not_reported(df)
 
 
 def with_stat_point(df: pd.DataFrame, f: Filters | None = None) -> pd.DataFrame:
