@@ -6,6 +6,7 @@ and carries the outflow each rate is out of."""
 from __future__ import annotations
 
 import io
+import zipfile
 
 import openpyxl
 import pandas as pd
@@ -73,7 +74,7 @@ def test_the_chart_package_workbook_says_not_reported(uneven):
         with_map=False,
     )
     data = package(items, lambda fig: b"", exports.to_xlsx_book, title="苍南县_2023-08")
-    with __import__("zipfile").ZipFile(io.BytesIO(data)) as archive:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         [book_name] = [n for n in archive.namelist() if n.endswith(".xlsx")]
         book = openpyxl.load_workbook(io.BytesIO(archive.read(book_name)))
     sheets = {}
