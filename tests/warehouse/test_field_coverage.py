@@ -25,7 +25,8 @@ def _rows(branch: str, n: int, *, status: str | None, cert: str | None, start: i
 @pytest.fixture
 def blank_columns(write_xlsx, tmp_path):
     """乙镇: 联系状态 and 是否持流动党员证 present but blank in every row. 丙镇: the same
-    columns filled in one branch's sheet, blank in the other's."""
+    columns filled in one branch's sheet, blank in the other's. 庚镇: 最近联系时间 blank in
+    every row."""
     folder = tmp_path / "raw"
     write_xlsx(
         "2023-08_乙镇_流动党员普查.xlsx",
@@ -38,6 +39,12 @@ def blank_columns(write_xlsx, tmp_path):
             "一支部": [["丙镇普查表"], HEAD, *_rows("一支部", 4, status="失联", cert="是")],
             "二支部": [["丙镇普查表"], HEAD, *_rows("二支部", 3, status=None, cert=None, start=9)],
         },
+        folder=folder,
+    )
+    quiet = [[*r[:6], None, *r[7:]] for r in _rows("一支部", 4, status="正常", cert="是")]
+    write_xlsx(
+        "2023-08_庚镇_流动党员普查.xlsx",
+        {"流动党员": [["庚镇普查表"], HEAD, *quiet]},
         folder=folder,
     )
     db = tmp_path / "w.duckdb"
@@ -73,3 +80,25 @@ def test_a_column_left_blank_in_one_branch_is_still_reported(blank_columns):
     # same file, the column filled elsewhere: this branch's blanks are 0 of 3, not 未填报
     assert branches.loc["二支部", "lost_contact"] == 0 and branches.loc["二支部", "certified"] == 0
     assert branches.loc["二支部", "lost_contact_base"] == 3
+
+
+def test_an_all_blank_contact_date_puts_nobody_under_180_days(blank_columns):
+    """Not "everyone not contacted for 180 days": nobody filled the date in. The §5 count and
+    the duty (督办) read the same rule."""
+    town = _mart(blank_columns, "select * from mart_township_wave").set_index("township")
+    assert town.loc["庚镇", "outflow"] == 4
+    assert pd.isna(town.loc["庚镇", "at_risk"]) and pd.isna(town.loc["庚镇", "two_nots"])
+    duty = _mart(
+        blank_columns,
+        "select count(*) filter (where assessed_no_contact) as assessed,"
+        " count(*) filter (where due_no_contact) as due from mart_duty_due where township = '庚镇'",
+    )
+    assert duty.loc[0, "assessed"] == 0 and duty.loc[0, "due"] == 0
+    # the duty's 未填报 count and the figures' agree for a blank 联系状态 column too
+    cover = _mart(
+        blank_columns,
+        "select bool_or(carries_contact_status) as contact, bool_or(carries_certificate) as cert"
+        " from mart_duty_coverage where file_hash in"
+        " (select file_hash from units where township = '乙镇')",
+    )
+    assert not cover.loc[0, "contact"] and not cover.loc[0, "cert"]
