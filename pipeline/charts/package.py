@@ -119,7 +119,7 @@ def flows_charts(
         items.append(
             _item(
                 "flows_map",
-                charts.province_map(provinces, ctx, home_county=home_county),
+                charts.province_map(provinces, ctx, home_county=home_county, total=outflow_total),
                 provinces[["province", "outflow", "long_term", "lost_contact"]],
                 "destination",
             )

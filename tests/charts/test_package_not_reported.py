@@ -90,3 +90,30 @@ def test_the_chart_package_workbook_says_not_reported(uneven):
     long_term = sheets["各乡镇长期在外流出党员"].set_index("乡镇")
     assert long_term.loc["乙镇", "长期在外（人）"] == "未填报"
     assert long_term.loc["甲镇", "长期在外统计范围的流出党员（人）"] == 4
+
+
+def test_a_province_share_is_the_same_on_the_map_and_the_ranking(samples_db):
+    """xx镇 2022-04: 151 of 195 outflow went to 浙江省, 4 have no resolvable destination. The
+    map's hover gave 151 of the 191 it can place (79.06%), the ranking and the report 77.44%."""
+    con = warehouse.connect_readonly(samples_db[0])
+    try:
+        items = {
+            key: item
+            for item in analysis_charts(
+                lambda fn, flt: fn(con, flt),
+                Filters(wave="2022-04", township="xx镇"),
+                ChartContext("xx镇", "2022-04"),
+                county="苍南县",
+                home_county="330327",
+                with_map=True,
+            )
+            for key in item.keys
+        }
+    finally:
+        con.close()
+    hover = [h for t in items["flows_map"].figure.data if t.hovertext for h in t.hovertext]
+    ranking = items["flows_provinces"].figure.data[0]
+    share = f"151 人（{metrics.pct(151, 195):.2f}%）"
+    assert share == "151 人（77.44%）"
+    assert f"浙江省：{share}" in hover
+    assert dict(zip(ranking.y, ranking.text, strict=True))["浙江省"] == share
