@@ -265,6 +265,16 @@ def current_filters() -> Filters:
     return scoped(st.session_state.get(_FILTERS_KEY, Filters()), auth.scope())
 
 
+def stop_unless_submitted(f: Filters, current: pd.DataFrame) -> None:
+    """A selection that sent nothing for the wave (its row of `metrics_by_wave` is missing)
+    says so and stops the page: its figures are not reported, never 0."""
+    if current.empty:
+        st.info(
+            f"{scope_label(f)}在{wave_label(f.wave)}普查中没有报送数据，请在左侧选择其他批次或范围。"
+        )
+        st.stop()
+
+
 def scope_label(f: Filters) -> str:
     if f.branch:
         return f"{f.township}{f.branch}"
