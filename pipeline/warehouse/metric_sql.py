@@ -23,9 +23,10 @@ def rollup_sql(
 ) -> str:
     """Sums per `group` (e.g. 'wave', 'township', 'township, branch'). members_total only over
     branches that gave one, and `outflow_counted` (the outflow share's numerator) is the
-    outflow of exactly those branches (mart_branch_wave defines it). `township_sums` names a table holding the first step
-    (`source` summed per wave and township, as `mart_township_sums` does) to start from when
-    `group` has no branch (and `where_sql` filters no branch: that table has none)."""
+    outflow of exactly those branches (mart_branch_wave defines it). `township_sums` names a
+    table holding the first step (`source` summed per wave and township, as
+    `mart_township_sums` does) to start from when `group` has no branch (and `where_sql`
+    filters no branch: that table has none)."""
     per_town = ",\n".join(f"sum({c})::bigint as {c}" for c in _FIELDS)
     per_town_cov = ",\n".join(f"count({c}) as {c}_branches" for c in NULLABLE)
     sums = ",\n".join(f"sum({c})::bigint as {c}" for c in _FIELDS)
@@ -75,7 +76,8 @@ def _townships(group: str, inner_group: str, condition: str | None = None) -> st
 
 def _pair_columns() -> str:
     """A mart_wave_pairs row's counts as the two sides of a comparison."""
-    return ",\n".join(f"{c} as cur_{c}, prev_{c}" for c in ["members_total", *_FIELDS])
+    columns = ["members_total", "outflow_counted", *_FIELDS]
+    return ",\n".join(f"{c} as cur_{c}, prev_{c}" for c in columns)
 
 
 def _town_sums() -> list[str]:
@@ -86,14 +88,14 @@ def _town_sums() -> list[str]:
         both = f"cur_{c} is not null and prev_{c} is not null"
         per_town.append(f"sum(cur_{c}) filter (where {both})::bigint as cur_{c}")
         per_town.append(f"sum(prev_{c}) filter (where {both})::bigint as prev_{c}")
-    # the outflow share's numerator: outflow of branches with a total in both waves
+    # the outflow share's numerator (mart_branch_wave's outflow_counted) of branches that
+    # count in it in both waves
+    both = "cur_outflow_counted is not null and prev_outflow_counted is not null"
     per_town.append(
-        "sum(cur_outflow) filter (where cur_members_total is not null"
-        " and prev_members_total is not null)::bigint as cur_outflow_counted"
+        f"sum(cur_outflow_counted) filter (where {both})::bigint as cur_outflow_counted"
     )
     per_town.append(
-        "sum(prev_outflow) filter (where cur_members_total is not null"
-        " and prev_members_total is not null)::bigint as prev_outflow_counted"
+        f"sum(prev_outflow_counted) filter (where {both})::bigint as prev_outflow_counted"
     )
     for c in NULLABLE:
         both = f"cur_{c} is not null and prev_{c} is not null"

@@ -14,7 +14,7 @@ from pipeline.cli import commands as cli
 from pipeline.ingest.batch import ingest_paths
 from pipeline.queries import analysis as queries
 from pipeline.queries.base import Filters
-from pipeline.warehouse import metrics
+from pipeline.warehouse import metric_sql, metrics
 from pipeline.warehouse import store as warehouse
 
 HEAD = ["姓名", "所在党支部", "流出时间", "流入地", "联系状态", "最近联系时间"]
@@ -104,3 +104,31 @@ def test_stats_text_rounds_the_share_as_every_surface(partial_summary, capsys):
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert "占党员总数 3.13%" in lines["己镇"]  # 1/32 = 3.125%: half-up, as the mart
     assert "占党员总数 30.00%" in lines["丁镇"]
+
+
+def test_the_wave_comparison_counts_the_share_as_the_cards(write_xlsx, tmp_path):
+    """戊镇 names no branch in either wave and sends a summary both times: the overview's change
+    and the report's table 1 compared 0.00% with 0.00% while the card said 30.00%."""
+    folder = tmp_path / "raw"
+    no_branch = [h for h in HEAD if h != "所在党支部"]
+    for wave, n in (("2022-04", 6), ("2023-08", 9)):
+        write_xlsx(
+            f"{wave}_戊镇_流动党员普查.xlsx",
+            {
+                "流动党员": [
+                    ["戊镇普查表"],
+                    no_branch,
+                    *([f"王{k}", "2020.3", "上海市", "正常", "2022-03-01"] for k in range(n)),
+                ],
+                "支部情况": [["支部名称", "党员总数"], ["一支部", 10], ["二支部", 20]],
+            },
+            folder=folder,
+        )
+    db = tmp_path / "w.duckdb"
+    ingest_paths([folder], db=db)
+    f = Filters(wave="2023-08")
+    card = _read(db, queries.metrics_by_wave, f).set_index("wave").loc["2023-08"]
+    row = _read(db, queries.wave_comparison, f).iloc[0]
+    cur, prev = metric_sql.split_comparison(row)
+    assert metrics.rate(card, "outflow_share") == metrics.rate(cur, "outflow_share") == 30.0
+    assert metrics.rate(prev, "outflow_share") == 20.0
