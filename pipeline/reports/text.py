@@ -111,6 +111,8 @@ def outflow_section(
         text += f"，占党员总数的{fmt_pct(share)}"
         if scope.is_county and cur.townships_with_total < len(cur.townships):
             text += f"（按报送了党员总数的{cur.townships_with_total}个乡镇计）"
+        elif not scope.is_county and "members_total" in cur.covered:
+            text += cur.coverage("members_total")  # （1个支部填报）: branches that gave one
     if outflow == 0:
         return Section("流出党员总体情况", [text + "。"], key="outflow")
     bits = []

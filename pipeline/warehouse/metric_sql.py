@@ -42,6 +42,7 @@ def rollup_sql(
         first = f"""
             select {inner_group}, sum(members_total)::bigint as members_total,
                    sum(outflow_counted)::bigint as outflow_counted,
+                   count(members_total) as members_total_branches,
                    count(*) filter (where registered > 0) as branches,
                    {per_town},
                    {per_town_cov}
@@ -53,6 +54,9 @@ def rollup_sql(
         select {group},
                sum(members_total)::bigint as members_total,
                sum(outflow_counted)::bigint as outflow_counted,
+               sum(members_total_branches)::bigint as members_total_branches,
+               {_townships(group, inner_group, "members_total is not null")}
+                   as members_total_townships,
                {_townships(group, inner_group)} as townships,
                sum(branches)::bigint as branches,
                {sums},

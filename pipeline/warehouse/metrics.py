@@ -291,7 +291,8 @@ def coverage(row, key: str, unit: str) -> str:
     """'（5个乡镇填报）' when a rollup's figure covers fewer units than the rollup holds, else ''.
     `unit` is 乡镇 (reads `<count>_townships` of `townships`) or 支部 (`<count>_branches` of
     `branches`), as set by the rollup queries."""
-    count = RATE_OF.get(key, key)
+    # the outflow share covers the units that gave a 党员总数
+    count = "members_total" if key == "outflow_share" else RATE_OF.get(key, key)
     level = "townships" if unit == "乡镇" else "branches"
     covered, units = _get(row, f"{count}_{level}"), _get(row, level)
     if not covered or units is None or covered >= units:

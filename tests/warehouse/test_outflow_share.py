@@ -14,6 +14,9 @@ from pipeline.cli import commands as cli
 from pipeline.ingest.batch import ingest_paths
 from pipeline.queries import analysis as queries
 from pipeline.queries.base import Filters
+from pipeline.reports import narrative
+from pipeline.reports.reading import load_report_data
+from pipeline.reports.text import outflow_section
 from pipeline.warehouse import metric_sql, metrics
 from pipeline.warehouse import store as warehouse
 
@@ -132,3 +135,19 @@ def test_the_wave_comparison_counts_the_share_as_the_cards(write_xlsx, tmp_path)
     cur, prev = metric_sql.split_comparison(row)
     assert metrics.rate(card, "outflow_share") == metrics.rate(cur, "outflow_share") == 30.0
     assert metrics.rate(prev, "outflow_share") == 20.0
+
+
+def test_every_surface_says_which_units_the_share_covers(partial_summary):
+    """丁镇's share is over the one branch of two that gave a 党员总数: the card, the overview
+    paragraph and the report say so, as they do for the county's townships."""
+    f = Filters(wave="2023-08", township="丁镇")
+    row = _read(partial_summary, queries.metrics_by_wave, f).iloc[0]
+    cards = {k.label: k.value for k in narrative.kpis(row, unit="支部")}
+    assert cards["流出党员占比（1个支部填报）"] == "30.00%"
+    text = narrative.paragraph(row, "丁镇", "2023-08", unit="支部")
+    assert "占党员总数的30.00%（1个支部填报）" in text
+    county = _read(partial_summary, queries.metrics_by_wave, f.with_(township=None)).iloc[0]
+    assert {k.label for k in narrative.kpis(county)} >= {"流出党员占比"}  # all three gave one
+    data = load_report_data(partial_summary, "2023-08", "丁镇")
+    section = outflow_section(data.scope, data.current, None, None)
+    assert "占党员总数的30.00%（1个支部填报）" in section.paragraphs[0]

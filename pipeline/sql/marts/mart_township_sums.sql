@@ -40,6 +40,7 @@ final as (
         sum(returnees)::bigint as returnees,
         sum(enterprises)::bigint as enterprises,
         sum(jobs_created)::bigint as jobs_created,
+        count(members_total) as members_total_branches,
         count(long_term) as long_term_branches,
         count(lost_contact) as lost_contact_branches,
         count(at_risk) as at_risk_branches,

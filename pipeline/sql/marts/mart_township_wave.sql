@@ -38,6 +38,7 @@ with counts as (
         members_total,
         outflow_counted,
         branches,
+        members_total_branches,
         long_term_branches,
         lost_contact_branches,
         dual_managed_branches,
