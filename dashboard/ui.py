@@ -28,10 +28,11 @@ from dashboard.text import plain
 from pipeline import config
 from pipeline.access import audit
 from pipeline.access.scope import Scope
+from pipeline.charts import labels
 from pipeline.charts.base import ChartContext, wave_label
 from pipeline.charts.package import ChartItem, unit_label  # noqa: F401  (unit_label for pages)
 from pipeline.queries.base import Filters, for_scope, is_member_level, scoped
-from pipeline.warehouse import metrics, models
+from pipeline.warehouse import models
 from pipeline.warehouse import store as warehouse
 
 ALL_TOWNSHIPS = "全县"
@@ -276,6 +277,16 @@ def current_filters() -> Filters:
     return scoped(st.session_state.get(_FILTERS_KEY, Filters()), auth.scope())
 
 
+def stop_unless_submitted(f: Filters, current: pd.DataFrame) -> None:
+    """A selection that sent nothing for the wave (its row of `metrics_by_wave` is missing)
+    says so and stops the page: its figures are not reported, never 0."""
+    if current.empty:
+        st.info(
+            f"{plain(scope_label(f))}在{wave_label(f.wave)}普查中没有报送数据，请在左侧选择其他批次或范围。"
+        )
+        st.stop()
+
+
 def scope_label(f: Filters) -> str:
     if f.branch:
         return f"{f.township}{f.branch}"
@@ -283,12 +294,9 @@ def scope_label(f: Filters) -> str:
 
 
 def not_reported(df: pd.DataFrame) -> pd.DataFrame:
-    """A table as exported/shown: a count a unit did not report reads 未填报, never blank or 0."""
-    out = df.copy()
-    for col in out.columns:
-        if col in metrics.NULLABLE and out[col].isna().any():
-            out[col] = out[col].astype(object).where(out[col].notna(), metrics.NOT_REPORTED)
-    return out
+    """A table as exported/shown: a count a unit did not report reads 未填报, never blank or 0
+    (`labels.not_reported`, which the chart package's workbook applies too)."""
+    return labels.not_reported(df)
 
 
 def with_stat_point(df: pd.DataFrame, f: Filters | None = None) -> pd.DataFrame:

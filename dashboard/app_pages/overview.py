@@ -19,11 +19,7 @@ ui.page_header("总览", f)
 
 by_wave = ui.run(queries.metrics_by_wave, f)
 current = by_wave[by_wave["wave"] == f.wave]
-if current.empty:
-    st.info(
-        f"{plain(ui.scope_label(f))}在{wave_label(f.wave)}普查中没有报送数据，请在左侧选择其他批次或范围。"
-    )
-    st.stop()
+ui.stop_unless_submitted(f, current)
 cur = current.iloc[0]
 unit = ui.unit_label(f)
 coverage_unit = "乡镇" if f.level == "county" else "支部"

@@ -15,14 +15,19 @@ ui.page_header("返乡创业", f)
 
 totals = ui.run(queries.metrics_by_wave, f)
 cur = totals[totals["wave"] == f.wave]
+# a selection that sent nothing this wave has no returnee figures, not 0 of them
+ui.stop_unless_submitted(f, cur)
+row = cur.iloc[0]
 cols = st.columns(3)
-# the catalogue's names and ⓘ help: the same figure is called the same on every page
+# the catalogue's names and ⓘ help: the same figure is called the same on every page, read
+# as the rollup gives it (never re-summed here)
 for col, (key, unit) in zip(
     cols, [("returnees", "人"), ("enterprises", "个"), ("jobs_created", "人")], strict=True
 ):
+    n = metrics.value(row, key)
     col.metric(
         metrics.name(key),
-        f"{int(cur[key].sum()) if len(cur) else 0} {unit}",
+        metrics.NOT_REPORTED if n is None else f"{n} {unit}",
         help=metrics.help_text(key),
         border=True,
     )

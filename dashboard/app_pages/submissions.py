@@ -115,7 +115,7 @@ for row in gaps.itertuples():
     )
     which = "" if row.missing_branches >= row.branches else f"{row.missing_branches}个支部"
     st.warning(
-        f"{plain(row.township)}{which}报送的表格没有“{field}”列：相关指标记为{metrics.NOT_REPORTED}，"
+        f"{plain(row.township)}{which}报送的表格没有“{field}”列（或该列全部空白）：相关指标记为{metrics.NOT_REPORTED}，"
         "不计为0，也不计入比例。",
         icon="📝",
     )

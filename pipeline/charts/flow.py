@@ -19,6 +19,7 @@ from pipeline.charts.base import (
     pct,
     wrap_label,
 )
+from pipeline.warehouse import metrics
 
 
 def flow_sankey(df: pd.DataFrame, ctx: ChartContext, *, top_provinces: int = 8) -> go.Figure:
@@ -182,15 +183,23 @@ def horizontal_units(units) -> bool:
 
 def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.Figure:
     """Long-term (≥365 days) vs shorter absence per township or branch, each bar labelled with
-    its long-term count and share. df: unit, outflow, long_term."""
+    its long-term count and the catalogue's share (of the outflow of the branches that carried
+    流出时间, `long_term_base`, as every other surface gives it); the outflow of branches that
+    did not is its own grey part, neither long nor short. df: unit, outflow, long_term
+    [, long_term_base]."""
     title = ctx.heading(f"各{unit_label}长期在外流出党员（人，%）")  # fits a half-width chart
     if df.empty or df["outflow"].sum() == 0:
         return empty_figure(ctx, title)
     top = 30
     data = df[df["outflow"] > 0].sort_values(["outflow", "unit"], ascending=[False, True]).head(top)
     data = data.assign(long_term=pd.to_numeric(data["long_term"], errors="coerce"))
-    short = data["outflow"] - data["long_term"]
-    shares = [pct(lt, o) for lt, o in zip(data["long_term"], data["outflow"], strict=True)]
+    if "long_term_base" in data:
+        base = pd.to_numeric(data["long_term_base"], errors="coerce").fillna(0)
+    else:  # a frame without bases: the unit's outflow where it reported, else none
+        base = data["outflow"].where(data["long_term"].notna(), 0)
+    short = base - data["long_term"].fillna(0)
+    unreported = data["outflow"] - base
+    shares = [metrics.rate(row, "long_term") for row in data.to_dict("records")]
     # a unit without a 流出时间 column: no split, 未填报 (never 0人 or 0.00%)
     labels = [
         "未填报" if pd.isna(lt) else f"{int(lt)}人（{fmt_pct(s)}）"
@@ -199,12 +208,15 @@ def long_term_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -
     horizontal = horizontal_units(data["unit"])
     units = data["unit"] if horizontal else [wrap_label(u) for u in data["unit"]]
     fig = go.Figure()
-    for values, name, color in (
-        (data["long_term"], "长期在外", theme.RED),
-        (short, "不足一年", theme.BLUE_LIGHT),
-    ):
+    parts = [(data["long_term"], "长期在外", theme.RED), (short, "不足一年", theme.BLUE_LIGHT)]
+    if unreported.any():
+        parts.append((unreported, "未填报流出时间", theme.GREY_LIGHT))
+    for values, name, color in parts:
         add_unit_bar(fig, units, values, name, horizontal=horizontal, marker_color=color)
-    note = "长期在外：截至普查月末外出满365天；柱端数字为长期在外人数及其占流出党员的比例"
+    note = (
+        "长期在外：截至普查月末外出满365天；柱端数字为长期在外人数及其占"
+        "填报了流出时间的流出党员的比例"
+    )
     if len(df[df["outflow"] > 0]) > top:
         note += f"；显示流出人数最多的 {top} 个{unit_label}"
     if horizontal:

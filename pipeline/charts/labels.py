@@ -99,3 +99,16 @@ STATUS_LABELS = {
 def chinese(df: pd.DataFrame) -> pd.DataFrame:
     """Same frame with Chinese headings, for display and export."""
     return df.rename(columns={c: COLUMN_LABELS.get(c, c) for c in df.columns})
+
+
+def not_reported(df: pd.DataFrame) -> pd.DataFrame:
+    """A table as shown or exported (page tables, chart CSV/XLSX, the chart package): a count a
+    unit did not report, and the outflow it would be out of, reads 未填报, never blank or 0."""
+    from pipeline.warehouse import metrics
+
+    out = df.copy()
+    for col in out.columns:
+        count = col[: -len("_base")] if col.endswith("_base") else col
+        if count in metrics.NULLABLE and out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), metrics.NOT_REPORTED)
+    return out

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from pipeline.charts import labels
 from pipeline.charts import returnee as charts_returnee
 from pipeline.charts import units as charts
 from pipeline.charts.base import ChartContext
@@ -97,7 +98,7 @@ def overview_charts(run: Runner, f: Filters, ctx: ChartContext) -> list[ChartIte
         _item(
             "overview_units",
             charts.outflow_by_unit(by_unit, ctx, unit_label=unit),
-            _export(by_unit, ["unit", "members_total", "outflow"], unit),
+            _export(by_unit, ["unit", "members_total", "outflow", "outflow_counted"], unit),
             "outflow",
         ),
         _scope_item(run, f, ctx),
@@ -118,7 +119,7 @@ def flows_charts(
         items.append(
             _item(
                 "flows_map",
-                charts.province_map(provinces, ctx, home_county=home_county),
+                charts.province_map(provinces, ctx, home_county=home_county, total=outflow_total),
                 provinces[["province", "outflow", "long_term", "lost_contact"]],
                 "destination",
             )
@@ -176,7 +177,7 @@ def flows_charts(
         _item(
             "flows_long_term",
             charts.long_term_by_unit(by_unit, ctx, unit_label=unit),
-            _export(by_unit, ["unit", "outflow", "long_term"], unit),
+            _export(by_unit, ["unit", "outflow", "long_term", "long_term_base"], unit),
             "outflow",
         ),
     ]
@@ -208,7 +209,7 @@ def lost_charts(run: Runner, f: Filters, ctx: ChartContext, *, county: str) -> l
                 reference=reference,
                 reference_label=f"{f.township or county}平均",
             ),
-            _export(peers, ["unit", "outflow", "lost_contact"], unit),
+            _export(peers, ["unit", "outflow", "lost_contact", "lost_contact_base"], unit),
             "contact",
         ),
         _item(
@@ -307,7 +308,8 @@ def package(
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for i, item in enumerate(items, 1):
             archive.writestr(f"图{i} {_file_name(item.caption)}.png", render(item.figure))
-            sheets.append((f"图{i}", f"图{i}　{item.caption}", item.data))
+            # as the page's own download of the chart: a count not reported reads 未填报
+            sheets.append((f"图{i}", f"图{i}　{item.caption}", labels.not_reported(item.data)))
         archive.writestr(f"{_file_name(title)}_图表数据.xlsx", to_xlsx_book(sheets))
         if note:
             archive.writestr("说明.txt", note.encode("utf-8-sig"))

@@ -40,8 +40,12 @@ def province_map(
     *,
     home_county: str | None = None,
     base_map=_CONFIGURED,
+    total: int | None = None,
 ):
-    """Choropleth of outflow by destination province. df: province_code, outflow.
+    """Choropleth of outflow by destination province. df: province_code, outflow. `total`:
+    the selection's outflow, which each province's share is of (as the ranking beside the map
+    and the report give it: members without a resolvable destination count in it); by default
+    the outflow the map can place.
     `base_map`: a `config.BaseMap` (standard map with its 审图号), None for the bundled
     boundaries (a sketch map, marked as such); by default whatever the administrator configured."""
     title = ctx.heading("流出党员流入地分布（按省份，人）")
@@ -64,7 +68,7 @@ def province_map(
             counts[code] = counts.get(code, 0) + int(row.outflow)
     if not counts:
         return empty_figure(ctx, title, "所选范围内没有可定位到省份的流出党员")
-    total = sum(counts.values())
+    total = total or sum(counts.values())
     classes = map_classes(max(counts.values()))
     fig = go.Figure()
 

@@ -32,6 +32,7 @@ from pipeline.charts.flow import (  # noqa: F401  (re-exported: one import for p
     scope_breakdown,
 )
 from pipeline.charts.province_map import province_map  # noqa: F401  (re-exported)
+from pipeline.warehouse import metrics
 
 TRANSITION_ORDER = [
     "新增失联",
@@ -99,14 +100,16 @@ def _unit_bars(
 
 
 def outflow_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> go.Figure:
-    """Outflow per township/branch with its share of all members where a summary exists.
-    df: unit, outflow, members_total."""
+    """Outflow per township/branch with its share of all members where a summary exists:
+    the catalogue's outflow share (the outflow of the branches with a 党员总数, `outflow_counted`,
+    over their members), as every other surface gives it. df: unit, outflow, members_total
+    [, outflow_counted]."""
     title = ctx.heading(f"各{unit_label}流出党员人数及占党员总数比例（人，%）")
     if df.empty or df["outflow"].sum() == 0:
         return empty_figure(ctx, title)
     top = 30
     data = df.sort_values("outflow", ascending=False).head(top)
-    shares = _rates(data["outflow"], data["members_total"].fillna(0))
+    shares = [metrics.rate(row, "outflow_share") for row in data.to_dict("records")]
     sep = "　" if horizontal_units(data["unit"]) else "<br>"
     fig = go.Figure()
     height = _unit_bars(
@@ -122,7 +125,7 @@ def outflow_by_unit(df: pd.DataFrame, ctx: ChartContext, *, unit_label: str) -> 
         hover="%{x}：%{y} 人，占党员总数 %{customdata}<extra></extra>",
         value_axis=dict(title_text="流出党员（人）", **count_range(data["outflow"].max(), 1.3)),
     )
-    note = "标注为人数与占党员总数比例；未报送党员总数的单位不计比例"
+    note = "标注为人数与占党员总数比例；比例只计报送了党员总数的支部"
     if len(df) > top:
         note += f"；显示流出人数最多的 {top} 个{unit_label}"
     return finalize(fig, ctx, title, height=height, note=note)

@@ -149,23 +149,31 @@ def _count(value) -> int | None:
     return None if value is None or value != value else int(value)  # NaN != NaN
 
 
+def _share(value) -> str:
+    return "—" if value is None or value != value else f"{value:.2f}%"
+
+
 def _shown(value: int | None) -> str:
     return "未填报" if value is None else str(value)
 
 
-def stats_rows(db: Path) -> list[dict]:
-    """One dict per township and wave, exactly the shape spec §6 fixes."""
+def _township_waves(db: Path) -> list[dict]:
+    """mart_township_wave's rows: every figure `stats` prints, as the SQL defines it."""
     # duckdb alone: this is the command analysts script against, and pandas' import would
     # cost more than the whole command (issue 18).
     from pipeline.warehouse.settings import connect, fetch_records
 
     con = connect(db, read_only=True)
     try:
-        records = fetch_records(con, "select * from mart_township_wave order by township, wave")
+        return fetch_records(con, "select * from mart_township_wave order by township, wave")
     finally:
         con.close()
+
+
+def stats_rows(db: Path, records: list[dict] | None = None) -> list[dict]:
+    """One dict per township and wave, exactly the shape spec §6 fixes."""
     rows = []
-    for rec in records:
+    for rec in _township_waves(db) if records is None else records:
         total = rec["members_total"]
         rows.append(
             {
@@ -190,12 +198,15 @@ def _stats(args) -> int:
     if not Path(db).exists():
         print(f"数据仓库不存在：{db}（请先运行 python -m pipeline ingest）", file=sys.stderr)
         return 2
-    rows = stats_rows(db)
+    records = _township_waves(db)
+    rows = stats_rows(db, records)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
         return 0
-    for r in rows:
-        share = f"{100 * r['outflow'] / r['members_total']:.2f}%" if r["members_total"] else "—"
+    for r, rec in zip(rows, records, strict=True):
+        # the share as the mart defines it (outflow of the branches with a 党员总数, rounded
+        # half-up), never re-divided here: 1 of 32 is 3.13% on every surface
+        share = _share(rec["outflow_share_pct"])
         scope = "，".join(f"{k}{v}" for k, v in r["scope"].items())
         print(
             f"{r['township']} {r['wave']}：流出党员 {r['outflow']} 名（占党员总数 {share}；{scope}），"

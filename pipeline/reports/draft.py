@@ -22,6 +22,12 @@ class Worst:
     not_reported: int = 0  # units whose registers do not carry the field
 
 
+def _base(t: Totals, key: str) -> int | None:
+    """The outflow `t.rate(key)` divides by (the units that reported the field)."""
+    base = t[f"{key}_base"]
+    return t["outflow"] if base is None else base
+
+
 def worst_units(units: Sequence[tuple[str, Totals]], *, top: int = 3) -> list[Worst]:
     """The three worst units on lost contact (rate, then count), two-nots (count) and
     certificates (lowest rate). Units without outflow are skipped; a unit whose registers do
@@ -59,7 +65,9 @@ def worst_units(units: Sequence[tuple[str, Totals]], *, top: int = 3) -> list[Wo
         Worst(
             "持证率",
             tuple(
-                f"{n}（持证{t['certified']}名/流出{t['outflow']}名，持证率{fmt_pct(t.rate('certified'))}）"
+                # out of the outflow the rate is out of: the branches that reported it
+                f"{n}（持证{t['certified']}名/流出{_base(t, 'certified')}名，"
+                f"持证率{fmt_pct(t.rate('certified'))}）"
                 for n, t in cert[:top]
             ),
             tuple(n for n, _t in cert[:top]),

@@ -118,13 +118,15 @@ def from_row(
     if counted is None:
         counted = _int(row.get("outflow")) or 0 if members is not None else 0
     level = "townships" if unit_word == "乡镇" else "branches"
+    # the outflow share's coverage (units that gave a 党员总数) beside each count's
+    covered = {c: _int(row.get(f"{c}_{level}")) or 0 for c in (*NULLABLE_COUNTS, "members_total")}
     return Totals(
         counts={c: _int(row.get(c)) for c in COUNT_COLUMNS},
         members_total=members,
         outflow_counted=counted,
         townships=tuple(townships),
         townships_with_total=with_total,
-        covered={c: _int(row.get(f"{c}_{level}")) or 0 for c in NULLABLE_COUNTS},
+        covered=covered,
         units=_int(row.get(level)) or 0,
         unit_word=unit_word,
     )

@@ -173,7 +173,8 @@ def paragraph(
     head = f"{wave_label(wave)}普查，" if wave else ""
     parts = [f"{head}{scope}现有流出党员{outflow}名"]
     if share is not None:
-        parts[0] += f"，占党员总数的{fmt_pct(share)}"
+        coverage = metrics.coverage(cur, "outflow_share", unit)
+        parts[0] += f"，占党员总数的{fmt_pct(share)}{coverage}"
     else:
         parts[0] += "（未报送党员总数，暂不计算占比）"
     if outflow == 0:

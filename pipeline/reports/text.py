@@ -111,6 +111,8 @@ def outflow_section(
         text += f"，占党员总数的{fmt_pct(share)}"
         if scope.is_county and cur.townships_with_total < len(cur.townships):
             text += f"（按报送了党员总数的{cur.townships_with_total}个乡镇计）"
+        elif not scope.is_county and "members_total" in cur.covered:
+            text += cur.coverage("members_total")  # （1个支部填报）: branches that gave one
     if outflow == 0:
         return Section("流出党员总体情况", [text + "。"], key="outflow")
     bits = []
@@ -331,10 +333,10 @@ def sections(
 
 
 NOTES = (
-    "说明：流出党员指登记在册且尚未返乡的党员；流出党员占比＝流出党员÷党员总数（支部情况表）；"
+    "说明：流出党员指登记在册且尚未返乡的党员；流出党员占比＝流出党员÷党员总数（支部情况表，只计报送了党员总数的支部）；"
     "流动范围各项占比以流出党员总数为分母；长期在外指截至普查月末外出满365天；"
     "失联率＝联系状态为失联的流出党员÷填报联系状态的单位的流出党员；"
     "“两不管”指未纳入流入地党组织管理且超过180天未联系；"
-    "“未填报”指报送的表格中没有该项所需的列，不计为0，也不计入比例和变化；"
+    "“未填报”指报送的表格中没有该项所需的列或该列全部空白，不计为0，也不计入比例和变化；"
     "与上次普查比较均按两次均报送的支部计；百分比保留两位小数（四舍五入）。"
 )

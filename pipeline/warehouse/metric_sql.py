@@ -22,10 +22,11 @@ def rollup_sql(
     township_sums: str | None = None,
 ) -> str:
     """Sums per `group` (e.g. 'wave', 'township', 'township, branch'). members_total only over
-    townships that gave one, and `outflow_counted` (the outflow share's numerator) is the
-    outflow of exactly those townships. `township_sums` names a table holding the first step
-    (`source` summed per wave and township, as `mart_township_sums` does) to start from when
-    `group` has no branch (and `where_sql` filters no branch: that table has none)."""
+    branches that gave one, and `outflow_counted` (the outflow share's numerator) is the
+    outflow of exactly those branches (mart_branch_wave defines it). `township_sums` names a
+    table holding the first step (`source` summed per wave and township, as
+    `mart_township_sums` does) to start from when `group` has no branch (and `where_sql`
+    filters no branch: that table has none)."""
     per_town = ",\n".join(f"sum({c})::bigint as {c}" for c in _FIELDS)
     per_town_cov = ",\n".join(f"count({c}) as {c}_branches" for c in NULLABLE)
     sums = ",\n".join(f"sum({c})::bigint as {c}" for c in _FIELDS)
@@ -40,6 +41,8 @@ def rollup_sql(
     else:
         first = f"""
             select {inner_group}, sum(members_total)::bigint as members_total,
+                   sum(outflow_counted)::bigint as outflow_counted,
+                   count(members_total) as members_total_branches,
                    count(*) filter (where registered > 0) as branches,
                    {per_town},
                    {per_town_cov}
@@ -50,7 +53,10 @@ def rollup_sql(
         )
         select {group},
                sum(members_total)::bigint as members_total,
-               sum(outflow) filter (where members_total is not null)::bigint as outflow_counted,
+               sum(outflow_counted)::bigint as outflow_counted,
+               sum(members_total_branches)::bigint as members_total_branches,
+               {_townships(group, inner_group, "members_total is not null")}
+                   as members_total_townships,
                {_townships(group, inner_group)} as townships,
                sum(branches)::bigint as branches,
                {sums},
@@ -74,7 +80,8 @@ def _townships(group: str, inner_group: str, condition: str | None = None) -> st
 
 def _pair_columns() -> str:
     """A mart_wave_pairs row's counts as the two sides of a comparison."""
-    return ",\n".join(f"{c} as cur_{c}, prev_{c}" for c in ["members_total", *_FIELDS])
+    columns = ["members_total", "outflow_counted", *_FIELDS]
+    return ",\n".join(f"{c} as cur_{c}, prev_{c}" for c in columns)
 
 
 def _town_sums() -> list[str]:
@@ -85,14 +92,14 @@ def _town_sums() -> list[str]:
         both = f"cur_{c} is not null and prev_{c} is not null"
         per_town.append(f"sum(cur_{c}) filter (where {both})::bigint as cur_{c}")
         per_town.append(f"sum(prev_{c}) filter (where {both})::bigint as prev_{c}")
-    # the outflow share's numerator: outflow of branches with a total in both waves
+    # the outflow share's numerator (mart_branch_wave's outflow_counted) of branches that
+    # count in it in both waves
+    both = "cur_outflow_counted is not null and prev_outflow_counted is not null"
     per_town.append(
-        "sum(cur_outflow) filter (where cur_members_total is not null"
-        " and prev_members_total is not null)::bigint as cur_outflow_counted"
+        f"sum(cur_outflow_counted) filter (where {both})::bigint as cur_outflow_counted"
     )
     per_town.append(
-        "sum(prev_outflow) filter (where cur_members_total is not null"
-        " and prev_members_total is not null)::bigint as prev_outflow_counted"
+        f"sum(prev_outflow_counted) filter (where {both})::bigint as prev_outflow_counted"
     )
     for c in NULLABLE:
         both = f"cur_{c} is not null and prev_{c} is not null"

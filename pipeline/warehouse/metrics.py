@@ -54,8 +54,8 @@ CATALOGUE: tuple[Metric, ...] = (
         "outflow_share",
         "流出党员占比",
         "%",
-        "流出党员 ÷ 党员总数（支部情况表）",
-        "流出党员 ÷ 党员总数（支部情况表）；未报送党员总数的单位不计入",
+        "流出党员 ÷ 党员总数（支部情况表），只计报送了党员总数的支部",
+        "流出党员 ÷ 党员总数（支部情况表）；只计报送了党员总数的支部，未列入支部情况表的支部不计入",
         base="members_total",
     ),
     Metric(
@@ -291,7 +291,8 @@ def coverage(row, key: str, unit: str) -> str:
     """'（5个乡镇填报）' when a rollup's figure covers fewer units than the rollup holds, else ''.
     `unit` is 乡镇 (reads `<count>_townships` of `townships`) or 支部 (`<count>_branches` of
     `branches`), as set by the rollup queries."""
-    count = RATE_OF.get(key, key)
+    # the outflow share covers the units that gave a 党员总数
+    count = "members_total" if key == "outflow_share" else RATE_OF.get(key, key)
     level = "townships" if unit == "乡镇" else "branches"
     covered, units = _get(row, f"{count}_{level}"), _get(row, level)
     if not covered or units is None or covered >= units:
@@ -315,7 +316,7 @@ def markdown() -> str:
         lines.append(f"| {m.name} | {m.unit} | {m.definition} | {fields} |")
     lines += [
         "",
-        f"**{NOT_REPORTED}**：某单位报送的表格中没有某项指标所需的列（如没有“是否持流动党员证”列），"
+        f"**{NOT_REPORTED}**：某单位报送的表格中没有某项指标所需的列（如没有“是否持流动党员证”列），或该列全部空白，"
         f"该指标对该单位记为{NOT_REPORTED}（不是0），不计入比例和两次普查的变化；汇总数注明覆盖的单位数，"
         "如“持证率（5个乡镇填报）”。",
         "",

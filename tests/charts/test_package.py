@@ -61,4 +61,5 @@ def test_the_lost_rate_reference_counts_only_units_that_reported_contact(
     )
     [same] = [i for i in packaged if "lost_rate" in i.keys]
     assert same.figure.to_json() == rate.figure.to_json()
-    assert list(same.data.columns) == ["乡镇", "outflow", "lost_contact"]
+    # with the outflow the rate is out of, so the workbook gives the rate the chart shows
+    assert list(same.data.columns) == ["乡镇", "outflow", "lost_contact", "lost_contact_base"]

@@ -13,6 +13,7 @@ import io
 import json
 import re
 
+import openpyxl
 import pandas as pd
 import pytest
 from app_session import app_as, make_user
@@ -26,6 +27,8 @@ from pipeline.warehouse import store as warehouse
 
 UNREPORTED = "未填报"
 BRANCH_NONE = "未注明支部"
+# fields whose blank cell is no answer: a column blank in a whole file was not reported
+VALUE_FIELDS = ("outflow_date", "contact_status", "last_contact_date", "has_certificate")
 # figure → register fields that must be carried (any one of a tuple's alternatives)
 NEEDS = {
     "long_term": [("outflow_date",)],
@@ -72,13 +75,16 @@ def _unit_fields(con) -> dict[tuple, set[str]]:
             sheets = set(mine.sheet)
             own = [e for e in entries if e["sheet"] in sheets] or entries
             fields = {e["field"] for e in own}
+            # a column nobody filled in anywhere in the file was not reported (流入地党组织
+            # excepted: a blank there says "none")
+            rows = members[members.file_hash == u.file_hash]
+            blank = {c for c in VALUE_FIELDS if not rows[c].notna().any()}
+            fields = {
+                f for f in fields if (f if f != "lost_flag" else "contact_status") not in blank
+            }
         else:
             rows = members[members.file_hash == u.file_hash]
-            fields = {
-                c
-                for c in ("outflow_date", "contact_status", "last_contact_date", "has_certificate")
-                if rows[c].notna().any()
-            }
+            fields = {c for c in VALUE_FIELDS if rows[c].notna().any()}
             if rows.inflow_org.fillna("").str.strip().ne("").any():
                 fields.add("inflow_org")
         out[key] = out.get(key, set()) | fields
@@ -151,14 +157,21 @@ def independent(con, wave: str, township: str | None) -> dict:
         n = figures[fig]
         figures[rate] = UNREPORTED if n is None else _pct(n, figures[fig + "_base"])
     totals = con.execute(
-        "select township, sum(members_total) as n from branch_totals"
-        " where is_current and wave = ? group by township",
-        [wave],
+        "select township, coalesce(nullif(trim(branch), ''), ?) as branch, members_total as n"
+        " from branch_totals where is_current and wave = ?",
+        [BRANCH_NONE, wave],
     ).df()
     if township:
         totals = totals[totals.township == township]
-    with_total = set(totals.township)
-    counted = int((out & m.township.isin(with_total)).sum())
+    # a branch's outflow counts when the summary gives its total; a register naming no branch
+    # counts whole when its township gave a summary
+    with_total = set(zip(totals.township, totals.branch, strict=True))
+    summarised = set(totals.township)
+    counts = [
+        (t, b) in with_total or (b == BRANCH_NONE and t in summarised)
+        for t, b in zip(m.township, m.branch, strict=True)
+    ]
+    counted = int((out & pd.Series(counts, index=m.index, dtype=bool)).sum())
     figures["流出党员占比"] = _pct(counted, int(totals.n.sum())) if len(totals) else "—"
     return {"figures": figures, "per_unit": per_unit}
 
@@ -340,12 +353,75 @@ def _check(view: dict, surfaces: dict[str, dict], report: dict) -> None:
     assert not problems, "\n".join(problems)
 
 
+FULL = ["姓名", "所在党支部", "流出时间", "流入地", "联系状态", "最近联系时间", "流入地党组织",
+        "是否持流动党员证", "是否返乡"]  # fmt: skip
+
+
+def _register(path, title: str, head: list[str], rows: list[dict], totals=None) -> None:
+    """A register as a township writes it (openpyxl), with a 支部情况 sheet when given."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "流动党员"
+    sheet.append([title])
+    sheet.append(head)
+    for row in rows:
+        sheet.append([row.get(h) for h in head])
+    if totals:
+        summary = book.create_sheet("支部情况")
+        summary.append(["支部名称", "党员总数"])
+        for branch, n in totals.items():
+            summary.append([branch, n])
+    book.save(path)
+
+
+def _person(i: int, branch: str, wave: str, **values) -> dict:
+    quiet = "2022-12-01" if wave == "2023-08" else "2021-06-01"
+    row = {"姓名": f"{branch[:2]}{i}号", "所在党支部": branch, "流入地": "浙江省杭州市西湖区",
+           "流出时间": "2021-01" if i % 3 else "2023-05", "联系状态": "失联" if i % 4 == 0 else "正常",
+           "最近联系时间": quiet if i % 5 == 0 else "2022-03-01", "流入地党组织": "杭州某支部" if i % 2 else None,
+           "是否持流动党员证": "是" if i % 3 else "否", "是否返乡": "否"}  # fmt: skip
+    if wave == "2022-04":
+        row["流出时间"] = "2020-01"
+    return row | values
+
+
+def lacking_registers(folder) -> None:
+    """Registers that lack what §5 needs: 藻溪镇's 二支部 (its own file) has no 流出时间,
+    联系状态 or 最近联系时间 and is missing from the 支部情况 sheet of 一支部's file; 赤溪镇 has
+    no 联系状态 column; 望里镇 left 联系状态 and 是否持流动党员证 blank in every row; 炎亭镇
+    reported in 2022-04 only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    one, two = "藻溪第一党支部", "藻溪第二党支部"
+    _register(folder / "藻溪镇_2023-08_一支部.xlsx", "藻溪镇普查表（2023年8月）", FULL,
+              [_person(i, one, "2023-08") for i in range(1, 13)], totals={one: 60})  # fmt: skip
+    lean = [h for h in FULL if h not in ("流出时间", "联系状态", "最近联系时间")]
+    _register(folder / "藻溪镇_2023-08_二支部.xlsx", "藻溪镇普查表（2023年8月）", lean,
+              [_person(i, two, "2023-08") for i in range(20, 27)])  # fmt: skip
+    _register(folder / "藻溪镇_2022-04_一支部.xlsx", "藻溪镇普查表（2022年4月）", FULL,
+              [_person(i, one, "2022-04") for i in range(1, 10)], totals={one: 58})  # fmt: skip
+    no_status = [h for h in FULL if h != "联系状态"]
+    rows = [
+        _person(i, "赤溪第一党支部" if i % 2 else "赤溪第二党支部", "2023-08") for i in range(9)
+    ]
+    _register(folder / "赤溪镇_2023-08_普查.xlsx", "赤溪镇普查表（2023年8月）", no_status, rows,
+              totals={"赤溪第一党支部": 30, "赤溪第二党支部": 25})  # fmt: skip
+    rows = [
+        _person(i, "望里党支部", "2023-08", 联系状态=None, 是否持流动党员证=None) for i in range(7)
+    ]
+    _register(folder / "望里镇_2023-08_普查.xlsx", "望里镇普查表（2023年8月）", FULL, rows)
+    rows = [_person(i, "炎亭党支部", "2022-04") for i in range(5)]
+    _register(folder / "炎亭镇_2022-04_普查.xlsx", "炎亭镇普查表（2022年4月）", FULL, rows)
+
+
 def _warehouse(tmp_path_factory, which: str):
     folder = tmp_path_factory.mktemp(f"one_truth_{which}")
     if which == "samples":
         if not SAMPLES.exists():
             pytest.skip("../shared/samples is not beside this checkout")
         source = SAMPLES
+    elif which == "lacking":
+        source = folder / "raw"
+        lacking_registers(source)
     else:
         source = folder / "raw"
         generate(source)
@@ -361,6 +437,8 @@ VIEWS = [
     ("demo", None, "2023-08"),
     ("demo", "钱库镇", "2023-08"),
     ("demo", "马站镇", "2022-04"),
+    ("lacking", None, "2023-08"),
+    ("lacking", "藻溪镇", "2023-08"),
 ]
 
 

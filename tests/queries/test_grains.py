@@ -279,7 +279,8 @@ def _comparison_by_join(where_sql: str) -> str:
 
 
 _JOINED_PAIRS = ", ".join(
-    f"c.{c} as cur_{c}, p.{c} as prev_{c}" for c in ["members_total", *metric_sql._FIELDS]
+    f"c.{c} as cur_{c}, p.{c} as prev_{c}"
+    for c in ["members_total", "outflow_counted", *metric_sql._FIELDS]
 )
 
 

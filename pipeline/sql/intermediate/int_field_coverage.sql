@@ -2,9 +2,12 @@
 -- Which optional register fields each unit's submission carried. A figure that needs a field
 -- its unit did not carry is not reported for that unit (NULL, shown as 未填报), never zero.
 -- Evidence is the header map of the file that loaded the unit (the sheets its members came
--- from); a file loaded without a header map (bulk loads, older warehouses) counts a field as
--- carried when any member row of the file has a value in it (a blank column in one branch
--- of a file that has the column elsewhere is a column left blank, not a missing column).
+-- from) and the file's values: a field is carried when the map names its column and some member
+-- row of the file has a value in it (a blank column in one branch of a file that has the column
+-- elsewhere is a column left blank, not a missing column; a column blank in the whole file was
+-- not filled in, so 失联 0 or 持证率 0.00% would be made up). 流入地党组织 is the exception: a
+-- blank there is an answer (no inflow organisation), so its column alone is evidence. A file
+-- loaded without a header map (bulk loads, older warehouses) goes by its values alone.
 -- Plain joins only: Spark builds this same file (pipeline/warehouse/spark.py, via sqlglot).
 create or replace table int_field_coverage as
 with units_now as (
@@ -115,17 +118,21 @@ final as (
         u.wave,
         u.township,
         u.branch,
-        bool_or(coalesce(h.has_outflow_date, v.has_outflow_date, false)) as has_outflow_date,
-        bool_or(coalesce(h.has_contact_status, v.has_contact_status, false)) as has_contact_status,
-        bool_or(coalesce(h.has_last_contact_date, v.has_last_contact_date, false))
-            as has_last_contact_date,
-        bool_or(coalesce(h.has_inflow_org, v.has_inflow_org, false)) as has_inflow_org,
-        bool_or(coalesce(h.has_certificate, v.has_certificate, false)) as has_certificate
+        bool_or(coalesce(h.has_outflow_date or not u.is_mapped, false)
+            and coalesce(v.has_outflow_date, false)) as has_outflow_date,
+        bool_or(coalesce(h.has_contact_status or not u.is_mapped, false)
+            and coalesce(v.has_contact_status, false)) as has_contact_status,
+        bool_or(coalesce(h.has_last_contact_date or not u.is_mapped, false)
+            and coalesce(v.has_last_contact_date, false)) as has_last_contact_date,
+        bool_or(case when u.is_mapped then coalesce(h.has_inflow_org, false)
+            else coalesce(v.has_inflow_org, false) end) as has_inflow_org,
+        bool_or(coalesce(h.has_certificate or not u.is_mapped, false)
+            and coalesce(v.has_certificate, false)) as has_certificate
     from units_mapped as u
     left join from_headers as h
         on u.wave = h.wave and u.township = h.township and u.branch = h.branch and u.is_mapped
     left join from_values as v
-        on u.file_hash = v.file_hash and not u.is_mapped
+        on u.file_hash = v.file_hash
     group by u.wave, u.township, u.branch
 )
 

@@ -2,7 +2,10 @@
 -- Every spec §5 count for one branch, counted from the member tests of int_member_flags;
 -- townships and the county are sums of these rows, so rates are always computed after
 -- summing (never averaged). members_total comes from the branch summary sheet and is NULL
--- when none was given. A count whose field the branch's register did not carry is NULL (not
+-- when none was given; `outflow_counted` (the outflow share's numerator) is the outflow of a
+-- branch with a total, so a summary that lists some of a township's branches divides their
+-- outflow by their members only (a register naming no branch counts whole when its township
+-- gave a summary: its members are in the summary's branches). A count whose field the branch's register did not carry is NULL (not
 -- reported), and its `<count>_base` (the outflow the count is out of) is NULL with it, so a
 -- rollup's rate covers exactly the branches that reported. `primary_*` is the partition of
 -- the follow-up list (each person once, under the first of 失联, 两不管, 超180天未联系).
@@ -68,6 +71,10 @@ totals as (
     group by all
 ),
 
+summarised as (
+    select distinct wave, township from totals
+),
+
 final as (
     select
         coalesce(c.wave, t.wave) as wave,
@@ -76,6 +83,10 @@ final as (
         t.members_total,
         coalesce(c.registered, 0) as registered,
         coalesce(c.outflow, 0) as outflow,
+        case
+            when t.members_total is not null then coalesce(c.outflow, 0)
+            when c.branch = '未注明支部' and s.township is not null then c.outflow
+        end as outflow_counted,
         coalesce(c.scope_cross_province, 0) as scope_cross_province,
         coalesce(c.scope_cross_city, 0) as scope_cross_city,
         coalesce(c.scope_cross_county, 0) as scope_cross_county,
@@ -102,6 +113,8 @@ final as (
     from reported as c
     full outer join totals as t
         on c.wave = t.wave and c.township = t.township and c.branch = t.branch
+    left join summarised as s
+        on c.wave = s.wave and c.township = s.township
 )
 
 select * from final

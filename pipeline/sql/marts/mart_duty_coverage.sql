@@ -1,7 +1,10 @@
 -- grain: one row per source sheet (file_hash, sheet) holding current members
 -- Which duty-relevant fields the sheet's register carries at all. A field a register does
 -- not carry means the duty that needs it is not assessed there (未填报), never "nobody owes
--- it". The header map recorded at ingest decides; a file without one (bulk loads, older
+-- it". The header map recorded at ingest decides, with the file's values: a column blank in
+-- every row of the file was not filled in (as int_field_coverage has it for the §5 figures:
+-- an all-blank 最近联系时间 must not put every member under 超过180天未联系), except
+-- 流入地党组织, where a blank is an answer. A file without a map (bulk loads, older
 -- warehouses) counts a field as carried when any of the sheet's rows holds a value for it.
 create or replace table mart_duty_coverage as
 with sheets as (
@@ -16,6 +19,17 @@ with sheets as (
     from members
     where is_current
     group by file_hash, sheet
+),
+
+files as (
+    select
+        file_hash,
+        bool_or(any_contact_status) as any_contact_status,
+        bool_or(any_dues) as any_dues,
+        bool_or(any_last_contact) as any_last_contact,
+        bool_or(any_certificate) as any_certificate
+    from sheets
+    group by file_hash
 ),
 
 maps as (
@@ -59,12 +73,16 @@ final as (
         s.file_hash,
         s.sheet,
         f.file_hash is not null as from_header_map,
-        coalesce(m.map_contact_status, f.map_contact_status, s.any_contact_status) as carries_contact_status,
-        coalesce(m.map_dues, f.map_dues, s.any_dues) as carries_dues,
-        coalesce(m.map_last_contact, f.map_last_contact, s.any_last_contact) as carries_last_contact,
+        coalesce(m.map_contact_status, f.map_contact_status, s.any_contact_status)
+            and v.any_contact_status as carries_contact_status,
+        coalesce(m.map_dues, f.map_dues, s.any_dues) and v.any_dues as carries_dues,
+        coalesce(m.map_last_contact, f.map_last_contact, s.any_last_contact)
+            and v.any_last_contact as carries_last_contact,
         coalesce(m.map_inflow_org, f.map_inflow_org, s.any_inflow_org) as carries_inflow_org,
-        coalesce(m.map_certificate, f.map_certificate, s.any_certificate) as carries_certificate
+        coalesce(m.map_certificate, f.map_certificate, s.any_certificate)
+            and v.any_certificate as carries_certificate
     from sheets as s
+    inner join files as v on v.file_hash = s.file_hash
     left join mapped_file as f on f.file_hash = s.file_hash
     left join mapped as m on m.file_hash = s.file_hash and m.sheet is not distinct from s.sheet
 )

@@ -1,7 +1,8 @@
 -- grain: one row per township and census wave
 -- every metric of spec §5, from mart_township_sums (mart_branch_wave summed per township);
 -- rates are computed after summing, never averaged, each over the outflow of the branches
--- that reported its field (`<count>_base`); a count no branch reported stays NULL (未填报),
+-- that reported its field (`<count>_base`; the outflow share over `outflow_counted`, the
+-- outflow of the branches with a 党员总数); a count no branch reported stays NULL (未填报),
 -- and `<count>_branches` says how many branches it covers. The CLI's `stats --json` reads this.
 create or replace table mart_township_wave as
 with counts as (
@@ -35,7 +36,9 @@ with counts as (
         enterprises,
         jobs_created,
         members_total,
+        outflow_counted,
         branches,
+        members_total_branches,
         long_term_branches,
         lost_contact_branches,
         dual_managed_branches,
@@ -47,7 +50,7 @@ with counts as (
 final as (
     select
         *,
-        round(100.0 * outflow / nullif(members_total, 0), 2) as outflow_share_pct,
+        round(100.0 * outflow_counted / nullif(members_total, 0), 2) as outflow_share_pct,
         round(100.0 * long_term / nullif(long_term_base, 0), 2) as long_term_pct,
         round(100.0 * lost_contact / nullif(lost_contact_base, 0), 2) as lost_contact_rate_pct,
         round(100.0 * dual_managed / nullif(dual_managed_base, 0), 2) as dual_managed_pct,

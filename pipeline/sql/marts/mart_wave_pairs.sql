@@ -16,6 +16,7 @@ final as (
         *,
         lag(wave) over history as prev_wave,
         lag(members_total) over history as prev_members_total,
+        lag(outflow_counted) over history as prev_outflow_counted,
         lag(registered) over history as prev_registered,
         lag(outflow) over history as prev_outflow,
         lag(scope_cross_province) over history as prev_scope_cross_province,
