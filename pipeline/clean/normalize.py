@@ -92,11 +92,22 @@ _TIME_OF_DAY = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 # "2021年3月上旬", "3月底": the month is what the census needs.
 _PART_OF_MONTH = re.compile(r"月(?:上旬|中旬|下旬|初|底|末|份)$")
 _DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
-    re.compile(r"^(\d{4})[-/.年](\d{1,2})月?()$"),
+    re.compile(r"^(\d{4})[-/.,、年](\d{1,2})[-/.,、月](\d{1,2})[日号]?$"),
+    re.compile(r"^(\d{4})[-/.,、年](\d{1,2})月?()$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
     re.compile(r"^(\d{4})(\d{2})()$"),
 )
+# A system export in US order, month first ("6/1/2023"); a first number past 12 is the day.
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# "21.3", "22.06": a two-digit year and a month, as 21年3月 is written with a dot.
+_SHORT_YEAR_MONTH = re.compile(r"^(\d{2})\.(\d{1,2})$")
+# Digits a space keeps apart ("2022 6", "2022 6 1") are a date's parts, not one number: run
+# together they would read as an Excel serial (20226 is a day of 1955).
+_SPACED_DIGITS = re.compile(r"(?<=\d)\s+(?=\d)")
+
+
+def _short_year(short: int) -> int:
+    return (2000 if short <= date.today().year % 100 else 1900) + short
 
 
 def _make_date(year: int, month: int, day: int) -> date:
@@ -128,6 +139,10 @@ def parse_date(value: object) -> date | None:
             # "2021.3" typed into a numeric cell; "2021.10" arrives as 2021.1 and reads as January.
             year, month = f"{number:.2f}".rstrip("0").split(".")
             return _make_date(int(year), int(month), 1)
+        if 10 <= number < 100 and not number.is_integer():
+            # "21.3" typed into a numeric cell: a year and a month, never a day of 1900
+            year, month = f"{number:.2f}".rstrip("0").split(".")
+            return _make_date(_short_year(int(year)), int(month), 1)
         if 1 <= number < 80000:
             return EXCEL_EPOCH + timedelta(days=int(number))
         raise ValueError("日期无法识别")
@@ -137,6 +152,14 @@ def parse_date(value: object) -> date | None:
         if match:
             year, month, day = match.groups()
             return _make_date(int(year), int(month), int(day) if day else 1)
+    match = _US_DATE.match(text)
+    if match:
+        first, second, year = (int(part) for part in match.groups())
+        month, day = (second, first) if first > 12 else (first, second)
+        return _make_date(year, month, day)
+    match = _SHORT_YEAR_MONTH.match(text)
+    if match:
+        return _make_date(_short_year(int(match.group(1))), int(match.group(2)), 1)
     if text.isdigit() and 1 <= int(text) < 80000:
         return EXCEL_EPOCH + timedelta(days=int(text))
     raise ValueError("日期无法识别")
@@ -145,7 +168,7 @@ def parse_date(value: object) -> date | None:
 def _date_words(value: object) -> str:
     """The date as `date_text` reads it: half-width, simplified (2020年春節後), no time, no spaces."""
     text = to_simplified(unicodedata.normalize("NFKC", str(value)).strip())
-    return _SPACES.sub("", _TIME_OF_DAY.sub("", text))
+    return _SPACES.sub("", _SPACED_DIGITS.sub(".", _TIME_OF_DAY.sub("", text)))
 
 
 def date_caveat(value: object) -> str | None:

@@ -34,6 +34,20 @@ from pipeline.parse.headers import map_header, map_part
         ("2021年3月15日 10:20", date(2021, 3, 15)),
         ("2021-03-15T08:30:00.000", date(2021, 3, 15)),
         ("2021 年 3 月", date(2021, 3, 1)),
+        # digits a space keeps apart are a date's parts, not the Excel serial 20226 (1955)
+        ("2022 6", date(2022, 6, 1)),
+        ("2021 3 15", date(2021, 3, 15)),
+        # a two-digit year with a dot, as text and typed into a numeric cell (not 1900-01-21)
+        ("21.3", date(2021, 3, 1)),
+        ("22.06", date(2022, 6, 1)),
+        (21.3, date(2021, 3, 1)),
+        # a system export in US order; a first number past 12 is the day
+        ("6/1/2022", date(2022, 6, 1)),
+        ("15/6/2022", date(2022, 6, 15)),
+        ("2022年6月1号", date(2022, 6, 1)),
+        ("2022,6", date(2022, 6, 1)),
+        ("2022、6", date(2022, 6, 1)),
+        ("２０２２，６", date(2022, 6, 1)),
         (None, None),
         ("  ", None),
     ],
