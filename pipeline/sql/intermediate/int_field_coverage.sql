@@ -2,9 +2,12 @@
 -- Which optional register fields each unit's submission carried. A figure that needs a field
 -- its unit did not carry is not reported for that unit (NULL, shown as 未填报), never zero.
 -- Evidence is the header map of the file that loaded the unit (the sheets its members came
--- from); a file loaded without a header map (bulk loads, older warehouses) counts a field as
--- carried when any member row of the file has a value in it (a blank column in one branch
--- of a file that has the column elsewhere is a column left blank, not a missing column).
+-- from) and the file's values: a field is carried when the map names it (a file loaded
+-- without a map: bulk loads, older warehouses, needs no map) and some member row of the file
+-- has a value in it. A column every cell of which was left blank reported nothing (a 0%
+-- lost-contact rate from an empty 联系状态 column would be a figure nobody gave); a blank
+-- column in one branch of a file that has the column elsewhere is a column left blank, not a
+-- missing column. 流入地党组织 needs only its header: a blank there is how "none" is written.
 -- Plain joins only: Spark builds this same file (pipeline/warehouse/spark.py, via sqlglot).
 create or replace table int_field_coverage as
 with units_now as (
@@ -115,17 +118,22 @@ final as (
         u.wave,
         u.township,
         u.branch,
-        bool_or(coalesce(h.has_outflow_date, v.has_outflow_date, false)) as has_outflow_date,
-        bool_or(coalesce(h.has_contact_status, v.has_contact_status, false)) as has_contact_status,
-        bool_or(coalesce(h.has_last_contact_date, v.has_last_contact_date, false))
-            as has_last_contact_date,
+        bool_or(coalesce(h.has_outflow_date, true) and coalesce(v.has_outflow_date, false))
+            as has_outflow_date,
+        bool_or(coalesce(h.has_contact_status, true) and coalesce(v.has_contact_status, false))
+            as has_contact_status,
+        bool_or(
+            coalesce(h.has_last_contact_date, true) and coalesce(v.has_last_contact_date, false)
+        ) as has_last_contact_date,
+        -- a blank 流入地党组织 is how a register says "none" (无 reads as blank too)
         bool_or(coalesce(h.has_inflow_org, v.has_inflow_org, false)) as has_inflow_org,
-        bool_or(coalesce(h.has_certificate, v.has_certificate, false)) as has_certificate
+        bool_or(coalesce(h.has_certificate, true) and coalesce(v.has_certificate, false))
+            as has_certificate
     from units_mapped as u
     left join from_headers as h
         on u.wave = h.wave and u.township = h.township and u.branch = h.branch and u.is_mapped
     left join from_values as v
-        on u.file_hash = v.file_hash and not u.is_mapped
+        on u.file_hash = v.file_hash
     group by u.wave, u.township, u.branch
 )
 
