@@ -25,6 +25,11 @@ from pipeline.clean import vocabulary as vocab
         ("聯繫正常", "正常"),
         ("停机，微信联系", "正常"),  # the phone is dead, but WeChat reaches them
         ("未联系", "未联系"),
+        ("正常（微信）", "正常"),  # a remark after the status
+        ("联系正常，每月电话", "正常"),
+        ("失联，已上报", "失联"),
+        ("未填", None),  # not filled in: the member loads with no status
+        ("未填写", None),
     ],
 )
 def test_contact_status_words(value, expected):
@@ -43,6 +48,26 @@ def test_contact_status_words(value, expected):
         ("已返鄉", True),
         ("也许", "也许"),
         (None, None),
+        # where the member is now, as a township clerk writes it
+        ("返乡（创业）", True),
+        ("在家", True),
+        ("已回本地", True),
+        ("在家务农", True),
+        ("是（2022年返乡）", True),
+        ("外出务工中", False),
+        ("外出经商", False),
+        ("在外务工", False),
+        ("在杭州务工", False),
+        ("仍在外地", False),
+        ("流出", False),
+        ("否（在外）", False),
+        ("未返", False),
+        ("尚未回乡", False),
+        ("跨省流动", False),
+        ("省外", False),
+        ("境外", False),
+        ("出国", False),
+        ("创业", "创业"),  # says nothing about where the member is
     ],
 )
 def test_returned_words(value, expected):
