@@ -81,6 +81,8 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
             parsed[field] = pd.Series(None, index=raw.index, dtype=PARSED_DTYPES.get(field, object))
             continue
         column = raw[field]
+        if field == "phone":  # two numbers in one cell stay two (not 22 digits run together)
+            column = nz.separate_phones(column)
         if field in VECTOR_TEXT:
             values, errors = vector_text(column, parser, **VECTOR_TEXT[field])
         else:

@@ -200,14 +200,11 @@ def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
     # Python's regex engine runs per value (the patterns use look-ahead); only the phones with
     # a separator or a country code need it, and most are eleven bare digits.
     written = ~phones.str.isdecimal() | phones.str.startswith(("86", "00"))
+    odd_phone = pd.Series(False, index=phones.index)
     if written.any():
-        phones = phones.where(
-            ~written,
-            phones[written]
-            .str.replace(nz.PHONE_SEPARATORS, "", regex=True)
-            .str.replace(nz.COUNTRY_CODE, "", regex=True),
-        )
-    odd_phone = ~phones.str.fullmatch(nz.PHONE_PATTERN)
+        odd_phone[written] = phones[written].map(nz.phone_problem).notna()
+    plain = ~written
+    odd_phone[plain] = ~phones[plain].str.fullmatch(nz.PHONE_PATTERN)
     parts.append(
         issue_rows(phones.index[odd_phone], "phone", [nz.PHONE_PROBLEM] * int(odd_phone.sum()))
     )

@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.clean.normalize import PHONE_SHAPE, PHONE_SHAPE_PROBLEM, id_problem, id_problems
+from pipeline.clean.normalize import PHONE_SHAPE_PROBLEM, id_problem, id_problems, phone_shaped
 
 EARLIEST = pd.Timestamp("1950-01-01")
 # A batch's rows carry the position of their file in the batch (`transform.clean_census`).
@@ -144,7 +144,7 @@ class CensusRows(pa.DataFrameModel):
         shaped = plain.copy()
         rest = s.notna() & ~plain
         if rest.any():
-            shaped[rest] = s[rest].str.fullmatch(PHONE_SHAPE, case=False)
+            shaped[rest] = s[rest].map(phone_shaped)
         return s.isna() | shaped
 
     @pa.check("id_number", name="id_valid", ignore_na=False)
