@@ -36,7 +36,7 @@ TEXT_FIELDS = (
 PARSERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(DATE_FIELDS, nz.parse_date),
     "id_number": nz.normalize_id,
-    "jobs_created": nz.parse_count,
+    "jobs_created": nz.parse_jobs,
     "gender": vocab.normalize_gender,
     "contact_status": vocab.normalize_contact_status,
     "lost_flag": vocab.lost_flag_status,

@@ -221,10 +221,12 @@ def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
 
 def rough_dates(raw: pd.DataFrame, rows: pd.Index, fields) -> pd.DataFrame:
     """Loaded rows whose date was written as a year or a part of one (2019年底): read as the
-    first month the words allow, which an analyst should know, with the text as written."""
+    first month the words allow, which an analyst should know, with the text as written. So
+    too a rough jobs figure (10余人, 约20人), read as the number written."""
     parts = []
-    for field in fields:
+    for field in (*fields, "jobs_created"):
         if field in raw:
-            caveats = map_distinct(raw[field].take(rows), nz.date_caveat)[0].dropna()
+            caveat = nz.jobs_caveat if field == "jobs_created" else nz.date_caveat
+            caveats = map_distinct(raw[field].take(rows), caveat)[0].dropna()
             parts.append(issue_rows(caveats.index, field, caveats.to_numpy()))
     return pd.concat(parts, ignore_index=True) if parts else issue_rows([], None, [])
