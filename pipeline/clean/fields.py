@@ -83,6 +83,8 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         column = raw[field]
         if field == "phone":  # two numbers in one cell stay two (not 22 digits run together)
             column = nz.separate_phones(column)
+        if field == "id_number":  # 身份证号：…, 330327-19800101-…, …（已核实）
+            column = nz.strip_id_words(column)
         if field in VECTOR_TEXT:
             values, errors = vector_text(column, parser, **VECTOR_TEXT[field])
         else:

@@ -222,8 +222,33 @@ def normalize_id(value: object) -> str | None:
     return text
 
 
+# Words and marks typed around an ID number: a 身份证号： label in front, dashes between its
+# parts (330327-19800101-1234), a remark in brackets after it (（已核实）). The number is the rest.
+_ID_DECORATION = re.compile(
+    r"^\s*(?:公民)?身份证(?:号码|号)?\s*[:：]?|(?<=\d)\s*[-－—]\s*(?=\d)|\s*[(（][^()（）]*[)）]\s*$"
+)
+
+
+def strip_id_words(series: pd.Series) -> pd.Series:
+    """Text ID cells without the words and marks around the number (vectorised: few have any)."""
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        text = series.dropna()
+    else:
+        text = series[series.map(type, na_action="ignore").eq(str)]
+    odd = text[~text.str.fullmatch(r"[\dXx\s']*")]
+    if odd.empty:
+        return series
+    out = series.copy()
+    out.loc[odd.index] = odd.str.replace(_ID_DECORATION, "", regex=True)
+    return out
+
+
 def id_problem(text: str) -> str | None:
     """Why an ID number is invalid, or None when it is valid."""
+    if re.fullmatch(r"\d{15}", text):
+        return "身份证号为15位旧号码，请填写18位新号码（第二代身份证）"
+    if re.fullmatch(r"[A-Z]{1,2}\d{6,10}(?:\([0-9A]\))?", text):
+        return "填写的是港澳台居民证件或护照号码，不是18位居民身份证号码，请核对"
     if not re.fullmatch(r"\d{17}[\dX]", text):
         return f"身份证号应为18位（17位数字加1位校验码），实际为{len(text)}位"
     try:

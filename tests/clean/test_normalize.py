@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.clean import normalize as nz
 from pipeline.clean import vocabulary as vocab
+from pipeline.clean.fields import parse_fields
 from pipeline.parse.headers import map_header, map_part
 
 
@@ -270,3 +271,30 @@ def test_contact_status_free_wording(value, expected):
 )
 def test_more_field_wording(parse, value, expected):
     assert parse(value) == expected
+
+
+def test_id_numbers_typed_with_words_and_dashes_keep_their_member():
+    """V04: 身份证330327…, 330327-19700202-209x and …（已核实） were rejected as 20-23 characters."""
+    good = ["330327197503035710", "33032719700202209X", "330327198808087356"]
+    written = [
+        f"身份证{good[0]}",
+        "330327-19700202-209x",
+        f"{good[2]}（已核实）",
+        "身份证号：" + good[0],
+    ]
+    raw = pd.DataFrame({"id_number": written})
+    parsed, failures, _ = parse_fields(raw)
+    assert list(parsed["id_number"]) == [good[0], good[1], good[2], good[0]]
+    assert nz.id_problems(parsed["id_number"]).isna().all()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("330327800101123", "身份证号为15位旧号码，请填写18位新号码（第二代身份证）"),
+        ("H12345678", "填写的是港澳台居民证件或护照号码，不是18位居民身份证号码，请核对"),
+        ("E12345678", "填写的是港澳台居民证件或护照号码，不是18位居民身份证号码，请核对"),
+    ],
+)
+def test_id_problem_names_what_was_typed_instead(value, reason):
+    assert nz.id_problem(value) == reason
