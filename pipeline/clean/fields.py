@@ -81,8 +81,8 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
             parsed[field] = pd.Series(None, index=raw.index, dtype=PARSED_DTYPES.get(field, object))
             continue
         column = raw[field]
-        if field == "phone":  # two numbers in one cell stay two (not 22 digits run together)
-            column = nz.separate_phones(column)
+        if field == "phone":  # two numbers in one cell stay two; 13812345678.0 is 13812345678
+            column = nz.phone_text(column)
         if field == "id_number":  # 身份证号：…, 330327-19800101-…, …（已核实）
             column = nz.strip_id_words(column)
         if field in VECTOR_TEXT:

@@ -106,6 +106,9 @@ _SHORT_YEAR_MONTH = re.compile(r"^(\d{2})\.(\d{1,2})$")
 _SPACED_DIGITS = re.compile(r"(?<=\d)\s+(?=\d)")
 
 
+_FLOAT_WRITTEN = re.compile(r"\d{5,8}\.0+")
+
+
 def _short_year(short: int) -> int:
     return (2000 if short <= date.today().year % 100 else 1900) + short
 
@@ -147,6 +150,8 @@ def parse_date(value: object) -> date | None:
             return EXCEL_EPOCH + timedelta(days=int(number))
         raise ValueError("日期无法识别")
     text = _PART_OF_MONTH.sub("月", date_text(_date_words(value)))
+    if _FLOAT_WRITTEN.fullmatch(text):  # "44256.0", "20210315.0": another system's float
+        text = text.split(".")[0]
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -396,18 +401,23 @@ _PHONE_WORDS = re.compile(r"[\u3400-\u9fff]+[:：]?")
 _NUMBER_GAP = re.compile(r"(?<=\d{7})[ \t]*[\r\n]+\s*(?=[+\d])|(?<=\d{7})\s+(?=\+?\d{7})")
 
 
-def separate_phones(series: pd.Series) -> pd.Series:
-    """Text cells with two numbers apart ("13812345678 13987654321", one per line) joined by /."""
+def phone_text(series: pd.Series) -> pd.Series:
+    """Text phone cells as written, with two numbers a gap keeps apart joined by /
+    ("13812345678 13987654321", one per line) and the ".0" of a number another system wrote
+    as a float ("13812345678.0") dropped."""
     if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
         text = series.dropna()
     else:
         text = series[series.map(type, na_action="ignore").eq(str)]
+    floated = text[text.str.len().between(9, 16)]
+    floated = floated[floated.str.fullmatch(r"\s*\d{7,13}\.0+\s*")]
     text = text[text.str.len() > 14]  # two numbers and a gap; most cells are one number
     gapped = text[text.str.contains(r"\d\s+[+\d]", regex=True)]
-    if gapped.empty:
+    if gapped.empty and floated.empty:
         return series
     out = series.copy()
     out.loc[gapped.index] = gapped.str.replace(_NUMBER_GAP, "/", regex=True)
+    out.loc[floated.index] = floated.str.strip().str.replace(r"\.0+$", "", regex=True)
     return out
 
 

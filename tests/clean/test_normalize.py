@@ -49,6 +49,9 @@ from pipeline.parse.headers import map_header, map_part
         ("2022,6", date(2022, 6, 1)),
         ("2022、6", date(2022, 6, 1)),
         ("２０２２，６", date(2022, 6, 1)),
+        # a serial or yyyymmdd another system wrote as a float
+        ("44256.0", date(2021, 3, 1)),
+        ("20210315.0", date(2021, 3, 15)),
         (None, None),
         ("  ", None),
     ],
@@ -116,6 +119,15 @@ def test_contact_status(value, expected):
 )
 def test_phone_keeps_every_digit(value, expected):
     assert nz.normalize_phone(value) == expected
+
+
+def test_phone_cells_written_by_other_systems():
+    """A float export's "13812345678.0" is the number (was rejected as no phone); two numbers a
+    line break keeps apart stay two (were run together into 22 digits)."""
+    cells = pd.Series(["13812345678.0", "057768888888.0", "13812345678\n13987654321", "138"])
+    assert nz.phone_text(cells).tolist() == [
+        "13812345678", "057768888888", "13812345678/13987654321", "138",
+    ]  # fmt: skip
 
 
 def test_id_number_rules():
