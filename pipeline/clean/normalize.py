@@ -15,7 +15,13 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from pipeline.clean.date_forms import approximate, date_text, unhedged, year_number
+from pipeline.clean.date_forms import (
+    approximate,
+    date_text,
+    period_start,
+    unhedged,
+    year_number,
+)
 from pipeline.places.traditional import to_simplified
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -184,7 +190,14 @@ def date_caveat(value: object) -> str | None:
     if isinstance(value, int | float):
         rough = float(value).is_integer() and year_number(int(value))
     else:
-        rough = approximate(unhedged(_date_words(value))) is not None
+        words = unhedged(_date_words(value))
+        if period_start(words) is not None:
+            try:
+                read = parse_date(value)
+            except ValueError:
+                return None
+            return f"日期“{to_text(value)}”是一段时间，按开始时间{read:%Y年%-m月%-d日}统计"
+        rough = approximate(words) is not None
     if not rough:
         return None
     try:

@@ -119,3 +119,18 @@ def test_a_returnee_with_a_rough_jobs_figure_is_counted(tmp_path, write_xlsx):
     assert (result.rows_loaded, result.rows_rejected) == (3, 0)
     [row] = stats_rows(db)
     assert (row["returnees"], row["enterprises"], row["jobs_created"]) == (3, 3, 33)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "caveat"),
+    [
+        ("2021.3-2022.5", date(2021, 3, 1), "日期“2021.3-2022.5”是一段时间，按开始时间2021年3月1日统计"),
+        ("2019年8月至2021年2月", date(2019, 8, 1), "日期“2019年8月至2021年2月”是一段时间，按开始时间2019年8月1日统计"),
+        ("2021.3.15~2022.5.1", date(2021, 3, 15), "日期“2021.3.15~2022.5.1”是一段时间，按开始时间2021年3月15日统计"),
+        ("2021-03-15", date(2021, 3, 15), None),  # a dash inside one date is no period
+    ],
+)  # fmt: skip
+def test_a_period_with_an_end_reads_as_its_start(value, expected, caveat):
+    """V10: 外出时间 "2021.3-2022.5" was left blank as unreadable (long_term undercounted)."""
+    assert nz.parse_date(value) == expected
+    assert nz.date_caveat(value) == caveat
