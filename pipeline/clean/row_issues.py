@@ -13,6 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.clean import normalize as nz
+from pipeline.clean import vocabulary as vocab
 from pipeline.clean.columnwise import joined_text, map_distinct
 from pipeline.clean.schemas import (
     FIELD_LABELS,
@@ -222,11 +223,13 @@ def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
 def rough_dates(raw: pd.DataFrame, rows: pd.Index, fields) -> pd.DataFrame:
     """Loaded rows whose date was written as a year or a part of one (2019年底): read as the
     first month the words allow, which an analyst should know, with the text as written. So
-    too a rough jobs figure (10余人, 约20人), read as the number written."""
+    too a rough jobs figure (10余人, 约20人), read as the number written, and a stated scope
+    coarser than the four (省内, 国外), left to the destination."""
     parts = []
-    for field in (*fields, "jobs_created"):
+    others = {"jobs_created": nz.jobs_caveat, "stated_flow_scope": vocab.scope_caveat}
+    for field in (*fields, *others):
         if field in raw:
-            caveat = nz.jobs_caveat if field == "jobs_created" else nz.date_caveat
+            caveat = others.get(field, nz.date_caveat)
             caveats = map_distinct(raw[field].take(rows), caveat)[0].dropna()
             parts.append(issue_rows(caveats.index, field, caveats.to_numpy()))
     return pd.concat(parts, ignore_index=True) if parts else issue_rows([], None, [])

@@ -256,8 +256,23 @@ _SCOPES = {
 
 
 # Bare 省内 and 市内 are left out on purpose: 省内 is 省内跨市, 市内跨县 or 县内 alike, and the
-# spec's vocabulary has no word for "somewhere in the province".
+# spec's vocabulary has no word for "somewhere in the province". Such a word (and 县外, 市外,
+# 国外 …) says less than one of the four, not something else: the stated scope is left blank,
+# so the destination decides it (未知 without one), and a warning names the word. Rejecting the
+# member for it would drop from the outflow someone whose destination says where they are.
+_COARSE_SCOPES = frozenset(
+    {"省内", "市内", "县外", "市外", "外地", "外出", "国外", "境外", "出国", "出境", "海外"}
+)
 
 
 def normalize_flow_scope(value: object) -> str | None:
-    return _word(value, _SCOPES)
+    word = _word(value, _SCOPES)
+    return None if word is not None and fold(word) in _COARSE_SCOPES else word
+
+
+def scope_caveat(value: object) -> str | None:
+    """The warning a stated scope outside the four but coarser than one of them deserves."""
+    text = optional_text(value)
+    if text is None or fold(text) not in _COARSE_SCOPES:
+        return None
+    return f"流动范围“{text}”不是跨省、省内跨市、市内跨县、县内之一，按流入地判断"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from pipeline.clean import normalize as nz
 from pipeline.clean import vocabulary as vocab
+from pipeline.clean.row_issues import rough_dates
 
 
 @pytest.mark.parametrize(
@@ -91,9 +93,13 @@ def test_away_is_no_answer_for_other_yes_no_fields():
         ("县内跨乡镇", "县内"),
         ("縣內", "县内"),  # traditional
         ("跨 縣", "市内跨县"),
-        # bare 省内 / 市内 do not say which scope: left for the schema to flag
-        ("省内", "省内"),
-        ("市内", "市内"),
+        # bare 省内 / 市内 do not say which scope: the destination decides it (V10: the member
+        # was rejected, and dropped from the outflow, though the destination said where)
+        ("省内", None),
+        ("市内", None),
+        ("县外", None),
+        ("国外", None),
+        ("省里", "省里"),  # a word that is no scope at all is still flagged
     ],
 )
 def test_flow_scope_words(value, expected):
@@ -103,3 +109,12 @@ def test_flow_scope_words(value, expected):
 @pytest.mark.parametrize("value", ["無", "暫無", "不詳"])
 def test_traditional_placeholders_mean_empty(value):
     assert nz.optional_text(value) is None
+
+
+def test_a_coarse_stated_scope_loads_with_a_warning():
+    raw = pd.DataFrame({"stated_flow_scope": ["省内", "跨省", "国外"]})
+    found = rough_dates(raw, pd.Index([0, 1, 2]), ())
+    assert list(zip(found["row"], found["reason"], strict=True)) == [
+        (0, "流动范围“省内”不是跨省、省内跨市、市内跨县、县内之一，按流入地判断"),
+        (2, "流动范围“国外”不是跨省、省内跨市、市内跨县、县内之一，按流入地判断"),
+    ]
