@@ -288,6 +288,9 @@ SPELLINGS = [
     ("双重管理情况", "inflow_org"),
     ("外出流向", "destination"),
     ("流动党员活动证号", None),
+    # the yes/no form of an enterprise (V12: the column was left out, enterprises 2 → 0)
+    ("是否创业", "enterprise"),
+    ("是否自主创业", "enterprise"),
     # a label with its value is a filling row or a member's card, not a header
     ("姓名：张三", None),
     ("联系电话：13800001111", None),
