@@ -54,17 +54,34 @@ mapped_file as (
     group by file_hash
 ),
 
+-- a column blank in every row of the file reported nothing (int_field_coverage's rule): the
+-- duty is not assessed there; 流入地党组织 left blank is how "none" is written
+file_values as (
+    select
+        file_hash,
+        bool_or(any_contact_status) as any_contact_status,
+        bool_or(any_dues) as any_dues,
+        bool_or(any_last_contact) as any_last_contact,
+        bool_or(any_certificate) as any_certificate
+    from sheets
+    group by file_hash
+),
+
 final as (
     select
         s.file_hash,
         s.sheet,
         f.file_hash is not null as from_header_map,
-        coalesce(m.map_contact_status, f.map_contact_status, s.any_contact_status) as carries_contact_status,
-        coalesce(m.map_dues, f.map_dues, s.any_dues) as carries_dues,
-        coalesce(m.map_last_contact, f.map_last_contact, s.any_last_contact) as carries_last_contact,
+        coalesce(m.map_contact_status, f.map_contact_status, s.any_contact_status)
+            and v.any_contact_status as carries_contact_status,
+        coalesce(m.map_dues, f.map_dues, s.any_dues) and v.any_dues as carries_dues,
+        coalesce(m.map_last_contact, f.map_last_contact, s.any_last_contact)
+            and v.any_last_contact as carries_last_contact,
         coalesce(m.map_inflow_org, f.map_inflow_org, s.any_inflow_org) as carries_inflow_org,
-        coalesce(m.map_certificate, f.map_certificate, s.any_certificate) as carries_certificate
+        coalesce(m.map_certificate, f.map_certificate, s.any_certificate)
+            and v.any_certificate as carries_certificate
     from sheets as s
+    inner join file_values as v on v.file_hash = s.file_hash
     left join mapped_file as f on f.file_hash = s.file_hash
     left join mapped as m on m.file_hash = s.file_hash and m.sheet is not distinct from s.sheet
 )
