@@ -12,6 +12,8 @@ from pipeline.clean import normalize as nz
 from pipeline.clean import vocabulary as vocab
 from pipeline.clean.columnwise import VECTOR_TEXT, map_distinct, vector_text
 from pipeline.clean.field_wording import certificate_held, name_or_no
+from pipeline.clean.phone_cells import phone_text
+from pipeline.clean.rough_counts import parse_jobs
 from pipeline.clean.row_issues import issue_rows
 
 DATE_FIELDS = (
@@ -36,7 +38,7 @@ TEXT_FIELDS = (
 PARSERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(DATE_FIELDS, nz.parse_date),
     "id_number": nz.normalize_id,
-    "jobs_created": nz.parse_jobs,
+    "jobs_created": parse_jobs,
     "gender": vocab.normalize_gender,
     "contact_status": vocab.normalize_contact_status,
     "lost_flag": vocab.lost_flag_status,
@@ -82,7 +84,7 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
             continue
         column = raw[field]
         if field == "phone":  # two numbers in one cell stay two; 13812345678.0 is 13812345678
-            column = nz.phone_text(column)
+            column = phone_text(column)
         if field == "id_number":  # 身份证号：…, 330327-19800101-…, …（已核实）
             column = nz.strip_id_words(column)
         if field in VECTOR_TEXT:

@@ -340,42 +340,6 @@ def parse_count(value: object) -> float | None:
     return _bounded(number)
 
 
-# A head count written as a rough figure: 10余人, 约20人, 二十多人, 8-10人, 30人左右. The number
-# written is what counts (the lower end of a range: no more people than the register vouches for).
-_ROUGH_COUNT = re.compile(
-    r"^(?:约|大约|大概|近|将近|估计|约有)?([0-9]+|[零一二三四五六七八九十两〇]+)"
-    r"(?:[-~～至到]([0-9]+|[零一二三四五六七八九十两〇]+))?"
-    r"(?:余|多|来|几)?(?:[人名个位])?(?:左右|以上|多|上下)?$"
-)
-
-
-def _rough_count(value: object) -> tuple[int, str] | None:
-    """(the count, the text as written) when a jobs cell is a rough figure, else None."""
-    if not isinstance(value, str):
-        return None
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", value))
-    found = _ROUGH_COUNT.match(text)
-    if not found or _COUNT_UNIT.sub("", text).isdigit():
-        return None
-    first = found.group(1)
-    number = int(first) if first.isdigit() else _chinese_count(first)
-    if number is None or (_chinese_count(_COUNT_UNIT.sub("", text)) is not None):
-        return None  # an exact count in Chinese numerals (十人) is no rough figure
-    return number, text
-
-
-def parse_jobs(value: object) -> float | None:
-    """带动就业人数: a head count, or a rough figure read as the number written (10余人 → 10)."""
-    rough = _rough_count(value)
-    return _bounded(float(rough[0])) if rough else parse_count(value)
-
-
-def jobs_caveat(value: object) -> str | None:
-    """The warning a rough jobs figure deserves, naming the text as written."""
-    rough = _rough_count(value)
-    return f"带动就业人数“{rough[1]}”不是确切人数，按{rough[0]}人统计" if rough else None
-
-
 def normalize_phone(value: object) -> str | None:
     """Digits kept exactly; a number cell loses no digits because it is formatted as an integer."""
     if is_placeholder(value):
@@ -401,62 +365,6 @@ PHONE_SHAPE_PROBLEM = "联系电话含有数字和分隔符以外的内容或位
 def phone_digits(text: str) -> str:
     """'+86 138-0000-0000' → '13800000000': what the pattern checks (the data keeps +86)."""
     return re.sub(COUNTRY_CODE, "", re.sub(PHONE_SEPARATORS, "", text))
-
-
-# A cell may hold several numbers ("13812345678/13987654321", one per line) and words around
-# them (本人, 手机：, （微信同号）, 家属): each number is checked, the words are not, and the
-# member loads with the cell as written. A cell of words alone (停机, 无手机) loads with a warning.
-_PHONE_LIST = re.compile(r"[/／、,，;；|]+")
-_PHONE_REMARK = re.compile(r"[(（][^()（）\d]*[)）]")
-_PHONE_WORDS = re.compile(r"[\u3400-\u9fff]+[:：]?")
-# Two whole numbers a space or line break keeps apart are two numbers, not one: digits on both
-# sides of the gap, seven or more each (an area code and its number are run together).
-_NUMBER_GAP = re.compile(r"(?<=\d{7})[ \t]*[\r\n]+\s*(?=[+\d])|(?<=\d{7})\s+(?=\+?\d{7})")
-
-
-def phone_text(series: pd.Series) -> pd.Series:
-    """Text phone cells as written, with two numbers a gap keeps apart joined by /
-    ("13812345678 13987654321", one per line) and the ".0" of a number another system wrote
-    as a float ("13812345678.0") dropped."""
-    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        text = series.dropna()
-    else:
-        text = series[series.map(type, na_action="ignore").eq(str)]
-    floated = text[text.str.len().between(9, 16)]
-    floated = floated[floated.str.fullmatch(r"\s*\d{7,13}\.0+\s*")]
-    text = text[text.str.len() > 14]  # two numbers and a gap; most cells are one number
-    gapped = text[text.str.contains(r"\d\s+[+\d]", regex=True)]
-    if gapped.empty and floated.empty:
-        return series
-    out = series.copy()
-    out.loc[gapped.index] = gapped.str.replace(_NUMBER_GAP, "/", regex=True)
-    out.loc[floated.index] = floated.str.strip().str.replace(r"\.0+$", "", regex=True)
-    return out
-
-
-_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x)\d{1,6}(?=\D|$)", re.IGNORECASE)
-
-
-def phone_parts(text: str) -> list[str]:
-    """The numbers a phone cell holds, without the words, remarks and extensions around them."""
-    bare = _PHONE_WORDS.sub(" ", _PHONE_REMARK.sub(" ", _EXTENSION.sub("", text)))
-    return [part.strip() for part in _PHONE_LIST.split(bare) if part.strip()]
-
-
-def phone_shaped(text: str) -> bool:
-    """Whether a cell is phone numbers with words around them (not =1+1, fifty digits, abc)."""
-    if re.fullmatch(PHONE_SHAPE, text, flags=re.IGNORECASE):
-        return True
-    parts = phone_parts(text)
-    if not parts:  # words alone: 停机, 无手机
-        return bool(_PHONE_WORDS.search(text)) and len(text) <= 30
-    return all(re.fullmatch(PHONE_SHAPE, part, flags=re.IGNORECASE) for part in parts)
-
-
-def phone_problem(text: str) -> str | None:
-    parts = phone_parts(text) if not text.isdecimal() else [text]
-    good = parts and all(re.fullmatch(PHONE_PATTERN, phone_digits(part)) for part in parts)
-    return None if good else PHONE_PROBLEM
 
 
 # Characters nobody sees: C0/C1 controls (NUL included), zero-width and bidirectional marks

@@ -15,6 +15,8 @@ import pandera.pandas as pa
 from pipeline.clean import normalize as nz
 from pipeline.clean import vocabulary as vocab
 from pipeline.clean.columnwise import joined_text, map_distinct
+from pipeline.clean.phone_cells import phone_problem
+from pipeline.clean.rough_counts import jobs_caveat
 from pipeline.clean.schemas import (
     FIELD_LABELS,
     FILE_PART,
@@ -203,7 +205,7 @@ def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
     written = ~phones.str.isdecimal() | phones.str.startswith(("86", "00"))
     odd_phone = pd.Series(False, index=phones.index)
     if written.any():
-        odd_phone[written] = phones[written].map(nz.phone_problem).notna()
+        odd_phone[written] = phones[written].map(phone_problem).notna()
     plain = ~written
     odd_phone[plain] = ~phones[plain].str.fullmatch(nz.PHONE_PATTERN)
     parts.append(
@@ -226,7 +228,7 @@ def rough_dates(raw: pd.DataFrame, rows: pd.Index, fields) -> pd.DataFrame:
     too a rough jobs figure (10余人, 约20人), read as the number written, and a stated scope
     coarser than the four (省内, 国外), left to the destination."""
     parts = []
-    others = {"jobs_created": nz.jobs_caveat, "stated_flow_scope": vocab.scope_caveat}
+    others = {"jobs_created": jobs_caveat, "stated_flow_scope": vocab.scope_caveat}
     for field in (*fields, *others):
         if field in raw:
             caveat = others.get(field, nz.date_caveat)

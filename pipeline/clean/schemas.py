@@ -14,7 +14,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.clean.normalize import PHONE_SHAPE_PROBLEM, id_problem, id_problems, phone_shaped
+from pipeline.clean.normalize import PHONE_SHAPE_PROBLEM, id_problem, id_problems
+from pipeline.clean.phone_cells import phone_shaped
 
 EARLIEST = pd.Timestamp("1950-01-01")
 # A batch's rows carry the position of their file in the batch (`transform.clean_census`).

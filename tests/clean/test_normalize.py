@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from pipeline.clean import normalize as nz
+from pipeline.clean import phone_cells
 from pipeline.clean import vocabulary as vocab
 from pipeline.clean.fields import parse_fields
 from pipeline.parse.headers import map_header, map_part
@@ -125,7 +126,7 @@ def test_phone_cells_written_by_other_systems():
     """A float export's "13812345678.0" is the number (was rejected as no phone); two numbers a
     line break keeps apart stay two (were run together into 22 digits)."""
     cells = pd.Series(["13812345678.0", "057768888888.0", "13812345678\n13987654321", "138"])
-    assert nz.phone_text(cells).tolist() == [
+    assert phone_cells.phone_text(cells).tolist() == [
         "13812345678", "057768888888", "13812345678/13987654321", "138",
     ]  # fmt: skip
 

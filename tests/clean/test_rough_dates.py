@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from pipeline.clean import normalize as nz
+from pipeline.clean import rough_counts
 from pipeline.clean.row_issues import rough_dates
 from pipeline.cli.commands import stats_rows
 from pipeline.ingest.batch import ingest_paths
@@ -87,14 +88,14 @@ def test_rough_dates_warn_only_the_loaded_rows():
     ],
 )
 def test_rough_jobs_figures_count_the_number_written(value, expected, caveat):
-    assert nz.parse_jobs(value) == expected
-    assert nz.jobs_caveat(value) == caveat
+    assert rough_counts.parse_jobs(value) == expected
+    assert rough_counts.jobs_caveat(value) == caveat
 
 
 @pytest.mark.parametrize("value", ["家庭成员3人", "很多", "约2.5人", "1000000000余人"])
 def test_jobs_that_are_no_count_are_still_refused(value):
     with pytest.raises(ValueError):
-        nz.parse_jobs(value)
+        rough_counts.parse_jobs(value)
 
 
 def test_rough_jobs_figures_warn_only_the_loaded_rows():
