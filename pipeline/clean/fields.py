@@ -42,6 +42,7 @@ PARSERS: dict[str, Callable[[object], object]] = {
     "gender": vocab.normalize_gender,
     "contact_status": vocab.normalize_contact_status,
     "lost_flag": vocab.lost_flag_status,
+    "reachable": vocab.reachable_status,
     "stated_flow_scope": vocab.normalize_flow_scope,
     "returned": vocab.parse_returned,
     "name": nz.normalize_name,
@@ -63,6 +64,7 @@ PARSED_DTYPES = {
             "gender",
             "contact_status",
             "lost_flag",
+            "reachable",
             "stated_flow_scope",
             "name",
             "phone",
@@ -104,8 +106,10 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         # unknown word the column would otherwise come out typed as text (found by Hypothesis)
         parsed[field] = parsed[field].astype(object)
     parsed["jobs_created"] = pd.to_numeric(parsed["jobs_created"]).astype(float)
-    # A 联系状态 column, where there is one, says more than a 是否失联 column.
-    parsed["contact_status"] = parsed["contact_status"].fillna(parsed.pop("lost_flag"))
+    # A 联系状态 column, where there is one, says more than a 是否失联 or 能否联系 column.
+    parsed["contact_status"] = (
+        parsed["contact_status"].fillna(parsed.pop("lost_flag")).fillna(parsed.pop("reachable"))
+    )
     return parsed, concat_issues(failures), concat_issues(blanked)
 
 

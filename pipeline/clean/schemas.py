@@ -43,6 +43,7 @@ FIELD_LABELS = {
     "last_contact_date": "最近联系时间",
     "contact_status": "联系状态",
     "lost_flag": "是否失联",
+    "reachable": "能否联系",
     "dues_paid_through": "党费缴纳至",
     "returned": "是否返乡",
     "return_date": "返乡时间",

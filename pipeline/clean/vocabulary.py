@@ -199,6 +199,21 @@ def lost_flag_status(value: object) -> str | None:
     return None if answer is None else ("失联" if answer else "正常")
 
 
+_REACHABLE_YES = {"能", "可以", "能联系", "能联系上", "联系得上", "可联系"}
+_REACHABLE_NO = {"不能", "不可以", "不能联系", "联系不上", "无法联系"}
+
+
+def reachable_status(value: object) -> str | None:
+    """A 能否联系 answer as a contact status: 是/能 → 正常, 否/不能 → 失联."""
+    answer = _yes_no(value, _YES | _REACHABLE_YES, _NO | _REACHABLE_NO)
+    if isinstance(answer, str):
+        status = normalize_contact_status(answer)  # answered with the status itself: 正常, 失联
+        if status in ("正常", "失联"):
+            return status
+        raise ValueError(f"能否联系“{answer}”应填“是”或“否”")
+    return None if answer is None else ("正常" if answer else "失联")
+
+
 # 1 and 2 are the national code for sex (GB/T 2261.1).
 _GENDER = {
     "男": "男",

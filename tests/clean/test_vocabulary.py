@@ -118,3 +118,18 @@ def test_a_coarse_stated_scope_loads_with_a_warning():
         (0, "流动范围“省内”不是跨省、省内跨市、市内跨县、县内之一，按流入地判断"),
         (2, "流动范围“国外”不是跨省、省内跨市、市内跨县、县内之一，按流入地判断"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("是", "正常"), ("√", "正常"), ("能", "正常"), ("1", "正常"), ("否", "失联"), ("×", "失联"),
+     ("不能", "失联"), ("0", "失联"), ("联系不上", "失联"), ("正常", "正常"), (None, None)],
+)  # fmt: skip
+def test_reachable_answers_are_a_contact_status(value, expected):
+    """V13: a 能否联系 column answered 是/否 was left out (lost contact 未填报 though given)."""
+    assert vocab.reachable_status(value) == expected
+
+
+def test_reachable_refuses_other_words():
+    with pytest.raises(ValueError, match="能否联系“也许”应填“是”或“否”"):
+        vocab.reachable_status("也许")
