@@ -150,6 +150,40 @@ def name_first_duplicate(
     return out
 
 
+_LIFE_EVENTS = {
+    "outflow_date": "流出时间",
+    "return_date": "返乡时间",
+    "last_contact_date": "最近联系时间",
+}
+
+
+def _before_birth(valid: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """Dates in a month before the member was born (by the ID number, else 出生年月): a typo in
+    the date or in the ID, which the long-term count would otherwise take as written."""
+    born = pd.to_datetime(ids.str.slice(6, 14), format="%Y%m%d", errors="coerce")
+    born = born.reindex(valid.index)
+    if "birth_date" in valid:
+        born = born.fillna(valid["birth_date"])
+    born = born - pd.to_timedelta(born.dt.day - 1, unit="D")  # month precision, as the dates
+    parts = []
+    for field, label in _LIFE_EVENTS.items():
+        if field not in valid:
+            continue
+        early = (valid[field] < born).fillna(False)
+        if early.any():
+            parts.append(
+                issue_rows(
+                    valid.index[early],
+                    field,
+                    label
+                    + "早于出生年月（"
+                    + born[early].dt.strftime("%Y年%-m月").to_numpy()
+                    + "），请核对",
+                )
+            )
+    return pd.concat(parts, ignore_index=True) if parts else issue_rows([], None, [])
+
+
 def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
     """Rows that load but deserve a look; vectorised because a province has millions of rows."""
     parts = []
@@ -165,6 +199,7 @@ def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
             "性别与身份证号不符（身份证号显示为" + id_gender[mismatch] + "）",
         )
     )
+    parts.append(_before_birth(valid, ids))
     conflict = (
         valid["stated_flow_scope"].notna()
         & valid["derived_scope"].notna()
