@@ -72,6 +72,17 @@ def approximate(text: str) -> str | None:
     return found.group(1) if found else None
 
 
+# A period that has ended ("2021.3-2022.5", "2019年8月至2021年2月"): the member left at its start.
+_DAY = r"\d{4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}[日号]?|月)?"
+_CLOSED_PERIOD = re.compile(rf"^({_DAY})(?:[~～—–－至到]+|-(?=\d{{4}}))({_DAY})$")
+
+
+def period_start(text: str) -> str | None:
+    """The start of a period with an end, else None."""
+    found = _CLOSED_PERIOD.match(text)
+    return found.group(1) if found else None
+
+
 def unhedged(text: str) -> str:
     """The date without the words around it that do not change it (约, 左右 …)."""
     return _HEDGES.sub("", text.replace("。", "."))
@@ -83,7 +94,7 @@ def date_text(text: str) -> str:
     rough = approximate(text)
     if rough:
         return rough
-    start = _RUNNING.sub("", text)
+    start = period_start(text) or _RUNNING.sub("", text)
     if start and start != text and re.search(r"\d|[〇一二三四五六七八九]", start):
         text = start
     found = _CHINESE_DATE.match(text)

@@ -12,6 +12,8 @@ from pipeline.clean import normalize as nz
 from pipeline.clean import vocabulary as vocab
 from pipeline.clean.columnwise import VECTOR_TEXT, map_distinct, vector_text
 from pipeline.clean.field_wording import certificate_held, name_or_no
+from pipeline.clean.phone_cells import phone_text
+from pipeline.clean.rough_counts import parse_jobs
 from pipeline.clean.row_issues import issue_rows
 
 DATE_FIELDS = (
@@ -36,10 +38,11 @@ TEXT_FIELDS = (
 PARSERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(DATE_FIELDS, nz.parse_date),
     "id_number": nz.normalize_id,
-    "jobs_created": nz.parse_count,
+    "jobs_created": parse_jobs,
     "gender": vocab.normalize_gender,
     "contact_status": vocab.normalize_contact_status,
     "lost_flag": vocab.lost_flag_status,
+    "reachable": vocab.reachable_status,
     "stated_flow_scope": vocab.normalize_flow_scope,
     "returned": vocab.parse_returned,
     "name": nz.normalize_name,
@@ -62,6 +65,7 @@ PARSED_DTYPES = {
             "gender",
             "contact_status",
             "lost_flag",
+            "reachable",
             "stated_flow_scope",
             "name",
             "phone",
@@ -82,6 +86,10 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
             parsed[field] = pd.Series(None, index=raw.index, dtype=PARSED_DTYPES.get(field, object))
             continue
         column = raw[field]
+        if field == "phone":  # two numbers in one cell stay two; 13812345678.0 is 13812345678
+            column = phone_text(column)
+        if field == "id_number":  # 身份证号：…, 330327-19800101-…, …（已核实）
+            column = nz.strip_id_words(column)
         if field in VECTOR_TEXT:
             values, errors = vector_text(column, parser, **VECTOR_TEXT[field])
         else:
@@ -99,8 +107,10 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         # unknown word the column would otherwise come out typed as text (found by Hypothesis)
         parsed[field] = parsed[field].astype(object)
     parsed["jobs_created"] = pd.to_numeric(parsed["jobs_created"]).astype(float)
-    # A 联系状态 column, where there is one, says more than a 是否失联 column.
-    parsed["contact_status"] = parsed["contact_status"].fillna(parsed.pop("lost_flag"))
+    # A 联系状态 column, where there is one, says more than a 是否失联 or 能否联系 column.
+    parsed["contact_status"] = (
+        parsed["contact_status"].fillna(parsed.pop("lost_flag")).fillna(parsed.pop("reachable"))
+    )
     return parsed, concat_issues(failures), concat_issues(blanked)
 
 

@@ -15,7 +15,13 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from pipeline.clean.date_forms import approximate, date_text, unhedged, year_number
+from pipeline.clean.date_forms import (
+    approximate,
+    date_text,
+    period_start,
+    unhedged,
+    year_number,
+)
 from pipeline.places.traditional import to_simplified
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -92,11 +98,25 @@ _TIME_OF_DAY = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 # "2021年3月上旬", "3月底": the month is what the census needs.
 _PART_OF_MONTH = re.compile(r"月(?:上旬|中旬|下旬|初|底|末|份)$")
 _DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
-    re.compile(r"^(\d{4})[-/.年](\d{1,2})月?()$"),
+    re.compile(r"^(\d{4})[-/.,、年](\d{1,2})[-/.,、月](\d{1,2})[日号]?$"),
+    re.compile(r"^(\d{4})[-/.,、年](\d{1,2})月?()$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
     re.compile(r"^(\d{4})(\d{2})()$"),
 )
+# A system export in US order, month first ("6/1/2023"); a first number past 12 is the day.
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# "21.3", "22.06": a two-digit year and a month, as 21年3月 is written with a dot.
+_SHORT_YEAR_MONTH = re.compile(r"^(\d{2})\.(\d{1,2})$")
+# Digits a space keeps apart ("2022 6", "2022 6 1") are a date's parts, not one number: run
+# together they would read as an Excel serial (20226 is a day of 1955).
+_SPACED_DIGITS = re.compile(r"(?<=\d)\s+(?=\d)")
+
+
+_FLOAT_WRITTEN = re.compile(r"\d{5,8}\.0+")
+
+
+def _short_year(short: int) -> int:
+    return (2000 if short <= date.today().year % 100 else 1900) + short
 
 
 def _make_date(year: int, month: int, day: int) -> date:
@@ -128,15 +148,29 @@ def parse_date(value: object) -> date | None:
             # "2021.3" typed into a numeric cell; "2021.10" arrives as 2021.1 and reads as January.
             year, month = f"{number:.2f}".rstrip("0").split(".")
             return _make_date(int(year), int(month), 1)
+        if 10 <= number < 100 and not number.is_integer():
+            # "21.3" typed into a numeric cell: a year and a month, never a day of 1900
+            year, month = f"{number:.2f}".rstrip("0").split(".")
+            return _make_date(_short_year(int(year)), int(month), 1)
         if 1 <= number < 80000:
             return EXCEL_EPOCH + timedelta(days=int(number))
         raise ValueError("日期无法识别")
     text = _PART_OF_MONTH.sub("月", date_text(_date_words(value)))
+    if _FLOAT_WRITTEN.fullmatch(text):  # "44256.0", "20210315.0": another system's float
+        text = text.split(".")[0]
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
             year, month, day = match.groups()
             return _make_date(int(year), int(month), int(day) if day else 1)
+    match = _US_DATE.match(text)
+    if match:
+        first, second, year = (int(part) for part in match.groups())
+        month, day = (second, first) if first > 12 else (first, second)
+        return _make_date(year, month, day)
+    match = _SHORT_YEAR_MONTH.match(text)
+    if match:
+        return _make_date(_short_year(int(match.group(1))), int(match.group(2)), 1)
     if text.isdigit() and 1 <= int(text) < 80000:
         return EXCEL_EPOCH + timedelta(days=int(text))
     raise ValueError("日期无法识别")
@@ -145,7 +179,7 @@ def parse_date(value: object) -> date | None:
 def _date_words(value: object) -> str:
     """The date as `date_text` reads it: half-width, simplified (2020年春節後), no time, no spaces."""
     text = to_simplified(unicodedata.normalize("NFKC", str(value)).strip())
-    return _SPACES.sub("", _TIME_OF_DAY.sub("", text))
+    return _SPACES.sub("", _SPACED_DIGITS.sub(".", _TIME_OF_DAY.sub("", text)))
 
 
 def date_caveat(value: object) -> str | None:
@@ -156,7 +190,14 @@ def date_caveat(value: object) -> str | None:
     if isinstance(value, int | float):
         rough = float(value).is_integer() and year_number(int(value))
     else:
-        rough = approximate(unhedged(_date_words(value))) is not None
+        words = unhedged(_date_words(value))
+        if period_start(words) is not None:
+            try:
+                read = parse_date(value)
+            except ValueError:
+                return None
+            return f"日期“{to_text(value)}”是一段时间，按开始时间{read:%Y年%-m月%-d日}统计"
+        rough = approximate(words) is not None
     if not rough:
         return None
     try:
@@ -199,8 +240,33 @@ def normalize_id(value: object) -> str | None:
     return text
 
 
+# Words and marks typed around an ID number: a 身份证号： label in front, dashes between its
+# parts (330327-19800101-1234), a remark in brackets after it (（已核实）). The number is the rest.
+_ID_DECORATION = re.compile(
+    r"^\s*(?:公民)?身份证(?:号码|号)?\s*[:：]?|(?<=\d)\s*[-－—]\s*(?=\d)|\s*[(（][^()（）]*[)）]\s*$"
+)
+
+
+def strip_id_words(series: pd.Series) -> pd.Series:
+    """Text ID cells without the words and marks around the number (vectorised: few have any)."""
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        text = series.dropna()
+    else:
+        text = series[series.map(type, na_action="ignore").eq(str)]
+    odd = text[~text.str.fullmatch(r"[\dXx\s']*")]
+    if odd.empty:
+        return series
+    out = series.copy()
+    out.loc[odd.index] = odd.str.replace(_ID_DECORATION, "", regex=True)
+    return out
+
+
 def id_problem(text: str) -> str | None:
     """Why an ID number is invalid, or None when it is valid."""
+    if re.fullmatch(r"\d{15}", text):
+        return "身份证号为15位旧号码，请填写18位新号码（第二代身份证）"
+    if re.fullmatch(r"[A-Z]{1,2}\d{6,10}(?:\([0-9A]\))?", text):
+        return "填写的是港澳台居民证件或护照号码，不是18位居民身份证号码，请核对"
     if not re.fullmatch(r"\d{17}[\dX]", text):
         return f"身份证号应为18位（17位数字加1位校验码），实际为{len(text)}位"
     try:
@@ -299,10 +365,6 @@ PHONE_SHAPE_PROBLEM = "联系电话含有数字和分隔符以外的内容或位
 def phone_digits(text: str) -> str:
     """'+86 138-0000-0000' → '13800000000': what the pattern checks (the data keeps +86)."""
     return re.sub(COUNTRY_CODE, "", re.sub(PHONE_SEPARATORS, "", text))
-
-
-def phone_problem(text: str) -> str | None:
-    return None if re.fullmatch(PHONE_PATTERN, phone_digits(text)) else PHONE_PROBLEM
 
 
 # Characters nobody sees: C0/C1 controls (NUL included), zero-width and bidirectional marks

@@ -13,7 +13,10 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.clean import normalize as nz
+from pipeline.clean import vocabulary as vocab
 from pipeline.clean.columnwise import joined_text, map_distinct
+from pipeline.clean.phone_cells import phone_problem
+from pipeline.clean.rough_counts import jobs_caveat
 from pipeline.clean.schemas import (
     FIELD_LABELS,
     FILE_PART,
@@ -147,6 +150,40 @@ def name_first_duplicate(
     return out
 
 
+_LIFE_EVENTS = {
+    "outflow_date": "流出时间",
+    "return_date": "返乡时间",
+    "last_contact_date": "最近联系时间",
+}
+
+
+def _before_birth(valid: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """Dates in a month before the member was born (by the ID number, else 出生年月): a typo in
+    the date or in the ID, which the long-term count would otherwise take as written."""
+    born = pd.to_datetime(ids.str.slice(6, 14), format="%Y%m%d", errors="coerce")
+    born = born.reindex(valid.index)
+    if "birth_date" in valid:
+        born = born.fillna(valid["birth_date"])
+    born = born - pd.to_timedelta(born.dt.day - 1, unit="D")  # month precision, as the dates
+    parts = []
+    for field, label in _LIFE_EVENTS.items():
+        if field not in valid:
+            continue
+        early = (valid[field] < born).fillna(False)
+        if early.any():
+            parts.append(
+                issue_rows(
+                    valid.index[early],
+                    field,
+                    label
+                    + "早于出生年月（"
+                    + born[early].dt.strftime("%Y年%-m月").to_numpy()
+                    + "），请核对",
+                )
+            )
+    return pd.concat(parts, ignore_index=True) if parts else issue_rows([], None, [])
+
+
 def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
     """Rows that load but deserve a look; vectorised because a province has millions of rows."""
     parts = []
@@ -162,6 +199,7 @@ def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
             "性别与身份证号不符（身份证号显示为" + id_gender[mismatch] + "）",
         )
     )
+    parts.append(_before_birth(valid, ids))
     conflict = (
         valid["stated_flow_scope"].notna()
         & valid["derived_scope"].notna()
@@ -200,14 +238,11 @@ def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
     # Python's regex engine runs per value (the patterns use look-ahead); only the phones with
     # a separator or a country code need it, and most are eleven bare digits.
     written = ~phones.str.isdecimal() | phones.str.startswith(("86", "00"))
+    odd_phone = pd.Series(False, index=phones.index)
     if written.any():
-        phones = phones.where(
-            ~written,
-            phones[written]
-            .str.replace(nz.PHONE_SEPARATORS, "", regex=True)
-            .str.replace(nz.COUNTRY_CODE, "", regex=True),
-        )
-    odd_phone = ~phones.str.fullmatch(nz.PHONE_PATTERN)
+        odd_phone[written] = phones[written].map(phone_problem).notna()
+    plain = ~written
+    odd_phone[plain] = ~phones[plain].str.fullmatch(nz.PHONE_PATTERN)
     parts.append(
         issue_rows(phones.index[odd_phone], "phone", [nz.PHONE_PROBLEM] * int(odd_phone.sum()))
     )
@@ -224,10 +259,14 @@ def row_warnings(valid: pd.DataFrame) -> pd.DataFrame:
 
 def rough_dates(raw: pd.DataFrame, rows: pd.Index, fields) -> pd.DataFrame:
     """Loaded rows whose date was written as a year or a part of one (2019年底): read as the
-    first month the words allow, which an analyst should know, with the text as written."""
+    first month the words allow, which an analyst should know, with the text as written. So
+    too a rough jobs figure (10余人, 约20人), read as the number written, and a stated scope
+    coarser than the four (省内, 国外), left to the destination."""
     parts = []
-    for field in fields:
+    others = {"jobs_created": jobs_caveat, "stated_flow_scope": vocab.scope_caveat}
+    for field in (*fields, *others):
         if field in raw:
-            caveats = map_distinct(raw[field].take(rows), nz.date_caveat)[0].dropna()
+            caveat = others.get(field, nz.date_caveat)
+            caveats = map_distinct(raw[field].take(rows), caveat)[0].dropna()
             parts.append(issue_rows(caveats.index, field, caveats.to_numpy()))
     return pd.concat(parts, ignore_index=True) if parts else issue_rows([], None, [])

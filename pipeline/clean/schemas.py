@@ -14,7 +14,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.clean.normalize import PHONE_SHAPE, PHONE_SHAPE_PROBLEM, id_problem, id_problems
+from pipeline.clean.normalize import PHONE_SHAPE_PROBLEM, id_problem, id_problems
+from pipeline.clean.phone_cells import phone_shaped
 
 EARLIEST = pd.Timestamp("1950-01-01")
 # A batch's rows carry the position of their file in the batch (`transform.clean_census`).
@@ -42,6 +43,7 @@ FIELD_LABELS = {
     "last_contact_date": "最近联系时间",
     "contact_status": "联系状态",
     "lost_flag": "是否失联",
+    "reachable": "能否联系",
     "dues_paid_through": "党费缴纳至",
     "returned": "是否返乡",
     "return_date": "返乡时间",
@@ -144,7 +146,7 @@ class CensusRows(pa.DataFrameModel):
         shaped = plain.copy()
         rest = s.notna() & ~plain
         if rest.any():
-            shaped[rest] = s[rest].str.fullmatch(PHONE_SHAPE, case=False)
+            shaped[rest] = s[rest].map(phone_shaped)
         return s.isna() | shaped
 
     @pa.check("id_number", name="id_valid", ignore_na=False)

@@ -91,9 +91,34 @@ _RETURNED = {"已回", "已回来", "已回家", "回来了", "已回流"}
 _AWAY = {"在外", "仍在外", "还在外", "在外地", "未回", "未回来", "没回", "尚未返乡", "未回流"}
 
 
+# 是否返乡 answered with where the member is now, in any wording: 外出务工中, 在外经商, 跨省流动,
+# 出国 are away; 返乡（创业）, 在家, 已回本地 are back. A remark in brackets does not change it
+# (否（在外） is 否). Away is tried first: 未返乡 and 尚未回乡 hold the words for back.
+_AWAY_WORDS = re.compile(
+    r"^(?:仍|还|目前|现|一直|长期)?(?:在外|外出|流出|出去|未返|未回|没回|没有回|尚未|暂未|"
+    r"跨省|省外|省内跨|市外|县外|境外|出境|国外|出国|在[^家乡村镇本]{1,6}(?:务工|经商|打工|工作))"
+)
+_BACK_WORDS = re.compile(
+    r"^(?:已经?|现|目前|现已)?(?:返乡|回乡|返回|回来|回家|在家|回本地|在本地|回村|在村|返村|回流|回镇)"
+)
+_BRACKETED = re.compile(r"[(（][^()（）]*[)）]")
+
+
 def parse_returned(value: object) -> bool | str | None:
-    """是否返乡: the yes/no words, and 已回 / 在外 / 未回."""
-    return _yes_no(value, _YES | _RETURNED, _NO | _AWAY)
+    """是否返乡: the yes/no words, 已回 / 在外 / 未回, and where the member is (外出务工中, 在家)."""
+    answer = _yes_no(value, _YES | _RETURNED, _NO | _AWAY)
+    if not isinstance(answer, str):
+        return answer
+    word = _BRACKETED.sub("", fold(answer))
+    if word != fold(answer) and word:
+        plain = _yes_no(word, _YES | _RETURNED, _NO | _AWAY)
+        if not isinstance(plain, str):
+            return plain
+    if _AWAY_WORDS.match(word):
+        return False
+    if _BACK_WORDS.match(word):
+        return True
+    return answer
 
 
 _CONTACT = {
@@ -139,6 +164,13 @@ _DEAD_PHONE = re.compile(r"^(?:手机|电话|号码|手机号)?(?:已)?(?:停机
 _IN_CONTACT = re.compile(r"^[^未不无没]*联系[上到]?$")
 
 
+# Words that say the cell was not filled in: blank, the member loads. (不清楚 is an answer the
+# analyst must resolve: it stays a word outside the vocabulary.)
+_NOT_STATED = frozenset({"未填", "未填写", "未填报"})
+# "联系正常，每月电话": the first clause says the status, the rest is a remark.
+_CLAUSE = re.compile(r"[,，;；。、]")
+
+
 def normalize_contact_status(value: object) -> str | None:
     text = optional_text(value)
     if text is None:
@@ -146,10 +178,17 @@ def normalize_contact_status(value: object) -> str | None:
     word = fold(text).replace("联络", "联系")
     if word in _CONTACT:
         return _CONTACT[word]
+    if word in _NOT_STATED:
+        return None
     word = _REMARK.sub("", word)
+    if word in _CONTACT:  # 正常（微信）
+        return _CONTACT[word]
     if _LOST_WORDS.search(word) or _DEAD_PHONE.match(word):
         return "失联"
-    return "正常" if _IN_CONTACT.match(word) else text
+    if _IN_CONTACT.match(word):
+        return "正常"
+    first = _CLAUSE.split(word, maxsplit=1)[0]
+    return _CONTACT.get(first, text) if first != word else text
 
 
 def lost_flag_status(value: object) -> str | None:
@@ -158,6 +197,21 @@ def lost_flag_status(value: object) -> str | None:
     if isinstance(answer, str):
         raise ValueError(f"是否失联“{answer}”应填“是”或“否”")
     return None if answer is None else ("失联" if answer else "正常")
+
+
+_REACHABLE_YES = {"能", "可以", "能联系", "能联系上", "联系得上", "可联系"}
+_REACHABLE_NO = {"不能", "不可以", "不能联系", "联系不上", "无法联系"}
+
+
+def reachable_status(value: object) -> str | None:
+    """A 能否联系 answer as a contact status: 是/能 → 正常, 否/不能 → 失联."""
+    answer = _yes_no(value, _YES | _REACHABLE_YES, _NO | _REACHABLE_NO)
+    if isinstance(answer, str):
+        status = normalize_contact_status(answer)  # answered with the status itself: 正常, 失联
+        if status in ("正常", "失联"):
+            return status
+        raise ValueError(f"能否联系“{answer}”应填“是”或“否”")
+    return None if answer is None else ("正常" if answer else "失联")
 
 
 # 1 and 2 are the national code for sex (GB/T 2261.1).
@@ -217,8 +271,23 @@ _SCOPES = {
 
 
 # Bare 省内 and 市内 are left out on purpose: 省内 is 省内跨市, 市内跨县 or 县内 alike, and the
-# spec's vocabulary has no word for "somewhere in the province".
+# spec's vocabulary has no word for "somewhere in the province". Such a word (and 县外, 市外,
+# 国外 …) says less than one of the four, not something else: the stated scope is left blank,
+# so the destination decides it (未知 without one), and a warning names the word. Rejecting the
+# member for it would drop from the outflow someone whose destination says where they are.
+_COARSE_SCOPES = frozenset(
+    {"省内", "市内", "县外", "市外", "外地", "外出", "国外", "境外", "出国", "出境", "海外"}
+)
 
 
 def normalize_flow_scope(value: object) -> str | None:
-    return _word(value, _SCOPES)
+    word = _word(value, _SCOPES)
+    return None if word is not None and fold(word) in _COARSE_SCOPES else word
+
+
+def scope_caveat(value: object) -> str | None:
+    """The warning a stated scope outside the four but coarser than one of them deserves."""
+    text = optional_text(value)
+    if text is None or fold(text) not in _COARSE_SCOPES:
+        return None
+    return f"流动范围“{text}”不是跨省、省内跨市、市内跨县、县内之一，按流入地判断"

@@ -54,7 +54,7 @@ _HOST_WORDS = {
 # A file naming any of these is a census register, whatever else it carries.
 _CENSUS_FIELDS = frozenset(
     {"outflow_date", "destination", "dest_province", "returned", "contact_status",
-     "last_contact_date", "lost_flag"}
+     "last_contact_date", "lost_flag", "reachable"}
 )  # fmt: skip
 
 

@@ -127,7 +127,11 @@ HEADER_RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
         # the destination and its parts ----------------------------------------------------------
         ("stated_flow_scope", r"流动(范围|类型|区域)|(流出|外出)范围"),
         ("enterprise_industry", r"创业(行业|领域|类型|类别|方向)|企业(行业|类型|类别)"),
-        ("enterprise", r"创办|创业项目|创业企业|领办|所创|创业实体|^创业$|返乡创业"),
+        # 是否创业 (是/否) is the yes/no form: field_wording reads 否 as no enterprise
+        (
+            "enterprise",
+            r"创办|创业项目|创业企业|领办|所创|创业实体|^创业$|返乡创业|^是否(已)?(自主)?创业",
+        ),
         ("jobs_created", r"(带动|吸纳|解决|安置|帮助).*(就业|务工)"),
         (
             "destination",
@@ -142,6 +146,11 @@ HEADER_RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
         ),
         # contacts -----------------------------------------------------------------------------
         ("lost_flag", r"^是否(已)?(失联|失去联系)|失联与否"),
+        # the question the other way round: 能否联系 answered 是/否 (是 → 正常, 否 → 失联)
+        (
+            "reachable",
+            r"^(能否|可否|是否能|是否可以|是否)(正常|保持)?(联系|联络)(上|到|得上)?(的)?$",
+        ),
         ("contact_status", r"(联系|联络)(状态|情况)|能否联系|是否(能|可以)?联系|失联情况"),
         ("phone", r"电话|手机|联系方式|联系号码|手机号"),
         # the certificate, return, remarks ---------------------------------------------------------

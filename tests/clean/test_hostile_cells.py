@@ -129,3 +129,39 @@ def test_an_invisible_character_in_a_summary_branch_name_still_meets_its_members
     assert _rows(db, "select branch, outflow, members_total from mart_branch_wave") == [
         ("王家山村党支部", 2, 30)
     ]
+
+
+def test_a_phone_cell_as_clerks_write_it_keeps_its_member(tmp_path, write_xlsx):
+    """Two numbers in one cell, one per line, 微信同号, 本人, 手机： — the member loads with the
+    cell as written (two numbers stay two); only a cell that is no phone at all costs its row."""
+    phones = [
+        "13812345678/13987654321",
+        "13812345678、13987654321",
+        "13812345678（微信同号）",
+        "本人13812345678",
+        "手机：13812345678",
+        "13812345678；0577-68888888",
+        "13812345678\n13987654321",
+        "停机",  # words alone: loaded, with a warning
+        "=1+1",  # still no phone
+    ]
+    rows = [
+        member(
+            i,
+            f"电话{'甲乙丙丁戊己庚辛壬'[i - 1]}",
+            id_number=valid_id(f"330327198001013{i:02d}"),
+            phone=p,
+        )
+        for i, p in enumerate(phones, start=1)
+    ]
+    folder = tmp_path / "in"
+    write_xlsx("灵溪镇_2022-04_电话.xlsx", {"名册": [HEADER, *rows]}, folder=folder)
+    db = tmp_path / "p.duckdb"
+    [result] = ingest_paths([folder], db=db).files
+    assert (result.rows_loaded, result.rows_rejected) == (8, 1)
+    loaded = dict(_rows(db, "select name, phone from members"))
+    assert loaded["电话庚"] == "13812345678/13987654321"  # not 22 digits run together
+    assert loaded["电话甲"] == "13812345678/13987654321"
+    assert [r for (r,) in _rows(db, "select excel_row from quarantine")] == [10]
+    warned = {r for (r,) in _rows(db, "select excel_row from warnings where field = 'phone'")}
+    assert warned == {9}  # 停机: no number to reach the member by

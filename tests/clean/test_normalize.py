@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from pipeline.clean import normalize as nz
+from pipeline.clean import phone_cells
 from pipeline.clean import vocabulary as vocab
+from pipeline.clean.fields import parse_fields
 from pipeline.parse.headers import map_header, map_part
 
 
@@ -34,6 +36,23 @@ from pipeline.parse.headers import map_header, map_part
         ("2021年3月15日 10:20", date(2021, 3, 15)),
         ("2021-03-15T08:30:00.000", date(2021, 3, 15)),
         ("2021 年 3 月", date(2021, 3, 1)),
+        # digits a space keeps apart are a date's parts, not the Excel serial 20226 (1955)
+        ("2022 6", date(2022, 6, 1)),
+        ("2021 3 15", date(2021, 3, 15)),
+        # a two-digit year with a dot, as text and typed into a numeric cell (not 1900-01-21)
+        ("21.3", date(2021, 3, 1)),
+        ("22.06", date(2022, 6, 1)),
+        (21.3, date(2021, 3, 1)),
+        # a system export in US order; a first number past 12 is the day
+        ("6/1/2022", date(2022, 6, 1)),
+        ("15/6/2022", date(2022, 6, 15)),
+        ("2022年6月1号", date(2022, 6, 1)),
+        ("2022,6", date(2022, 6, 1)),
+        ("2022、6", date(2022, 6, 1)),
+        ("２０２２，６", date(2022, 6, 1)),
+        # a serial or yyyymmdd another system wrote as a float
+        ("44256.0", date(2021, 3, 1)),
+        ("20210315.0", date(2021, 3, 15)),
         (None, None),
         ("  ", None),
     ],
@@ -101,6 +120,15 @@ def test_contact_status(value, expected):
 )
 def test_phone_keeps_every_digit(value, expected):
     assert nz.normalize_phone(value) == expected
+
+
+def test_phone_cells_written_by_other_systems():
+    """A float export's "13812345678.0" is the number (was rejected as no phone); two numbers a
+    line break keeps apart stay two (were run together into 22 digits)."""
+    cells = pd.Series(["13812345678.0", "057768888888.0", "13812345678\n13987654321", "138"])
+    assert phone_cells.phone_text(cells).tolist() == [
+        "13812345678", "057768888888", "13812345678/13987654321", "138",
+    ]  # fmt: skip
 
 
 def test_id_number_rules():
@@ -256,3 +284,30 @@ def test_contact_status_free_wording(value, expected):
 )
 def test_more_field_wording(parse, value, expected):
     assert parse(value) == expected
+
+
+def test_id_numbers_typed_with_words_and_dashes_keep_their_member():
+    """V04: 身份证330327…, 330327-19700202-209x and …（已核实） were rejected as 20-23 characters."""
+    good = ["330327197503035710", "33032719700202209X", "330327198808087356"]
+    written = [
+        f"身份证{good[0]}",
+        "330327-19700202-209x",
+        f"{good[2]}（已核实）",
+        "身份证号：" + good[0],
+    ]
+    raw = pd.DataFrame({"id_number": written})
+    parsed, failures, _ = parse_fields(raw)
+    assert list(parsed["id_number"]) == [good[0], good[1], good[2], good[0]]
+    assert nz.id_problems(parsed["id_number"]).isna().all()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("330327800101123", "身份证号为15位旧号码，请填写18位新号码（第二代身份证）"),
+        ("H12345678", "填写的是港澳台居民证件或护照号码，不是18位居民身份证号码，请核对"),
+        ("E12345678", "填写的是港澳台居民证件或护照号码，不是18位居民身份证号码，请核对"),
+    ],
+)
+def test_id_problem_names_what_was_typed_instead(value, reason):
+    assert nz.id_problem(value) == reason

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import normalize as nz
+from pipeline.clean import phone_cells
 from pipeline.clean.row_issues import row_warnings
 from pipeline.clean.schemas import CensusRows
 
@@ -26,16 +26,12 @@ PHONES = st.lists(
 
 
 def _full_shape_rule(s: pd.Series) -> pd.Series:
-    return s.isna() | s.str.fullmatch(nz.PHONE_SHAPE, case=False).fillna(True)
+    return s.isna() | s.map(phone_cells.phone_shaped, na_action="ignore").fillna(True).astype(bool)
 
 
 def _full_warning_rule(s: pd.Series) -> pd.Series:
-    phones = (
-        s.dropna()
-        .str.replace(nz.PHONE_SEPARATORS, "", regex=True)
-        .str.replace(nz.COUNTRY_CODE, "", regex=True)
-    )
-    return phones.index[~phones.str.fullmatch(nz.PHONE_PATTERN)]
+    phones = s.dropna()
+    return phones.index[phones.map(phone_cells.phone_problem).notna()]
 
 
 @settings(max_examples=400, deadline=None)

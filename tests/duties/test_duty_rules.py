@@ -136,6 +136,24 @@ def test_a_register_without_the_columns_is_not_assessed_never_zero(write_xlsx, t
     assert "两不管1人（1个支部未填报）" in both
 
 
+def test_a_column_blank_in_every_row_is_not_assessed_never_everyone(write_xlsx, tmp_path):
+    """钱库镇's register has the 最近联系时间 and 持证 columns, every cell blank: nobody can be
+    said to be 180 days without contact (it was every member), nor without a certificate."""
+    blank = [
+        person(k, f"丁{k}", contact=None, cert=None, dues=None, township="钱库镇")
+        for k in range(1, 4)
+    ]
+    con = build(write_xlsx, tmp_path, {"2022-04_灵溪镇.xlsx": WAVE_1, "2022-04_钱库镇.xlsx": blank})
+    rows = dict(
+        con.execute(
+            "select rule, due from mart_duty_per_branch where township = '钱库镇' "
+            "and rule in ('no_contact', 'two_nots', 'no_certificate')"
+        ).fetchall()
+    )
+    assert rows == {"no_contact": 0, "two_nots": 0, "no_certificate": 0}
+    assert due(con)["no_contact"] == [("甲三", "2022-04-30", 0), ("甲五", "2022-04-30", 0)]
+
+
 def test_duties_cleared_and_still_open_since_the_last_census(write_xlsx, tmp_path):
     PAID = "2023.3"
     wave_two = [

@@ -47,6 +47,21 @@ def test_a_yes_no_lost_column_stands_for_contact_status(write_xlsx, isolated_env
     assert stats_rows(db)[0]["lost_contact"] == 1
 
 
+def test_a_can_we_reach_them_column_stands_for_contact_status(write_xlsx, isolated_env):
+    """能否联系 answered 是/否/√/×: 否 is 失联 (V13: the column was left out with a notice and
+    lost contact was 未填报 though every member's answer was given)."""
+    header = [("能否联系" if h == "联系状态" else h) for h in HEADER]
+    rows = _people(4, {"联系状态": ["是", "否", "√", "×"]})
+    path = write_xlsx("2022-04_灵溪镇_流动党员普查.xlsx", {"Sheet1": [header, *rows]})
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected, result.notices) == (4, 0, [])
+    assert [s for (s,) in _fetch(db, "select contact_status from members order by excel_row")] == [
+        "正常", "失联", "正常", "失联",
+    ]  # fmt: skip
+    assert stats_rows(db)[0]["lost_contact"] == 2
+
+
 def test_destination_warnings_show_what_was_written_and_how_far_it_resolved(
     write_xlsx, isolated_env
 ):

@@ -212,7 +212,9 @@ SPELLINGS = [
     ("联系状态", "contact_status"),
     ("联系情况", "contact_status"),
     ("联络情况", "contact_status"),
-    ("能否联系", "contact_status"),
+    ("能否联系", "reachable"),
+    ("是否能联系上", "reachable"),
+    ("是否正常联系", "reachable"),
     ("是否失联", "lost_flag"),
     ("是否已失联", "lost_flag"),
     ("是否失去联系", "lost_flag"),
@@ -288,6 +290,9 @@ SPELLINGS = [
     ("双重管理情况", "inflow_org"),
     ("外出流向", "destination"),
     ("流动党员活动证号", None),
+    # the yes/no form of an enterprise (V12: the column was left out, enterprises 2 → 0)
+    ("是否创业", "enterprise"),
+    ("是否自主创业", "enterprise"),
     # a label with its value is a filling row or a member's card, not a header
     ("姓名：张三", None),
     ("联系电话：13800001111", None),

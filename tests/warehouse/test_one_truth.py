@@ -83,6 +83,45 @@ def test_a_missing_column_is_not_reported_not_zero(two_waves):
     }  # fmt: skip
 
 
+def test_a_column_left_blank_in_every_row_is_not_reported_not_zero(write_xlsx, tmp_path):
+    """乙镇's register has the 流出时间, 联系状态, 最近联系时间 and 持证 columns, every cell blank:
+    it reported none of them (not 0% lost, not everyone 180 days uncontacted). 丙镇 fills them
+    for one branch only: the other branch's blanks are blanks, counted."""
+    head = [*HEAD, "是否持流动党员证", "流入地党组织"]
+    blank = [
+        [f"李{k}", None, "一支部", None, "广东省广州市", None, None, None, None] for k in range(4)
+    ]
+    folder = tmp_path / "raw"
+    write_xlsx(
+        "2023-06_乙镇_流动党员普查.xlsx",
+        {"流动党员": [["乙镇普查表"], head, *blank]},
+        folder=folder,
+    )
+    filled = [
+        [f"王{k}", None, "一支部", "2020.3", "广东省广州市", "失联", "2022-01-01", "是", None]
+        for k in range(2)
+    ] + [[f"赵{k}", None, "二支部", None, "广东省广州市", None, None, None, None] for k in range(2)]
+    write_xlsx(
+        "2023-06_丙镇_流动党员普查.xlsx",
+        {"流动党员": [["丙镇普查表"], head, *filled]},
+        folder=folder,
+    )
+    db = tmp_path / "b.duckdb"
+    ingest_paths([folder], db=db)
+    marts = _rows(db, "select * from mart_township_wave").set_index("township")
+    for figure in ("long_term", "lost_contact", "at_risk", "two_nots", "certified"):
+        assert pd.isna(marts.loc["乙镇", figure]), figure
+    for rate in ("long_term_pct", "lost_contact_rate_pct", "certificate_rate_pct"):
+        assert pd.isna(marts.loc["乙镇", rate]), rate
+    assert marts.loc["乙镇", "dual_managed"] == 0  # a blank 流入地党组织 is "none"
+    assert marts.loc["乙镇", "outflow"] == 4
+    stats = {r["township"]: r for r in cli.stats_rows(db)}
+    assert stats["乙镇"]["lost_contact"] is None and stats["乙镇"]["long_term"] is None
+    丙 = marts.loc["丙镇"]
+    assert (丙["long_term"], 丙["lost_contact"], 丙["at_risk"], 丙["certified"]) == (2, 2, 2, 2)
+    assert 丙["lost_contact_rate_pct"] == 50.0
+
+
 def test_changes_compare_branches_present_in_both_waves(two_waves):
     con = warehouse.connect_readonly(two_waves)
     try:
