@@ -143,6 +143,9 @@ class Scope:
     files: int
     rejected_rows: int
     as_of: str | None = None
+    # townships of the county seen in some wave that sent nothing for this one (the overview's
+    # "历次共出现" count, from the same query)
+    absent: tuple[str, ...] = ()
 
 
 @dataclass

@@ -172,6 +172,9 @@ def _load(con, wave: str, township: str | None, access: AccessScope | None) -> R
             [wave, *_extra(township)],
         ),
         as_of=_as_of(con, wave),
+        absent=tuple(
+            t for t in queries.townships(con, f)["township"] if is_county and t not in towns
+        ),
     )
     return ReportData(
         scope=scope,

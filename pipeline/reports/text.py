@@ -77,6 +77,13 @@ def scope_section(scope: Scope, cur: Totals) -> Section:
     )
     if scope.is_county and len(cur.townships) <= 12:
         text += f"报送乡镇：{'、'.join(cur.townships)}。"
+    if scope.absent:
+        # as the overview says it: the county's figures hold only the townships that reported
+        seen = len(cur.townships) + len(scope.absent)
+        text += (
+            f"尚未收到{'、'.join(scope.absent[:12])}{'等' if len(scope.absent) > 12 else ''}"
+            f"的报送（历次共出现{seen}个乡镇），全县数字只含已报送乡镇。"
+        )
     n = len(cur.townships)
     if cur.members_total is None:
         text += "各单位均未报送支部党员总数，暂不计算流出党员占党员总数的比例。"
