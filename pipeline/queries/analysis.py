@@ -190,7 +190,7 @@ def occupations(con, f: Filters) -> pd.DataFrame:
         select {redact_sql("occupation", phones=True)} as occupation,
                sum(outflow)::bigint as outflow
         from {_grain(f, "mart_occupation_wave", "mart_occupation_wave_township")} {w}
-        group by 1 order by outflow desc
+        group by 1 order by outflow desc, occupation
     """
     return _df(con, sql, p)
 
@@ -284,7 +284,7 @@ def returnee_breakdown(con, f: Filters) -> pd.DataFrame:
                sum(returnees)::bigint as returnees,
                sum(enterprises)::bigint as enterprises, sum(jobs_created)::bigint as jobs_created
         from {_grain(f, "mart_returnee_wave", "mart_returnee_wave_township", "mart_returnee_wave_county")} {w}
-        group by 1 order by enterprises desc, returnees desc
+        group by 1 order by enterprises desc, returnees desc, industry
     """
     return _df(con, sql, p)
 
