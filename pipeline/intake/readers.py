@@ -27,6 +27,7 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, Shee
 
 from pipeline import config
 from pipeline.intake.cell_guard import column_letters, scan_xlsx_cells
+from pipeline.intake.html_table import read_html
 from pipeline.intake.sniff import (
     BAD_ENCODING,
     ENCRYPTED,
@@ -84,6 +85,8 @@ def read_sheets(path, *, meanwhile: Callable[[], None] | None = None) -> list[Sh
     try:
         if kind == "csv":
             sheets = _read_csv(path)
+        elif kind == "html":
+            sheets = [Sheet(n, rows, merged) for n, rows, merged in read_html(path.read_bytes())]
         else:
             # One read: the bytes the guard checked are the bytes calamine gets.
             data = path.read_bytes()

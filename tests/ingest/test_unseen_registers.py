@@ -484,3 +484,33 @@ def test_a_register_with_no_member_rows_is_refused_with_a_reason(register, isola
     [result] = ingest_paths([path], db=isolated_env / "w.duckdb").files
     assert result.status == "rejected"
     assert result.error.startswith("名单中没有任何党员记录")
+
+
+def test_a_web_page_table_named_xls_loads_like_the_sheet_excel_shows(tmp_path, isolated_env):
+    """Systems "export to Excel" as an HTML page named .xls; Excel opens it, analysts send it.
+    It was refused; its members now load (an ID kept as text, the 合计 and signature rows out)."""
+    cells = lambda row: "".join(f"<td>{v}</td>" for v in row)  # noqa: E731
+    rows = [
+        ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地"],
+        [1, "张三", IDS[0], "城东村党支部", "2021.3", "上海"],
+        [2, "李四", IDS[1], "城东村党支部", "2023.1", "杭州"],
+    ]
+    page = (
+        '<html><head><meta charset="utf-8"></head><body><table>'
+        '<tr><td colspan="6">灵溪镇流动党员普查登记表（2023年6月）</td></tr>'
+        + "".join(f"<tr>{cells(r)}</tr>" for r in rows)
+        + '<tr><td>合计</td><td colspan="5">2人</td></tr>'
+        + '<tr><td colspan="6">填表人：王五 联系电话：13812345678</td></tr></table></body></html>'
+    )
+    path = tmp_path / "灵溪镇_系统导出.xls"
+    path.write_text(page, encoding="utf-8")
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 0)
+    [row] = stats_rows(db)
+    assert (row["township"], row["wave"], row["outflow"], row["long_term"]) == (
+        "灵溪镇",
+        "2023-06",
+        2,
+        1,
+    )
