@@ -54,6 +54,7 @@ _CHILD_CODE = (
     "from pipeline.intake.readers import _contained_main; _contained_main()"
 )
 _DELIMITERS = (",", "\t", ";")
+_SEP_HINT = re.compile(r"\ufeff?sep=([^\r\n])[ \t]*(?:\r\n|\r|\n)")
 
 
 @dataclass
@@ -306,7 +307,12 @@ def _read_csv(path: Path) -> list[Sheet]:
     if decoded is None:
         raise FileRejected(BAD_ENCODING)
     text = decoded[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    hint = _SEP_HINT.match(text)
+    if hint:  # Excel's "sep=;" line: it names the delimiter and Excel shows no row for it
+        text, delimiter = text[hint.end() :], hint[1]
+    else:
+        delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[object]] = []
     width = 0
     try:
