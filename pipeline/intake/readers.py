@@ -27,6 +27,7 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, Shee
 
 from pipeline import config
 from pipeline.intake.cell_guard import column_letters, scan_xlsx_cells
+from pipeline.intake.html_table import read_html
 from pipeline.intake.sniff import (
     BAD_ENCODING,
     ENCRYPTED,
@@ -35,7 +36,12 @@ from pipeline.intake.sniff import (
     decode_text,
     detect_format,
 )
-from pipeline.intake.xlsx_formats import decimal_places, parse_decimal_cells, show_decimals
+from pipeline.intake.xlsx_formats import (
+    decimal_places,
+    hidden_columns,
+    parse_decimal_cells,
+    show_decimals,
+)
 
 __all__ = ["FileRejected", "Sheet", "detect_format", "read_sheets"]
 
@@ -53,6 +59,7 @@ _CHILD_CODE = (
     "from pipeline.intake.readers import _contained_main; _contained_main()"
 )
 _DELIMITERS = (",", "\t", ";")
+_SEP_HINT = re.compile(r"\ufeff?sep=([^\r\n])[ \t]*(?:\r\n|\r|\n)")
 
 
 @dataclass
@@ -71,6 +78,7 @@ class Sheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     first_row: int = 0
     hidden: bool = False  # hidden or very hidden in the workbook: named, never read (no rows)
+    hidden_cols: frozenset[int] = frozenset()  # columns the analyst hid (xlsx), 0-based
 
 
 def read_sheets(path, *, meanwhile: Callable[[], None] | None = None) -> list[Sheet]:
@@ -84,12 +92,14 @@ def read_sheets(path, *, meanwhile: Callable[[], None] | None = None) -> list[Sh
     try:
         if kind == "csv":
             sheets = _read_csv(path)
+        elif kind == "html":
+            sheets = [Sheet(n, rows, merged) for n, rows, merged in read_html(path.read_bytes())]
         else:
             # One read: the bytes the guard checked are the bytes calamine gets.
             data = path.read_bytes()
             formats: dict = {}
             if kind == "xlsx" and scan_xlsx_cells(data, formats):
-                sheets = _read_workbook(io.BytesIO(data), meanwhile, formats)
+                sheets = _read_workbook(io.BytesIO(data), meanwhile, formats, _hidden_cols(data))
             else:
                 sheets = _read_contained(data, path.name)
     except FileRejected:
@@ -122,7 +132,10 @@ def _has_content(rows: list[list[object]]) -> bool:
 
 
 def _read_workbook(
-    source, meanwhile: Callable[[], None] | None = None, formats: dict | None = None
+    source,
+    meanwhile: Callable[[], None] | None = None,
+    formats: dict | None = None,
+    hidden_cols: dict | None = None,
 ) -> list[Sheet]:
     """calamine on a binary file object: only for bytes a guard has bounded, or in the child.
 
@@ -154,7 +167,9 @@ def _read_workbook(
             rows = sheet.to_python(skip_empty_area=False)
             if formats and meta.name in formats:
                 show_decimals(rows, formats[meta.name])  # 2023.1 shown as 2023.10 is October
-            sheets.append(Sheet(meta.name, rows, _clip_merges(sheet.merged_cell_ranges, rows)))
+            merged = _clip_merges(sheet.merged_cell_ranges, rows)
+            cols = (hidden_cols or {}).get(meta.name, frozenset())
+            sheets.append(Sheet(meta.name, rows, merged, hidden_cols=cols))
         return sheets
     except FileRejected:
         raise
@@ -220,7 +235,10 @@ def _read_contained(data: bytes, label: str) -> list[Sheet]:
         raise FileRejected(CRASHED) from None
     if status == "rejected":
         raise FileRejected(payload)
-    return [Sheet(name, rows, merged, hidden=hidden) for name, rows, merged, hidden in payload]
+    return [
+        Sheet(name, rows, merged, hidden=hidden, hidden_cols=cols)
+        for name, rows, merged, hidden, cols in payload
+    ]
 
 
 def _contained_main() -> None:
@@ -235,10 +253,12 @@ def _contained_main() -> None:
         pass
     try:
         data = sys.stdin.buffer.read()
-        sheets = _read_workbook(io.BytesIO(data), formats=_shown_decimals(data))
+        sheets = _read_workbook(
+            io.BytesIO(data), formats=_shown_decimals(data), hidden_cols=_hidden_cols(data)
+        )
         if not data.startswith(b"PK\x03\x04"):  # a legacy .xls
             _xls_shown_decimals(data, sheets)
-        result = ("ok", [(s.name, s.rows, s.merged, s.hidden) for s in sheets])
+        result = ("ok", [(s.name, s.rows, s.merged, s.hidden, s.hidden_cols) for s in sheets])
     except FileRejected as exc:
         result = ("rejected", exc.reason)
     sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
@@ -254,6 +274,17 @@ def _shown_decimals(data: bytes) -> dict:
         return parse_decimal_cells(data)
     except Exception:  # odd XML: calamine decides whether the file is readable at all
         log.info("number formats not read", exc_info=True)
+        return {}
+
+
+def _hidden_cols(data: bytes) -> dict:
+    """`xlsx_formats.hidden_columns` of an xlsx; {} for anything else or odd XML."""
+    if not data.startswith(b"PK\x03\x04"):
+        return {}
+    try:
+        return hidden_columns(data)
+    except Exception:  # a refinement: without it every column is read, as before
+        log.info("hidden columns not read", exc_info=True)
         return {}
 
 
@@ -303,7 +334,12 @@ def _read_csv(path: Path) -> list[Sheet]:
     if decoded is None:
         raise FileRejected(BAD_ENCODING)
     text = decoded[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    hint = _SEP_HINT.match(text)
+    if hint:  # Excel's "sep=;" line: it names the delimiter and Excel shows no row for it
+        text, delimiter = text[hint.end() :], hint[1]
+    else:
+        delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[object]] = []
     width = 0
     try:

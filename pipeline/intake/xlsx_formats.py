@@ -159,3 +159,40 @@ def _styled_cells(fh, places: dict[int, int]) -> dict[tuple[int, int], int]:
     parser.StartElementHandler = start
     parser.ParseFile(fh)
     return found
+
+
+_COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)>")
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b")
+_HEAD_LIMIT = 1 << 20  # <cols> comes before the cells; a head this long holds no more of it
+
+
+def hidden_columns(data: bytes) -> dict[str, frozenset[int]]:
+    """{sheet name: 0-based columns the analyst hid}, from each sheet's <cols>, which precedes
+    its cells: only the head of each sheet part is inflated. A hidden column is what they chose
+    not to see (last year's 联系状态 kept beside this year's)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        if not {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= names:
+            return {}
+        parts = sheet_parts(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"))
+        out = {}
+        for part, sheet in parts.items():
+            if part not in names:
+                continue
+            head = b""
+            with zf.open(part) as fh:
+                while len(head) < _HEAD_LIMIT and not _SHEET_DATA.search(head[-65600:]):
+                    block = fh.read(65536)
+                    if not block:
+                        break
+                    head += block
+            cut = _SHEET_DATA.search(head)
+            cols: set[int] = set()
+            for attrs in _COL.findall(head[: cut.start()] if cut else head):
+                found = {k.split(b":")[-1]: v for k, v in _ATTR.findall(attrs)}
+                low, high = found.get(b"min", b""), found.get(b"max", b"")
+                if found.get(b"hidden") in (b"1", b"true") and low.isdigit() and high.isdigit():
+                    cols.update(range(max(int(low), 1) - 1, min(int(high), 16_384)))
+            if cols:
+                out[sheet] = frozenset(cols)
+        return out

@@ -153,9 +153,11 @@ def map_columns(
     merged,
     header_index: int,
     chosen: dict[str, str] | None = None,
+    hidden: frozenset[int] = frozenset(),
 ) -> list[tuple[str, str | None]]:
     """(label, field) per column; a two-level header joins parent and child. `chosen`
-    (header key → field) is what an analyst decided for columns the rules leave unmapped."""
+    (header key → field) is what an analyst decided for columns the rules leave unmapped.
+    A column the analyst hid keeps its field only when no visible column names it."""
     parents = list(header)
     if sub is not None:
         for r0, c0, _r1, c1 in merged:
@@ -190,10 +192,12 @@ def map_columns(
     # A second column for the same field is reported, not silently merged; the column with the
     # more usual header word keeps the field (流入地 over an earlier 现居住地址).
     best: dict[str, int] = {}
-    for c, (label, mapped) in enumerate(result):
-        if mapped and (
-            mapped not in best or _rank(label, chosen) < _rank(result[best[mapped]][0], chosen)
-        ):
+
+    def rank(c: int) -> tuple[bool, int]:
+        return c in hidden, _rank(result[c][0], chosen)
+
+    for c, (_label, mapped) in enumerate(result):
+        if mapped and (mapped not in best or rank(c) < rank(best[mapped])):
             best[mapped] = c
     return [
         (label, mapped if mapped and best[mapped] == c else None)
@@ -244,6 +248,7 @@ def read_table(
         else None
     )
     merged = list(getattr(sheet, "merged", []) or [])
+    hidden = getattr(sheet, "hidden_cols", frozenset())
     below = header_index + 2
     if sub is not None and below < len(rows) and is_subheader(rows[below]):
         # Three header rows: the top one only groups columns (流出情况 over 流入地 over 省/市/县),
@@ -257,10 +262,10 @@ def read_table(
                 and is_blank(middle[c0])
             ):
                 middle[c0] = rows[header_index][c0]
-        mapping = map_columns(middle, rows[below], merged, header_index + 1, chosen)
+        mapping = map_columns(middle, rows[below], merged, header_index + 1, chosen, hidden)
         data_start = below + 1
     else:
-        mapping = map_columns(rows[header_index], sub, merged, header_index, chosen)
+        mapping = map_columns(rows[header_index], sub, merged, header_index, chosen, hidden)
         data_start = header_index + (2 if sub is not None else 1)
     if data_start < len(rows) and is_column_numbers(rows[data_start]):
         data_start += 1
@@ -330,6 +335,11 @@ def read_table(
             for i in rows_kept
         ]
     frame.attrs["dittos"] = fill_dittos(frame, [f for _, f in keep_cols])
+    frame.attrs["hidden_lost"] = [
+        label
+        for c, (label, f) in enumerate(mapping)
+        if c in hidden and f is None and label and map_header(label) in fields
+    ]
     # below the last member: signature and filling rows (填报时间：…), for the wave if need be
     last = int(rows_kept[-1]) + 1 if len(rows_kept) else 0
     frame.attrs["footer"] = " ".join(
@@ -382,9 +392,11 @@ def _add_table(book: Workbook, totals: list, sheet, table) -> None:
     else:
         has_blocks = bool(frame["block_branch"].notna().any())
         frame["sheet_branch"] = sheet_branch(sheet.name, context, has_blocks)
-        book.tables.append(
-            SheetTable(sheet.name, frame, columns, context, _ditto_notices(filled, columns))
-        )
+        notices = _ditto_notices(filled, columns) + [
+            f"工作表“{sheet.name}”中隐藏的列“{label}”未读取（已读取内容相同的可见列）"
+            for label in frame.attrs.pop("hidden_lost", [])
+        ]
+        book.tables.append(SheetTable(sheet.name, frame, columns, context, notices))
 
 
 def _ditto_notices(filled: dict[str, int], columns: list[ColumnMap]) -> list[str]:

@@ -106,12 +106,14 @@ def is_non_data(
         return True  # "二村党支部小计"
     if len(present) == 1:
         # A lone cell is a block heading or a note, unless it is a name in the name column;
-        # a number there is no name but the count of an Excel table's total row (汇总 行).
+        # a number there is no name but the count of an Excel table's total row (汇总 行), and
+        # a name never holds a colon ("报送单位：（盖章）  报送日期：…" is a signature line).
         lone = row[present[0]]
         return not (
             present[0] == name_col
             and branch_heading(lone) is None
             and not (isinstance(lone, int | float) and not isinstance(lone, bool))
+            and not (isinstance(lone, str) and (":" in lone or "：" in lone))
         )
     return False
 

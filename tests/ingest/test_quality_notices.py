@@ -12,8 +12,10 @@ HEADER = ["序号", "姓名", "身份证号", "所在党支部", "流出时间",
 
 
 def _ingest(write_xlsx, township: str, destinations: list[str]) -> None:
+    # each township its own people: one ID in two townships' registers is itself 需核对
+    day = {"灵溪镇": "01", "桥墩镇": "02"}[township]
     rows = [
-        [i + 1, f"党员{i}", valid_id(f"33032719{80 + i}0101123"), "城东村党支部", "2021.3", d]
+        [i + 1, f"党员{i}", valid_id(f"33032719{80 + i}01{day}123"), "城东村党支部", "2021.3", d]
         for i, d in enumerate(destinations)
     ]
     path = write_xlsx(f"2022-04_{township}_流动党员普查.xlsx", {"名单": [HEADER, *rows]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import date
 
 import openpyxl
@@ -484,3 +485,67 @@ def test_a_register_with_no_member_rows_is_refused_with_a_reason(register, isola
     [result] = ingest_paths([path], db=isolated_env / "w.duckdb").files
     assert result.status == "rejected"
     assert result.error.startswith("名单中没有任何党员记录")
+
+
+def test_a_web_page_table_named_xls_loads_like_the_sheet_excel_shows(tmp_path, isolated_env):
+    """Systems "export to Excel" as an HTML page named .xls; Excel opens it, analysts send it.
+    It was refused; its members now load (an ID kept as text, the 合计 and signature rows out)."""
+    cells = lambda row: "".join(f"<td>{v}</td>" for v in row)  # noqa: E731
+    rows = [
+        ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地"],
+        [1, "张三", IDS[0], "城东村党支部", "2021.3", "上海"],
+        [2, "李四", IDS[1], "城东村党支部", "2023.1", "杭州"],
+    ]
+    page = (
+        '<html><head><meta charset="utf-8"></head><body><table>'
+        '<tr><td colspan="6">灵溪镇流动党员普查登记表（2023年6月）</td></tr>'
+        + "".join(f"<tr>{cells(r)}</tr>" for r in rows)
+        + '<tr><td>合计</td><td colspan="5">2人</td></tr>'
+        + '<tr><td colspan="6">填表人：王五 联系电话：13812345678</td></tr></table></body></html>'
+    )
+    path = tmp_path / "灵溪镇_系统导出.xls"
+    path.write_text(page, encoding="utf-8")
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 0)
+    [row] = stats_rows(db)
+    assert (row["township"], row["wave"], row["outflow"], row["long_term"]) == (
+        "灵溪镇",
+        "2023-06",
+        2,
+        1,
+    )
+
+
+@pytest.mark.parametrize("spelt", ["plain", "prefixed"])
+def test_a_hidden_column_gives_way_to_the_visible_one(spelt, tmp_path, isolated_env):
+    """Last wave's 联系状态 kept in a hidden column left of this wave's: the hidden one was
+    read, and every status flipped (lost contact 1 of 2 became 1 of 2 the other way round,
+    silently). The visible column is read and the file says the hidden one was not; a hidden
+    column naming a field no visible column names is still read (an ID column hidden to print)."""
+    path = tmp_path / "2023-06_灵溪镇_名单.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["序号", "姓名", "身份证号", "流出时间", "联系状态", "联系状态"])
+    sheet.append([1, "张三", IDS[0], "2021.3", "失联", "正常"])
+    sheet.append([2, "李四", IDS[1], "2021.3", "正常", "失联"])
+    sheet.column_dimensions["C"].hidden = True
+    sheet.column_dimensions["E"].hidden = True
+    book.save(path)
+    if spelt == "prefixed":  # as the Open XML SDK writes: read in the contained process
+        import zipfile
+
+        with zipfile.ZipFile(path) as zf:
+            parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+        xml = parts["xl/worksheets/sheet1.xml"].decode()
+        xml = re.sub(r"<(/?)(?![?!])([A-Za-z]\w*)", r"<\1x:\2", xml)
+        parts["xl/worksheets/sheet1.xml"] = xml.replace('xmlns="http', 'xmlns:x="http', 1).encode()
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, data in parts.items():
+                zf.writestr(name, data)
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert result.rows_loaded == 2
+    assert "工作表“Sheet”中隐藏的列“联系状态”未读取（已读取内容相同的可见列）" in result.notices
+    got = _fetch(db, "select name, contact_status, id_masked is not null from members order by 1")
+    assert got == [("张三", "正常", True), ("李四", "失联", True)]

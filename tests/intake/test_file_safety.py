@@ -284,14 +284,24 @@ def test_workbook_without_any_value_is_rejected(tmp_path):
     assert rejected(tmp_path / "空.xlsx").startswith("文件中没有任何数据")
 
 
-def test_html_table_saved_as_xls_is_explained(tmp_path):
+def test_html_table_saved_as_xls_is_read_and_excel_2003_xml_is_explained(tmp_path):
     path = tmp_path / "系统导出.xls"
     path.write_text(
         "<html><head><meta charset='utf-8'></head><body><table><tr><td>姓名</td></tr>"
         "</table></body></html>",
         encoding="utf-8",
     )
-    assert "网页" in rejected(path)
+    assert detect_format(path) == "html"
+    assert read_sheets(path)[0].rows == [["姓名"]]
+    xml = tmp_path / "系统导出2003.xls"
+    xml.write_text(
+        '<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="表">'
+        '<Table><Row><Cell><Data ss:Type="String">姓名</Data></Cell></Row></Table>'
+        "</Worksheet></Workbook>",
+        encoding="utf-8",
+    )
+    assert "XML" in rejected(xml)
 
 
 def test_text_with_nul_bytes_is_not_a_spreadsheet(tmp_path):

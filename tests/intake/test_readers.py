@@ -380,3 +380,11 @@ def test_a_month_shown_by_two_decimals_in_a_legacy_xls(tmp_path):
     book.save(str(path))
     rows = read_sheets(path)[0].rows
     assert [row[1] for row in rows[1:]] == ["2023.10", 2023.1, 2021.3]
+
+
+def test_excels_sep_line_names_the_delimiter_and_is_no_row(tmp_path):
+    """Excel writes and reads a first line "sep=;" and shows no row for it: the header is row 1,
+    so a rejected member's Excel row is the one the analyst finds (it was one row too far)."""
+    path = tmp_path / "灵溪镇.csv"
+    path.write_bytes("sep=;\r\n姓名;流入地\r\n张三;浙江省杭州市,西湖区\r\n".encode("utf-8-sig"))
+    assert read_sheets(path)[0].rows == [["姓名", "流入地"], ["张三", "浙江省杭州市,西湖区"]]

@@ -369,6 +369,7 @@ def test_signature_lines_and_a_table_total_row_are_no_members(write_xlsx):
         ["制表：周九", None, "审批：郑一", None, "手 机：13512345678", "日期：2023年6月30日"],
         [None, "填表人：钱七（签名）", None, "电话：13712345678", None, None],
         ["单位（盖章）", None, None, None, None, "2023年6月30日"],
+        [None, "报送单位：（盖章）    报送日期：2023年7月5日", None, None, None, None],
     ]
     book = parse_workbook(read_sheets(write_xlsx("t.xlsx", {"登记表": rows})))
     members = book.tables[0].members
