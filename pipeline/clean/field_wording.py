@@ -24,10 +24,29 @@ _HELD = re.compile(rf"^(?:已|有|已经){_ACT}$")
 _NOT_HELD = re.compile(rf"^(?:未|无|没有|尚未|没){_ACT}$")
 
 
+# "No" said with its act (未纳入, 尚未转接, 没有创业, 暂未建立) and words that say nobody knows
+# (不清楚, 待核实): neither names an organisation or an enterprise, so neither may count as one
+# (a 流入地党组织 "不清楚" was a dual-managed member, an enterprise "尚未创业" an enterprise).
+_NOT_DONE = re.compile(
+    r"^(?:未|没有|没|尚未|暂未|暂无|还未|还没有?)(?:被|经)?"
+    r"(?:纳入|转接|接转|转入|编入|参加|加入|落实|建立|登记|报到|联系|创业|创办|办|成立|办理)"
+)
+_UNKNOWN = frozenset(
+    {"不清楚", "不知道", "未知", "待核实", "待定", "待查", "待确认", "未填", "未填写"}
+)
+_REMARK = re.compile(r"[(（][^()（）]*[)）]$")
+
+
 def name_or_no(value: object) -> str | None:
     """An organisation's or enterprise's name; 否/未/× mean none, 是 means one (unnamed)."""
     text = nz.optional_text(value)
-    return None if text is not None and text.lower() in _NO_NAME else text
+    if text is None:
+        return None
+    bare = text[1:-1] if text[:1] in "(（" and text[-1:] in ")）" else text  # (无)
+    word = _REMARK.sub("", bare).strip().lower() or bare.lower()  # 否（在外）, 无（未纳入）
+    if word in _NO_NAME or word in _UNKNOWN or nz.is_placeholder(word) or _NOT_DONE.match(word):
+        return None
+    return text
 
 
 def certificate_held(value: object) -> object:

@@ -13,6 +13,7 @@ from pipeline.clean.normalize import optional_text, to_text
 from pipeline.places.traditional import to_simplified
 
 _SPACES = re.compile(r"\s+")
+_BRACKETED = re.compile(r"[(（][^()（）]*[)）]")
 
 
 def fold(text: str) -> str:
@@ -83,6 +84,12 @@ def _yes_no(value: object, yes: set[str], no: set[str]) -> bool | str | None:
         return True
     if word in no:
         return False
+    bare = _BRACKETED.sub("", word)  # 有（2021年发）, 是（已上报）: the remark does not change it
+    if bare and bare != word:
+        if bare in yes:
+            return True
+        if bare in no:
+            return False
     return text
 
 
@@ -101,7 +108,6 @@ _AWAY_WORDS = re.compile(
 _BACK_WORDS = re.compile(
     r"^(?:已经?|现|目前|现已)?(?:返乡|回乡|返回|回来|回家|在家|回本地|在本地|回村|在村|返村|回流|回镇)"
 )
-_BRACKETED = re.compile(r"[(（][^()（）]*[)）]")
 
 
 def parse_returned(value: object) -> bool | str | None:

@@ -54,8 +54,13 @@ _BEFORE_TOWNSHIP = re.compile(
 _CHINESE_YEAR_MONTH = re.compile(r"[〇○零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月")
 
 
+# "（23年6月）": a two-digit year, as registers write dates (21年3月); only with 年 and 月 both
+_SHORT_YEAR_MONTH = re.compile(r"(?<![\d〇○零一二三四五六七八九])(\d{2})年(\d{1,2})月")
+
+
 def _arabic_dates(text: str) -> str:
-    return _CHINESE_YEAR_MONTH.sub(lambda found: date_text(found.group(0)), text)
+    text = _CHINESE_YEAR_MONTH.sub(lambda found: date_text(found.group(0)), text)
+    return _SHORT_YEAR_MONTH.sub(lambda found: date_text(found.group(0)), text)
 
 
 def wave_from_text(text: str) -> str | None:

@@ -55,6 +55,10 @@ def test_township_and_wave_from_text(text, township, wave):
         ("普查时间：二〇二二年十二月", "2022-12"),
         ("二〇二三年度灵溪镇流动党员统计表", None),  # a year alone names no month
         ("填表日期：二〇二三年七月五日", None),  # the filling date, in numerals too, is not it
+        # V11: a two-digit year, as 21年3月 is written in the cells (the file was rejected)
+        ("赤溪镇流动党员登记表（23年6月）", "2023-06"),
+        ("赤溪镇流动党员登记表（2023年12月）", "2023-12"),
+        ("23年度流动党员", None),
     ],
 )
 def test_wave_in_chinese_numerals(text, wave):
