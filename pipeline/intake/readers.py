@@ -26,6 +26,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from pipeline import config
+from pipeline.intake import seen
 from pipeline.intake.cell_guard import column_letters, scan_xlsx_cells
 from pipeline.intake.html_table import read_html
 from pipeline.intake.sniff import (
@@ -36,12 +37,7 @@ from pipeline.intake.sniff import (
     decode_text,
     detect_format,
 )
-from pipeline.intake.xlsx_formats import (
-    decimal_places,
-    hidden_columns,
-    parse_decimal_cells,
-    show_decimals,
-)
+from pipeline.intake.xlsx_formats import show_decimals
 
 __all__ = ["FileRejected", "Sheet", "detect_format", "read_sheets"]
 
@@ -99,7 +95,9 @@ def read_sheets(path, *, meanwhile: Callable[[], None] | None = None) -> list[Sh
             data = path.read_bytes()
             formats: dict = {}
             if kind == "xlsx" and scan_xlsx_cells(data, formats):
-                sheets = _read_workbook(io.BytesIO(data), meanwhile, formats, _hidden_cols(data))
+                sheets = _read_workbook(
+                    io.BytesIO(data), meanwhile, formats, seen.hidden_cols(data)
+                )
             else:
                 sheets = _read_contained(data, path.name)
     except FileRejected:
@@ -254,75 +252,15 @@ def _contained_main() -> None:
     try:
         data = sys.stdin.buffer.read()
         sheets = _read_workbook(
-            io.BytesIO(data), formats=_shown_decimals(data), hidden_cols=_hidden_cols(data)
+            io.BytesIO(data), formats=seen.shown_decimals(data), hidden_cols=seen.hidden_cols(data)
         )
         if not data.startswith(b"PK\x03\x04"):  # a legacy .xls
-            _xls_shown_decimals(data, sheets)
+            seen.xls_shown_decimals(data, sheets)
         result = ("ok", [(s.name, s.rows, s.merged, s.hidden, s.hidden_cols) for s in sheets])
     except FileRejected as exc:
         result = ("rejected", exc.reason)
     sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.flush()
-
-
-def _shown_decimals(data: bytes) -> dict:
-    """The cells showing more decimals than stored (see `xlsx_formats`) of a workbook read in
-    the child: the guard's scan found none for it (it could not place its cells)."""
-    if not data.startswith(b"PK\x03\x04"):
-        return {}
-    try:
-        return parse_decimal_cells(data)
-    except Exception:  # odd XML: calamine decides whether the file is readable at all
-        log.info("number formats not read", exc_info=True)
-        return {}
-
-
-def _hidden_cols(data: bytes) -> dict:
-    """`xlsx_formats.hidden_columns` of an xlsx; {} for anything else or odd XML."""
-    if not data.startswith(b"PK\x03\x04"):
-        return {}
-    try:
-        return hidden_columns(data)
-    except Exception:  # a refinement: without it every column is read, as before
-        log.info("hidden columns not read", exc_info=True)
-        return {}
-
-
-def _xls_shown_decimals(data: bytes, sheets: list[Sheet]) -> None:
-    """The same for a legacy .xls (2023.10 typed into a 0.00 cell is stored 2023.1): calamine
-    gives no number formats, so xlrd reads them, only when some cell could be such a month."""
-    candidates = {
-        sheet.name: [
-            (r, c)
-            for r, row in enumerate(sheet.rows)
-            for c, value in enumerate(row)
-            if isinstance(value, float) and 1900 <= value < 2100 and f"{value:.2f}"[-2:] == "10"
-        ]
-        for sheet in sheets
-        if not sheet.hidden
-    }
-    if not any(candidates.values()):
-        return
-    try:
-        import xlrd
-
-        book = xlrd.open_workbook(
-            file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO()
-        )
-        for sheet in sheets:
-            if not candidates.get(sheet.name):
-                continue
-            xls_sheet = book.sheet_by_name(sheet.name)
-            cells = {}
-            for r, c in candidates[sheet.name]:
-                xf = book.xf_list[xls_sheet.cell_xf_index(r, c)]
-                fmt = book.format_map.get(xf.format_key)
-                places = decimal_places(fmt.format_str) if fmt is not None else None
-                if places:
-                    cells[(r, c)] = places
-            show_decimals(sheet.rows, cells)
-    except Exception:  # formats are a refinement: the cells calamine read stand
-        log.info("xls number formats not read", exc_info=True)
 
 
 def _read_csv(path: Path) -> list[Sheet]:
