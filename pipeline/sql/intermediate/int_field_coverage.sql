@@ -80,7 +80,7 @@ from_headers as (
         township,
         branch,
         bool_or(field = 'outflow_date') as has_outflow_date,
-        bool_or(field in ('contact_status', 'lost_flag')) as has_contact_status,
+        bool_or(field in ('contact_status', 'lost_flag', 'reachable')) as has_contact_status,
         bool_or(field = 'last_contact_date') as has_last_contact_date,
         bool_or(field = 'inflow_org') as has_inflow_org,
         bool_or(field = 'has_certificate') as has_certificate

@@ -46,7 +46,7 @@ mapped as (
     select
         file_hash,
         col.sheet as sheet,
-        bool_or(col.field in ('contact_status', 'lost_flag')) as map_contact_status,
+        bool_or(col.field in ('contact_status', 'lost_flag', 'reachable')) as map_contact_status,
         bool_or(col.field = 'dues_paid_through') as map_dues,
         bool_or(col.field = 'last_contact_date') as map_last_contact,
         bool_or(col.field = 'inflow_org') as map_inflow_org,
