@@ -135,18 +135,6 @@ def same_state(live, monkeypatch):
         monkeypatch.setenv(key, value)
 
 
-@pytest.fixture
-def chromium(tmp_path):
-    with browser.Chromium() as c:
-        c.downloads = tmp_path / "downloads"
-        c.downloads.mkdir()
-        c.send(
-            "Browser.setDownloadBehavior",
-            {"behavior": "allow", "downloadPath": str(c.downloads), "eventsEnabled": True},
-        )
-        yield c
-
-
 def _signed_in(chromium, server, role: str, township: str | None = None) -> str:
     username = f"{role[:3]}{time.time_ns() % 10**9}"
     make_user(username, role, township)

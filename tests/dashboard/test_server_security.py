@@ -82,18 +82,6 @@ def same_state(live, monkeypatch):
         monkeypatch.setenv(key, value)
 
 
-@pytest.fixture
-def chromium(tmp_path):
-    with browser.Chromium() as c:
-        c.downloads = tmp_path / "downloads"
-        c.downloads.mkdir()
-        c.send(
-            "Browser.setDownloadBehavior",
-            {"behavior": "allow", "downloadPath": str(c.downloads), "eventsEnabled": True},
-        )
-        yield c
-
-
 def _name(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:6]}"
 
