@@ -4,7 +4,11 @@ is not that field.
 A header rule reads the header's words (联系时间 → last contact date); the cells may say
 otherwise (每月一次, 电话联系). Rather than reject every row for a misread column, the column
 is kept as an unrecognised one (its text stays with the row) and the file is marked 需核对.
-A synonym from the table or an analyst's choice is never overruled.
+A usual word from the table is overruled only when every one of its filled cells fails (a
+联系状态 column answered 是/否/√/× cost every member of the township; now the members load and
+the figure that needs the column is 未填报), and never for the columns that name the member
+(姓名, 身份证号) or reach them (联系电话): those values are the township's to correct. An
+analyst's choice is never overruled.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pipeline.parse.headers import header_rank
 
 CONTRADICTED_SHARE = 0.5  # of the column's filled cells
 MIN_FILLED = 3
+ROW_OWN_FIELDS = frozenset({"name", "id_number", "phone"})  # wrong values cost their rows
 
 
 def _filled(values: pd.Series) -> int:
@@ -46,12 +51,14 @@ def contradicted(columns, raw: pd.DataFrame, rejects: pd.DataFrame, chosen: set[
             not field
             or field not in raw
             or not failed.get(field)
-            or header_rank(column.label) != RULE_RANK
+            or field in ROW_OWN_FIELDS
             or header_key(column.label) in chosen
         ):
             continue
         filled = _filled(raw[field])
-        if filled >= MIN_FILLED and failed[field] / filled > CONTRADICTED_SHARE:
+        by_rule = header_rank(column.label) == RULE_RANK
+        share = failed[field] / filled if filled else 0.0
+        if filled >= MIN_FILLED and (share > CONTRADICTED_SHARE if by_rule else share >= 1.0):
             out[field] = column.label
     return out
 
@@ -73,8 +80,17 @@ def keep_as_unmapped(raw: pd.DataFrame, columns, wrong: dict) -> pd.DataFrame:
 
 
 def notices(wrong: dict) -> list[str]:
-    return [
-        f"{REVIEW}“{label}”列按表头像是“{FIELD_LABELS.get(field, field)}”，但多数内容不是，"
-        "已作为未识别的列保留（未参与统计）；如确是该字段，可在上传试算中指定"
-        for field, label in wrong.items()
-    ]
+    return [_notice(field, label) for field, label in wrong.items()]
+
+
+def _notice(field: str, label: str) -> str:
+    name = FIELD_LABELS.get(field, field)
+    if header_rank(label) == RULE_RANK:
+        return (
+            f"{REVIEW}“{label}”列按表头像是“{name}”，但多数内容不是，"
+            "已作为未识别的列保留（未参与统计）；如确是该字段，可在上传试算中指定"
+        )
+    return (
+        f"{REVIEW}“{label}”列没有一项能读作“{name}”，已作为未识别的列保留（未参与统计，"
+        "相关指标记为未填报）；请按填表要求改写该列后重新报送"
+    )

@@ -549,3 +549,28 @@ def test_a_hidden_column_gives_way_to_the_visible_one(spelt, tmp_path, isolated_
     assert "工作表“Sheet”中隐藏的列“联系状态”未读取（已读取内容相同的可见列）" in result.notices
     got = _fetch(db, "select name, contact_status, id_masked is not null from members order by 1")
     assert got == [("张三", "正常", True), ("李四", "失联", True)]
+
+
+def test_a_usual_column_word_none_of_whose_answers_reads_loses_the_column_not_the_members(
+    register, isolated_env
+):
+    """联系状态 answered 是/否/√/×/1/0: every member was rejected and the township was gone from
+    the figures. Now the members load, lost contact is 未填报, and the file says why; a
+    身份证号 column of wrong numbers still costs its rows."""
+    header = ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地", "联系状态"]
+    rows = [
+        [i + 1, f"党员{i}", IDS[i], "城东村党支部", "2021.3", "上海", text]
+        for i, text in enumerate(["是", "否", "√", "×"])
+    ]
+    path = register("2022-04_灵溪镇_流动党员普查", [header, *rows])
+    db = isolated_env / "w.duckdb"
+    [result] = ingest_paths([path], db=db).files
+    assert (result.rows_loaded, result.rows_rejected) == (4, 0)
+    assert any("“联系状态”列没有一项能读作“联系状态”" in n for n in result.notices)
+    [row] = stats_rows(db)
+    assert row["outflow"] == 4 and row["lost_contact"] is None
+
+    ids = [[*r[:2], f"3303271980{i:08d}", *r[3:]] for i, r in enumerate(rows)]
+    path = register("2022-04_灵溪镇_流动党员普查2", [header[:-1], *[r[:-1] for r in ids]])
+    [result] = ingest_paths([path], db=isolated_env / "v.duckdb").files
+    assert (result.rows_loaded, result.rows_rejected) == (0, 4)
