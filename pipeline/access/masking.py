@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.clean.normalize import mask_id as _mask_id
+from pipeline.clean.id_numbers import mask_id as _mask_id
 
 # Mobile numbers; 010/02x area codes are three digits, every other area code four.
 _MOBILE = re.compile(r"1[3-9]\d{9}")

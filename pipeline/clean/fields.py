@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from pipeline.clean import id_numbers as idnum
 from pipeline.clean import normalize as nz
 from pipeline.clean import vocabulary as vocab
 from pipeline.clean.columnwise import VECTOR_TEXT, map_distinct, vector_text
@@ -37,7 +38,7 @@ TEXT_FIELDS = (
 )
 PARSERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(DATE_FIELDS, nz.parse_date),
-    "id_number": nz.normalize_id,
+    "id_number": idnum.normalize_id,
     "jobs_created": parse_jobs,
     "gender": vocab.normalize_gender,
     "contact_status": vocab.normalize_contact_status,
@@ -89,7 +90,7 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         if field == "phone":  # two numbers in one cell stay two; 13812345678.0 is 13812345678
             column = phone_text(column)
         if field == "id_number":  # 身份证号：…, 330327-19800101-…, …（已核实）
-            column = nz.strip_id_words(column)
+            column = idnum.strip_id_words(column)
         if field in VECTOR_TEXT:
             values, errors = vector_text(column, parser, **VECTOR_TEXT[field])
         else:

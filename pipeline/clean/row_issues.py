@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline.clean import id_numbers as idnum
 from pipeline.clean import normalize as nz
 from pipeline.clean import vocabulary as vocab
 from pipeline.clean.columnwise import joined_text, map_distinct
@@ -85,7 +86,7 @@ def _written(raw: pd.DataFrame, field: str, rows: np.ndarray) -> pd.Series:
 
 def _shown_value(field: str) -> Callable[[object], str | None]:
     if field == "id_number":
-        return lambda v: nz.mask_id((nz.to_text(v) or "").replace(" ", "")) or None
+        return lambda v: idnum.mask_id((nz.to_text(v) or "").replace(" ", "")) or None
     return nz.to_text
 
 

@@ -14,7 +14,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.clean.normalize import PHONE_SHAPE_PROBLEM, id_problem, id_problems
+from pipeline.clean.id_numbers import id_problem, id_problems
+from pipeline.clean.normalize import PHONE_SHAPE_PROBLEM
 from pipeline.clean.phone_cells import phone_shaped
 
 EARLIEST = pd.Timestamp("1950-01-01")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline.clean import id_numbers as idnum
 from pipeline.clean import normalize as nz
 from pipeline.clean.columnwise import joined_text, map_distinct
 from pipeline.clean.fields import DATE_FIELDS, concat_issues, parse_fields
@@ -199,12 +200,12 @@ def clean_census(
             "township": valid["township"],
             "branch": valid["branch"],
             "name": valid["name"],
-            "gender": valid["gender"].fillna(_from_ids(ids, valid["gender"], nz.gender_from_id)),
+            "gender": valid["gender"].fillna(_from_ids(ids, valid["gender"], idnum.gender_from_id)),
             "birth_date": valid["birth_date"].fillna(
-                _from_ids(ids, valid["birth_date"], nz.birth_from_id)
+                _from_ids(ids, valid["birth_date"], idnum.birth_from_id)
             ),
             "id_hash": _hashed(ids, hash_id),
-            "id_masked": nz.mask_ids(ids),
+            "id_masked": idnum.mask_ids(ids),
             "outflow_date": valid["outflow_date"],
             "destination_text": valid["destination_text"],
             **{
@@ -271,7 +272,7 @@ def _from_ids(ids: pd.Series, stated: pd.Series, derive: Callable[[str], object]
     """Derive a missing value from the ID number, only for the rows that need it."""
     need = ids[stated.isna() & ids.notna()]
     derived = need.map(derive)
-    return pd.to_datetime(derived) if derive is nz.birth_from_id and len(derived) else derived
+    return pd.to_datetime(derived) if derive is idnum.birth_from_id and len(derived) else derived
 
 
 def _json(value: object) -> str:

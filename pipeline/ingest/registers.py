@@ -17,6 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from pipeline.clean import id_numbers as idnum
 from pipeline.clean import normalize as nz
 from pipeline.parse.context_hints import township_from_text, wave_from_text
 from pipeline.parse.headers import clean_text
@@ -170,7 +171,7 @@ def _shown(field: str, value: object) -> str | None:
     """The value for the quarantine list: ID numbers only ever masked."""
     if value is None:
         return None
-    return nz.mask_id(str(value)) if field == "id_number" else str(value)
+    return idnum.mask_id(str(value)) if field == "id_number" else str(value)
 
 
 def _township(value: object) -> str | None:
@@ -213,29 +214,29 @@ def clean_register(
     names = column("name").map(nz.normalize_name)
     for i in names.index[names.isna()]:
         issues.append((i, "name", "姓名为空", None))
-    ids = parse(column("id_number"), "id_number", nz.normalize_id)
-    problems = nz.id_problems(ids)
+    ids = parse(column("id_number"), "id_number", idnum.normalize_id)
+    problems = idnum.id_problems(ids)
     for i, reason in problems.dropna().items():
-        issues.append((i, "id_number", reason, nz.mask_id(ids.at[i])))
+        issues.append((i, "id_number", reason, idnum.mask_id(ids.at[i])))
     valid_ids = ids.where(problems.isna())
     repeated = valid_ids.notna() & valid_ids.duplicated(keep="first")
     for i in repeated.index[repeated]:
         first = raw.at[valid_ids[valid_ids == valid_ids.at[i]].index[0], "excel_row"]
-        issues.append((i, "id_number", f"身份证号与第{int(first)}行重复", nz.mask_id(ids.at[i])))
+        issues.append((i, "id_number", f"身份证号与第{int(first)}行重复", idnum.mask_id(ids.at[i])))
 
     frame = pd.DataFrame(index=raw.index)
     frame["kind"] = kind
     frame["wave"] = wave
     frame["name"] = names
     frame["id_hash"] = valid_ids.map(lambda v: hash_id(v) if isinstance(v, str) else None)
-    frame["id_masked"] = valid_ids.map(lambda v: nz.mask_id(v) if isinstance(v, str) else None)
+    frame["id_masked"] = valid_ids.map(lambda v: idnum.mask_id(v) if isinstance(v, str) else None)
     stated_birth = parse(column("birth_date"), "birth_date", nz.parse_date)
     frame["birth_date"] = [
-        nz.birth_from_id(v) if isinstance(v, str) else b
+        idnum.birth_from_id(v) if isinstance(v, str) else b
         for v, b in zip(valid_ids, stated_birth, strict=True)
     ]
     frame["gender"] = [
-        nz.gender_from_id(v) if isinstance(v, str) else nz.optional_text(g)
+        idnum.gender_from_id(v) if isinstance(v, str) else nz.optional_text(g)
         for v, g in zip(valid_ids, column("gender"), strict=True)
     ]
     frame["phone"] = column("phone").map(nz.to_text)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from pipeline.clean import id_numbers as idnum
 from pipeline.clean import normalize as nz
 from pipeline.clean import phone_cells
 from pipeline.clean import vocabulary as vocab
@@ -132,15 +133,15 @@ def test_phone_cells_written_by_other_systems():
 
 
 def test_id_number_rules():
-    assert nz.normalize_id(" 33032719860913261x ") == "33032719860913261X"
-    assert nz.id_problem("33032719860913261X") is None
-    assert "校验位" in nz.id_problem("330327198609132610")
-    assert "18位" in nz.id_problem("3303271986091326")
+    assert idnum.normalize_id(" 33032719860913261x ") == "33032719860913261X"
+    assert idnum.id_problem("33032719860913261X") is None
+    assert "校验位" in idnum.id_problem("330327198609132610")
+    assert "18位" in idnum.id_problem("3303271986091326")
     with pytest.raises(ValueError, match="数字格式"):
-        nz.normalize_id(3.30327198609132e17)
+        idnum.normalize_id(3.30327198609132e17)
     with pytest.raises(ValueError, match="科学计数法"):
-        nz.normalize_id("3.30327E+17")
-    assert nz.mask_id("33032719860913261X") == "330327********261X"
+        idnum.normalize_id("3.30327E+17")
+    assert idnum.mask_id("33032719860913261X") == "330327********261X"
 
 
 @pytest.mark.parametrize(
@@ -202,7 +203,7 @@ def test_placeholders_mean_empty_but_stay_no_for_yes_no(value):
 
 
 def _with_check_digit(first17: str) -> str:
-    return first17 + nz.id_check_digit(first17)
+    return first17 + idnum.id_check_digit(first17)
 
 
 # The column forms must say exactly what the one-value forms say, row for row.
@@ -225,16 +226,16 @@ ID_CASES = [
 
 def test_id_problems_agree_with_id_problem():
     column = pd.Series(ID_CASES, dtype="str")
-    expected = [None if v is None else nz.id_problem(v) for v in ID_CASES]
-    found = [None if pd.isna(v) else v for v in nz.id_problems(column)]
+    expected = [None if v is None else idnum.id_problem(v) for v in ID_CASES]
+    found = [None if pd.isna(v) else v for v in idnum.id_problems(column)]
     assert found == expected
     assert expected.count(None) == 4  # three valid numbers and the blank
 
 
 def test_mask_ids_agree_with_mask_id():
     values = [*ID_CASES, "1234567", "12345678901"]
-    masked = nz.mask_ids(pd.Series(values, dtype="str"))
-    assert [None if pd.isna(v) else v for v in masked] == [nz.mask_id(v) for v in values]
+    masked = idnum.mask_ids(pd.Series(values, dtype="str"))
+    assert [None if pd.isna(v) else v for v in masked] == [idnum.mask_id(v) for v in values]
 
 
 @pytest.mark.parametrize(
@@ -278,7 +279,7 @@ def test_contact_status_free_wording(value, expected):
         (nz.parse_date, "2021年3月上旬", date(2021, 3, 1)),
         (nz.parse_date, "2023年7月中旬", date(2023, 7, 1)),
         (nz.parse_date, "2021年3月底", date(2021, 3, 1)),
-        (nz.normalize_id, "'33032719800101123X", "33032719800101123X"),
+        (idnum.normalize_id, "'33032719800101123X", "33032719800101123X"),
         (vocab.parse_bool, "已返乡创业", True),
     ],
 )
@@ -298,7 +299,7 @@ def test_id_numbers_typed_with_words_and_dashes_keep_their_member():
     raw = pd.DataFrame({"id_number": written})
     parsed, failures, _ = parse_fields(raw)
     assert list(parsed["id_number"]) == [good[0], good[1], good[2], good[0]]
-    assert nz.id_problems(parsed["id_number"]).isna().all()
+    assert idnum.id_problems(parsed["id_number"]).isna().all()
 
 
 @pytest.mark.parametrize(
@@ -310,4 +311,4 @@ def test_id_numbers_typed_with_words_and_dashes_keep_their_member():
     ],
 )
 def test_id_problem_names_what_was_typed_instead(value, reason):
-    assert nz.id_problem(value) == reason
+    assert idnum.id_problem(value) == reason
