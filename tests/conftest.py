@@ -167,3 +167,19 @@ def shown(markdown: str) -> str:
     import re
 
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+@pytest.fixture
+def chromium(tmp_path):
+    """Headless Chromium (the real-server tests) that saves downloads into `chromium.downloads`
+    and reports them."""
+    from dashboard import browser
+
+    with browser.Chromium() as c:
+        c.downloads = tmp_path / "downloads"
+        c.downloads.mkdir()
+        c.send(
+            "Browser.setDownloadBehavior",
+            {"behavior": "allow", "downloadPath": str(c.downloads), "eventsEnabled": True},
+        )
+        yield c
