@@ -147,17 +147,21 @@ def choose_file(chromium, session, path: Path) -> None:
     chromium.send("DOM.setFileInputFiles", {"nodeId": node, "files": [str(path)]}, session=session)
 
 
-def session_id_from_frames(chromium) -> str:
-    """The Streamlit session id, read off the tab's websocket as an attacker on it would (the
-    latest: signing in reloads the page, which starts a new session)."""
-    chromium.send("Browser.getVersion")
+def received_latest_first(chromium):
+    """The messages the server sent the tab's websocket, newest first, as read off the wire."""
+    chromium.send("Browser.getVersion")  # collects pending events
     for event in reversed(chromium.events):
         if event["method"] != "Network.webSocketFrameReceived":
             continue
         frame = event["params"]["response"]
-        if frame.get("opcode") != 2:
-            continue
-        msg = ForwardMsg.FromString(base64.b64decode(frame["payloadData"]))
+        if frame.get("opcode") == 2:
+            yield ForwardMsg.FromString(base64.b64decode(frame["payloadData"]))
+
+
+def session_id_from_frames(chromium) -> str:
+    """The Streamlit session id, read off the tab's websocket as an attacker on it would (the
+    latest: signing in reloads the page, which starts a new session)."""
+    for msg in received_latest_first(chromium):
         if msg.WhichOneof("type") == "new_session":
             return msg.new_session.initialize.session_id
     raise AssertionError("no session id on the websocket")
@@ -517,14 +521,7 @@ def test_the_sign_in_page_gets_its_fonts_and_media_stay_guarded(live):
 
 def _deferred_file_id(chromium, key: str) -> str:
     """The id of a download button's not-yet-built file, read off the tab's websocket."""
-    chromium.send("Browser.getVersion")
-    for event in reversed(chromium.events):
-        if event["method"] != "Network.webSocketFrameReceived":
-            continue
-        frame = event["params"]["response"]
-        if frame.get("opcode") != 2:
-            continue
-        msg = ForwardMsg.FromString(base64.b64decode(frame["payloadData"]))
+    for msg in received_latest_first(chromium):
         if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
             continue
         element = msg.delta.new_element
