@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from websockets.sync.client import connect
 
 from pipeline.access import accounts
 from pipeline.access.accounts import User
@@ -46,3 +47,16 @@ def sign_in_form(at: AppTest, username: str, password: str) -> AppTest:
     at.button(key="sign_in_submit").click().run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def stream(server, cookie: str | None = None, session_id: str | None = None):
+    """A raw websocket to a real server's Streamlit stream, as an attacker opens one: with the
+    given Cookie header (none by default), and reconnecting to `session_id` when given."""
+    return connect(
+        server.url.replace("http", "ws") + "/_stcore/stream",
+        subprotocols=["streamlit", "none", *([session_id] if session_id else [])],
+        origin=server.url,
+        open_timeout=10,
+        max_size=None,
+        additional_headers={"Cookie": cookie} if cookie else None,
+    )

@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from app_session import PASSWORD, make_user
+from app_session import PASSWORD, make_user, stream
 
 from dashboard import browser
 from pipeline.ingest.batch import ingest_paths
@@ -290,7 +290,6 @@ def test_a_session_opened_with_the_switch_already_on_is_audited(live):
     from streamlit.proto.ClientState_pb2 import ClientState
     from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
     from streamlit.util import calc_hash
-    from websockets.sync.client import connect
 
     from dashboard import http_guard
     from pipeline.access import accounts, audit
@@ -299,21 +298,11 @@ def test_a_session_opened_with_the_switch_already_on_is_audited(live):
     user = make_user(f"qk{time.time_ns() % 10**9}", "township", QK)
     cookie = f"{http_guard.COOKIE}={accounts.create_session(user)}"
 
-    def session():
-        return connect(
-            server.url.replace("http", "ws") + "/_stcore/stream",
-            subprotocols=["streamlit", "none"],
-            origin=server.url,
-            open_timeout=10,
-            max_size=None,
-            additional_headers={"Cookie": cookie},
-        )
-
-    with session() as ws:  # a first session, only to learn the switch's widget id
+    with stream(server, cookie) as ws:  # a first session, only to learn the switch's widget id
         widgets, _ = _raw_run(ws, ClientState())
     switch = widgets["显示完整姓名和电话"]
     assert not audit.recent(5, event="reveal_personal", actor=user.username)
-    with session() as ws:  # a new session whose first run carries the switch on
+    with stream(server, cookie) as ws:  # a new session whose first run carries the switch on
         on = WidgetStates(widgets=[WidgetState(id=switch, bool_value=True)])
         _, text = _raw_run(ws, ClientState(page_script_hash=calc_hash("duties"), widget_states=on))
     assert "含联系方式" in text  # names and phones in clear on the 督办 list

@@ -20,12 +20,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from app_session import PASSWORD, make_user
+from app_session import PASSWORD, make_user, stream
 from google.protobuf import text_format
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.util import calc_hash
-from websockets.sync.client import connect
 
 from dashboard import browser, http_guard
 from pipeline.access import accounts, audit
@@ -241,14 +240,7 @@ def _attack(server, session_id: str, page: str, cookie: str | None = None) -> st
     attacker's own): rerun `page`. Returns what the run drew (the session header, which lists
     page names, left out)."""
     received = []
-    with connect(
-        server.url.replace("http", "ws") + "/_stcore/stream",
-        subprotocols=["streamlit", "none", session_id],
-        origin=server.url,
-        open_timeout=10,
-        max_size=None,
-        additional_headers={"Cookie": cookie} if cookie else None,
-    ) as ws:
+    with stream(server, cookie, session_id) as ws:
         msg = BackMsg()
         msg.rerun_script.page_script_hash = calc_hash(page)
         ws.send(msg.SerializeToString())
@@ -372,14 +364,7 @@ def _attackers_sign_in_code(server, username: str) -> str:
     with urllib.request.urlopen(f"{server.url}/", timeout=10) as page:
         named = page.headers.get_all("set-cookie") or []
     browser_cookie = next(c.split(";")[0] for c in named if c.startswith(http_guard.BROWSER_COOKIE))
-    with connect(
-        server.url.replace("http", "ws") + "/_stcore/stream",
-        subprotocols=["streamlit", "none"],
-        origin=server.url,
-        open_timeout=10,
-        max_size=None,
-        additional_headers={"Cookie": browser_cookie},
-    ) as ws:
+    with stream(server, browser_cookie) as ws:
         form = _raw_run(ws, ClientState())
         ids = form["widgets"]
         states = [
@@ -535,14 +520,7 @@ def _ask_for_file(server, cookie: str, file_id: str):
     from streamlit.proto.BackMsg_pb2 import BackendOperationRequest, DeferredFileRequestPayload
     from streamlit.proto.ClientState_pb2 import ClientState
 
-    with connect(
-        server.url.replace("http", "ws") + "/_stcore/stream",
-        subprotocols=["streamlit", "none"],
-        origin=server.url,
-        open_timeout=10,
-        max_size=None,
-        additional_headers={"Cookie": cookie},
-    ) as ws:
+    with stream(server, cookie) as ws:
         ws.send(BackMsg(rerun_script=ClientState()).SerializeToString())
         own, answer = "", None
         deadline = time.time() + 30
