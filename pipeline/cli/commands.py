@@ -98,7 +98,10 @@ def _ingest(args) -> int:
     files = collect_files(args.paths)
     # The first file's parse starts now: calamine holds no GIL, so it runs while the rest of
     # the pipeline (pandas, pandera, DuckDB) is imported below.
-    first = start_reading(files[0], config.HOME_COUNTY_CODE) if files else None
+    first = None
+    if files:
+        first, guarded = start_reading(files[0], config.HOME_COUNTY_CODE)
+        guarded.wait()  # the guard and the imports both hold the GIL: one after the other
     with IMPORTING:  # one thread at a time (see IMPORTING)
         from pipeline.ingest.batch import ingest_paths
 

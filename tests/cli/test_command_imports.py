@@ -47,7 +47,7 @@ from pathlib import Path
 from pipeline.ingest.files import collect_files, start_reading
 files = collect_files([Path(sys.argv[1])])
 heavy_before = sorted(m for m in sys.modules if m.split(".")[0] in ("pandas", "pandera", "duckdb"))
-read = start_reading(files[0], "330327").result()
+read = start_reading(files[0], "330327")[0].result()
 print(json.dumps({"before": heavy_before, "tables": len(read.book[1].tables), "error": repr(read.error)}))
 """
 
@@ -134,7 +134,7 @@ class Watch:
 
 sys.meta_path.insert(0, Watch())
 from pipeline.ingest import files
-read = files.start_reading(files.Path(sys.argv[1]), "330327").result()
+read = files.start_reading(files.Path(sys.argv[1]), "330327")[0].result()
 assert read.error is None, read.error
 print(json.dumps(importers))
 """
