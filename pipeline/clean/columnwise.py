@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.clean import normalize as nz
+from pipeline.intake.error_cells import FORMULA_ERRORS
 
 
 def map_distinct(
@@ -59,6 +60,18 @@ def _typed(results: list[object], dtype: str | None):
     return pd.array(results, dtype=dtype)
 
 
+def refusing_formula_errors(parser: Callable[[object], object]) -> Callable[[object], object]:
+    """`parser`, except that what a failed formula shows (#N/A, #REF! …) is no answer of any
+    field's: it fails with its own reason (`fields.parse_fields` decides what that costs)."""
+
+    def parse(value: object) -> object:
+        if isinstance(value, str) and value.strip() in FORMULA_ERRORS:
+            raise ValueError(nz.FORMULA_ERROR.format(value.strip()))
+        return parser(value)
+
+    return parse
+
+
 def joined_text(parts: pd.DataFrame) -> pd.Series:
     """Each row's text cells joined in column order (省 + 市 + 县); None where all are blank."""
     filled = parts.fillna("")
@@ -99,8 +112,14 @@ def vector_text(
     # strip and the whitespace rule leave unchanged. Only the others pay for those (Python
     # per-value) steps; the result is the same either way.
     plain = text.str.fullmatch(_PLAIN)
+    failed = pd.Series(False, index=text.index)
     if not plain.all():
         odd = text[~plain].str.normalize("NFKC").str.strip()
+        broken = odd.isin(FORMULA_ERRORS)  # a formula that failed: no value of the field's
+        if broken.any():
+            failed = broken.reindex(text.index, fill_value=False)
+            shown = odd[broken].map(nz.FORMULA_ERROR.format).astype(object)
+            errors = pd.concat([errors, shown]) if len(errors) else shown
         if spaces is not None:
             spaced = odd.str.contains(r"\s", regex=True)
             if spaced.any():
@@ -110,7 +129,7 @@ def vector_text(
         text = text.str.upper()
     if strip_prefix:
         text = text.str.removeprefix(strip_prefix)
-    blank = text.eq("")
+    blank = text.eq("") | failed
     if placeholders:
         blank |= text.str.lower().isin(nz.PLACEHOLDERS)
     if upper:  # a number that Excel or a CSV export wrote in scientific notation lost its digits

@@ -11,7 +11,12 @@ import pandas as pd
 from pipeline.clean import id_numbers as idnum
 from pipeline.clean import normalize as nz
 from pipeline.clean import vocabulary as vocab
-from pipeline.clean.columnwise import VECTOR_TEXT, map_distinct, vector_text
+from pipeline.clean.columnwise import (
+    VECTOR_TEXT,
+    map_distinct,
+    refusing_formula_errors,
+    vector_text,
+)
 from pipeline.clean.field_wording import certificate_held, name_or_no
 from pipeline.clean.phone_cells import phone_text
 from pipeline.clean.rough_counts import parse_jobs
@@ -36,6 +41,9 @@ TEXT_FIELDS = (
     "dest_city",
     "dest_county",
 )
+# A failed formula where the member's name should be costs the row, as a blank 姓名 does;
+# anywhere else (身份证号 included, which may be blank) it costs the field.
+MEMBER_NAMING = frozenset({"name"})
 PARSERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(DATE_FIELDS, nz.parse_date),
     "id_number": idnum.normalize_id,
@@ -91,11 +99,20 @@ def parse_fields(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
             column = phone_text(column)
         if field == "id_number":  # 身份证号：…, 330327-19800101-…, …（已核实）
             column = idnum.strip_id_words(column)
+        parser = refusing_formula_errors(parser)
         if field in VECTOR_TEXT:
             values, errors = vector_text(column, parser, **VECTOR_TEXT[field])
         else:
             values, errors = map_distinct(column, parser, PARSED_DTYPES.get(field))
         parsed[field] = values
+        if len(errors):
+            formula = errors.str.startswith(nz.FORMULA_ERROR_START)
+            if formula.any():
+                broken, errors = errors[formula], errors[~formula]
+                if field in MEMBER_NAMING:
+                    failures.append(issue_rows(broken.index, field, broken + nz.FORMULA_REJECTED))
+                else:
+                    blanked.append(issue_rows(broken.index, field, broken + nz.FORMULA_BLANKED))
         if len(errors) and field in DATE_FIELDS:
             blanked.append(issue_rows(errors.index, field, errors + nz.BLANKED))
         elif len(errors):

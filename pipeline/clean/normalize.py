@@ -209,6 +209,14 @@ def date_caveat(value: object) -> str | None:
 # for a date before 1950 or after the census, never for an unreadable one. The warning's reason
 # ends with this, so the file's health check and the values vote can count them.
 BLANKED = "，已留空，该党员其余信息照常统计"
+# A cell whose formula failed (#N/A, #REF! …, `intake.error_cells`) is no value at all: the
+# field is left blank (the member still counts), or the row rejected where the cell names the
+# member (姓名). Not ending with BLANKED: a broken formula says nothing of whether the
+# column is the field the header says (`value_vote`).
+FORMULA_ERROR_START = "单元格是公式错误"
+FORMULA_ERROR = FORMULA_ERROR_START + "（{}），公式没有算出结果"
+FORMULA_BLANKED = "，已留空（该党员其余信息照常统计）；请在表中修正公式后重新上报"
+FORMULA_REJECTED = "；请在表中修正公式后重新上报"
 
 
 def month_end(wave: str) -> date:

@@ -25,6 +25,7 @@ from pipeline.clean.schemas import (
     REASONS,
     CensusRows,
 )
+from pipeline.intake.error_cells import FORMULA_ERRORS
 from pipeline.parse.headers import DEST_PARTS
 
 
@@ -85,8 +86,12 @@ def _written(raw: pd.DataFrame, field: str, rows: np.ndarray) -> pd.Series:
 
 
 def _shown_value(field: str) -> Callable[[object], str | None]:
-    if field == "id_number":
-        return lambda v: idnum.mask_id((nz.to_text(v) or "").replace(" ", "")) or None
+    if field == "id_number":  # what a failed formula shows is nobody's number: shown as is
+        return lambda v: (
+            v.strip()
+            if isinstance(v, str) and v.strip() in FORMULA_ERRORS
+            else idnum.mask_id((nz.to_text(v) or "").replace(" ", "")) or None
+        )
     return nz.to_text
 
 

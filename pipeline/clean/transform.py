@@ -160,7 +160,9 @@ def clean_census(
         check[FILE_PART] = raw[FILE_PART].to_numpy()
     check["wave_end"], _ = map_distinct(check["wave"], nz.month_end, "datetime64[us]")
     failures = name_first_duplicate(
-        pd.concat([failures, schema_failures(check)], ignore_index=True), check, raw
+        pd.concat([failures, _not_failed_yet(schema_failures(check), failures)], ignore_index=True),
+        check,
+        raw,
     )
 
     rejected = sorted(set(failures["row"].astype(int)))
@@ -247,6 +249,15 @@ def clean_census(
         rows_rejected=len(rejected),
         parts=raw[FILE_PART].to_numpy()[valid.index.to_numpy()] if FILE_PART in raw else None,
     )
+
+
+def _not_failed_yet(schema: pd.DataFrame, parsing: pd.DataFrame) -> pd.DataFrame:
+    """The schema's failures but those of a cell parsing already failed: a 姓名 whose formula
+    failed is not also "姓名为空" (the parsed value is blank because the cell failed)."""
+    if parsing.empty or schema.empty:
+        return schema
+    failed = pd.MultiIndex.from_frame(parsing[["row", "field"]])
+    return schema[~pd.MultiIndex.from_frame(schema[["row", "field"]]).isin(failed)]
 
 
 def _hashed(ids: pd.Series, hash_id: Callable[[str], str]) -> pd.Series:

@@ -14,6 +14,7 @@ import zipfile
 import zlib
 
 from pipeline import config
+from pipeline.intake import error_cells
 from pipeline.intake.sniff import (
     CORRUPT,
     NOT_SHEET,
@@ -53,7 +54,7 @@ _READ = 32 * 1024
 _PIECE = 256 * 1024
 
 
-def scan_xlsx_cells(data: bytes, formats: dict | None = None) -> bool:
+def scan_xlsx_cells(data: bytes, formats: dict | None = None, errors: dict | None = None) -> bool:
     """Bound every sheet's cell range in an xlsx's bytes before calamine allocates it.
 
     Raises FileRejected for a zip bomb, a corrupt part, or a sheet (or workbook) spanning more
@@ -62,7 +63,9 @@ def scan_xlsx_cells(data: bytes, formats: dict | None = None) -> bool:
     file in a contained process.
 
     `formats`, when given, is filled with {sheet name: {(row, col): decimals}} for the cells
-    whose number format shows two or more decimals (see `xlsx_formats`), found in the same pass.
+    whose number format shows two or more decimals (see `xlsx_formats`), found in the same pass;
+    `errors` likewise with {sheet name: {(row, col): "#N/A"}}, the cells whose formula failed
+    (`error_cells`: calamine reads them as empty).
     """
     limit = config.MAX_SHEET_CELLS
     total, regular = 0, True
@@ -74,14 +77,22 @@ def scan_xlsx_cells(data: bytes, formats: dict | None = None) -> bool:
         check_zip_budget(infos)
         if not any(info.filename == "xl/workbook.xml" for info in infos):
             raise FileRejected(NOT_SHEET.format(what=""))
-        styled, parts = _decimal_cells(raw, infos) if formats is not None else (None, {})
+        styled, parts = (
+            _decimal_cells(raw, infos) if formats is not None or errors is not None else (None, {})
+        )
         for info in infos:
             if info.is_dir() or info.file_size == 0:
                 continue
-            cells = {} if styled is not None and info.filename in parts else None
-            rows, cols, plain = _scan_part(raw, info, styled if cells is not None else None, cells)
+            sheet = parts.get(info.filename)
+            cells = {} if styled is not None and sheet is not None and formats is not None else None
+            failed = {} if errors is not None and sheet is not None else None
+            rows, cols, plain = _scan_part(
+                raw, info, styled if cells is not None else None, cells, failed
+            )
             if cells:
-                formats[parts[info.filename]] = cells
+                formats[sheet] = cells
+            if failed:
+                errors[sheet] = failed
             regular = regular and plain
             if rows * cols > limit:
                 raise FileRejected(
@@ -103,17 +114,18 @@ Styled = tuple[re.Pattern, dict[int, int]]  # cells styled with 2+ decimals, sty
 
 
 def _decimal_cells(raw, infos) -> tuple[Styled | None, dict[str, str]]:
-    """(the styled cells' pattern and decimals, sheet part → sheet name), or (None, {})."""
+    """(the styled cells' pattern and decimals or None, sheet part → sheet name)."""
     names = {info.filename: info for info in infos}
-    needed = ("xl/styles.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    needed = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
     if not all(n in names for n in needed):
         return None, {}
-    styles, book, rels = (b"".join(p for p, _ in _inflate(raw, names[n])) for n in needed)
-    places = decimal_styles(styles)
+    book, rels = (b"".join(p for p, _ in _inflate(raw, names[n])) for n in needed)
+    parts = sheet_parts(book, rels)
+    if "xl/styles.xml" not in names:
+        return None, parts
+    places = decimal_styles(b"".join(p for p, _ in _inflate(raw, names["xl/styles.xml"])))
     pattern = styled_cell_pattern(places)
-    if pattern is None:
-        return None, {}
-    return (pattern, places), sheet_parts(book, rels)
+    return ((pattern, places) if pattern is not None else None), parts
 
 
 # Up to this many decimal styles, a piece is first searched for their ` s="…"` as plain bytes
@@ -130,10 +142,15 @@ def _collect_styled(styled: Styled, data: bytes, found: dict) -> None:
 
 
 def _scan_part(
-    raw, info: zipfile.ZipInfo, styled: Styled | None = None, decimals: dict | None = None
+    raw,
+    info: zipfile.ZipInfo,
+    styled: Styled | None = None,
+    decimals: dict | None = None,
+    failed: dict | None = None,
 ) -> tuple[int, int, bool]:
     """(max row, max column, all cells plain) of one zip part, streamed; cells matching
-    `styled` are put into `decimals` as (row, col) → decimals on the way.
+    `styled` are put into `decimals` as (row, col) → decimals on the way, and error cells
+    into `failed` as (row, col) → "#N/A".
 
     Each piece is searched as zlib gave it, and a tag running across two pieces is searched in
     a small seam (the previous piece's last _TAIL bytes and this one's first): gluing every
@@ -160,6 +177,9 @@ def _scan_part(
         if styled is not None:
             _collect_styled(styled, seam, decimals)
             _collect_styled(styled, piece, decimals)
+        if failed is not None:
+            error_cells.collect(seam, failed)
+            error_cells.collect(piece, failed)
         if not exact and _hit(box[1], tail, seam, piece, final):
             exact = True
         if exact:

@@ -26,7 +26,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from pipeline import config
-from pipeline.intake import seen
+from pipeline.intake import error_cells, seen
 from pipeline.intake.cell_guard import column_letters, scan_xlsx_cells
 from pipeline.intake.html_table import read_html
 from pipeline.intake.sniff import (
@@ -94,9 +94,10 @@ def read_sheets(path, *, meanwhile: Callable[[], None] | None = None) -> list[Sh
             # One read: the bytes the guard checked are the bytes calamine gets.
             data = path.read_bytes()
             formats: dict = {}
-            if kind == "xlsx" and scan_xlsx_cells(data, formats):
+            errors: dict = {}
+            if kind == "xlsx" and scan_xlsx_cells(data, formats, errors):
                 sheets = _read_workbook(
-                    io.BytesIO(data), meanwhile, formats, seen.hidden_cols(data)
+                    io.BytesIO(data), meanwhile, formats, seen.hidden_cols(data), errors
                 )
             else:
                 sheets = _read_contained(data, path.name)
@@ -134,6 +135,7 @@ def _read_workbook(
     meanwhile: Callable[[], None] | None = None,
     formats: dict | None = None,
     hidden_cols: dict | None = None,
+    errors: dict | None = None,
 ) -> list[Sheet]:
     """calamine on a binary file object: only for bytes a guard has bounded, or in the child.
 
@@ -165,6 +167,8 @@ def _read_workbook(
             rows = sheet.to_python(skip_empty_area=False)
             if formats and meta.name in formats:
                 show_decimals(rows, formats[meta.name])  # 2023.1 shown as 2023.10 is October
+            if errors and meta.name in errors:
+                error_cells.show_errors(rows, errors[meta.name])  # #N/A is not a blank
             merged = _clip_merges(sheet.merged_cell_ranges, rows)
             cols = (hidden_cols or {}).get(meta.name, frozenset())
             sheets.append(Sheet(meta.name, rows, merged, hidden_cols=cols))
@@ -252,10 +256,14 @@ def _contained_main() -> None:
     try:
         data = sys.stdin.buffer.read()
         sheets = _read_workbook(
-            io.BytesIO(data), formats=seen.shown_decimals(data), hidden_cols=seen.hidden_cols(data)
+            io.BytesIO(data),
+            formats=seen.shown_decimals(data),
+            hidden_cols=seen.hidden_cols(data),
+            errors=error_cells.parse_error_cells(data),
         )
         if not data.startswith(b"PK\x03\x04"):  # a legacy .xls
             seen.xls_shown_decimals(data, sheets)
+            error_cells.xls_error_cells(data, sheets)
         result = ("ok", [(s.name, s.rows, s.merged, s.hidden, s.hidden_cols) for s in sheets])
     except FileRejected as exc:
         result = ("rejected", exc.reason)

@@ -65,10 +65,10 @@ def test_the_first_read_tells_when_its_guard_has_passed(write_xlsx, monkeypatch)
     box: dict = {}
     real_scan, real_layout = readers.scan_xlsx_cells, layout.parse_workbook
 
-    def scan(data, formats=None):
+    def scan(data, *args):
         assert go.wait(20)
         during_guard.append(box["guarded"].is_set())
-        return real_scan(data, formats)
+        return real_scan(data, *args)
 
     def parse_workbook(sheets, *args, **kwargs):
         during_layout.append(box["guarded"].is_set())
