@@ -26,6 +26,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from pipeline import config
+from pipeline.access.quiet_logs import stderr_summary
 from pipeline.intake import error_cells, seen
 from pipeline.intake.cell_guard import column_letters, scan_xlsx_cells
 from pipeline.intake.html_table import read_html
@@ -228,7 +229,7 @@ def _read_contained(data: bytes, label: str) -> list[Sheet]:
             "reader child for %s exited with %s: %s",
             label,
             done.returncode,
-            done.stderr[-500:].decode("utf-8", "replace"),
+            stderr_summary(done.stderr),  # a panic message may quote a cell
         )
         raise FileRejected(CRASHED)
     try:
