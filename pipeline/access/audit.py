@@ -44,16 +44,23 @@ _GENESIS = "0" * 64
 _MAX_TEXT = 500  # a detail is a note, not a document; also bounds what a bad caller can leak
 
 
+def _clip(text: str) -> str:
+    """Masked, then cut: cut first, an ID number at the cut kept its first digits (birth date
+    included) and no longer looked like an ID to mask. Masks keep a number's length, so what
+    lies past four times the limit never reaches the kept part."""
+    return redact_text(text[: _MAX_TEXT * 4])[:_MAX_TEXT]
+
+
 def _clean(value):
     if isinstance(value, str):
-        return redact_text(value[:_MAX_TEXT])
+        return _clip(value)
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, list | tuple | set):
         return [_clean(v) for v in (sorted(value, key=str) if isinstance(value, set) else value)]
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
-    return redact_text(str(value)[:_MAX_TEXT])
+    return _clip(str(value))
 
 
 def _scope_text(scope: Scope | str | None) -> str | None:

@@ -106,3 +106,13 @@ def test_concurrent_writers_keep_every_entry_and_the_chain():
         t.join()
     assert len(audit.recent(1000)) == 120
     assert audit.verify_chain() is None
+
+
+@pytest.mark.parametrize("before", [482, 486, 490, 495, 499])
+def test_a_number_cut_at_the_length_limit_is_masked_before_the_cut(before):
+    """A detail longer than the limit is cut; an ID number across the cut kept its first
+    digits (birth date included) unmasked when the cut came before the masking."""
+    audit.record("export", "lingxi", None, {"note": "注" * before + ID_NUMBER + "。"})
+    (entry,) = audit.recent(1)
+    kept = entry["detail"] if isinstance(entry["detail"], str) else str(entry["detail"])
+    assert ID_NUMBER[:10] not in kept and ID_NUMBER[6:14] not in kept
