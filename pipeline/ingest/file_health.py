@@ -14,8 +14,10 @@ import pandas as pd
 
 from pipeline.clean.fields import DATE_FIELDS
 from pipeline.clean.schemas import FIELD_LABELS
+from pipeline.intake.cell_guard import column_letters
 from pipeline.parse.dittos import is_ditto
 from pipeline.parse.header_rules import header_key
+from pipeline.parse.headers import map_header
 from pipeline.places.geo import resolve_destination
 
 REVIEW = "需核对："
@@ -63,6 +65,45 @@ def unmapped_known(columns, ignored=lambda _label: False) -> list[str]:
                 "但未能识别，未参与统计；可在上传试算中指定该列对应的字段"
             )
     return out
+
+
+def second_columns(columns, raw: pd.DataFrame, ignored=lambda _label: False) -> list[str]:
+    """A sheet with two columns for one field: the figures read the one with the more usual
+    header word (`layout.map_columns`); the other is kept with its rows, out of the figures.
+    Said with the rows it matters for: where the counted column is blank and the other is not
+    (a 流入地 written in the second of two 流入地 columns counted as 未知)."""
+    kept = {(c.sheet, c.field): _named(c) for c in columns if c.field}
+    out = []
+    for column in columns:
+        if column.field or column.hidden or not column.label or ignored(column.label):
+            continue
+        field = map_header(column.label) or map_header(column.label.split("/")[-1])
+        if field is None or (column.sheet, field) not in kept:
+            continue
+        counted, other = kept[(column.sheet, field)], _named(column)
+        rows = _only_in_second(raw, column.sheet, field, column.label)
+        what = f"其中 {rows} 行{counted}为空而{other}有内容，" if rows else ""
+        out.append(
+            f"{REVIEW}工作表“{column.sheet}”有两列“{FIELD_LABELS.get(field, field)}”："
+            f"按{counted}统计，{other}未参与统计（{what}内容已随记录保留）；"
+            "如应以后者为准，请在上传试算中指定"
+        )
+    return out
+
+
+def _named(column) -> str:
+    """“流入地”列, or with its letter (第 F 列“流入地”) where two columns share a header."""
+    if column.index is None:
+        return f"“{column.label}”列"
+    return f"第 {column_letters(column.index + 1)} 列“{column.label}”"
+
+
+def _only_in_second(raw: pd.DataFrame, sheet: str, field: str, label: str) -> int:
+    if "extra" not in raw or field not in raw or "sheet" not in raw:
+        return 0
+    own = raw[raw["sheet"] == sheet]
+    second = own["extra"].map(lambda extra: extra.get(label) if isinstance(extra, dict) else None)
+    return int((second.map(_filled) & ~own[field].map(_filled)).sum())
 
 
 def destinations_unresolved(members: pd.DataFrame) -> list[str]:
@@ -191,6 +232,7 @@ def health_notices(
     """Every reason the file's figures need checking, in reading order."""
     return [
         *unmapped_known(book.columns, ignored),
+        *second_columns(book.columns, raw, ignored),
         *destinations_unresolved(members),
         *destinations_abroad(members),
         *dates_unreadable(raw, rejects, labels),

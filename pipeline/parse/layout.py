@@ -51,6 +51,8 @@ class ColumnMap:
     sheet: str
     label: str  # header text as the analyst sees it, two levels joined with '/'
     field: str | None  # canonical field, None when the column is not understood
+    index: int | None = None  # 0-based column in the sheet (A = 0), where it is known
+    hidden: bool = False  # a column the analyst hid (its own notice: `hidden_lost`)
 
 
 @dataclass
@@ -274,7 +276,11 @@ def read_table(
     rows = fill_merged(rows, merged, data_start)
     context = " ".join(str(v) for r in rows[:header_index] for v in r if not is_blank(v))
     fields = [f for _, f in mapping]
-    columns = [ColumnMap(sheet.name, label, f) for label, f in mapping if label or f]
+    columns = [
+        ColumnMap(sheet.name, label, f, c, c in hidden)
+        for c, (label, f) in enumerate(mapping)
+        if label or f
+    ]
     kind = "totals" if "members_total" in fields and "name" not in fields else "members"
     name_col = fields.index("name") if "name" in fields else None
     seq_col = fields.index("seq") if "seq" in fields else None

@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
 from pipeline.ingest import file_health
+from pipeline.ingest.batch import ingest_paths
 from pipeline.ingest.file_health import REVIEW
+from tests.conftest import valid_id
 
 
 @pytest.mark.parametrize("dtype", [object, "str"])
@@ -99,3 +102,53 @@ def test_a_destination_with_a_scope_but_no_province_is_not_unknown():
 def test_members_abroad_are_said_to_be_unknown(rows, notice):
     members = pd.DataFrame(rows, columns=["destination_text", "flow_scope", "is_returned"])
     assert file_health.destinations_abroad(members) == ([notice] if notice else [])
+
+
+def _two_columns(write_xlsx, header, rows, hidden=None):
+    """A real register with the given header; `hidden` hides one column (0-based)."""
+    path = write_xlsx("2024-04_灵溪镇_流动党员.xlsx", {"名单": [header, *rows]})
+    if hidden is not None:
+        book = openpyxl.load_workbook(path)
+        letter = openpyxl.utils.get_column_letter(hidden + 1)
+        book["名单"].column_dimensions[letter].hidden = True
+        book.save(path)
+    return path
+
+
+_HEADER = ["序号", "姓名", "身份证号", "所在党支部", "流出时间", "流入地", "联系电话", "流入地"]
+
+
+def _rows():
+    return [
+        [i + 1, f"成员{i}", valid_id(f"330327198{i}0101123"), "城东村党支部", "2020-01",
+         "" if i < 2 else "上海市", "13800000001", "浙江省杭州市"]
+        for i in range(4)
+    ]  # fmt: skip
+
+
+def test_a_second_column_for_a_field_is_named_with_the_rows_it_matters_for(
+    write_xlsx, isolated_env
+):
+    """Two 流入地 columns: the figures read the first; members whose destination stands only
+    in the second count as 未知, so the file is marked for review, each column by its letter."""
+    path = _two_columns(write_xlsx, _HEADER, _rows())
+    (result,) = ingest_paths([path], isolated_env / "census.duckdb").files
+    assert result.status == "loaded"
+    notice = next(n for n in result.notices if "两列" in n)
+    assert notice.startswith(REVIEW)
+    assert "按第 F 列“流入地”统计，第 H 列“流入地”未参与统计" in notice
+    assert "其中 2 行第 F 列“流入地”为空而第 H 列“流入地”有内容" in notice
+
+
+def test_a_second_column_the_analyst_hid_is_not_named_again(write_xlsx, isolated_env):
+    path = _two_columns(write_xlsx, _HEADER, _rows(), hidden=7)
+    (result,) = ingest_paths([path], isolated_env / "census.duckdb").files
+    assert result.status == "loaded"
+    assert not any("两列" in n for n in result.notices)
+
+
+def test_one_column_per_field_says_nothing_of_second_columns(write_xlsx, isolated_env):
+    header = [*_HEADER[:-1], "备注"]
+    path = _two_columns(write_xlsx, header, _rows())
+    (result,) = ingest_paths([path], isolated_env / "census.duckdb").files
+    assert not any("两列" in n for n in result.notices)
