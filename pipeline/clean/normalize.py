@@ -112,6 +112,16 @@ _SPACED_DIGITS = re.compile(r"(?<=\d)\s+(?=\d)")
 _FLOAT_WRITTEN = re.compile(r"\d{5,8}\.0+")
 
 
+def year_and_month_digit(number: int) -> tuple[int, int] | None:
+    """(year, month) of five digits that are a year and a one-digit month: 20231 is 2023年1月
+    as typed into a numeric cell. Read as an Excel serial it would be a day of 1955 (19501 to
+    20999 are 1953–1957), which no outflow, contact or return date of a census is; it reads
+    as the month, with a caveat (`date_caveat`)."""
+    if 19501 <= number <= 20999 and number % 10:
+        return number // 10, number % 10
+    return None
+
+
 def _short_year(short: int) -> int:
     return (2000 if short <= date.today().year % 100 else 1900) + short
 
@@ -141,6 +151,8 @@ def parse_date(value: object) -> date | None:
             return parse_date(str(int(number)))
         if number.is_integer() and 190001 <= number <= 210012:
             return parse_date(str(int(number)))
+        if number.is_integer() and (year_month := year_and_month_digit(int(number))):
+            return date(*year_month, 1)
         if 1900 <= number < 2100 and not number.is_integer():
             # "2021.3" typed into a numeric cell; "2021.10" arrives as 2021.1 and reads as January.
             year, month = f"{number:.2f}".rstrip("0").split(".")
@@ -168,6 +180,8 @@ def parse_date(value: object) -> date | None:
     match = _SHORT_YEAR_MONTH.match(text)
     if match:
         return _make_date(_short_year(int(match.group(1))), int(match.group(2)), 1)
+    if text.isdigit() and len(text) == 5 and (year_month := year_and_month_digit(int(text))):
+        return date(*year_month, 1)
     if text.isdigit() and 1 <= int(text) < 80000:
         return EXCEL_EPOCH + timedelta(days=int(text))
     raise ValueError("日期无法识别")
@@ -184,6 +198,13 @@ def date_caveat(value: object) -> str | None:
     the text as written; None for a date read as written, or not read at all."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
+    digits = to_text(value) or ""
+    if digits.isdigit() and len(digits) == 5 and year_and_month_digit(int(digits)):
+        year, month = year_and_month_digit(int(digits))
+        return (
+            f"日期“{digits}”按{year}年{month}月统计（也可能是别的日期）；"
+            f"请写成“{year}-{month:02d}”这样的格式"
+        )
     if isinstance(value, int | float):
         rough = float(value).is_integer() and year_number(int(value))
     else:

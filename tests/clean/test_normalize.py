@@ -54,6 +54,13 @@ from pipeline.parse.headers import map_header, map_part
         # a serial or yyyymmdd another system wrote as a float
         ("44256.0", date(2021, 3, 1)),
         ("20210315.0", date(2021, 3, 15)),
+        # a year and a one-digit month run together (2023年1月), not the serial of a day of 1955
+        (20231, date(2023, 1, 1)),
+        (20239.0, date(2023, 9, 1)),
+        ("20231", date(2023, 1, 1)),
+        (19998, date(1999, 8, 1)),
+        (20230, date(1955, 5, 21)),  # no month 0: a serial still
+        (21010, date(1957, 7, 9)),
         (None, None),
         ("  ", None),
     ],
@@ -312,3 +319,15 @@ def test_id_numbers_typed_with_words_and_dashes_keep_their_member():
 )
 def test_id_problem_names_what_was_typed_instead(value, reason):
     assert idnum.id_problem(value) == reason
+
+
+@pytest.mark.parametrize("value", [20231, 20231.0, "20231", " 20231 "])
+def test_a_year_and_month_digit_is_read_with_a_caveat(value):
+    assert nz.date_caveat(value) == (
+        "日期“20231”按2023年1月统计（也可能是别的日期）；请写成“2023-01”这样的格式"
+    )
+
+
+@pytest.mark.parametrize("value", [44927, "44927", 202301, "2023-01", 20230])
+def test_other_numbers_need_no_such_caveat(value):
+    assert nz.date_caveat(value) is None
