@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 from pipeline.intake.xlsx_formats import (
     decimal_places,
@@ -77,3 +78,29 @@ def xls_shown_decimals(data: bytes, sheets: list) -> None:
             show_decimals(sheet.rows, cells)
     except Exception:  # formats are a refinement: the cells calamine read stand
         log.info("xls number formats not read", exc_info=True)
+
+
+_COLINFO = re.compile(rb"\x7d\x00\x0c\x00")  # BIFF8 COLINFO: 12 bytes, options at 8–9
+
+
+def xls_hidden_cols(data: bytes, sheets: list) -> None:
+    """The columns an analyst hid in a legacy .xls (last year's 联系状态 kept beside this
+    year's), as `hidden_cols` gives them for an xlsx; through xlrd, only when the bytes hold a
+    COLINFO record whose hidden bit is set."""
+    if not any(len(data) > m.end() + 8 and data[m.end() + 8] & 1 for m in _COLINFO.finditer(data)):
+        return
+    try:
+        import xlrd
+
+        book = xlrd.open_workbook(
+            file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO()
+        )
+        for sheet in sheets:
+            if sheet.hidden:
+                continue
+            info = book.sheet_by_name(sheet.name).colinfo_map
+            cols = frozenset(c for c, col in info.items() if col.hidden and c < 16_384)
+            if cols:
+                sheet.hidden_cols = cols
+    except Exception:  # a refinement: without it every column is read, as before
+        log.info("xls hidden columns not read", exc_info=True)

@@ -11,6 +11,7 @@ from datetime import date
 import openpyxl
 import pytest
 import xlsxwriter
+import xlwt
 
 from pipeline.cli.commands import main, stats_rows
 from pipeline.ingest.batch import ingest_paths
@@ -517,7 +518,7 @@ def test_a_web_page_table_named_xls_loads_like_the_sheet_excel_shows(tmp_path, i
     )
 
 
-@pytest.mark.parametrize("spelt", ["plain", "prefixed"])
+@pytest.mark.parametrize("spelt", ["plain", "prefixed", "xls"])
 def test_a_hidden_column_gives_way_to_the_visible_one(spelt, tmp_path, isolated_env):
     """Last wave's 联系状态 kept in a hidden column left of this wave's: the hidden one was
     read, and every status flipped (lost contact 1 of 2 became 1 of 2 the other way round,
@@ -532,6 +533,15 @@ def test_a_hidden_column_gives_way_to_the_visible_one(spelt, tmp_path, isolated_
     sheet.column_dimensions["C"].hidden = True
     sheet.column_dimensions["E"].hidden = True
     book.save(path)
+    if spelt == "xls":  # Excel 2003 / WPS: the COLINFO record's hidden bit
+        legacy = xlwt.Workbook(encoding="utf-8")
+        legacy_sheet = legacy.add_sheet("Sheet")
+        for r, row in enumerate(sheet.iter_rows(values_only=True)):
+            for c, value in enumerate(row):
+                legacy_sheet.write(r, c, value)
+        legacy_sheet.col(2).hidden = legacy_sheet.col(4).hidden = True
+        path = path.with_suffix(".xls")
+        legacy.save(str(path))
     if spelt == "prefixed":  # as the Open XML SDK writes: read in the contained process
         import zipfile
 
