@@ -38,6 +38,7 @@ from pipeline.intake.sniff import (
     decode_text,
     detect_format,
 )
+from pipeline.intake.spreadsheet_ml import read_spreadsheet_ml
 from pipeline.intake.xlsx_formats import show_decimals
 
 __all__ = ["FileRejected", "Sheet", "detect_format", "read_sheets"]
@@ -91,6 +92,11 @@ def read_sheets(path, *, meanwhile: Callable[[], None] | None = None) -> list[Sh
             sheets = _read_csv(path)
         elif kind == "html":
             sheets = [Sheet(n, rows, merged) for n, rows, merged in read_html(path.read_bytes())]
+        elif kind == "spreadsheetml":
+            sheets = [
+                Sheet(name, rows, merged, hidden=hidden, hidden_cols=cols)
+                for name, rows, merged, hidden, cols in read_spreadsheet_ml(path.read_bytes())
+            ]
         else:
             # One read: the bytes the guard checked are the bytes calamine gets.
             data = path.read_bytes()

@@ -33,7 +33,7 @@ NOT_SHEET = "不是电子表格文件{what}；请上传 .xlsx、.xls 或 .csv �
 ENCRYPTED = "文件已加密（设置了打开密码），无法读取；请在 Excel 中取消密码后另存，再上传"
 CORRUPT = "文件已损坏或不完整，无法读取；请重新导出或重新下载后再上传"
 UNSUPPORTED = "暂不支持{what}；请在 Excel 或 WPS 中另存为 .xlsx 后再上传"
-HTML_TABLE = "文件实际是 XML 格式的表格（常见于系统导出的“.xls”），无法直接读取；请用 Excel 打开后另存为 .xlsx 再上传"
+HTML_TABLE = "文件实际是 XML 数据而不是表格，无法读取；请用 Excel 打开后另存为 .xlsx 再上传"
 # WPS 表格's own format: an .et that is BIFF inside (as WPS long wrote it) is read as the .xls it is
 WPS_NATIVE = (
     "暂不支持 WPS 表格专用格式（.et/.ett）；请在 WPS 中“另存为”Excel 工作簿（.xlsx）后再上传"
@@ -66,8 +66,9 @@ class FileRejected(Exception):
 
 
 def detect_format(path) -> str:
-    """'xlsx', 'xls', 'csv' or 'html' (a web page's table, as systems export "Excel") from the
-    file's bytes; raises FileRejected for anything else."""
+    """'xlsx', 'xls', 'csv', 'html' (a web page's table, as systems export "Excel") or
+    'spreadsheetml' (Excel 2003's XML Spreadsheet) from the file's bytes; raises FileRejected
+    for anything else."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -274,8 +275,10 @@ def _text_kind(head: bytes, complete: bool) -> str:
         raise FileRejected(NOT_SHEET.format(what=""))
     start = text.lstrip("\ufeff \t\r\n")[:4096].lower()
     if start.startswith("<") and any(marker in start for marker in _MARKUP):
-        if _SPREADSHEET_ML in start or not any(tag in start for tag in _PAGE):
-            raise FileRejected(HTML_TABLE)  # Excel 2003 XML, or XML of some other kind
+        if _SPREADSHEET_ML in start:
+            return "spreadsheetml"  # Excel 2003's XML Spreadsheet, saved as .xls or .xml
+        if not any(tag in start for tag in _PAGE):
+            raise FileRejected(HTML_TABLE)  # XML of some other kind
         return "html"
     if start.startswith("{") or (
         start.startswith("[") and start[1:].lstrip()[:1] in ("{", "[", '"')

@@ -172,6 +172,7 @@ def test_confirm_loads_files_into_raw_and_warehouse(raw, truth):
     assert not audit.recent(event="replace")
 
 
+@needs_samples
 def test_a_dry_run_is_on_record_even_when_cancelled(raw):
     """A dry run answers questions about the warehouse (which file and branch already hold an
     ID), so who ran one, on what, is in the audit log though nothing was loaded."""

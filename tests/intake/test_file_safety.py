@@ -284,7 +284,7 @@ def test_workbook_without_any_value_is_rejected(tmp_path):
     assert rejected(tmp_path / "空.xlsx").startswith("文件中没有任何数据")
 
 
-def test_html_table_saved_as_xls_is_read_and_excel_2003_xml_is_explained(tmp_path):
+def test_html_table_and_excel_2003_xml_saved_as_xls_are_read(tmp_path):
     path = tmp_path / "系统导出.xls"
     path.write_text(
         "<html><head><meta charset='utf-8'></head><body><table><tr><td>姓名</td></tr>"
@@ -296,12 +296,17 @@ def test_html_table_saved_as_xls_is_read_and_excel_2003_xml_is_explained(tmp_pat
     xml = tmp_path / "系统导出2003.xls"
     xml.write_text(
         '<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
-        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="表">'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="表">'
         '<Table><Row><Cell><Data ss:Type="String">姓名</Data></Cell></Row></Table>'
         "</Worksheet></Workbook>",
         encoding="utf-8",
     )
-    assert "XML" in rejected(xml)
+    assert detect_format(xml) == "spreadsheetml"
+    assert read_sheets(xml)[0].rows == [["姓名"]]
+    # the same with its ss: prefix never declared is not well-formed XML: refused whole
+    xml.write_text(xml.read_text(encoding="utf-8").replace(" xmlns:ss=", " xmlns:zz="), "utf-8")
+    assert rejected(xml)
 
 
 def test_text_with_nul_bytes_is_not_a_spreadsheet(tmp_path):
