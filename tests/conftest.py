@@ -81,6 +81,17 @@ def member(
     ]
 
 
+def fetch_all(db, sql: str, params=()) -> list[tuple]:
+    """Rows of a query on a warehouse file, read-only, the connection closed again."""
+    from pipeline.warehouse.store import connect_readonly
+
+    con = connect_readonly(db)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
     """Never touch the developer's warehouse, secret, or accounts and audit log."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 import io
 import logging
 import re
-import zipfile
 from xml.parsers import expat
+
+from pipeline.intake.xlsx_formats import place, sheet_files
 
 log = logging.getLogger(__name__)
 
@@ -77,30 +78,19 @@ def show_errors(rows: list[list[object]], cells: Cells) -> None:
 def parse_error_cells(data: bytes) -> dict[str, Cells]:
     """{sheet name: error cells} of an xlsx the guard could not scan by regex (a namespace
     prefix, cells without `r`), parsed in full: run only in the contained reader."""
-    from pipeline.intake.xlsx_formats import sheet_parts
-
     if not data.startswith(b"PK\x03\x04"):
         return {}
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-            if not {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= names:
-                return {}
-            parts = sheet_parts(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"))
-            out = {}
-            for part, sheet in parts.items():
-                if part in names:
-                    with zf.open(part) as fh:
-                        found = _parsed_errors(fh)
-                    if found:
-                        out[sheet] = found
-            return out
+        out = {}
+        for sheet, opened in sheet_files(data):
+            with opened() as fh:
+                found = _parsed_errors(fh)
+            if found:
+                out[sheet] = found
+        return out
     except Exception:  # a refinement: without it the cells calamine read stand
         log.info("error cells not read", exc_info=True)
         return {}
-
-
-_REF = re.compile(r"([A-Z]{1,3})([0-9]+)$")
 
 
 def _parsed_errors(fh) -> Cells:
@@ -110,17 +100,8 @@ def _parsed_errors(fh) -> Cells:
     text: list[str] = []
 
     def start(tag: str, attrs: dict) -> None:
-        local = tag.rsplit(":", 1)[-1]
-        if local == "row":
-            r = attrs.get("r", "")
-            at["row"] = int(r) - 1 if r.isdigit() else at["row"] + 1
-            at["col"] = -1
-        elif local == "c":
-            ref = _REF.match(attrs.get("r", ""))
-            if ref:
-                at["row"], at["col"] = int(ref[2]) - 1, _column(ref[1].encode()) - 1
-            else:
-                at["col"] += 1
+        local = place(tag, attrs, at)
+        if local == "c":
             at["error"] = attrs.get("t") == "e"
         elif local == "v" and at["error"]:
             at["in_v"] = True

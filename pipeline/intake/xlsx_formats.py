@@ -10,6 +10,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import IO
 from xml.parsers import expat
 
 # Built-in number formats showing two decimals: 2 = 0.00, 4 = #,##0.00
@@ -112,24 +115,42 @@ def parse_decimal_cells(data: bytes) -> dict[str, dict[tuple[int, int], int]]:
     reader (the child that may die alone): a sheet's XML is parsed in full here.
     """
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        names = set(zf.namelist())
-        needed = ("xl/styles.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
-        if not all(n in names for n in needed):
+        if "xl/styles.xml" not in zf.namelist():
             return {}
-        places = decimal_styles(zf.read(needed[0]))
-        if not places:
-            return {}
-        out = {}
-        for part, sheet in sheet_parts(zf.read(needed[1]), zf.read(needed[2])).items():
-            if part in names:
-                with zf.open(part) as fh:
-                    found = _styled_cells(fh, places)
-                if found:
-                    out[sheet] = found
-        return out
+        places = decimal_styles(zf.read("xl/styles.xml"))
+    if not places:
+        return {}
+    out = {}
+    for sheet, opened in sheet_files(data):
+        with opened() as fh:
+            found = _styled_cells(fh, places)
+        if found:
+            out[sheet] = found
+    return out
 
 
 _REF = re.compile(r"([A-Z]{1,3})([0-9]+)$")
+
+
+def place(tag: str, attrs: dict, at: dict) -> str:
+    """Follow a sheet's start tags as calamine places cells: `at` holds the row and column of
+    the last <row> or <c> opened (at its `r`, else after the previous one); returns the tag's
+    local name (a namespace prefix dropped)."""
+    local = tag.rsplit(":", 1)[-1]
+    if local == "row":
+        r = attrs.get("r", "")
+        at["row"] = int(r) - 1 if r.isdigit() else at["row"] + 1
+        at["col"] = -1
+    elif local == "c":
+        ref = _REF.match(attrs.get("r", ""))
+        if ref:
+            col = 0
+            for letter in ref[1]:
+                col = col * 26 + ord(letter) - 64
+            at["row"], at["col"] = int(ref[2]) - 1, col - 1
+        else:
+            at["col"] += 1
+    return local
 
 
 def _styled_cells(fh, places: dict[int, int]) -> dict[tuple[int, int], int]:
@@ -137,20 +158,7 @@ def _styled_cells(fh, places: dict[int, int]) -> dict[tuple[int, int], int]:
     at = {"row": -1, "col": -1}
 
     def start(tag: str, attrs: dict) -> None:
-        local = tag.rsplit(":", 1)[-1]
-        if local == "row":
-            r = attrs.get("r", "")
-            at["row"] = int(r) - 1 if r.isdigit() else at["row"] + 1
-            at["col"] = -1
-        elif local == "c":
-            ref = _REF.match(attrs.get("r", ""))
-            if ref:
-                col = 0
-                for letter in ref[1]:
-                    col = col * 26 + ord(letter) - 64
-                at["row"], at["col"] = int(ref[2]) - 1, col - 1
-            else:
-                at["col"] += 1
+        if place(tag, attrs, at) == "c":
             style = attrs.get("s", "")
             if style.isdigit() and int(style) in places:
                 found[(at["row"], at["col"])] = places[int(style)]
@@ -166,33 +174,41 @@ _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b")
 _HEAD_LIMIT = 1 << 20  # <cols> comes before the cells; a head this long holds no more of it
 
 
+_WORKBOOK, _RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+
+
+def sheet_files(data: bytes) -> Iterator[tuple[str, Callable[[], IO[bytes]]]]:
+    """Each worksheet's name and an opener of its XML part, in workbook order; nothing for a
+    zip without the workbook's parts list."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        if not {_WORKBOOK, _RELS} <= names:
+            return
+        for part, sheet in sheet_parts(zf.read(_WORKBOOK), zf.read(_RELS)).items():
+            if part in names:
+                yield sheet, partial(zf.open, part)
+
+
 def hidden_columns(data: bytes) -> dict[str, frozenset[int]]:
     """{sheet name: 0-based columns the analyst hid}, from each sheet's <cols>, which precedes
     its cells: only the head of each sheet part is inflated. A hidden column is what they chose
     not to see (last year's 联系状态 kept beside this year's)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        names = set(zf.namelist())
-        if not {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= names:
-            return {}
-        parts = sheet_parts(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"))
-        out = {}
-        for part, sheet in parts.items():
-            if part not in names:
-                continue
-            head = b""
-            with zf.open(part) as fh:
-                while len(head) < _HEAD_LIMIT and not _SHEET_DATA.search(head[-65600:]):
-                    block = fh.read(65536)
-                    if not block:
-                        break
-                    head += block
-            cut = _SHEET_DATA.search(head)
-            cols: set[int] = set()
-            for attrs in _COL.findall(head[: cut.start()] if cut else head):
-                found = {k.split(b":")[-1]: v for k, v in _ATTR.findall(attrs)}
-                low, high = found.get(b"min", b""), found.get(b"max", b"")
-                if found.get(b"hidden") in (b"1", b"true") and low.isdigit() and high.isdigit():
-                    cols.update(range(max(int(low), 1) - 1, min(int(high), 16_384)))
-            if cols:
-                out[sheet] = frozenset(cols)
-        return out
+    out = {}
+    for sheet, opened in sheet_files(data):
+        head = b""
+        with opened() as fh:
+            while len(head) < _HEAD_LIMIT and not _SHEET_DATA.search(head[-65600:]):
+                block = fh.read(65536)
+                if not block:
+                    break
+                head += block
+        cut = _SHEET_DATA.search(head)
+        cols: set[int] = set()
+        for attrs in _COL.findall(head[: cut.start()] if cut else head):
+            found = {k.split(b":")[-1]: v for k, v in _ATTR.findall(attrs)}
+            low, high = found.get(b"min", b""), found.get(b"max", b"")
+            if found.get(b"hidden") in (b"1", b"true") and low.isdigit() and high.isdigit():
+                cols.update(range(max(int(low), 1) - 1, min(int(high), 16_384)))
+        if cols:
+            out[sheet] = frozenset(cols)
+    return out

@@ -13,8 +13,7 @@ import pytest
 import xlsxwriter
 
 from pipeline.ingest.batch import ingest_paths
-from pipeline.warehouse.store import connect_readonly
-from tests.conftest import HEADER, member, valid_id
+from tests.conftest import HEADER, fetch_all, member, valid_id
 
 IDS = [valid_id(f"330327198{i}0101123") for i in range(6)]
 FIELDS = {label: i for i, label in enumerate(HEADER)}
@@ -59,20 +58,12 @@ def broken_register(request, tmp_path):
     return _xlsx(name) if request.param == "xlsx" else _csv(name)
 
 
-def _fetch(db, sql):
-    con = connect_readonly(db)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_a_failed_formula_is_named_and_costs_only_its_field(broken_register, isolated_env):
     db = isolated_env / "census.duckdb"
     report = ingest_paths([broken_register], db)
     assert [f.status for f in report.files] == ["loaded"]
     # the name's row is quarantined, with the formula named once (not also "姓名为空")
-    assert _fetch(db, "select excel_row, field, value, reason from quarantine") == [
+    assert fetch_all(db, "select excel_row, field, value, reason from quarantine") == [
         (
             2,
             "name",
@@ -81,7 +72,7 @@ def test_a_failed_formula_is_named_and_costs_only_its_field(broken_register, iso
         )
     ]
     # every other member counts, the broken field blank: 未填报, not a value
-    members = _fetch(
+    members = fetch_all(
         db,
         "select excel_row, destination_text, id_masked, last_contact_date, is_returned "
         "from members order by excel_row",
@@ -90,7 +81,9 @@ def test_a_failed_formula_is_named_and_costs_only_its_field(broken_register, iso
     by_row = {m[0]: m for m in members}
     assert by_row[3][1] is None and by_row[4][2] is None and by_row[5][3] is None
     assert by_row[7][1] == "上海市闵行区" and by_row[7][2] is not None
-    warned = _fetch(db, "select excel_row, field, value, reason from warnings order by excel_row")
+    warned = fetch_all(
+        db, "select excel_row, field, value, reason from warnings order by excel_row"
+    )
     assert [(r, f, v) for r, f, v, _ in warned] == [
         (3, "destination", "#REF!"),
         (4, "id_number", "#N/A"),  # nobody's number: shown as it is, not masked
@@ -113,5 +106,7 @@ def test_a_column_of_failed_formulas_is_still_its_field(tmp_path, isolated_env):
     report = ingest_paths([path], db)
     assert [f.status for f in report.files] == ["loaded"]
     assert not any("未识别的列" in n for n in report.files[0].notices)
-    assert _fetch(db, "select count(*), count(last_contact_date) from members") == [(6, 0)]
-    assert _fetch(db, "select count(*) from warnings where field = 'last_contact_date'") == [(6,)]
+    assert fetch_all(db, "select count(*), count(last_contact_date) from members") == [(6, 0)]
+    assert fetch_all(db, "select count(*) from warnings where field = 'last_contact_date'") == [
+        (6,)
+    ]

@@ -14,8 +14,7 @@ import pytest
 from pipeline import config
 from pipeline.ingest.batch import ingest_paths
 from pipeline.intake.readers import FileRejected, detect_format, read_sheets
-from pipeline.warehouse.store import connect_readonly
-from tests.conftest import valid_id
+from tests.conftest import fetch_all, valid_id
 
 ID = valid_id("33032719850315123")
 
@@ -100,14 +99,11 @@ def test_it_loads_like_any_register(tmp_path, isolated_env):
     db = isolated_env / "census.duckdb"
     [result] = ingest_paths([_document(tmp_path)], db).files
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 0)
-    con = connect_readonly(db)
-    try:
-        got = con.execute(
-            "select name, branch, outflow_date, destination_text, township, wave "
-            "from members order by excel_row"
-        ).fetchall()
-    finally:
-        con.close()
+    got = fetch_all(
+        db,
+        "select name, branch, outflow_date, destination_text, township, wave "
+        "from members order by excel_row",
+    )
     assert [g[:2] for g in got] == [("张三", "城东村党支部"), ("李四", "城东村党支部")]
     assert str(got[0][2]) == "2021-03-01" and got[0][3] == "浙江省杭州市"
     assert got[1][3] is None  # the failed lookup: blank, with a warning
