@@ -27,7 +27,7 @@ from pipeline.intake.uploads import FilePreview, UploadRefused
 from pipeline.parse.headers import SYNONYMS
 from pipeline.warehouse.store import warehouse_version
 
-ACCEPTED_TYPES = ["xlsx", "xlsm", "xls", "csv", "txt", "et", "ett", "xml"]
+ACCEPTED_TYPES = ["xlsx", "xlsm", "xls", "ods", "csv", "txt", "et", "ett", "xml"]
 
 # What the dry run says each file would do, in the analyst's words.
 STATUS_TEXT = {

@@ -272,7 +272,8 @@ files = st.file_uploader(
     type=flow.ACCEPTED_TYPES,
     accept_multiple_files=True,
     key=f"upload_files_{st.session_state.get(_NONCE, 0)}",
-    help=f"支持 Excel（.xlsx/.xls，含系统导出的网页表格和 Excel 2003 XML 表格）、WPS 表格（.et）"
+    help=f"支持 Excel（.xlsx/.xls，含系统导出的网页表格和 Excel 2003 XML 表格）、WPS 表格（.et）、"
+    "LibreOffice（.ods）"
     f"和 CSV；单个文件不超过 {limit_mb:.0f} MB。"
     "先试算、后入库：确认之前不会写入任何数据。",
 )

@@ -19,7 +19,7 @@ from pathlib import Path
 # .et/.ett: WPS 表格's own names; read by their bytes like any file (an old .et is BIFF), or
 # refused with a reason: a watched folder must not pass over them without a word. .xml: what
 # Excel 2003 saves its XML Spreadsheet as (other XML is refused, with a reason).
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".et", ".ett", ".xml"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".et", ".ett", ".xml"}
 READERS = 2  # files read at once, ahead of the one being staged
 # A module another thread is still importing is in sys.modules half-built, and Python hands it
 # out as it is (dataclasses reads `typing` from there; pandas, pyarrow and pandera import one

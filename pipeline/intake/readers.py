@@ -176,7 +176,7 @@ def _read_workbook(
                 show_decimals(rows, formats[meta.name])  # 2023.1 shown as 2023.10 is October
             if errors and meta.name in errors:
                 error_cells.show_errors(rows, errors[meta.name])  # #N/A is not a blank
-            merged = _clip_merges(sheet.merged_cell_ranges, rows)
+            merged = _clip_merges(sheet.merged_cell_ranges or [], rows)  # None: an .ods
             cols = (hidden_cols or {}).get(meta.name, frozenset())
             sheets.append(Sheet(meta.name, rows, merged, hidden_cols=cols))
         return sheets

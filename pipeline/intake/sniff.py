@@ -66,7 +66,7 @@ class FileRejected(Exception):
 
 
 def detect_format(path) -> str:
-    """'xlsx', 'xls', 'csv', 'html' (a web page's table, as systems export "Excel") or
+    """'xlsx', 'xls', 'ods', 'csv', 'html' (a web page's table, as systems export "Excel") or
     'spreadsheetml' (Excel 2003's XML Spreadsheet) from the file's bytes; raises FileRejected
     for anything else."""
     path = Path(path)
@@ -106,10 +106,12 @@ def _zip_kind(path: Path, size: int) -> str:
                 return "xlsx"
             if "xl/workbook.bin" in names:
                 raise FileRejected(UNSUPPORTED.format(what=" .xlsb（二进制工作簿）格式"))
-            if "mimetype" in names:
+            if "mimetype" in names and "content.xml" in names:
                 with zf.open("mimetype") as fh:
                     if b"opendocument.spreadsheet" in fh.read(200):
-                        raise FileRejected(UNSUPPORTED.format(what=" .ods（OpenDocument）格式"))
+                        return (
+                            "ods"  # LibreOffice / WPS on 国产 systems: read in the contained child
+                        )
             if path.suffix.lower() in _WPS_SUFFIXES:
                 raise FileRejected(WPS_NATIVE)
             what = next((w for n, w in _ZIP_KINDS if n in names), "（识别为 zip 压缩包）")
