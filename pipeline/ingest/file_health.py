@@ -69,7 +69,7 @@ def unmapped_known(columns, ignored=lambda _label: False) -> list[str]:
 
 def second_columns(columns, raw: pd.DataFrame, ignored=lambda _label: False) -> list[str]:
     """A sheet with two columns for one field: the figures read the one with the more usual
-    header word (`layout.map_columns`); the other is kept with its rows, out of the figures.
+    header word (`header_rows.map_columns`); the other is kept with its rows, out of the figures.
     Said with the rows it matters for: where the counted column is blank and the other is not
     (a 流入地 written in the second of two 流入地 columns counted as 未知)."""
     kept = {(c.sheet, c.field): _named(c) for c in columns if c.field}

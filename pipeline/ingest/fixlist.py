@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from pipeline import config
 from pipeline.ingest.batch import file_hash
 from pipeline.intake.readers import Sheet, read_sheets
-from pipeline.parse.layout import find_header, is_subheader, map_columns
+from pipeline.parse.header_rows import find_header, is_subheader, map_columns
 from pipeline.warehouse.store import connect_readonly
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class SheetPlan:
 def column_index(sheet: Sheet) -> tuple[int | None, int, dict[str, int]]:
     """(header Excel row, header depth, column label → 1-based column) as ingestion labels them.
 
-    Labels come from `layout.map_columns`, so they match the quarantine's column_label exactly,
+    Labels come from `header_rows.map_columns`, so they match the quarantine's column_label exactly,
     two-level headers included ("流入地/省"). A label that names two columns maps to neither.
     """
     index = find_header(sheet.rows)

@@ -33,7 +33,7 @@ from pipeline.ingest.fixlist import (
     used_width,
 )
 from pipeline.intake.readers import Sheet, read_sheets
-from pipeline.parse.layout import MIN_HEADER_FIELDS, find_header, is_subheader, map_columns
+from pipeline.parse.header_rows import MIN_HEADER_FIELDS, find_header, is_subheader, map_columns
 from pipeline.parse.sections import split_tables
 from pipeline.warehouse.store import connect_readonly
 

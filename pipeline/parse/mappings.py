@@ -99,7 +99,7 @@ def save_column(
 ) -> int:
     """Keep `label` → `field_name` for `township`'s files (replacing an earlier choice)."""
     township = (township or "").strip()
-    key = header_key(label)  # as `layout.map_columns` looks it up
+    key = header_key(label)  # as `header_rows.map_columns` looks it up
     if not township:
         raise ValueError("未能确定乡镇，无法保存列映射；请先指定乡镇")
     if not key:
