@@ -69,16 +69,23 @@ def test_a_failure_while_cleaning_logs_no_value(write_xlsx, isolated_env, monkey
 
 
 def test_streamlits_uncaught_exception_log_holds_no_value(server_log):
-    """What Streamlit logs for an exception a page raises ("Uncaught app execution")."""
+    """What Streamlit logs for an exception a page raises ("Uncaught app execution"). Once
+    Streamlit has set up its loggers they stop propagating to the root: its own handler is
+    where the record goes, so the test's handler is put there too."""
+    handler, stream = _handler()
+    streamlit_log = logging.getLogger("streamlit.error_util")
+    streamlit_log.addHandler(handler)
     try:
         try:
             {}[ID]
         except KeyError as missing:
             raise ValueError(f"Could not convert string '{NAME}' to INT32") from missing
     except ValueError as exc:
-        logging.getLogger("streamlit.error_util").error("Uncaught app execution", exc_info=exc)
+        streamlit_log.error("Uncaught app execution", exc_info=exc)
         logging.getLogger("pipeline.intake.readers").info("calamine refused: %r", exc)
-    text = server_log.getvalue()
+    finally:
+        streamlit_log.removeHandler(handler)
+    text = stream.getvalue() + server_log.getvalue()
     assert "Uncaught app execution" in text and "KeyError" in text and "ValueError" in text
     assert "<ValueError>" in text
     assert NAME not in text and ID not in text
