@@ -32,6 +32,7 @@ from pipeline.ingest.fixlist import (
     plan_sheet,
     used_width,
 )
+from pipeline.intake.error_cells import FORMULA_ERRORS
 from pipeline.intake.readers import Sheet, read_sheets
 from pipeline.parse.header_rows import MIN_HEADER_FIELDS, find_header, is_subheader, map_columns
 from pipeline.parse.sections import split_tables
@@ -96,6 +97,11 @@ def _redacted(value: object, free_text) -> object:
     return value
 
 
+def _failed_formula(value: object) -> bool:
+    """#N/A where a name or phone should be is nobody's data: shown as the sheet shows it."""
+    return isinstance(value, str) and value in FORMULA_ERRORS
+
+
 def _scoped_sheet(
     sheet: Sheet, towns: dict[tuple[str, int], str | None], scope: Scope, personal: bool
 ) -> tuple[Sheet, set[int]]:
@@ -129,7 +135,7 @@ def _scoped_sheet(
             rows.append(
                 [
                     masked_cols[c](v)
-                    if c in masked_cols and v not in (None, "")
+                    if c in masked_cols and v not in (None, "") and not _failed_formula(v)
                     else _redacted(v, free_text)
                     for c, v in enumerate(row)
                 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.intake.error_cells import FORMULA_ERRORS
 from pipeline.queries.base import Filters, mask_name_sql, mask_phone_sql, redact_sql, where
 
 
@@ -66,10 +67,14 @@ def _issue_rows(table: str, con, f: Filters) -> pd.DataFrame:
     `f.show_personal_data` (ID numbers are masked at rest already)."""
     w, p = where(f, branch=False)
     value = redact_sql("value", phones=False)  # an ID typed into any column
+    shown = []
     if not f.show_personal_data:
-        value = f"""case field when 'name' then {mask_name_sql("value")}
-                              when 'phone' then {mask_phone_sql("value")}
-                              else {redact_sql("value", phones=True)} end"""
+        # what a failed formula showed (#N/A) is nobody's name or phone: shown as it is
+        value = f"""case when list_contains(?, value) then value
+                         when field = 'name' then {mask_name_sql("value")}
+                         when field = 'phone' then {mask_phone_sql("value")}
+                         else {redact_sql("value", phones=True)} end"""
+        shown = [sorted(FORMULA_ERRORS)]
     sql = f"""
         select file_name, township, wave, sheet, excel_row,
                coalesce(column_label, field) as field, {value} as value, reason
@@ -77,7 +82,7 @@ def _issue_rows(table: str, con, f: Filters) -> pd.DataFrame:
         order by file_name, sheet, excel_row
         limit 1000
     """
-    return _df(con, sql, p)
+    return _df(con, sql, [*shown, *p])
 
 
 def quarantine_rows(con, f: Filters) -> pd.DataFrame:

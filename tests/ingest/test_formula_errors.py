@@ -8,11 +8,18 @@ row where it stands for the member's name, which is then quarantined with the fo
 from __future__ import annotations
 
 import csv
+import io
 
+import openpyxl
 import pytest
 import xlsxwriter
 
+from pipeline.access.scope import Scope
 from pipeline.ingest.batch import ingest_paths
+from pipeline.ingest.fixlist_scope import build_scoped_fixlist
+from pipeline.queries import quality
+from pipeline.queries.base import Filters
+from pipeline.warehouse.store import connect_readonly
 from tests.conftest import HEADER, fetch_all, member, valid_id
 
 IDS = [valid_id(f"330327198{i}0101123") for i in range(6)]
@@ -110,3 +117,28 @@ def test_a_column_of_failed_formulas_is_still_its_field(tmp_path, isolated_env):
     assert fetch_all(db, "select count(*) from warnings where field = 'last_contact_date'") == [
         (6,)
     ]
+
+
+def test_a_failed_formula_is_shown_as_it_is_where_names_and_phones_are_masked(
+    tmp_path, isolated_env
+):
+    """#N/A where a name or phone should be is nobody's data: the 数据质量 page and the
+    fix-list of a role without personal data show it as the sheet does, not as #***; the
+    members' own names and phones stay masked."""
+    path = _xlsx(tmp_path / "2022-04_灵溪镇_流动党员.xlsx")
+    db = isolated_env / "census.duckdb"
+    [result] = ingest_paths([path], db).files
+    con = connect_readonly(db)
+    try:
+        masked = Filters(wave="2022-04", show_personal_data=False)
+        rejected = quality.quarantine_rows(con, masked)
+        warned = quality.warning_rows(con, masked)
+    finally:
+        con.close()
+    assert list(rejected["value"]) == ["#N/A"]
+    assert "#VALUE!" in set(warned["value"]) and "#REF!" in set(warned["value"])
+    data, _rows = build_scoped_fixlist(db, result.file_hash, path, Scope.for_role("analyst"))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    shown = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    assert "#N/A" in shown and "#***" not in shown
+    assert "成员1" not in shown and "成*1" in shown  # names still masked
