@@ -70,8 +70,9 @@ def unmapped_known(columns, ignored=lambda _label: False) -> list[str]:
 def second_columns(columns, raw: pd.DataFrame, ignored=lambda _label: False) -> list[str]:
     """A sheet with two columns for one field: the figures read the one with the more usual
     header word (`header_rows.map_columns`); the other is kept with its rows, out of the figures.
-    Said with the rows it matters for: where the counted column is blank and the other is not
-    (a 流入地 written in the second of two 流入地 columns counted as 未知)."""
+    Said when it matters: for the rows where the counted column is blank and the other is not
+    (a 流入地 written in the second of two 流入地 columns counted as 未知); a second column
+    that only repeats the first (手机 beside 联系电话, both filled) says nothing."""
     kept = {(c.sheet, c.field): _named(c) for c in columns if c.field}
     out = []
     for column in columns:
@@ -80,13 +81,14 @@ def second_columns(columns, raw: pd.DataFrame, ignored=lambda _label: False) -> 
         field = map_header(column.label) or map_header(column.label.split("/")[-1])
         if field is None or (column.sheet, field) not in kept:
             continue
-        counted, other = kept[(column.sheet, field)], _named(column)
         rows = _only_in_second(raw, column.sheet, field, column.label)
-        what = f"其中 {rows} 行{counted}为空而{other}有内容，" if rows else ""
+        if not rows:  # it only repeats, or adds to, what the counted column says
+            continue
+        counted, other = kept[(column.sheet, field)], _named(column)
         out.append(
             f"{REVIEW}工作表“{column.sheet}”有两列“{FIELD_LABELS.get(field, field)}”："
-            f"按{counted}统计，{other}未参与统计（{what}内容已随记录保留）；"
-            "如应以后者为准，请在上传试算中指定"
+            f"按{counted}统计，{other}未参与统计（其中 {rows} 行{counted}为空而{other}有内容，"
+            "内容已随记录保留）；如应以后者为准，请在上传试算中指定"
         )
     return out
 

@@ -152,3 +152,13 @@ def test_one_column_per_field_says_nothing_of_second_columns(write_xlsx, isolate
     path = _two_columns(write_xlsx, header, _rows())
     (result,) = ingest_paths([path], isolated_env / "census.duckdb").files
     assert not any("两列" in n for n in result.notices)
+
+
+def test_a_second_column_that_only_repeats_the_first_says_nothing(write_xlsx, isolated_env):
+    rows = _rows()
+    for row in rows:
+        row[5] = row[5] or "浙江省杭州市"  # the counted 流入地 is filled wherever the other is
+    path = _two_columns(write_xlsx, _HEADER, rows)
+    (result,) = ingest_paths([path], isolated_env / "census.duckdb").files
+    assert result.status == "loaded"
+    assert not any("两列" in n for n in result.notices)
