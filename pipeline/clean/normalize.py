@@ -188,9 +188,12 @@ def parse_date(value: object) -> date | None:
 
 
 def _date_words(value: object) -> str:
-    """The date as `date_text` reads it: half-width, simplified (2020年春節後), no time, no spaces."""
+    """The date as `date_text` reads it: half-width, simplified (2020年春節後), no time, no spaces,
+    no full stop or comma typed after it (2021.3. / 2021年3月，)."""
     text = to_simplified(unicodedata.normalize("NFKC", str(value)).strip())
-    return _SPACES.sub("", _SPACED_DIGITS.sub(".", _TIME_OF_DAY.sub("", text)))
+    return _SPACES.sub("", _SPACED_DIGITS.sub(".", _TIME_OF_DAY.sub("", text))).rstrip(
+        ".。,，、;；"
+    )
 
 
 def date_caveat(value: object) -> str | None:

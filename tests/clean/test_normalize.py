@@ -55,6 +55,9 @@ from pipeline.parse.headers import map_header, map_part
         ("44256.0", date(2021, 3, 1)),
         ("20210315.0", date(2021, 3, 15)),
         # a year and a one-digit month run together (2023年1月), not the serial of a day of 1955
+        ("2021.3.", date(2021, 3, 1)),  # a full stop typed after the month
+        ("2021年3月，", date(2021, 3, 1)),
+        ("2021.03.15。", date(2021, 3, 15)),
         (20231, date(2023, 1, 1)),
         (20239.0, date(2023, 9, 1)),
         ("20231", date(2023, 1, 1)),
