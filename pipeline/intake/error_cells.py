@@ -71,7 +71,8 @@ def _column(letters: bytes) -> int:
 def show_errors(rows: list[list[object]], cells: Cells) -> None:
     """Each error cell the reader left empty shows its error text again. In place."""
     for (r, c), text in cells.items():
-        if r < len(rows) and c < len(rows[r]) and rows[r][c] in ("", None):
+        # a cell placed before any row (-1) is nowhere: a negative index would be the last
+        if 0 <= r < len(rows) and 0 <= c < len(rows[r]) and rows[r][c] in ("", None):
             rows[r][c] = text
 
 

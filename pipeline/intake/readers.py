@@ -94,7 +94,10 @@ def read_sheets(path, *, meanwhile: Callable[[], None] | None = None) -> list[Sh
             sheets = [Sheet(n, rows, merged) for n, rows, merged in read_html(path.read_bytes())]
         elif kind == "spreadsheetml":
             sheets = [
-                Sheet(name, rows, merged, hidden=hidden, hidden_cols=cols)
+                # merges checked as calamine's are: overlapping ones could make filling explode
+                Sheet(
+                    name, rows, _clip_merges(_pairs(merged), rows), hidden=hidden, hidden_cols=cols
+                )
                 for name, rows, merged, hidden, cols in read_spreadsheet_ml(path.read_bytes())
             ]
         else:
@@ -213,6 +216,13 @@ def _clip_merges(ranges, rows: list[list[object]]) -> list[tuple[int, int, int, 
             "合并单元格异常（互相重叠），文件可能已损坏；请在 Excel 中打开后另存，再上传"
         )
     return sorted(merged)
+
+
+def _pairs(
+    merged: list[tuple[int, int, int, int]],
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(r0, c0, r1, c1) as calamine gives a merged range: ((r0, c0), (r1, c1))."""
+    return [((r0, c0), (r1, c1)) for r0, c0, r1, c1 in merged]
 
 
 def _read_contained(data: bytes, label: str) -> list[Sheet]:

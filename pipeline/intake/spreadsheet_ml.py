@@ -24,6 +24,10 @@ from pipeline.intake.sniff import BAD_ENCODING, CORRUPT, FileRejected
 SPREADSHEET_ML = "urn:schemas-microsoft-com:office:spreadsheet"
 _EXCEL = "urn:schemas-microsoft-com:office:excel"
 _SEP = "\x1f"  # expat joins a namespace and a local name with this
+MAX_SHEETS = 1_000  # a county workbook has a sheet per township or branch: hundreds at most
+TOO_MANY_SHEETS = (
+    f"工作表过多（超过 {MAX_SHEETS:,} 个），为安全起见未读取；请按乡镇拆分成几个文件后再上传"
+)
 TOO_LARGE = (
     "表格范围过大：“{sheet}”延伸到第 {rows:,} 行、第 {cols:,} 列（上限合计 {limit:,} 个单元格），"
     "为安全起见未读取；请用 Excel 打开后另存为 .xlsx，检查后再上传"
@@ -36,7 +40,7 @@ class _Sheet:
     cells: dict[tuple[int, int], object] = field(default_factory=dict)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     hidden: bool = False
-    hidden_cols: set[int] = field(default_factory=set)
+    hidden_spans: list[tuple[int, int]] = field(default_factory=list)  # (first, last) columns
     height: int = 0
     width: int = 0
 
@@ -55,12 +59,15 @@ class _Reader:
         self.text: list[str] = []
         self.in_comment = 0
         self.in_visible = False
+        self.in_cell = False
         self.total = 0
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         space, _, local = tag.rpartition(_SEP)
         ss = {k.rpartition(_SEP)[2]: v for k, v in attrs.items()}
         if local == "Worksheet" and space == SPREADSHEET_ML:
+            if len(self.sheets) >= MAX_SHEETS:
+                raise FileRejected(TOO_MANY_SHEETS)
             self.sheet = _Sheet(ss.get("Name") or f"工作表{len(self.sheets) + 1}")
             self.sheets.append(self.sheet)
             self.row, self.next_col = -1, 0
@@ -69,8 +76,9 @@ class _Reader:
         elif local == "Column" and space == SPREADSHEET_ML:
             at = _index(ss.get("Index"), self.next_col)
             span = _count(ss.get("Span"))
-            if ss.get("Hidden") in ("1", "true"):
-                self.sheet.hidden_cols.update(range(at, min(at + span + 1, 16_384)))
+            if ss.get("Hidden") in ("1", "true") and at < 16_384:
+                # a span, not its columns: a sheet may repeat a 16,384-column span at will
+                self.sheet.hidden_spans.append((at, min(at + span, 16_383)))
             self.next_col = at + span + 1
         elif local == "Row" and space == SPREADSHEET_ML:
             self.row = _index(ss.get("Index"), self.row + 1)
@@ -83,9 +91,10 @@ class _Reader:
             if across or down:
                 self.sheet.merged.append((self.row, self.col, self.row + down, self.col + across))
             self.col += across  # the next cell follows the merged area
+            self.in_cell = True
         elif local == "Comment":
             self.in_comment += 1
-        elif local == "Data" and space == SPREADSHEET_ML and not self.in_comment:
+        elif local == "Data" and space == SPREADSHEET_ML and self.in_cell and not self.in_comment:
             self.data_type = ss.get("Type", "String")
             self.text = []
         elif local == "Visible" and space == _EXCEL:
@@ -95,6 +104,8 @@ class _Reader:
         space, _, local = tag.rpartition(_SEP)
         if local == "Comment":
             self.in_comment = max(0, self.in_comment - 1)
+        elif local == "Cell" and space == SPREADSHEET_ML:
+            self.in_cell = False
         elif local == "Data" and space == SPREADSHEET_ML and self.data_type is not None:
             value = _typed(self.data_type, "".join(self.text))
             if value != "":
@@ -123,6 +134,20 @@ class _Reader:
                     )
                 )
             sheet.height, sheet.width = height, width
+
+
+def _hidden(sheet: _Sheet) -> frozenset[int]:
+    """The hidden columns within the sheet's width, from spans merged first: as many spans as a
+    sheet repeats cost their sorting, never a column each."""
+    cols: set[int] = set()
+    reach = -1
+    for first, last in sorted(sheet.hidden_spans):
+        last = min(last, sheet.width - 1)
+        first = max(first, reach + 1)
+        if first <= last:
+            cols.update(range(first, last + 1))
+        reach = max(reach, last)
+    return frozenset(cols)
 
 
 def _index(text: str | None, default: int) -> int:
@@ -178,7 +203,7 @@ def read_spreadsheet_ml(data: bytes) -> list[tuple[str, list[list[object]], list
         rows = [[""] * sheet.width for _ in range(sheet.height)]
         for (r, c), value in sheet.cells.items():
             rows[r][c] = value
-        out.append((sheet.name, rows, sorted(sheet.merged), False, frozenset(sheet.hidden_cols)))
+        out.append((sheet.name, rows, sorted(sheet.merged), False, _hidden(sheet)))
     return out
 
 

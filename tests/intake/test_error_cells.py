@@ -91,9 +91,12 @@ def test_an_error_cell_cut_between_two_pieces_is_found_in_the_seam():
 
 
 def test_an_error_only_fills_a_cell_the_reader_left_empty():
-    rows = [["a", ""], ["b", "kept"]]
-    show_errors(rows, {(0, 1): "#N/A", (1, 1): "#REF!", (5, 0): "#N/A", (0, 9): "#N/A"})
-    assert rows == [["a", "#N/A"], ["b", "kept"]]
+    rows = [["a", ""], ["", "kept"]]
+    # (-1, 0): an error cell placed before any row, which a list index would put last
+    show_errors(
+        rows, {(0, 1): "#N/A", (1, 1): "#REF!", (5, 0): "#N/A", (0, 9): "#N/A", (-1, 0): "#N/A"}
+    )
+    assert rows == [["a", "#N/A"], ["", "kept"]]
 
 
 def test_every_error_excel_shows_is_known():

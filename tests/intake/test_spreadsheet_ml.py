@@ -157,3 +157,52 @@ def test_other_xml_is_still_refused(tmp_path):
     path.write_text('<?xml version="1.0"?><data><row a="1"/></data>', encoding="utf-8")
     with pytest.raises(FileRejected, match="XML 数据"):
         read_sheets(path)
+
+
+def _sheet_xml(name: str, table: str) -> str:
+    return f' <Worksheet ss:Name="{name}"><Table>{table}</Table></Worksheet>\n'
+
+
+_ROWS = (
+    '<Row><Cell><Data ss:Type="String">姓名</Data></Cell>'
+    '<Cell><Data ss:Type="String">流入地</Data></Cell></Row>'
+    '<Row><Cell><Data ss:Type="String">张三</Data></Cell>'
+    '<Cell><Data ss:Type="String">上海</Data></Cell></Row>'
+)
+
+
+def test_hidden_column_spans_cost_the_sheets_width_not_their_own(tmp_path):
+    """A 16,384-column hidden span repeated twenty thousand times (1 MB) took 12 s and the
+    columns past the sheet's edge were kept, one set entry each; hidden columns are those of
+    the sheet."""
+    spans = '<Column ss:Index="2" ss:Hidden="1" ss:Span="16382"/>' * 20_000
+    body = _sheet_xml("名单", spans + _ROWS) + "</Workbook>"
+    [sheet] = read_sheets(_document(tmp_path, body=body))
+    assert sheet.rows[1] == ["张三", "上海"]
+    assert sheet.hidden_cols == frozenset({1})
+
+
+def test_a_workbook_of_more_sheets_than_a_county_has_is_refused(tmp_path):
+    body = "".join(_sheet_xml(f"表{i}", _ROWS) for i in range(1_001)) + "</Workbook>"
+    with pytest.raises(FileRejected, match="工作表过多"):
+        read_sheets(_document(tmp_path, body=body))
+
+
+def test_overlapping_merges_are_refused_before_they_are_filled(tmp_path):
+    """Each row merged down a hundred thousand rows over the others: filling them walked
+    every merge's rows in the layout (a batch stalled for minutes)."""
+    merges = "".join(
+        f'<Row><Cell ss:MergeDown="100000"><Data ss:Type="String">{i}</Data></Cell></Row>'
+        for i in range(50)
+    )
+    body = _sheet_xml("名单", _ROWS + merges) + "</Workbook>"
+    with pytest.raises(FileRejected, match="合并单元格异常"):
+        read_sheets(_document(tmp_path, body=body))
+
+
+def test_data_outside_a_cell_is_placed_nowhere(tmp_path):
+    """A <Data> before any row stood in the last row (row -1 of a list)."""
+    rows = _ROWS + '<Row><Cell ss:Index="2"><Data ss:Type="String">杭州</Data></Cell></Row>'
+    body = _sheet_xml("名单", '<Data ss:Type="String">孤立</Data>' + rows) + "</Workbook>"
+    [sheet] = read_sheets(_document(tmp_path, body=body))
+    assert sheet.rows == [["姓名", "流入地"], ["张三", "上海"], ["", "杭州"]]
