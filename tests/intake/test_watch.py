@@ -107,6 +107,16 @@ def _log(db):
         con.close()
 
 
+# `python -m pipeline`, with Ctrl-C turned into KeyboardInterrupt as a terminal's process has
+# it: a suite started in the background by a non-interactive shell (nohup, `make test &`)
+# hands its children SIGINT ignored, and Python then leaves it ignored, so the watcher never
+# heard the SIGINT below and was killed after 30 s.
+_AS_FROM_A_TERMINAL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'pipeline'; runpy.run_module('pipeline', run_name='__main__', alter_sys=True)"
+)
+
+
 def _wait_for(predicate, timeout: float):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -125,8 +135,8 @@ def test_watcher_ingests_a_slow_copy_once_after_it_is_complete(tmp_path):
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "pipeline",
+            "-c",
+            _AS_FROM_A_TERMINAL,
             "watch",
             str(raw),
             "--db",
