@@ -15,13 +15,18 @@ set by conftest's `isolated_env`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 from websockets.sync.client import connect
 
+from dashboard import browser
 from pipeline.access import accounts
 from pipeline.access.accounts import User
+from pipeline.ingest.batch import ingest_paths
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py")
 PASSWORD = "Census-test-2024"
@@ -60,3 +65,23 @@ def stream(server, cookie: str | None = None, session_id: str | None = None):
         max_size=None,
         additional_headers={"Cookie": cookie} if cookie else None,
     )
+
+
+@contextmanager
+def served(
+    root: Path, write: Callable[[Path], list[Path]], check: Callable[[object], None]
+) -> Iterator[tuple[browser.Server, dict[str, str]]]:
+    """(the real server, its environment) on a private warehouse under `root`: the registers
+    `write` puts into root/raw ingested first, `check`ed (the report), then served. The state
+    database, raw folder and secret are the server's and, meanwhile, this process's."""
+    env = {
+        "CENSUS_STATE_DB": str(root / "state" / "app.sqlite"),
+        "CENSUS_RAW": str(root / "raw"),
+        "CENSUS_SECRET_FILE": str(root / "secret.key"),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        check(ingest_paths(write(root / "raw"), db=root / "census.duckdb"))
+        with browser.Server(root / "census.duckdb", env=env, log=root / "server.log") as server:
+            yield server, env

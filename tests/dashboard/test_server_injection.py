@@ -19,10 +19,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from app_session import PASSWORD, make_user, stream
+from app_session import PASSWORD, make_user, served, stream
 
-from dashboard import browser
-from pipeline.ingest.batch import ingest_paths
 from tests.conftest import HEADER, member, valid_id
 
 pytestmark = [
@@ -114,19 +112,11 @@ def _registers(raw: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    root = tmp_path_factory.mktemp("inject")
-    env = {
-        "CENSUS_STATE_DB": str(root / "state" / "app.sqlite"),
-        "CENSUS_RAW": str(root / "raw"),
-        "CENSUS_SECRET_FILE": str(root / "secret.key"),
-    }
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in env.items():
-            mp.setenv(key, value)
-        report = ingest_paths(_registers(root / "raw"), db=root / "census.duckdb")
+    def check(report) -> None:
         assert [f.rows_rejected for f in report.files] == [0, 1], report.files
-        with browser.Server(root / "census.duckdb", env=env, log=root / "server.log") as server:
-            yield server, env
+
+    with served(tmp_path_factory.mktemp("inject"), _registers, check) as live_server:
+        yield live_server
 
 
 @pytest.fixture(autouse=True)

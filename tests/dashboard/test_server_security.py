@@ -20,7 +20,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from app_session import PASSWORD, make_user, stream
+from app_session import PASSWORD, make_user, served, stream
 from google.protobuf import text_format
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -28,7 +28,6 @@ from streamlit.util import calc_hash
 
 from dashboard import browser, http_guard
 from pipeline.access import accounts, audit
-from pipeline.ingest.batch import ingest_paths
 from tests.conftest import HEADER, member
 from tests.ingest.test_fixlist_scope import CLEAR_ID, LX, QK, county_workbook
 
@@ -57,22 +56,16 @@ def _write(name: str, sheets: dict, folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """The real server on a county workbook (钱库镇 and 灵溪镇 rows, one bad 钱库镇 row)."""
-    root = tmp_path_factory.mktemp("live")
-    env = {
-        "CENSUS_STATE_DB": str(root / "state" / "app.sqlite"),
-        "CENSUS_RAW": str(root / "raw"),
-        "CENSUS_SECRET_FILE": str(root / "secret.key"),
-    }
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in env.items():
-            mp.setenv(key, value)
-        path = county_workbook(
-            lambda name, sheets, folder: _write(name, sheets, folder), root / "raw"
-        )
-        [result] = ingest_paths([path], db=root / "census.duckdb").files
+
+    def write(raw: Path) -> list[Path]:
+        return [county_workbook(_write, raw)]
+
+    def check(report) -> None:
+        [result] = report.files
         assert result.rows_rejected == 1
-        with browser.Server(root / "census.duckdb", env=env, log=root / "server.log") as server:
-            yield server, env
+
+    with served(tmp_path_factory.mktemp("live"), write, check) as live_server:
+        yield live_server
 
 
 @pytest.fixture(autouse=True)
