@@ -3,7 +3,8 @@
 calamine drops an error cell (an xlsx `<c t="e">`, an .xls error result) as if it were empty,
 so a member whose 姓名 is `=VLOOKUP(…)` gone wrong vanished, and a 流入地 of `#REF!` read as
 "not reported". Here the error cells are found (an xlsx's while `cell_guard` streams its sheets
-anyway, so no sheet is read twice) and their text put back into the rows, where cleaning names
+anyway, or `seen.marked_cells` parses them in the contained reader; a legacy .xls's through
+xlrd) and their text put back into the rows, where cleaning names
 them (`clean.columnwise`): the same text a CSV saved from such a sheet holds.
 """
 
@@ -12,9 +13,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-from xml.parsers import expat
-
-from pipeline.intake.xlsx_formats import place, sheet_files
 
 log = logging.getLogger(__name__)
 
@@ -74,57 +72,6 @@ def show_errors(rows: list[list[object]], cells: Cells) -> None:
         # a cell placed before any row (-1) is nowhere: a negative index would be the last
         if 0 <= r < len(rows) and 0 <= c < len(rows[r]) and rows[r][c] in ("", None):
             rows[r][c] = text
-
-
-def parse_error_cells(data: bytes) -> dict[str, Cells]:
-    """{sheet name: error cells} of an xlsx the guard could not scan by regex (a namespace
-    prefix, cells without `r`), parsed in full: run only in the contained reader."""
-    if not data.startswith(b"PK\x03\x04"):
-        return {}
-    try:
-        out = {}
-        for sheet, opened in sheet_files(data):
-            with opened() as fh:
-                found = _parsed_errors(fh)
-            if found:
-                out[sheet] = found
-        return out
-    except Exception:  # a refinement: without it the cells calamine read stand
-        log.info("error cells not read", exc_info=True)
-        return {}
-
-
-def _parsed_errors(fh) -> Cells:
-    """Error cells placed as calamine places cells: at `r`, else after the previous one."""
-    found: Cells = {}
-    at = {"row": -1, "col": -1, "error": False, "in_v": False}
-    text: list[str] = []
-
-    def start(tag: str, attrs: dict) -> None:
-        local = place(tag, attrs, at)
-        if local == "c":
-            at["error"] = attrs.get("t") == "e"
-        elif local == "v" and at["error"]:
-            at["in_v"] = True
-            text.clear()
-
-    def end(tag: str) -> None:
-        if at["in_v"] and tag.rsplit(":", 1)[-1] == "v":
-            at["in_v"] = False
-            value = "".join(text).strip()
-            if value in FORMULA_ERRORS:
-                found[(at["row"], at["col"])] = value
-
-    def chars(data: str) -> None:
-        if at["in_v"]:
-            text.append(data)
-
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    parser.ParseFile(fh)
-    return found
 
 
 # BIFF8 records of an error value: BOOLERR (0x0205, 8 bytes, flag 1 = error) and a FORMULA

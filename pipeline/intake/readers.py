@@ -272,11 +272,9 @@ def _contained_main() -> None:
         pass
     try:
         data = sys.stdin.buffer.read()
+        decimals, errors = seen.marked_cells(data)
         sheets = _read_workbook(
-            io.BytesIO(data),
-            formats=seen.shown_decimals(data),
-            hidden_cols=seen.hidden_cols(data),
-            errors=error_cells.parse_error_cells(data),
+            io.BytesIO(data), formats=decimals, hidden_cols=seen.hidden_cols(data), errors=errors
         )
         if not data.startswith(b"PK\x03\x04"):  # a legacy .xls
             seen.xls_shown_decimals(data, sheets)

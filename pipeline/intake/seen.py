@@ -1,7 +1,7 @@
 """What the analyst saw that the cell values alone do not say: the month a 0.00 cell shows
-(2023.10 stored as 2023.1) in the workbooks read in the contained process (the guard's scan
-could not look at them: an xlsx it cannot place, a legacy .xls), and the columns they hid in
-any xlsx. Each is a refinement: when it cannot be read, the cells calamine read stand as they are.
+(2023.10 stored as 2023.1) and the #N/A a failed formula shows, in the workbooks read in the
+contained process (the guard's scan could not look at them: an xlsx it cannot place, a legacy
+.xls), and the columns they hid in any xlsx or .xls. Each is a refinement: when it cannot be read, the cells calamine read stand as they are.
 """
 
 from __future__ import annotations
@@ -9,27 +9,87 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zipfile
+from xml.parsers import expat
 
+from pipeline.intake.error_cells import FORMULA_ERRORS
 from pipeline.intake.xlsx_formats import (
     decimal_places,
+    decimal_styles,
     hidden_columns,
-    parse_decimal_cells,
+    place,
+    sheet_files,
     show_decimals,
 )
 
 log = logging.getLogger(__name__)
 
 
-def shown_decimals(data: bytes) -> dict:
-    """The cells showing more decimals than stored (see `xlsx_formats`) of a workbook read in
-    the child: the guard's scan found none for it (it could not place its cells)."""
+def marked_cells(data: bytes) -> tuple[dict, dict]:
+    """({sheet: {(row, col): decimals}}, {sheet: {(row, col): "#N/A"}}) of an xlsx read in
+    the child: the cells whose number format shows more decimals than stored (see
+    `xlsx_formats`) and the cells whose formula failed (see `error_cells`), which the guard's
+    scan finds in its own pass for the workbooks it can place. Here every sheet's XML is parsed
+    in full, once for both, so the month a `0.00` cell shows and a `#N/A` do not depend on how
+    the writer spelt its tags (a namespace prefix, cells or rows without `r`).
+
+    Cells are placed as calamine places them (`xlsx_formats.place`). Run only in the contained
+    reader, the child that may die alone. ({}, {}) for anything else or odd XML."""
     if not data.startswith(b"PK\x03\x04"):
-        return {}
+        return {}, {}
     try:
-        return parse_decimal_cells(data)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            styles = zf.read("xl/styles.xml") if "xl/styles.xml" in zf.namelist() else b""
+        places = decimal_styles(styles) if styles else {}
+        decimals, errors = {}, {}
+        for sheet, opened in sheet_files(data):
+            with opened() as fh:
+                shown, failed = _marks(fh, places)
+            if shown:
+                decimals[sheet] = shown
+            if failed:
+                errors[sheet] = failed
+        return decimals, errors
     except Exception:  # odd XML: calamine decides whether the file is readable at all
-        log.info("number formats not read", exc_info=True)
-        return {}
+        log.info("number formats and error cells not read", exc_info=True)
+        return {}, {}
+
+
+def _marks(fh, places: dict[int, int]) -> tuple[dict, dict]:
+    """One sheet's (decimals shown, error cells) in one expat pass."""
+    shown: dict[tuple[int, int], int] = {}
+    failed: dict[tuple[int, int], str] = {}
+    at = {"row": -1, "col": -1, "error": False, "in_v": False}
+    text: list[str] = []
+
+    def start(tag: str, attrs: dict) -> None:
+        local = place(tag, attrs, at)
+        if local == "c":
+            style = attrs.get("s", "")
+            if style.isdigit() and int(style) in places:
+                shown[(at["row"], at["col"])] = places[int(style)]
+            at["error"] = attrs.get("t") == "e"
+        elif local == "v" and at["error"]:
+            at["in_v"] = True
+            text.clear()
+
+    def end(tag: str) -> None:
+        if at["in_v"] and tag.rsplit(":", 1)[-1] == "v":
+            at["in_v"] = False
+            value = "".join(text).strip()
+            if value in FORMULA_ERRORS:
+                failed[(at["row"], at["col"])] = value
+
+    def chars(data: str) -> None:
+        if at["in_v"]:
+            text.append(data)
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    parser.ParseFile(fh)
+    return shown, failed
 
 
 def hidden_cols(data: bytes) -> dict:

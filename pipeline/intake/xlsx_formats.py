@@ -2,7 +2,8 @@
 formatted `0.00` is stored as 2023.1, but the analyst sees (and meant) October.
 
 Pure functions over the workbook's small parts (styles.xml, workbook.xml and its rels); the
-sheets themselves are matched while `cell_guard` streams them anyway, so no sheet is read twice.
+sheets themselves are matched while `cell_guard` streams them anyway, so no sheet is read twice
+(or parsed once, with their error cells, by `seen.marked_cells` in the contained reader).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import zipfile
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import IO
-from xml.parsers import expat
 
 # Built-in number formats showing two decimals: 2 = 0.00, 4 = #,##0.00
 _BUILTIN_PLACES = {2: 2, 4: 2}
@@ -104,31 +104,6 @@ def show_decimals(rows: list[list[object]], cells: dict[tuple[int, int], int]) -
                     rows[r][c] = shown
 
 
-def parse_decimal_cells(data: bytes) -> dict[str, dict[tuple[int, int], int]]:
-    """{sheet name: {(row, col): decimals}} by parsing every sheet's XML, for the workbooks
-    `cell_guard` cannot scan by regex (a namespace prefix, cells or rows without `r`, as WPS
-    and other writers save them) and reads in a contained process: the month shown in a
-    `0.00` cell must not depend on how the writer spelt its tags.
-
-    Cells are placed as calamine places them: at their `r`, else right after the previous
-    cell of the row; a row without `r` follows the previous row. Run only in the contained
-    reader (the child that may die alone): a sheet's XML is parsed in full here.
-    """
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        if "xl/styles.xml" not in zf.namelist():
-            return {}
-        places = decimal_styles(zf.read("xl/styles.xml"))
-    if not places:
-        return {}
-    out = {}
-    for sheet, opened in sheet_files(data):
-        with opened() as fh:
-            found = _styled_cells(fh, places)
-        if found:
-            out[sheet] = found
-    return out
-
-
 _REF = re.compile(r"([A-Z]{1,3})([0-9]+)$")
 
 
@@ -151,22 +126,6 @@ def place(tag: str, attrs: dict, at: dict) -> str:
         else:
             at["col"] += 1
     return local
-
-
-def _styled_cells(fh, places: dict[int, int]) -> dict[tuple[int, int], int]:
-    found: dict[tuple[int, int], int] = {}
-    at = {"row": -1, "col": -1}
-
-    def start(tag: str, attrs: dict) -> None:
-        if place(tag, attrs, at) == "c":
-            style = attrs.get("s", "")
-            if style.isdigit() and int(style) in places:
-                found[(at["row"], at["col"])] = places[int(style)]
-
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = start
-    parser.ParseFile(fh)
-    return found
 
 
 _COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)>")
