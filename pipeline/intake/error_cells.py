@@ -10,7 +10,6 @@ them (`clean.columnwise`): the same text a CSV saved from such a sheet holds.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 
@@ -72,37 +71,3 @@ def show_errors(rows: list[list[object]], cells: Cells) -> None:
         # a cell placed before any row (-1) is nowhere: a negative index would be the last
         if 0 <= r < len(rows) and 0 <= c < len(rows[r]) and rows[r][c] in ("", None):
             rows[r][c] = text
-
-
-# BIFF8 records of an error value: BOOLERR (0x0205, 8 bytes, flag 1 = error) and a FORMULA
-# (0x0006) whose cached result is an error (result byte 0 = 2, bytes 6–7 = 0xFFFF).
-_XLS_HINT = re.compile(
-    rb"\x05\x02\x08\x00.{6}[\x00-\x2f]\x01|\x06\x00..[\s\S]{6}\x02[\s\S]{5}\xff\xff", re.S
-)
-
-
-def xls_error_cells(data: bytes, sheets: list) -> None:
-    """The same for a legacy .xls, through xlrd, only when its bytes hold an error record."""
-    if not _XLS_HINT.search(data):
-        return
-    try:
-        import xlrd
-
-        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
-        for sheet in sheets:
-            if sheet.hidden or not sheet.rows:
-                continue
-            xls_sheet = book.sheet_by_name(sheet.name)
-            cells: Cells = {}
-            for r in range(min(xls_sheet.nrows, len(sheet.rows))):
-                types = xls_sheet.row_types(r)
-                if xlrd.XL_CELL_ERROR not in types:
-                    continue
-                for c, kind in enumerate(types):
-                    if kind == xlrd.XL_CELL_ERROR:
-                        text = xlrd.error_text_from_code.get(xls_sheet.cell_value(r, c))
-                        if text in FORMULA_ERRORS:
-                            cells[(r, c)] = text
-            show_errors(sheet.rows, cells)
-    except Exception:  # a refinement: the cells calamine read stand
-        log.info("xls error cells not read", exc_info=True)

@@ -279,7 +279,7 @@ def _contained_main() -> None:
         if not data.startswith(b"PK\x03\x04"):  # a legacy .xls
             seen.xls_shown_decimals(data, sheets)
             seen.xls_hidden_cols(data, sheets)
-            error_cells.xls_error_cells(data, sheets)
+            seen.xls_error_cells(data, sheets)
         result = ("ok", [(s.name, s.rows, s.merged, s.hidden, s.hidden_cols) for s in sheets])
     except FileRejected as exc:
         result = ("rejected", exc.reason)

@@ -6,13 +6,14 @@ contained process (the guard's scan could not look at them: an xlsx it cannot pl
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
 import zipfile
 from xml.parsers import expat
 
-from pipeline.intake.error_cells import FORMULA_ERRORS
+from pipeline.intake.error_cells import FORMULA_ERRORS, show_errors
 from pipeline.intake.xlsx_formats import (
     decimal_places,
     decimal_styles,
@@ -119,11 +120,7 @@ def xls_shown_decimals(data: bytes, sheets: list) -> None:
     if not any(candidates.values()):
         return
     try:
-        import xlrd
-
-        book = xlrd.open_workbook(
-            file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO()
-        )
+        book = _xls_book(data)
         for sheet in sheets:
             if not candidates.get(sheet.name):
                 continue
@@ -150,11 +147,7 @@ def xls_hidden_cols(data: bytes, sheets: list) -> None:
     if not any(len(data) > m.end() + 8 and data[m.end() + 8] & 1 for m in _COLINFO.finditer(data)):
         return
     try:
-        import xlrd
-
-        book = xlrd.open_workbook(
-            file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO()
-        )
+        book = _xls_book(data)
         for sheet in sheets:
             if sheet.hidden:
                 continue
@@ -164,3 +157,49 @@ def xls_hidden_cols(data: bytes, sheets: list) -> None:
                 sheet.hidden_cols = cols
     except Exception:  # a refinement: without it every column is read, as before
         log.info("xls hidden columns not read", exc_info=True)
+
+
+# BIFF8 records of an error value: BOOLERR (0x0205, 8 bytes, flag 1 = error) and a FORMULA
+# (0x0006) whose cached result is an error (result byte 0 = 2, bytes 6–7 = 0xFFFF).
+_XLS_HINT = re.compile(
+    rb"\x05\x02\x08\x00.{6}[\x00-\x2f]\x01|\x06\x00..[\s\S]{6}\x02[\s\S]{5}\xff\xff", re.S
+)
+
+
+def xls_error_cells(data: bytes, sheets: list) -> None:
+    """The cells whose formula failed in a legacy .xls (calamine reads them as empty), through
+    xlrd, only when its bytes hold an error record; put back as `error_cells.show_errors` does."""
+    if not _XLS_HINT.search(data):
+        return
+    try:
+        import xlrd
+
+        book = _xls_book(data)
+        for sheet in sheets:
+            if sheet.hidden or not sheet.rows:
+                continue
+            xls_sheet = book.sheet_by_name(sheet.name)
+            cells: dict[tuple[int, int], str] = {}
+            for r in range(min(xls_sheet.nrows, len(sheet.rows))):
+                types = xls_sheet.row_types(r)
+                if xlrd.XL_CELL_ERROR not in types:
+                    continue
+                for c, kind in enumerate(types):
+                    if kind == xlrd.XL_CELL_ERROR:
+                        text = xlrd.error_text_from_code.get(xls_sheet.cell_value(r, c))
+                        if text in FORMULA_ERRORS:
+                            cells[(r, c)] = text
+            show_errors(sheet.rows, cells)
+    except Exception:  # a refinement: the cells calamine read stand
+        log.info("xls error cells not read", exc_info=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _xls_book(data: bytes):
+    """A legacy .xls opened by xlrd once for its formats, hidden columns and error cells, which
+    each open it only when their bytes call for it (the contained child reads one file)."""
+    import xlrd
+
+    return xlrd.open_workbook(
+        file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO()
+    )
