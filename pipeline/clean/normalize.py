@@ -202,8 +202,8 @@ def date_caveat(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     digits = to_text(value) or ""
-    if digits.isdigit() and len(digits) == 5 and year_and_month_digit(int(digits)):
-        year, month = year_and_month_digit(int(digits))
+    if digits.isdigit() and len(digits) == 5 and (year_month := year_and_month_digit(int(digits))):
+        year, month = year_month
         return (
             f"日期“{digits}”按{year}年{month}月统计（也可能是别的日期）；"
             f"请写成“{year}-{month:02d}”这样的格式"
